@@ -1,0 +1,126 @@
+//! The crate's one error type. Every variant carries the value that was wrong, so a
+//! message can say what happened and, where it helps, what to do about it.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the newsdb library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An error from SQLite.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// Applying the embedded schema migrations failed.
+    #[error("schema migration failed: {0}")]
+    Migration(String),
+
+    /// The database was written by a newer newsdb than this one.
+    #[error("database schema v{found} is newer than this newsdb (v{supported}); upgrade newsdb to open it")]
+    SchemaTooNew {
+        /// Version recorded in the database.
+        found: i64,
+        /// Latest version this binary knows.
+        supported: i64,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file or record is not valid UTF-8.
+    #[error("invalid UTF-8 in {origin} at byte {offset}")]
+    InvalidUtf8 {
+        /// Where the bytes came from (path, or path and record number).
+        origin: String,
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+
+    /// A record could not be parsed into an article.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// Where the record came from (path, line or record number).
+        origin: String,
+        /// What was wrong with it.
+        message: String,
+    },
+
+    /// A mention's offsets do not slice its surface text out of the article.
+    #[error("invalid mention span {field}[{start}..{end}] in article {article}: {reason}")]
+    InvalidSpan {
+        /// Article id.
+        article: i64,
+        /// `title` or `body`.
+        field: String,
+        /// Start character offset.
+        start: i64,
+        /// End character offset.
+        end: i64,
+        /// Why the span was rejected.
+        reason: String,
+    },
+
+    /// A string that should name an entity kind does not.
+    #[error("unknown entity kind {0:?} (expected person, organization, location, misc)")]
+    UnknownEntityKind(String),
+
+    /// A referenced row does not exist.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// Kind of row (article, entity, merge).
+        what: &'static str,
+        /// The id or name that was looked up.
+        id: String,
+    },
+
+    /// A full-text search query is not valid FTS5 syntax.
+    #[error("invalid search query {query:?}: {reason} (use --literal to search the words as typed)")]
+    InvalidQuery {
+        /// The query as given.
+        query: String,
+        /// SQLite's explanation.
+        reason: String,
+    },
+
+    /// An ad hoc SQL statement tried to change the database.
+    #[error("refused: {0}; `newsdb sql` is read-only (use `newsdb import` to change the database)")]
+    ReadOnly(String),
+
+    /// The NER model could not be loaded, trained or applied.
+    #[error("ner model: {0}")]
+    Model(String),
+
+    /// A CoNLL file is malformed.
+    #[error("{path}:{line}: {message}")]
+    Conll {
+        /// The CoNLL file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// An invalid argument was passed to a library function.
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+/// Result type used throughout newsdb.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

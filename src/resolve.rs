@@ -1,0 +1,1 @@
+//! Entity resolution: canonical names, aliases, in-document coreference. (Being written; see issue 5.)
