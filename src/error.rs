@@ -24,7 +24,7 @@ pub enum Error {
     },
 
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("cannot access {path}")]
     Io {
         /// The file involved.
         path: PathBuf,
@@ -80,7 +80,9 @@ pub enum Error {
     },
 
     /// A full-text search query is not valid FTS5 syntax.
-    #[error("invalid search query {query:?}: {reason} (use --literal to search the words as typed)")]
+    #[error(
+        "invalid search query {query:?}: {reason} (use --literal to search the words as typed)"
+    )]
     InvalidQuery {
         /// The query as given.
         query: String,
@@ -89,7 +91,9 @@ pub enum Error {
     },
 
     /// An ad hoc SQL statement tried to change the database.
-    #[error("refused: {0}; `newsdb sql` is read-only (use `newsdb import` to change the database)")]
+    #[error(
+        "refused: {0}; `newsdb sql` is read-only (use `newsdb import` to change the database)"
+    )]
     ReadOnly(String),
 
     /// The NER model could not be loaded, trained or applied.

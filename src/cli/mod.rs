@@ -1,0 +1,150 @@
+//! Command-line interface: one module per subcommand, each parsing its arguments,
+//! calling the library and rendering the result through [`newsdb::output`].
+
+mod articles;
+mod import;
+mod schema;
+mod show;
+mod sql;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use newsdb::output::{self, Format, Table};
+use newsdb::Store;
+use serde::Serialize;
+
+/// An embedded store for news articles and the entities in them.
+///
+/// Import news files into one SQLite file, then search, explore entities and run
+/// read-only SQL on it.
+#[derive(Debug, Parser)]
+#[command(name = "newsdb", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  newsdb import seeds/                       import every file under seeds/
+  newsdb articles --format json              list articles as JSON
+  newsdb show 000_74746990a53cdcfb           one article with its mentions
+  newsdb sql \"SELECT title FROM articles\"    read-only ad hoc SQL")]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags every command accepts, before or after the subcommand.
+#[derive(Debug, clap::Args)]
+struct Global {
+    /// Database file (created by `import` if missing).
+    #[arg(long, global = true, env = "NEWSDB_DB", default_value = "newsdb.sqlite")]
+    db: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+}
+
+/// Output format names for `--format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Aligned columns fitted to the terminal.
+    Table,
+    /// A JSON array (an object for single records).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header.
+    Csv,
+    /// Tab-separated values with a header.
+    Tsv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Tsv => Format::Tsv,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Import(import::Args),
+    Articles(articles::Args),
+    Show(show::Args),
+    Schema(schema::Args),
+    Sql(sql::Args),
+}
+
+/// What every command gets: where the database is and how to print.
+pub struct Ctx {
+    db: PathBuf,
+    format: Format,
+}
+
+impl Ctx {
+    /// Opens (creating and migrating) the database for writing.
+    fn open(&self) -> Result<Store> {
+        Store::open(&self.db).with_context(|| format!("opening {}", self.db.display()))
+    }
+
+    /// Opens an existing database; a missing file is a clear error, not a new file.
+    fn open_existing(&self) -> Result<Store> {
+        if !self.db.exists() {
+            anyhow::bail!(
+                "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
+                self.db.display()
+            );
+        }
+        self.open()
+    }
+
+    fn width(&self) -> usize {
+        terminal_size::terminal_size()
+            .map(|(w, _)| w.0 as usize)
+            .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+            .unwrap_or(120)
+    }
+
+    /// Prints rows to stdout in the chosen format.
+    fn print(&self, table: &Table) -> Result<()> {
+        let mut out = io::stdout().lock();
+        output::render(table, self.format, self.width(), &mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Prints one record to stdout in the chosen format.
+    fn print_record<T: Serialize>(&self, item: &T) -> Result<()> {
+        let mut out = io::stdout().lock();
+        output::render_record(item, self.format, self.width(), &mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Whether progress may be drawn on stderr.
+    fn stderr_is_terminal(&self) -> bool {
+        io::stderr().is_terminal()
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Ctx {
+        db: cli.global.db,
+        format: cli.global.format.into(),
+    };
+    match cli.command {
+        Command::Import(a) => import::run(&ctx, a),
+        Command::Articles(a) => articles::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Schema(a) => schema::run(&ctx, a),
+        Command::Sql(a) => sql::run(&ctx, a),
+    }
+}

@@ -1,0 +1,123 @@
+//! Opening databases: pragmas, embedded migrations, schema-version checks and the
+//! read-only connections used for ad hoc SQL.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// How long a connection waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The newest schema version this build knows (the highest `V{n}` in `migrations/`).
+pub fn latest_schema_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+const SQL_SCHEMA_VERSION: &str = "SELECT MAX(version) FROM refinery_schema_history";
+const SQL_HAS_HISTORY: &str =
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'";
+
+/// The schema version recorded in the database, or 0 for a database newsdb never touched.
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    let has_history = conn
+        .query_row(SQL_HAS_HISTORY, [], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if !has_history {
+        return Ok(0);
+    }
+    Ok(conn
+        .query_row(SQL_SCHEMA_VERSION, [], |r| r.get::<_, Option<i64>>(0))?
+        .unwrap_or(0))
+}
+
+fn set_pragmas(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // journal_mode returns a row; an in-memory database answers "memory".
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    Ok(())
+}
+
+/// Refuses a database written by a newer newsdb, then applies pending migrations.
+fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
+    let found = schema_version(conn)?;
+    let supported = latest_schema_version();
+    if found > supported {
+        return Err(Error::SchemaTooNew { found, supported });
+    }
+    let mut runner = embedded::migrations::runner();
+    if let Some(v) = target {
+        runner = runner.set_target(refinery::Target::Version(v));
+    }
+    runner
+        .run(conn)
+        .map_err(|e| Error::Migration(e.to_string()))?;
+    Ok(())
+}
+
+/// Opens (creating if needed) the database at `path` for reading and writing, with
+/// the standard pragmas, and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    set_pragmas(&conn)?;
+    migrate(&mut conn, None)?;
+    Ok(conn)
+}
+
+/// Opens a fresh in-memory database with the current schema.
+pub fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    set_pragmas(&conn)?;
+    migrate(&mut conn, None)?;
+    Ok(conn)
+}
+
+/// Creates or opens `path` but migrates only up to `version`: used to build databases
+/// as an older newsdb would have left them (upgrade tests).
+#[doc(hidden)]
+pub fn open_at_version(path: &Path, version: i32) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    set_pragmas(&conn)?;
+    migrate(&mut conn, Some(version))?;
+    Ok(conn)
+}
+
+/// Opens an existing database read-only: no migrations, writes refused by SQLite
+/// itself, no ATTACH, no extension loading.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::NotFound {
+            what: "database",
+            id: format!("{} (create it with `newsdb import PATH`)", path.display()),
+        });
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch("PRAGMA query_only = ON;")?;
+    // No attached databases at all: a read-only tool has no business opening others.
+    conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+    let found = schema_version(&conn)?;
+    let supported = latest_schema_version();
+    if found > supported {
+        return Err(Error::SchemaTooNew { found, supported });
+    }
+    Ok(conn)
+}

@@ -1,0 +1,352 @@
+//! Rendering rows as a terminal table, JSON, JSON Lines, CSV or TSV. Every command
+//! renders through here, so every command supports every format the same way.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::store::QueryResult;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Aligned columns for people, fitted to the terminal width.
+    #[default]
+    Table,
+    /// One JSON array of objects (an object for single records).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            "tsv" => Ok(Format::Tsv),
+            _ => Err(Error::InvalidArgument(format!(
+                "unknown output format {s:?} (expected table, json, jsonl, csv, tsv)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+        })
+    }
+}
+
+/// Named columns and rows of JSON values: what every command produces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl From<QueryResult> for Table {
+    fn from(q: QueryResult) -> Self {
+        Table {
+            columns: q.columns,
+            rows: q.rows,
+        }
+    }
+}
+
+fn to_object<T: Serialize>(item: &T) -> Result<Map<String, Value>> {
+    match serde_json::to_value(item).map_err(|e| Error::InvalidArgument(e.to_string()))? {
+        Value::Object(m) => Ok(m),
+        other => {
+            let mut m = Map::new();
+            m.insert("value".into(), other);
+            Ok(m)
+        }
+    }
+}
+
+impl Table {
+    /// A table with the given column names and no rows.
+    pub fn new(columns: &[&str]) -> Table {
+        Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// One row per item, columns from the serialized fields (in declaration order).
+    /// `columns` names them for the case where there are no items.
+    pub fn from_rows<T: Serialize>(items: &[T], columns: &[&str]) -> Result<Table> {
+        let mut t = Table::new(columns);
+        for item in items {
+            let obj = to_object(item)?;
+            if t.rows.is_empty() && t.columns.is_empty() {
+                t.columns = obj.keys().cloned().collect();
+            }
+            t.rows.push(
+                t.columns
+                    .iter()
+                    .map(|c| obj.get(c).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            );
+        }
+        Ok(t)
+    }
+
+    fn objects(&self) -> impl Iterator<Item = Map<String, Value>> + '_ {
+        self.rows.iter().map(|r| {
+            self.columns
+                .iter()
+                .cloned()
+                .zip(r.iter().cloned())
+                .collect::<Map<String, Value>>()
+        })
+    }
+}
+
+/// A cell as plain text: strings unquoted, null empty, arrays and objects as JSON.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(|i| i.is_string()) => items
+            .iter()
+            .filter_map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn io_err(e: io::Error) -> Error {
+    Error::io("<stdout>", e)
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= width {
+        flat
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut t: String = flat.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Column widths that fit `max_width`: the widest columns give way first.
+fn fit_widths(natural: &[usize], max_width: usize) -> Vec<usize> {
+    let mut w = natural.to_vec();
+    let sep = 2 * w.len().saturating_sub(1);
+    let budget = max_width.saturating_sub(sep);
+    while w.iter().sum::<usize>() > budget {
+        let (i, &widest) = w
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, x)| **x)
+            .expect("a table has at least one column when it is too wide");
+        if widest <= 8 {
+            break;
+        }
+        w[i] = widest - 1;
+    }
+    w
+}
+
+fn write_table(t: &Table, width: usize, out: &mut dyn Write) -> Result<()> {
+    if t.columns.is_empty() {
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    let natural: Vec<usize> = (0..t.columns.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain(std::iter::once(t.columns[i].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let widths = fit_widths(&natural, width);
+    let line = |vals: &[String]| -> String {
+        let mut s = String::new();
+        for (i, v) in vals.iter().enumerate() {
+            let cell = truncate(v, widths[i]);
+            if i + 1 < vals.len() {
+                let pad = widths[i] - cell.chars().count();
+                s.push_str(&cell);
+                s.extend(std::iter::repeat_n(' ', pad + 2));
+            } else {
+                s.push_str(&cell);
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(&t.columns)).map_err(io_err)?;
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    writeln!(out, "{}", line(&rule)).map_err(io_err)?;
+    for r in &cells {
+        writeln!(out, "{}", line(r)).map_err(io_err)?;
+    }
+    Ok(())
+}
+
+fn write_delimited(t: &Table, delimiter: u8, out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
+    let csv_err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV: {e}"));
+    w.write_record(&t.columns).map_err(csv_err)?;
+    for r in &t.rows {
+        w.write_record(r.iter().map(|v| match v {
+            Value::Array(_) | Value::Object(_) => v.to_string(),
+            other => cell_text(other),
+        }))
+        .map_err(csv_err)?;
+    }
+    w.flush().map_err(io_err)?;
+    Ok(())
+}
+
+/// Writes `t` in `format`; `width` is the terminal width tables must fit.
+pub fn render(t: &Table, format: Format, width: usize, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Table => write_table(t, width, out),
+        Format::Json => {
+            let all: Vec<Value> = t.objects().map(Value::Object).collect();
+            serde_json::to_writer_pretty(&mut *out, &all)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            writeln!(out).map_err(io_err)
+        }
+        Format::Jsonl => {
+            for o in t.objects() {
+                serde_json::to_writer(&mut *out, &o)
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                writeln!(out).map_err(io_err)?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_delimited(t, b',', out),
+        Format::Tsv => write_delimited(t, b'\t', out),
+    }
+}
+
+/// Writes one record: an object in JSON, a one-line object in JSON Lines, a
+/// field/value table for people, a one-row table in CSV and TSV.
+pub fn render_record<T: Serialize>(
+    item: &T,
+    format: Format,
+    width: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let obj = to_object(item)?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &obj)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            writeln!(out).map_err(io_err)
+        }
+        Format::Table => {
+            let mut t = Table::new(&["field", "value"]);
+            for (k, v) in obj {
+                t.rows.push(vec![Value::String(k), v]);
+            }
+            write_table(&t, width, out)
+        }
+        _ => {
+            let t = Table {
+                columns: obj.keys().cloned().collect(),
+                rows: vec![obj.values().cloned().collect()],
+            };
+            render(&t, format, width, out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            columns: vec!["id".into(), "title".into()],
+            rows: vec![
+                vec![1.into(), "Hello, \"world\"".into()],
+                vec![2.into(), Value::Null],
+            ],
+        }
+    }
+
+    fn show(t: &Table, f: Format, width: usize) -> String {
+        let mut buf = Vec::new();
+        render(t, f, width, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn every_format_renders_the_rows() {
+        let t = sample();
+        let json: Value = serde_json::from_str(&show(&t, Format::Json, 80)).unwrap();
+        assert_eq!(json[0]["title"], "Hello, \"world\"");
+        assert_eq!(json[1]["title"], Value::Null);
+        let lines: Vec<Value> = show(&t, Format::Jsonl, 80)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            show(&t, Format::Csv, 80),
+            "id,title\n1,\"Hello, \"\"world\"\"\"\n2,\n"
+        );
+        assert_eq!(
+            show(&t, Format::Tsv, 80),
+            "id\ttitle\n1\t\"Hello, \"\"world\"\"\"\n2\t\n"
+        );
+        assert!(show(&t, Format::Table, 80).contains("Hello, \"world\""));
+    }
+
+    #[test]
+    fn empty_json_is_an_empty_array() {
+        let t = Table::new(&["id"]);
+        assert_eq!(show(&t, Format::Json, 80).trim(), "[]");
+        assert_eq!(show(&t, Format::Jsonl, 80), "");
+    }
+
+    #[test]
+    fn tables_fit_the_width_and_truncate_long_cells() {
+        let mut t = Table::new(&["id", "body"]);
+        t.rows.push(vec![1.into(), "x".repeat(500).into()]);
+        let out = show(&t, Format::Table, 60);
+        assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
+        assert!(out.contains('…'));
+    }
+}

@@ -1,0 +1,255 @@
+//! Articles: insert-or-update keyed by external id, lookups and listing.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::Store;
+use crate::error::Result;
+use crate::model::{Article, ArticleId, NewArticle};
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpsertOutcome {
+    /// A new article was inserted.
+    Inserted,
+    /// An article with the same external id but other content was replaced; its
+    /// mentions were deleted so they can be extracted again.
+    Updated,
+    /// An article with the same external id and content exists: nothing written.
+    Unchanged,
+}
+
+/// The article id and what an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Upserted {
+    /// The article's row id.
+    pub id: ArticleId,
+    /// Inserted, updated or unchanged.
+    pub outcome: UpsertOutcome,
+}
+
+const SQL_BY_ID: &str =
+    "SELECT id, external_id, title, body, language, source, url, published_at, \
+     content_hash, origin, imported_at FROM articles WHERE id = ?1";
+const SQL_BY_EXTERNAL_ID: &str = "SELECT id, external_id, title, body, language, source, url, \
+     published_at, content_hash, origin, imported_at FROM articles WHERE external_id = ?1";
+const SQL_LIST: &str = "SELECT id, external_id, title, body, language, source, url, published_at, \
+     content_hash, origin, imported_at FROM articles ORDER BY id LIMIT ?1 OFFSET ?2";
+const SQL_HASH_BY_EXTERNAL_ID: &str =
+    "SELECT id, content_hash FROM articles WHERE external_id = ?1";
+const SQL_BY_HASH: &str = "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY id LIMIT 1";
+const SQL_INSERT: &str = "INSERT INTO articles
+    (external_id, title, body, language, source, url, published_at, content_hash, origin, imported_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+const SQL_UPDATE: &str = "UPDATE articles SET title = ?2, body = ?3, language = ?4, source = ?5,
+    url = ?6, published_at = ?7, content_hash = ?8, origin = ?9,
+    imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE id = ?1";
+const SQL_EXTERNAL_ID: &str = "SELECT external_id FROM articles WHERE id = ?1";
+const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
+
+fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: r.get(0)?,
+        external_id: r.get(1)?,
+        title: r.get(2)?,
+        body: r.get(3)?,
+        language: r.get(4)?,
+        source: r.get(5)?,
+        url: r.get(6)?,
+        published_at: r.get(7)?,
+        content_hash: r.get(8)?,
+        origin: r.get(9)?,
+        imported_at: r.get(10)?,
+    })
+}
+
+/// Inserts `a`, or replaces the article with the same external id when its content
+/// differs. Runs on any connection or transaction; the caller owns atomicity.
+pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
+    let hash = a.content_hash();
+    let existing: Option<(ArticleId, String)> = conn
+        .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
+        .query_row([&a.external_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let values = params![
+        a.external_id,
+        a.title,
+        a.body,
+        a.language,
+        a.source,
+        a.url,
+        a.published_at,
+        hash,
+        a.origin
+    ];
+    match existing {
+        Some((id, old_hash)) if old_hash == hash => Ok(Upserted {
+            id,
+            outcome: UpsertOutcome::Unchanged,
+        }),
+        Some((id, _)) => {
+            conn.prepare_cached(SQL_DELETE_MENTIONS)?.execute([id])?;
+            conn.prepare_cached(SQL_UPDATE)?.execute(params![
+                id,
+                a.title,
+                a.body,
+                a.language,
+                a.source,
+                a.url,
+                a.published_at,
+                hash,
+                a.origin
+            ])?;
+            Ok(Upserted {
+                id,
+                outcome: UpsertOutcome::Updated,
+            })
+        }
+        None => {
+            conn.prepare_cached(SQL_INSERT)?.execute(values)?;
+            Ok(Upserted {
+                id: ArticleId(conn.last_insert_rowid()),
+                outcome: UpsertOutcome::Inserted,
+            })
+        }
+    }
+}
+
+/// The first article with this content hash, if any.
+pub(crate) fn by_content_hash(conn: &Connection, hash: &str) -> Result<Option<ArticleId>> {
+    Ok(conn
+        .prepare_cached(SQL_BY_HASH)?
+        .query_row([hash], |r| r.get(0))
+        .optional()?)
+}
+
+/// The external id of an article.
+pub(crate) fn external_id_of(conn: &Connection, id: ArticleId) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(SQL_EXTERNAL_ID)?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn get(conn: &Connection, id: ArticleId) -> Result<Option<Article>> {
+    Ok(conn
+        .prepare_cached(SQL_BY_ID)?
+        .query_row([id], article_from_row)
+        .optional()?)
+}
+
+impl Store {
+    /// Inserts an article, or updates the one with the same external id if its title
+    /// or body changed (deleting its mentions), or does nothing if it is unchanged.
+    pub fn upsert_article(&mut self, article: &NewArticle) -> Result<Upserted> {
+        let tx = self.conn.transaction()?;
+        let done = upsert(&tx, article)?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// The article with this row id.
+    pub fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        get(&self.conn, id)
+    }
+
+    /// The article with this external id.
+    pub fn article_by_external_id(&self, external_id: &str) -> Result<Option<Article>> {
+        Ok(self
+            .conn
+            .prepare_cached(SQL_BY_EXTERNAL_ID)?
+            .query_row([external_id], article_from_row)
+            .optional()?)
+    }
+
+    /// Looks an article up by row id when `key` is a number, else by external id; a
+    /// numeric external id is tried second.
+    pub fn find_article(&self, key: &str) -> Result<Option<Article>> {
+        if let Ok(n) = key.parse::<i64>() {
+            if let Some(a) = self.article(ArticleId(n))? {
+                return Ok(Some(a));
+            }
+        }
+        self.article_by_external_id(key)
+    }
+
+    /// Articles in id order, `limit` at a time starting at `offset`.
+    pub fn articles(&self, limit: u32, offset: u32) -> Result<Vec<Article>> {
+        let mut stmt = self.conn.prepare_cached(SQL_LIST)?;
+        let rows = stmt.query_map([limit, offset], article_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The first stored article with the same content hash as `hash`.
+    pub fn article_by_content_hash(&self, hash: &str) -> Result<Option<ArticleId>> {
+        by_content_hash(&self.conn, hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(id: &str, body: &str) -> NewArticle {
+        NewArticle {
+            external_id: id.into(),
+            title: "A title".into(),
+            body: body.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn upsert_inserts_then_leaves_unchanged_then_updates() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = s.upsert_article(&sample("x", "one")).unwrap();
+        assert_eq!(a.outcome, UpsertOutcome::Inserted);
+        let b = s.upsert_article(&sample("x", "one")).unwrap();
+        assert_eq!(
+            b,
+            Upserted {
+                id: a.id,
+                outcome: UpsertOutcome::Unchanged
+            }
+        );
+        let c = s.upsert_article(&sample("x", "two")).unwrap();
+        assert_eq!(
+            c,
+            Upserted {
+                id: a.id,
+                outcome: UpsertOutcome::Updated
+            }
+        );
+        assert_eq!(s.article(a.id).unwrap().unwrap().body, "two");
+        assert_eq!(s.counts().unwrap().articles, 1);
+    }
+
+    #[test]
+    fn fts_follows_updates() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert_article(&sample("x", "zebra")).unwrap();
+        let n = |s: &Store, w: &str| -> i64 {
+            s.conn()
+                .query_row(
+                    "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?1",
+                    [w],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(n(&s, "zebra"), 1);
+        s.upsert_article(&sample("x", "giraffe")).unwrap();
+        assert_eq!(n(&s, "zebra"), 0);
+        assert_eq!(n(&s, "giraffe"), 1);
+    }
+
+    #[test]
+    fn missing_article_is_none() {
+        let s = Store::open_in_memory().unwrap();
+        assert!(s.article(ArticleId(42)).unwrap().is_none());
+        assert!(s.article_by_external_id("nope").unwrap().is_none());
+        assert!(s.find_article("42").unwrap().is_none());
+    }
+}

@@ -1,0 +1,112 @@
+//! The store: a migrated SQLite connection with typed accessors, one file per table
+//! family. Everything that writes to the database goes through here or `load`.
+
+mod adhoc;
+pub(crate) mod articles;
+pub(crate) mod entities;
+pub(crate) mod mentions;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::db;
+use crate::error::Result;
+
+pub use adhoc::{run_read_only_sql, QueryResult};
+pub use articles::{UpsertOutcome, Upserted};
+
+/// A newsdb database: one SQLite file (or an in-memory database) with the current schema.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// Row counts of the main tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Rows in `articles`.
+    pub articles: i64,
+    /// Rows in `entities`.
+    pub entities: i64,
+    /// Rows in `mentions`.
+    pub mentions: i64,
+    /// Rows in `entity_aliases`.
+    pub aliases: i64,
+    /// Rows in `import_errors`.
+    pub import_errors: i64,
+}
+
+const SQL_COUNTS: &str = "SELECT
+    (SELECT COUNT(*) FROM articles),
+    (SELECT COUNT(*) FROM entities),
+    (SELECT COUNT(*) FROM mentions),
+    (SELECT COUNT(*) FROM entity_aliases),
+    (SELECT COUNT(*) FROM import_errors)";
+
+const SQL_TABLES: &str = "SELECT name FROM sqlite_master
+    WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'
+      AND name NOT LIKE 'articles_fts_%'
+    ORDER BY name";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the
+    /// current schema. Fails with [`crate::Error::SchemaTooNew`] if a newer newsdb
+    /// wrote it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        Ok(Store {
+            conn: db::open(path)?,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A fresh in-memory database with the current schema (tests, scratch work).
+    pub fn open_in_memory() -> Result<Store> {
+        Ok(Store {
+            conn: db::open_in_memory()?,
+            path: None,
+        })
+    }
+
+    /// The underlying connection, for reading with plain SQL.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The mutable connection, for modules that write in transactions.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of this database (the highest applied migration).
+    pub fn schema_version(&self) -> Result<i64> {
+        db::schema_version(&self.conn)
+    }
+
+    /// Names of the tables and views users can query (FTS5 shadow tables left out).
+    pub fn tables(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(SQL_TABLES)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Row counts of the main tables.
+    pub fn counts(&self) -> Result<Counts> {
+        Ok(self.conn.query_row(SQL_COUNTS, [], |r| {
+            Ok(Counts {
+                articles: r.get(0)?,
+                entities: r.get(1)?,
+                mentions: r.get(2)?,
+                aliases: r.get(3)?,
+                import_errors: r.get(4)?,
+            })
+        })?)
+    }
+}

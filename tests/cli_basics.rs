@@ -1,0 +1,184 @@
+//! The foundation CLI: import of the seed, idempotency, read-only SQL, output formats
+//! and errors, run through the real binary.
+
+mod common;
+
+use common::{newsdb, scalar, seeds};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+#[test]
+fn importing_the_seed_creates_one_article_with_thirteen_paragraphs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+
+    let seed = std::fs::read_to_string(seeds().join("000_74746990a53cdcfb.txt")).unwrap();
+    let first_line = seed.lines().next().unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (title, body): (String, String) = conn
+        .query_row("SELECT title, body FROM articles", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(title, first_line);
+    assert_eq!(body.split('\n').count(), 13);
+    for table in ["articles", "entities", "mentions", "refinery_schema_history"] {
+        let n = scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"),
+        );
+        assert_eq!(n, 1, "table {table} exists");
+    }
+}
+
+#[test]
+fn reimporting_unchanged_file_inserts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let imported_at = scalar(&db, "SELECT COUNT(*) FROM articles");
+    newsdb(&db)
+        .arg("import")
+        .arg(seeds())
+        .assert()
+        .success()
+        .stderr(contains("0 inserted").and(contains("1 unchanged")));
+    assert_eq!(imported_at, 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+}
+
+#[test]
+fn sql_refuses_writes_and_leaves_the_database_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for stmt in [
+        "DELETE FROM articles",
+        "UPDATE articles SET title = 'x'",
+        "DROP TABLE articles",
+        "INSERT INTO entities (kind, name) VALUES ('person', 'x')",
+        "CREATE TABLE t (x)",
+    ] {
+        newsdb(&db)
+            .args(["sql", stmt])
+            .assert()
+            .code(2)
+            .stderr(contains("read-only"));
+    }
+    newsdb(&db)
+        .args(["sql", "ATTACH DATABASE 'other.sqlite' AS other"])
+        .current_dir(dir.path())
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("other.sqlite").exists());
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM entities"), 0);
+}
+
+#[test]
+fn sql_prints_valid_json_and_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+
+    let out = newsdb(&db)
+        .args(["sql", "select count(*) from articles", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["count(*)"], 1);
+
+    let q = "SELECT id, external_id FROM articles";
+    let run = |fmt: &str| {
+        let out = newsdb(&db).args(["--format", fmt, "sql", q]).output().unwrap();
+        assert!(out.status.success(), "{fmt}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run("csv"), "id,external_id\n1,000_74746990a53cdcfb\n");
+    assert_eq!(run("tsv"), "id\texternal_id\n1\t000_74746990a53cdcfb\n");
+    let line: serde_json::Value = serde_json::from_str(run("jsonl").trim()).unwrap();
+    assert_eq!(line["external_id"], "000_74746990a53cdcfb");
+    let table = run("table");
+    assert!(table.starts_with("id"), "{table}");
+    assert!(table.contains("000_74746990a53cdcfb"));
+
+    // An empty result is still valid JSON.
+    let out = newsdb(&db)
+        .args(["sql", "SELECT * FROM entities", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!([]));
+}
+
+#[test]
+fn articles_and_show_and_schema_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let out = newsdb(&db).args(["articles", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    let by_ext = newsdb(&db)
+        .args(["show", "000_74746990a53cdcfb", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&by_ext.stdout).unwrap();
+    assert_eq!(v["id"], 1);
+    assert!(v["mentions"].is_array());
+
+    newsdb(&db)
+        .args(["schema", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(contains("articles_fts"));
+}
+
+#[test]
+fn errors_for_a_missing_path_and_an_unknown_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db)
+        .args(["import", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(contains("/definitely/not/here"));
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    newsdb(&db)
+        .args(["show", "no-such-article"])
+        .assert()
+        .code(2)
+        .stderr(contains("no-such-article"));
+    // Reading commands never create a database.
+    let missing = dir.path().join("missing.sqlite");
+    newsdb(&missing).arg("articles").assert().code(2).stderr(contains("does not exist"));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn global_flags_work_before_and_after_the_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let mut c = assert_cmd::Command::cargo_bin("newsdb").unwrap();
+    c.arg("--db").arg(&db).arg("import").arg(seeds()).assert().success();
+    let mut c = assert_cmd::Command::cargo_bin("newsdb").unwrap();
+    c.args(["articles", "--format", "csv", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(contains("000_74746990a53cdcfb"));
+}
+
+#[test]
+fn help_has_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    for cmd in ["import", "articles", "show", "schema", "sql"] {
+        newsdb(&db)
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Example"));
+    }
+}
