@@ -18,14 +18,20 @@ fn main() -> newsdb::Result<()> {
     println!("{}: {}", article.id, article.title);
 
     // Record a mention by hand: the store checks the span against the text.
-    let start = article.body.find("Tehran").expect("the seed mentions Tehran");
+    let start = article
+        .body
+        .find("Tehran")
+        .expect("the seed mentions Tehran");
     let tehran = store.entity_get_or_create(EntityKind::Location, "Tehran")?;
     let mention =
         NewMention::from_byte_range(tehran, Field::Body, &article.body, start, start + 6)?;
     store.add_mentions(article.id, &[mention])?;
 
     for m in store.mentions_of_article(article.id)? {
-        println!("{} at characters {}..{}", m.surface, m.start_char, m.end_char);
+        println!(
+            "{} at characters {}..{}",
+            m.surface, m.start_char, m.end_char
+        );
     }
     Ok(())
 }

@@ -17,11 +17,18 @@ fn importing_the_seed_creates_one_article_with_thirteen_paragraphs() {
     let first_line = seed.lines().next().unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let (title, body): (String, String) = conn
-        .query_row("SELECT title, body FROM articles", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT title, body FROM articles", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(title, first_line);
     assert_eq!(body.split('\n').count(), 13);
-    for table in ["articles", "entities", "mentions", "refinery_schema_history"] {
+    for table in [
+        "articles",
+        "entities",
+        "mentions",
+        "refinery_schema_history",
+    ] {
         let n = scalar(
             &db,
             &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{table}'"),
@@ -51,6 +58,7 @@ fn sql_refuses_writes_and_leaves_the_database_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("news.sqlite");
     newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let entities = scalar(&db, "SELECT COUNT(*) FROM entities");
     for stmt in [
         "DELETE FROM articles",
         "UPDATE articles SET title = 'x'",
@@ -71,7 +79,7 @@ fn sql_refuses_writes_and_leaves_the_database_untouched() {
         .code(2);
     assert!(!dir.path().join("other.sqlite").exists());
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM entities"), 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM entities"), entities);
 }
 
 #[test]
@@ -90,7 +98,10 @@ fn sql_prints_valid_json_and_every_format() {
 
     let q = "SELECT id, external_id FROM articles";
     let run = |fmt: &str| {
-        let out = newsdb(&db).args(["--format", fmt, "sql", q]).output().unwrap();
+        let out = newsdb(&db)
+            .args(["--format", fmt, "sql", q])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{fmt}");
         String::from_utf8(out.stdout).unwrap()
     };
@@ -104,7 +115,7 @@ fn sql_prints_valid_json_and_every_format() {
 
     // An empty result is still valid JSON.
     let out = newsdb(&db)
-        .args(["sql", "SELECT * FROM entities", "--format", "json"])
+        .args(["sql", "SELECT * FROM entities WHERE 0", "--format", "json"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -116,7 +127,10 @@ fn articles_and_show_and_schema_work() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("news.sqlite");
     newsdb(&db).arg("import").arg(seeds()).assert().success();
-    let out = newsdb(&db).args(["articles", "--format", "json"]).output().unwrap();
+    let out = newsdb(&db)
+        .args(["articles", "--format", "json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
 
@@ -152,7 +166,11 @@ fn errors_for_a_missing_path_and_an_unknown_id() {
         .stderr(contains("no-such-article"));
     // Reading commands never create a database.
     let missing = dir.path().join("missing.sqlite");
-    newsdb(&missing).arg("articles").assert().code(2).stderr(contains("does not exist"));
+    newsdb(&missing)
+        .arg("articles")
+        .assert()
+        .code(2)
+        .stderr(contains("does not exist"));
     assert!(!missing.exists());
 }
 
@@ -161,7 +179,12 @@ fn global_flags_work_before_and_after_the_subcommand() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
     let mut c = assert_cmd::Command::cargo_bin("newsdb").unwrap();
-    c.arg("--db").arg(&db).arg("import").arg(seeds()).assert().success();
+    c.arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(seeds())
+        .assert()
+        .success();
     let mut c = assert_cmd::Command::cargo_bin("newsdb").unwrap();
     c.args(["articles", "--format", "csv", "--db"])
         .arg(&db)

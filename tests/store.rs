@@ -25,7 +25,10 @@ fn migrations_apply_to_a_new_file_and_reopen_an_existing_one() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = s.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let fk: i64 = s
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1);
 }
 
@@ -67,7 +70,9 @@ fn mention_spans_are_checked_on_insert() {
         })
         .unwrap()
         .id;
-    let e = s.entity_get_or_create(EntityKind::Person, "Angela Merkel").unwrap();
+    let e = s
+        .entity_get_or_create(EntityKind::Person, "Angela Merkel")
+        .unwrap();
     let start = body.find("Angela").unwrap();
     let good = NewMention::from_byte_range(e, Field::Body, body, start, start + 13).unwrap();
     assert_eq!(good.start_char, 11);

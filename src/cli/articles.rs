@@ -32,7 +32,14 @@ struct Row {
     published_at: Option<String>,
 }
 
-const COLUMNS: &[&str] = &["id", "external_id", "title", "language", "source", "published_at"];
+const COLUMNS: &[&str] = &[
+    "id",
+    "external_id",
+    "title",
+    "language",
+    "source",
+    "published_at",
+];
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;

@@ -39,7 +39,12 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 struct Global {
     /// Database file (created by `import` if missing).
-    #[arg(long, global = true, env = "NEWSDB_DB", default_value = "newsdb.sqlite")]
+    #[arg(
+        long,
+        global = true,
+        env = "NEWSDB_DB",
+        default_value = "newsdb.sqlite"
+    )]
     db: PathBuf,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]

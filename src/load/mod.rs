@@ -1,29 +1,60 @@
-//! The import pipeline: sources → parse → write, with an [`ImportReport`].
+//! The import pipeline: read → parse → extract → write.
 //!
-//! A bad record never stops the run: it becomes a row in `import_errors` and an entry
-//! in the report, and every good record beside it is stored.
+//! One thread reads inputs in order and splits them into units; a rayon pool parses
+//! and extracts batches of units in parallel (order kept); the calling thread owns
+//! the connection and writes each batch in one transaction, so an article, its
+//! paragraphs and its mentions are always committed together. Channels are bounded,
+//! so memory stays flat however large the input.
+//!
+//! A bad record never stops the run (unless [`ImportOptions::strict`]): it becomes a
+//! row in `import_errors` and an [`ImportEvent::Problem`], and every good record beside
+//! it is stored.
 
+pub mod dates;
+pub mod extract;
+pub mod paragraphs;
+pub mod records;
 mod source;
 pub mod text;
+mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Mutex;
 use std::time::Instant;
 
-use rusqlite::{params, Connection};
+use rayon::prelude::*;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{ImportId, NewArticle};
-use crate::store::{articles, Store, UpsertOutcome};
+use crate::ner::Model;
+use crate::store::Store;
 
-pub use source::{collect_files, SourceFile};
+use extract::Extracted;
+use paragraphs::Paragraph;
+pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody};
 
 /// How an import behaves.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// Force one input format instead of choosing by file extension.
+    pub format: Option<InputFormat>,
     /// Store an article even when another external id already has the same content.
     pub keep_duplicates: bool,
-    /// Articles written per transaction.
+    /// Run entity extraction (NER and resolution) on each new or changed article.
+    pub extract: bool,
+    /// Parse, extract and report, but roll everything back.
+    pub dry_run: bool,
+    /// Stop at the first bad record and roll the whole import back.
+    pub strict: bool,
+    /// Records larger than this are refused (an error, not memory exhaustion).
+    pub max_record_bytes: usize,
+    /// Worker threads for parsing and extraction (0: all cores).
+    pub jobs: usize,
+    /// Records per batch (one transaction each).
     pub batch_size: usize,
     /// The command line (or other description) recorded in `imports.arguments`.
     pub arguments: Option<String>,
@@ -32,32 +63,69 @@ pub struct ImportOptions {
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
+            format: None,
             keep_duplicates: false,
-            batch_size: 500,
+            extract: true,
+            dry_run: false,
+            strict: false,
+            max_record_bytes: 10 * 1024 * 1024,
+            jobs: 0,
+            batch_size: 256,
             arguments: None,
         }
     }
 }
 
-/// One record that could not be imported.
+/// How bad a recorded problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The record was not imported.
+    Error,
+    /// The record was imported, with a caveat (a date kept as given, a duplicate).
+    Warning,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem with one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordError {
-    /// The file (or `-` for standard input).
+    /// The file (or `<stdin>`).
     pub origin: String,
-    /// Line or record number within the file, when there is one.
+    /// Line, record or row number within the file, when there is one.
     pub record: Option<String>,
     /// What was wrong.
     pub message: String,
+    /// Error (not imported) or warning (imported).
+    pub severity: Severity,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.severity.as_str(), self.origin)?;
+        if let Some(r) = &self.record {
+            write!(f, ", {r}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
-    /// The `imports` row of this run.
+    /// The `imports` row of this run (none for a dry run).
     pub import_id: Option<ImportId>,
     /// Articles inserted.
     pub inserted: u64,
-    /// Articles whose content changed and were replaced.
+    /// Articles whose content changed and were replaced (mentions re-extracted).
     pub updated: u64,
     /// Articles already stored with the same content.
     pub unchanged: u64,
@@ -65,124 +133,345 @@ pub struct ImportReport {
     pub duplicates: u64,
     /// Records that could not be imported.
     pub failed: u64,
-    /// Bytes read.
+    /// Records imported with a warning.
+    pub warnings: u64,
+    /// New or changed articles not in English, stored but not extracted.
+    pub not_english: u64,
+    /// Mentions written.
+    pub mentions: u64,
+    /// Input bytes read.
     pub bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// The failed records.
+    /// Whether everything was rolled back (dry run or strict failure).
+    pub rolled_back: bool,
+    /// The first problems (at most [`MAX_REPORTED_PROBLEMS`]; all are in `import_errors`).
     pub errors: Vec<RecordError>,
 }
+
+/// How many problems an [`ImportReport`] keeps in memory.
+pub const MAX_REPORTED_PROBLEMS: usize = 1000;
 
 impl ImportReport {
     /// Articles read successfully, whatever happened to them.
     pub fn articles(&self) -> u64 {
         self.inserted + self.updated + self.unchanged + self.duplicates
     }
-}
 
-const SQL_START_IMPORT: &str = "INSERT INTO imports (started_at, arguments)
-    VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1)";
-const SQL_FINISH_IMPORT: &str =
-    "UPDATE imports SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-    inserted = ?2, updated = ?3, unchanged = ?4, duplicates = ?5, failed = ?6, bytes = ?7
-    WHERE id = ?1";
-const SQL_IMPORT_ERROR: &str =
-    "INSERT INTO import_errors (import_id, origin, record, message) VALUES (?1, ?2, ?3, ?4)";
-
-/// Reads and parses one source file into articles.
-fn parse_file(file: &SourceFile) -> Result<(u64, Vec<NewArticle>)> {
-    let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
-    let origin = file.path.display().to_string();
-    let article = text::parse_text(&bytes, &origin, &file.stem())?;
-    Ok((bytes.len() as u64, vec![article]))
-}
-
-/// Writes one parsed article, counting the outcome in `report`.
-fn write_article(
-    conn: &Connection,
-    article: &NewArticle,
-    opts: &ImportOptions,
-    report: &mut ImportReport,
-) -> Result<()> {
-    if !opts.keep_duplicates {
-        if let Some(first) = articles::by_content_hash(conn, &article.content_hash())? {
-            let same = articles::external_id_of(conn, first)?;
-            if same.as_deref() != Some(article.external_id.as_str()) {
-                report.duplicates += 1;
-                return Ok(());
-            }
+    /// Input megabytes per second.
+    pub fn mb_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.bytes as f64 / 1e6 / self.seconds
+        } else {
+            0.0
         }
     }
-    match articles::upsert(conn, article)?.outcome {
-        UpsertOutcome::Inserted => report.inserted += 1,
-        UpsertOutcome::Updated => report.updated += 1,
-        UpsertOutcome::Unchanged => report.unchanged += 1,
-    }
-    Ok(())
 }
 
-fn record_error(conn: &Connection, import: ImportId, e: &RecordError) -> Result<()> {
-    conn.prepare_cached(SQL_IMPORT_ERROR)?
-        .execute(params![import, e.origin, e.record, e.message])?;
-    Ok(())
+/// What an import tells its caller while it runs.
+#[derive(Debug)]
+pub enum ImportEvent<'a> {
+    /// The inputs were found: how many and their total size on disk.
+    Started {
+        /// Number of inputs.
+        files: usize,
+        /// Their total size in bytes (compressed size for `.gz`).
+        bytes: u64,
+    },
+    /// A batch was written; the report so far.
+    Progress(&'a ImportReport),
+    /// A record failed or was imported with a warning.
+    Problem(&'a RecordError),
+}
+
+/// An article ready to write: parsed, split into paragraphs, maybe extracted.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The article.
+    pub article: NewArticle,
+    /// Caveats found while parsing.
+    pub warnings: Vec<String>,
+}
+
+/// The output of the parallel stage for one unit.
+#[derive(Debug)]
+pub(crate) struct Processed {
+    origin: String,
+    record: Option<String>,
+    bytes: u64,
+    outcome: std::result::Result<Ready, String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ready {
+    parsed: Parsed,
+    paragraphs: Vec<Paragraph>,
+    /// `None` when extraction was not run (disabled, not English, or unchanged).
+    extracted: Option<Vec<Extracted>>,
+    not_english: bool,
+}
+
+/// Whether a stored article already has this content: lets workers skip extraction
+/// for unchanged articles (the writer still decides).
+struct ReadPool {
+    path: Option<PathBuf>,
+    conns: Mutex<Vec<Connection>>,
+}
+
+const SQL_HASH_OF: &str = "SELECT content_hash FROM articles WHERE external_id = ?1";
+
+impl ReadPool {
+    fn is_unchanged(&self, a: &NewArticle) -> bool {
+        let Some(path) = &self.path else { return false };
+        let conn = self.conns.lock().ok().and_then(|mut v| v.pop());
+        let conn = match conn {
+            Some(c) => c,
+            None => match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
+                Ok(c) => c,
+                Err(_) => return false,
+            },
+        };
+        let stored: Option<String> = conn
+            .prepare_cached(SQL_HASH_OF)
+            .and_then(|mut s| s.query_row([&a.external_id], |r| r.get(0)).optional())
+            .ok()
+            .flatten();
+        if let Ok(mut v) = self.conns.lock() {
+            v.push(conn);
+        }
+        stored.is_some_and(|h| h == a.content_hash())
+    }
+}
+
+/// Parse stage: one unit into a parsed article.
+pub fn parse_unit(unit: &Unit) -> std::result::Result<Parsed, String> {
+    match &unit.body {
+        UnitBody::Failed(message) => Err(message.clone()),
+        UnitBody::Text { bytes, external_id } => {
+            let mut a = text::parse_text(bytes, &unit.origin, "").map_err(|e| match e {
+                Error::Parse { message, .. } => message,
+                Error::InvalidUtf8 { offset, .. } => {
+                    format!("invalid UTF-8 at byte {offset} (convert the file to UTF-8)")
+                }
+                other => other.to_string(),
+            })?;
+            a.external_id = match external_id {
+                Some(id) => id.clone(),
+                None => format!("sha-{}", &a.content_hash()[..16]),
+            };
+            Ok(Parsed {
+                article: a,
+                warnings: Vec::new(),
+            })
+        }
+        UnitBody::Json(bytes) => {
+            let value: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+            records::from_json(value, &unit.origin)
+        }
+        UnitBody::Row(map) => records::from_object(map, &unit.origin),
+    }
+}
+
+/// Paragraphs, language and (when wanted) extraction for a parsed article.
+pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
+    let (paragraphs, language) =
+        paragraphs::analyze(&parsed.article.body, parsed.article.language.as_deref());
+    let mut parsed = parsed;
+    parsed.article.language = language;
+    let not_english = parsed
+        .article
+        .language
+        .as_deref()
+        .is_some_and(|l| !paragraphs::is_english(l));
+    let extracted = match model {
+        Some(m) if !not_english => Some(extract::extract(
+            m,
+            &parsed.article.title,
+            &parsed.article.body,
+            &paragraphs,
+        )),
+        _ => None,
+    };
+    Ready {
+        parsed,
+        paragraphs,
+        extracted,
+        not_english,
+    }
+}
+
+fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool) -> Processed {
+    let outcome = parse_unit(&unit).map(|parsed| {
+        let skip = model.is_none() || pool.is_unchanged(&parsed.article);
+        prepare(parsed, if skip { None } else { model })
+    });
+    Processed {
+        origin: unit.origin,
+        record: unit.record,
+        bytes: unit.bytes,
+        outcome,
+    }
+}
+
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::InvalidArgument(format!("cannot start {jobs} worker threads: {e}")))
 }
 
 impl Store {
-    /// Imports every article under `paths` (files and directories, walked in sorted
-    /// order). Bad records are recorded and skipped; the returned report counts them.
-    /// Fails only when the database itself fails or a path does not exist.
+    /// Imports every article under `paths` (files, directories walked in sorted order,
+    /// `-` for standard input). See [`Store::import_with`].
     pub fn import(&mut self, paths: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport> {
+        self.import_with(paths, opts, &mut |_| {})
+    }
+
+    /// Imports every article under `paths`, telling `on_event` about progress and
+    /// problems. Bad records are recorded and skipped; the report counts them. Fails
+    /// only when a path does not exist, the database fails, or (`strict`) a record is
+    /// bad, in which case nothing is kept.
+    pub fn import_with(
+        &mut self,
+        paths: &[PathBuf],
+        opts: &ImportOptions,
+        on_event: &mut dyn FnMut(ImportEvent<'_>),
+    ) -> Result<ImportReport> {
         let started = Instant::now();
-        let mut report = ImportReport::default();
+        let mut walk_errors = Vec::new();
         let files = collect_files(paths, &mut |origin: &Path, message: String| {
-            report.errors.push(RecordError {
+            walk_errors.push(RecordError {
                 origin: origin.display().to_string(),
                 record: None,
                 message,
+                severity: Severity::Error,
             });
         })?;
-        let conn = self.conn_mut();
-        conn.prepare_cached(SQL_START_IMPORT)?
-            .execute([&opts.arguments])?;
-        let import = ImportId(conn.last_insert_rowid());
-        report.import_id = Some(import);
+        let total_bytes = files
+            .iter()
+            .filter(|f| !f.is_stdin())
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum();
+        on_event(ImportEvent::Started {
+            files: files.len(),
+            bytes: total_bytes,
+        });
 
-        for chunk in files.chunks(opts.batch_size.max(1)) {
-            let tx = conn.transaction()?;
-            for file in chunk {
-                match parse_file(file) {
-                    Ok((bytes, articles)) => {
-                        report.bytes += bytes;
-                        for a in &articles {
-                            write_article(&tx, a, opts, &mut report)?;
+        let model = opts.extract.then(Model::embedded);
+        let pool = ReadPool {
+            path: self.path().map(Path::to_path_buf),
+            conns: Mutex::new(Vec::new()),
+        };
+        let workers = thread_pool(opts.jobs)?;
+        let batch_size = opts.batch_size.max(1);
+        let stop = AtomicBool::new(false);
+        let mut writer = write::Writer::start(self.conn_mut(), opts, model)?;
+        for e in walk_errors {
+            writer.problem(e, on_event)?;
+        }
+
+        let result = std::thread::scope(|s| -> Result<()> {
+            let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(4);
+            let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(4);
+            let stop = &stop;
+            let files = &files;
+            s.spawn(move || {
+                let mut batch = Vec::with_capacity(batch_size);
+                for file in files {
+                    let format = opts.format.or_else(|| InputFormat::from_path(&file.path));
+                    let format = format.unwrap_or(InputFormat::Text);
+                    let go_on = source::read_units(file, format, opts.max_record_bytes, &mut |u| {
+                        batch.push(u);
+                        if batch.len() >= batch_size {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                            if unit_tx.send(full).is_err() {
+                                return false;
+                            }
                         }
+                        !stop.load(Ordering::Relaxed)
+                    });
+                    if !go_on || stop.load(Ordering::Relaxed) {
+                        return;
                     }
-                    Err(e) => report.errors.push(RecordError {
-                        origin: file.path.display().to_string(),
-                        record: None,
-                        message: e.to_string(),
-                    }),
+                }
+                if !batch.is_empty() {
+                    let _ = unit_tx.send(batch);
+                }
+            });
+            let pool = &pool;
+            let workers = &workers;
+            s.spawn(move || {
+                for batch in unit_rx {
+                    let out: Vec<Processed> = workers.install(|| {
+                        batch
+                            .into_par_iter()
+                            .map(|u| process(u, model, pool))
+                            .collect()
+                    });
+                    if done_tx.send(out).is_err() {
+                        return;
+                    }
+                }
+            });
+            for batch in done_rx {
+                if let Err(e) = writer.write_batch(batch, on_event) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(e);
                 }
             }
-            tx.commit()?;
+            Ok(())
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => writer.finish(seconds),
+            Err(e) => {
+                writer.abort();
+                Err(e)
+            }
         }
+    }
 
-        report.failed = report.errors.len() as u64;
-        let tx = conn.transaction()?;
-        for e in &report.errors {
-            record_error(&tx, import, e)?;
+    /// Imports articles an application already has in memory, with the same
+    /// semantics as file imports (idempotent, duplicates, extraction).
+    pub fn import_articles(
+        &mut self,
+        articles: Vec<NewArticle>,
+        opts: &ImportOptions,
+    ) -> Result<ImportReport> {
+        let started = Instant::now();
+        let model = opts.extract.then(Model::embedded);
+        let workers = thread_pool(opts.jobs)?;
+        let mut writer = write::Writer::start(self.conn_mut(), opts, model)?;
+        let mut no_events = |_: ImportEvent<'_>| {};
+        let mut it = articles.into_iter().enumerate().peekable();
+        while it.peek().is_some() {
+            let chunk: Vec<(usize, NewArticle)> =
+                it.by_ref().take(opts.batch_size.max(1)).collect();
+            let batch: Vec<Processed> = workers.install(|| {
+                chunk
+                    .into_par_iter()
+                    .map(|(i, a)| Processed {
+                        origin: a.origin.clone().unwrap_or_else(|| "<api>".into()),
+                        record: Some(format!("record {}", i + 1)),
+                        bytes: (a.title.len() + a.body.len()) as u64,
+                        outcome: Ok(prepare(
+                            Parsed {
+                                article: a,
+                                warnings: Vec::new(),
+                            },
+                            model,
+                        )),
+                    })
+                    .collect()
+            });
+            if let Err(e) = writer.write_batch(batch, &mut no_events) {
+                writer.abort();
+                return Err(e);
+            }
         }
-        tx.prepare_cached(SQL_FINISH_IMPORT)?.execute(params![
-            import,
-            report.inserted as i64,
-            report.updated as i64,
-            report.unchanged as i64,
-            report.duplicates as i64,
-            report.failed as i64,
-            report.bytes as i64
-        ])?;
-        tx.commit()?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok(report)
+        writer.finish(started.elapsed().as_secs_f64())
     }
 }

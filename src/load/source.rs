@@ -1,34 +1,130 @@
-//! Finding the files to import: explicit files and recursive directory walks in
-//! sorted order, so runs are reproducible.
+//! Finding and reading inputs: files, directories walked in sorted order (symlinked
+//! directories never followed, so loops cannot occur), standard input, and `.gz`
+//! files decompressed on the fly. Splits each input into units (one article's text,
+//! one JSON line, one array element, one CSV row) without parsing them, so parsing
+//! can run in parallel.
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-/// A file to import.
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// One article per file: title line, then paragraph lines.
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+    /// A JSON array of objects.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+}
+
+impl std::str::FromStr for InputFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "text" | "txt" => Ok(InputFormat::Text),
+            "jsonl" | "ndjson" => Ok(InputFormat::Jsonl),
+            "json" => Ok(InputFormat::Json),
+            "csv" => Ok(InputFormat::Csv),
+            "tsv" => Ok(InputFormat::Tsv),
+            _ => Err(Error::InvalidArgument(format!(
+                "unknown input format {s:?} (expected text, jsonl, json, csv, tsv)"
+            ))),
+        }
+    }
+}
+
+impl InputFormat {
+    /// The format a file name implies (`a.jsonl.gz` is JSON Lines).
+    pub fn from_path(path: &Path) -> Option<InputFormat> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit_once('.')?.1;
+        match ext {
+            "txt" | "text" => Some(InputFormat::Text),
+            "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "json" => Some(InputFormat::Json),
+            "csv" => Some(InputFormat::Csv),
+            "tsv" | "tab" => Some(InputFormat::Tsv),
+            _ => None,
+        }
+    }
+}
+
+/// An input to import: a file, or standard input (`-`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    /// Path as found.
+    /// Path as found (`-` for standard input).
     pub path: PathBuf,
 }
 
 impl SourceFile {
-    /// The file name without its extension: the external id of a one-article file.
+    /// Whether this is standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+
+    /// The file name without `.gz` and its extension: the external id of a
+    /// one-article file.
     pub fn stem(&self) -> String {
-        self.path
-            .file_stem()
+        let name = self
+            .path
+            .file_name()
             .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        match name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    /// How the path is shown in messages and stored in `origin`.
+    pub fn origin(&self) -> String {
+        if self.is_stdin() {
+            "<stdin>".to_string()
+        } else {
+            self.path.display().to_string()
+        }
+    }
+
+    fn is_gz(&self) -> bool {
+        self.path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    }
+
+    /// Opens the input, decompressing `.gz`.
+    pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+        let raw: Box<dyn Read + Send> = if self.is_stdin() {
+            Box::new(io::stdin())
+        } else {
+            Box::new(File::open(&self.path).map_err(|e| Error::io(&self.path, e))?)
+        };
+        Ok(if self.is_gz() {
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                flate2::read::MultiGzDecoder::new(raw),
+            ))
+        } else {
+            Box::new(BufReader::with_capacity(1 << 16, raw))
+        })
     }
 }
 
-/// Extensions a directory walk picks up.
-const KNOWN_EXTENSIONS: &[&str] = &["txt"];
-
 fn has_known_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| KNOWN_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    InputFormat::from_path(path).is_some()
 }
 
 fn walk(dir: &Path, out: &mut Vec<SourceFile>, on_error: &mut dyn FnMut(&Path, String)) {
@@ -36,40 +132,56 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>, on_error: &mut dyn FnMut(&Path, S
         Ok(rd) => rd,
         Err(e) => return on_error(dir, format!("cannot read directory: {e}")),
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => paths.push(e.path()),
+            Err(e) => on_error(dir, format!("cannot read directory entry: {e}")),
+        }
+    }
     paths.sort();
     for p in paths {
-        let name_hidden = p
+        let hidden = p
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.starts_with('.'));
-        if name_hidden {
+        if hidden {
             continue;
         }
-        // symlink_metadata: never follow a symlinked directory, so loops cannot occur.
+        // symlink_metadata: a symlinked directory is never followed, so a loop of
+        // links cannot make the walk run forever.
         match std::fs::symlink_metadata(&p) {
             Ok(md) if md.is_dir() => walk(&p, out, on_error),
-            Ok(md) if md.is_file() && has_known_extension(&p) => out.push(SourceFile { path: p }),
+            Ok(md) if md.is_file() => {
+                if has_known_extension(&p) {
+                    out.push(SourceFile { path: p });
+                }
+            }
             Ok(md) if md.file_type().is_symlink() => {
                 if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) && has_known_extension(&p) {
                     out.push(SourceFile { path: p });
                 }
             }
             Ok(_) => {}
-            Err(e) => on_error(&p, format!("cannot read file metadata: {e}")),
+            // The entry vanished between listing and reading: say so and go on.
+            Err(e) => on_error(&p, format!("cannot read file: {e}")),
         }
     }
 }
 
-/// Expands `paths` into the files to import: files as given, directories walked
-/// recursively (hidden entries and unknown extensions skipped, symlinked
-/// directories not followed). A path that does not exist is an error.
+/// Expands `paths` into the inputs to import: files as given, `-` for standard input,
+/// directories walked recursively (hidden entries and unknown extensions skipped).
+/// A path that does not exist is an error: nothing has been imported yet.
 pub fn collect_files(
     paths: &[PathBuf],
     on_error: &mut dyn FnMut(&Path, String),
 ) -> Result<Vec<SourceFile>> {
     let mut out = Vec::new();
     for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(SourceFile { path: p.clone() });
+            continue;
+        }
         let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         if md.is_dir() {
             walk(p, &mut out, on_error);
@@ -78,4 +190,410 @@ pub fn collect_files(
         }
     }
     Ok(out)
+}
+
+/// One record of an input, split out but not yet parsed.
+#[derive(Debug)]
+pub enum UnitBody {
+    /// A whole one-article text file.
+    Text {
+        /// The file's bytes.
+        bytes: Vec<u8>,
+        /// The external id to use (file stem, or none for standard input).
+        external_id: Option<String>,
+    },
+    /// One JSON document (a JSON line or an array element).
+    Json(Vec<u8>),
+    /// One CSV/TSV row as header → value.
+    Row(Map<String, Value>),
+    /// The record could not even be read.
+    Failed(String),
+}
+
+/// A record and where it came from.
+#[derive(Debug)]
+pub struct Unit {
+    /// The file (or `<stdin>`).
+    pub origin: String,
+    /// `line N`, `record N` or `row N`; none for one-article files.
+    pub record: Option<String>,
+    /// Bytes of input this record accounts for.
+    pub bytes: u64,
+    /// The record.
+    pub body: UnitBody,
+}
+
+/// What reading a bounded line gave.
+enum Line {
+    Eof,
+    Ok,
+    /// The line was longer than the limit; its bytes were skipped.
+    TooLong(u64),
+}
+
+/// Reads one `\n`-terminated line into `buf` (without the newline), never holding
+/// more than `max` bytes of it in memory.
+fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Line> {
+    buf.clear();
+    let mut total: u64 = 0;
+    let mut too_long = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(if total == 0 && !too_long {
+                Line::Eof
+            } else if too_long {
+                Line::TooLong(total)
+            } else {
+                Line::Ok
+            });
+        }
+        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        total += part.len() as u64;
+        if !too_long {
+            if buf.len() + part.len() > max {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(part);
+            }
+        }
+        let used = done.unwrap_or(part.len());
+        r.consume(used);
+        if done.is_some() {
+            total += 1;
+            return Ok(if too_long {
+                Line::TooLong(total)
+            } else {
+                Line::Ok
+            });
+        }
+    }
+}
+
+fn too_big(n: u64, max: usize) -> String {
+    format!(
+        "record of {n} bytes is larger than --max-record-bytes ({max}); raise the limit to import it"
+    )
+}
+
+/// Reads at most `max + 1` bytes of `r`.
+fn read_bounded(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(max as u64 + 1).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Splits one input into units, calling `emit` for each in order. Returns `false`
+/// if `emit` asked to stop.
+pub fn read_units(
+    file: &SourceFile,
+    format: InputFormat,
+    max_record_bytes: usize,
+    emit: &mut dyn FnMut(Unit) -> bool,
+) -> bool {
+    let origin = file.origin();
+    let fail = |record: Option<String>, message: String| Unit {
+        origin: origin.clone(),
+        record,
+        bytes: 0,
+        body: UnitBody::Failed(message),
+    };
+    if !file.is_stdin() && !file.is_gz() {
+        if let Ok(md) = std::fs::metadata(&file.path) {
+            if format == InputFormat::Text && md.len() > max_record_bytes as u64 {
+                return emit(fail(None, too_big(md.len(), max_record_bytes)));
+            }
+        }
+    }
+    let mut reader = match file.open() {
+        Ok(r) => r,
+        Err(e) => return emit(fail(None, error_text(&e))),
+    };
+    match format {
+        InputFormat::Text => match read_bounded(&mut reader, max_record_bytes) {
+            Ok(bytes) if bytes.len() > max_record_bytes => {
+                emit(fail(None, too_big(bytes.len() as u64, max_record_bytes)))
+            }
+            Ok(bytes) => emit(Unit {
+                origin: origin.clone(),
+                record: None,
+                bytes: bytes.len() as u64,
+                body: UnitBody::Text {
+                    bytes,
+                    external_id: (!file.is_stdin()).then(|| file.stem()),
+                },
+            }),
+            Err(e) => emit(fail(None, format!("cannot read: {e}"))),
+        },
+        InputFormat::Jsonl => {
+            let mut buf = Vec::new();
+            let mut line_no = 0u64;
+            let mut offset = 0u64;
+            loop {
+                line_no += 1;
+                let record = Some(format!("line {line_no}"));
+                match read_line_bounded(&mut reader, &mut buf, max_record_bytes) {
+                    Ok(Line::Eof) => return true,
+                    Ok(Line::TooLong(n)) => {
+                        offset += n;
+                        if !emit(fail(record, too_big(n, max_record_bytes))) {
+                            return false;
+                        }
+                    }
+                    Ok(Line::Ok) => {
+                        let n = buf.len() as u64 + 1;
+                        let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
+                        let blank = line.iter().all(|b| b.is_ascii_whitespace());
+                        if !blank {
+                            let body = match std::str::from_utf8(line) {
+                                Ok(_) => UnitBody::Json(line.to_vec()),
+                                Err(e) => UnitBody::Failed(format!(
+                                    "invalid UTF-8 at byte {} of the file",
+                                    offset + e.valid_up_to() as u64
+                                )),
+                            };
+                            let unit = Unit {
+                                origin: origin.clone(),
+                                record,
+                                bytes: n,
+                                body,
+                            };
+                            if !emit(unit) {
+                                return false;
+                            }
+                        }
+                        offset += n;
+                    }
+                    Err(e) => return emit(fail(record, format!("cannot read: {e}"))),
+                }
+            }
+        }
+        InputFormat::Json => read_json_array(&mut reader, &origin, max_record_bytes, emit),
+        InputFormat::Csv | InputFormat::Tsv => {
+            let delimiter = if format == InputFormat::Csv {
+                b','
+            } else {
+                b'\t'
+            };
+            read_csv(reader, delimiter, &origin, max_record_bytes, emit)
+        }
+    }
+}
+
+fn error_text(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } => format!("cannot open: {source}"),
+        other => other.to_string(),
+    }
+}
+
+fn read_json_array(
+    reader: &mut dyn Read,
+    origin: &str,
+    max_record_bytes: usize,
+    emit: &mut dyn FnMut(Unit) -> bool,
+) -> bool {
+    let fail = |message: String| Unit {
+        origin: origin.to_string(),
+        record: None,
+        bytes: 0,
+        body: UnitBody::Failed(message),
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        return emit(fail(format!("cannot read: {e}")));
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => return emit(fail(format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let items: Vec<&serde_json::value::RawValue> = match serde_json::from_str(text) {
+        Ok(items) => items,
+        Err(e) => {
+            return emit(fail(format!(
+                "not a JSON array of objects: {e} (use --format jsonl for one object per line)"
+            )))
+        }
+    };
+    for (i, raw) in items.iter().enumerate() {
+        let s = raw.get();
+        let record = Some(format!("record {}", i + 1));
+        let unit = if s.len() > max_record_bytes {
+            Unit {
+                origin: origin.to_string(),
+                record,
+                bytes: s.len() as u64,
+                body: UnitBody::Failed(too_big(s.len() as u64, max_record_bytes)),
+            }
+        } else {
+            Unit {
+                origin: origin.to_string(),
+                record,
+                bytes: s.len() as u64,
+                body: UnitBody::Json(s.as_bytes().to_vec()),
+            }
+        };
+        if !emit(unit) {
+            return false;
+        }
+    }
+    true
+}
+
+fn read_csv(
+    reader: Box<dyn BufRead + Send>,
+    delimiter: u8,
+    origin: &str,
+    max_record_bytes: usize,
+    emit: &mut dyn FnMut(Unit) -> bool,
+) -> bool {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let unit = |record: Option<String>, bytes: u64, body: UnitBody| Unit {
+        origin: origin.to_string(),
+        record,
+        bytes,
+        body,
+    };
+    let headers: Vec<String> = match rdr.byte_headers() {
+        Ok(h) => h
+            .iter()
+            .map(|f| {
+                String::from_utf8_lossy(f)
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .collect(),
+        Err(e) => {
+            return emit(unit(
+                None,
+                0,
+                UnitBody::Failed(format!("cannot read the header row: {e}")),
+            ))
+        }
+    };
+    if headers.len() < 2 {
+        return emit(unit(
+            None,
+            0,
+            UnitBody::Failed(format!(
+                "the header row has {} column(s); expected at least title and body",
+                headers.len()
+            )),
+        ));
+    }
+    let mut record = csv::ByteRecord::new();
+    let mut row_no = 1u64;
+    loop {
+        row_no += 1;
+        let label = Some(format!("row {row_no}"));
+        match rdr.read_byte_record(&mut record) {
+            Ok(false) => return true,
+            Ok(true) => {
+                let size = record.as_slice().len() as u64;
+                let body = if size > max_record_bytes as u64 {
+                    UnitBody::Failed(too_big(size, max_record_bytes))
+                } else {
+                    row_to_map(&headers, &record)
+                };
+                if !emit(unit(label, size, body)) {
+                    return false;
+                }
+            }
+            Err(e) => {
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("row has {len} fields but the header has {expected_len}"),
+                    _ => format!("malformed row: {e}"),
+                };
+                let keep_going = matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. });
+                if !emit(unit(label, 0, UnitBody::Failed(message))) || !keep_going {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+fn row_to_map(headers: &[String], record: &csv::ByteRecord) -> UnitBody {
+    let mut map = Map::new();
+    let base = record.position().map_or(0, |p| p.byte());
+    let mut offset = 0u64;
+    for (h, field) in headers.iter().zip(record.iter()) {
+        match std::str::from_utf8(field) {
+            Ok(s) => {
+                map.insert(h.clone(), Value::String(s.to_string()));
+            }
+            Err(e) => {
+                return UnitBody::Failed(format!(
+                    "invalid UTF-8 in column {h:?} near byte {} of the file",
+                    base + offset + e.valid_up_to() as u64
+                ))
+            }
+        }
+        offset += field.len() as u64 + 1;
+    }
+    UnitBody::Row(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_lines_skip_what_is_too_long() {
+        let data = b"short\nthis line is too long\r\nok\nlast";
+        let mut r: &[u8] = data;
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_line_bounded(&mut r, &mut buf, 10).unwrap(),
+            Line::Ok
+        ));
+        assert_eq!(buf, b"short");
+        assert!(matches!(
+            read_line_bounded(&mut r, &mut buf, 10).unwrap(),
+            Line::TooLong(23)
+        ));
+        assert!(matches!(
+            read_line_bounded(&mut r, &mut buf, 10).unwrap(),
+            Line::Ok
+        ));
+        assert_eq!(buf, b"ok");
+        assert!(matches!(
+            read_line_bounded(&mut r, &mut buf, 10).unwrap(),
+            Line::Ok
+        ));
+        assert_eq!(buf, b"last");
+        assert!(matches!(
+            read_line_bounded(&mut r, &mut buf, 10).unwrap(),
+            Line::Eof
+        ));
+    }
+
+    #[test]
+    fn formats_come_from_extensions_through_gz() {
+        let f = |p: &str| InputFormat::from_path(Path::new(p));
+        assert_eq!(f("a/b.jsonl.gz"), Some(InputFormat::Jsonl));
+        assert_eq!(f("x.TXT"), Some(InputFormat::Text));
+        assert_eq!(f("x.tsv"), Some(InputFormat::Tsv));
+        assert_eq!(f("README"), None);
+        let s = SourceFile {
+            path: "d/001.txt.gz".into(),
+        };
+        assert_eq!(s.stem(), "001");
+    }
 }

@@ -18,6 +18,16 @@ const SQL_OF_ARTICLE: &str = "SELECT DISTINCT e.id, e.kind, e.name
     WHERE m.article_id = ?1 ORDER BY e.kind, e.name";
 const SQL_LIST: &str = "SELECT id, kind, name FROM entities ORDER BY kind, name LIMIT ?1 OFFSET ?2";
 
+const SQL_FIND_WITH_MERGE: &str =
+    "SELECT id, merged_into FROM entities WHERE kind = ?1 AND name = ?2";
+const SQL_FIND_BY_ALIAS: &str = "SELECT e.id FROM entity_aliases a
+    JOIN entities e ON e.id = a.entity_id
+    WHERE a.alias = ?2 AND e.kind = ?1 AND e.merged_into IS NULL
+    ORDER BY e.id LIMIT 1";
+const SQL_BY_ID_MERGED: &str = "SELECT merged_into FROM entities WHERE id = ?1";
+const SQL_ACTIVE_MERGE_FROM: &str = "SELECT id, into_entity FROM entity_merges
+    WHERE from_entity = ?1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1";
+
 pub(crate) fn entity_from_row(r: &Row<'_>) -> rusqlite::Result<Entity> {
     Ok(Entity {
         id: r.get(0)?,
@@ -38,6 +48,54 @@ pub(crate) fn get_or_create(conn: &Connection, kind: EntityKind, name: &str) -> 
     conn.prepare_cached(SQL_INSERT)?
         .execute(params![kind, name])?;
     Ok(EntityId(conn.last_insert_rowid()))
+}
+
+/// The entity the loader should attach a mention of `(kind, name)` to: the entity
+/// with that canonical name, else the entity with that alias, else a new one; then
+/// followed through active merges. Returns the ids of the merges it went through.
+pub(crate) fn lookup_or_create(
+    conn: &Connection,
+    kind: EntityKind,
+    name: &str,
+) -> Result<(EntityId, Vec<i64>)> {
+    let found: Option<(EntityId, Option<i64>)> = conn
+        .prepare_cached(SQL_FIND_WITH_MERGE)?
+        .query_row(params![kind, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (mut id, mut merged) = match found {
+        Some(hit) => hit,
+        None => match conn
+            .prepare_cached(SQL_FIND_BY_ALIAS)?
+            .query_row(params![kind, name], |r| r.get(0))
+            .optional()?
+        {
+            Some(id) => (id, None),
+            None => {
+                conn.prepare_cached(SQL_INSERT)?
+                    .execute(params![kind, name])?;
+                (EntityId(conn.last_insert_rowid()), None)
+            }
+        },
+    };
+    let mut merges = Vec::new();
+    // A merged entity points at its target; chains are short, but guard against cycles.
+    while merged.is_some() && merges.len() < 32 {
+        let Some((merge, into)) = conn
+            .prepare_cached(SQL_ACTIVE_MERGE_FROM)?
+            .query_row([id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, EntityId>(1)?))
+            })
+            .optional()?
+        else {
+            break;
+        };
+        merges.push(merge);
+        id = into;
+        merged = conn
+            .prepare_cached(SQL_BY_ID_MERGED)?
+            .query_row([id], |r| r.get(0))?;
+    }
+    Ok((id, merges))
 }
 
 /// Records `alias` as a surface of `entity` (no-op if already known).

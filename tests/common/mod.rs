@@ -36,5 +36,6 @@ pub fn newsdb(db: &Path) -> Command {
 /// Runs a query with rusqlite and returns the first column of the first row.
 pub fn scalar(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("test database opens");
-    conn.query_row(sql, [], |r| r.get(0)).expect("scalar query runs")
+    conn.query_row(sql, [], |r| r.get(0))
+        .expect("scalar query runs")
 }

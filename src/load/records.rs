@@ -1,0 +1,158 @@
+//! Structured records (JSON Lines, JSON arrays, CSV/TSV rows) into articles.
+//!
+//! Fields: `id`, `title`, `body` (or `text`), and optional `url`, `source`,
+//! `published` (or `published_at`, `date`) and `language`. Unknown fields are ignored.
+
+use serde_json::{Map, Value};
+
+use super::dates::normalize_date;
+use super::Parsed;
+use crate::model::{content_hash, NewArticle};
+
+/// Why a record is not an article.
+pub type RecordResult = std::result::Result<Parsed, String>;
+
+fn text_field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|n| obj.get(*n))
+        .filter(|v| !v.is_null())
+}
+
+fn as_text(v: &Value, name: &str) -> std::result::Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(format!(
+            "field {name:?} must be a string, not {}",
+            match other {
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+                _ => "null",
+            }
+        )),
+    }
+}
+
+fn optional(
+    obj: &Map<String, Value>,
+    names: &[&str],
+) -> std::result::Result<Option<String>, String> {
+    match text_field(obj, names) {
+        None => Ok(None),
+        Some(v) => {
+            let s = as_text(v, names[0])?;
+            let s = s.trim();
+            Ok((!s.is_empty()).then(|| s.to_string()))
+        }
+    }
+}
+
+/// Normalises a body: line endings to `\n`, lines trimmed, blank lines dropped, so a
+/// paragraph is one line as in the seed format.
+pub fn normalize_body(body: &str) -> String {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Turns one JSON value into an article. `origin` names the file.
+pub fn from_json(value: Value, origin: &str) -> RecordResult {
+    let Value::Object(obj) = value else {
+        let kind = match value {
+            Value::Array(_) => "an array",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            _ => "null",
+        };
+        return Err(format!(
+            "expected a JSON object with title and body, found {kind}"
+        ));
+    };
+    from_object(&obj, origin)
+}
+
+/// Turns a field map (a JSON object or a CSV row) into an article.
+pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
+    let title = optional(obj, &["title", "headline"])?.ok_or("missing required field \"title\"")?;
+    let body = optional(obj, &["body", "text", "content"])?
+        .map(|b| normalize_body(&b))
+        .filter(|b| !b.is_empty())
+        .ok_or("missing required field \"body\" (or \"text\")")?;
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let id = optional(obj, &["id", "external_id"])?;
+    let published_raw = optional(obj, &["published", "published_at", "date"])?;
+    let mut warnings = Vec::new();
+    let published_at = published_raw.map(|raw| match normalize_date(&raw) {
+        Some(iso) => iso,
+        None => {
+            warnings.push(format!(
+                "published date {raw:?} is not a date newsdb recognises; kept as given"
+            ));
+            raw
+        }
+    });
+    let external_id = id.unwrap_or_else(|| format!("sha-{}", &content_hash(&title, &body)[..16]));
+    Ok(Parsed {
+        article: NewArticle {
+            external_id,
+            title,
+            body,
+            language: optional(obj, &["language", "lang"])?.map(|l| l.to_lowercase()),
+            source: optional(obj, &["source", "publisher"])?,
+            url: optional(obj, &["url", "link"])?,
+            published_at,
+            origin: Some(origin.to_string()),
+        },
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_and_their_alternatives_are_read() {
+        let p = from_json(
+            json!({"id": 7, "title": " A  title ", "text": "One.\r\n\r\nTwo.", "date": "2018-02-25",
+                   "source": "Wire", "extra": [1, 2]}),
+            "f.jsonl",
+        )
+        .unwrap();
+        let a = p.article;
+        assert_eq!(a.external_id, "7");
+        assert_eq!(a.title, "A title");
+        assert_eq!(a.body, "One.\nTwo.");
+        assert_eq!(a.published_at.as_deref(), Some("2018-02-25"));
+        assert_eq!(a.source.as_deref(), Some("Wire"));
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn missing_fields_and_non_objects_are_errors() {
+        assert!(from_json(json!({"title": "x"}), "f")
+            .unwrap_err()
+            .contains("\"body\""));
+        assert!(from_json(json!({"body": "x"}), "f")
+            .unwrap_err()
+            .contains("\"title\""));
+        assert!(from_json(json!([1]), "f").unwrap_err().contains("an array"));
+        assert!(from_json(json!({"title": {"a": 1}, "body": "x"}), "f")
+            .unwrap_err()
+            .contains("must be a string"));
+    }
+
+    #[test]
+    fn bad_dates_are_kept_with_a_warning_and_ids_derive_from_content() {
+        let p = from_json(json!({"title": "T", "body": "B", "published": "soon"}), "f").unwrap();
+        assert_eq!(p.article.published_at.as_deref(), Some("soon"));
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.article.external_id.starts_with("sha-"));
+    }
+}

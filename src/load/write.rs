@@ -1,0 +1,380 @@
+//! The write stage: one thread owns the connection and writes each batch in one
+//! transaction (articles, paragraphs, mentions and recorded problems together).
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+
+use super::extract::{self, Extracted};
+use super::paragraphs::Paragraph;
+use super::{ImportEvent, ImportOptions, ImportReport, Processed, Ready, RecordError, Severity};
+use crate::error::{Error, Result};
+use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
+use crate::ner::Model;
+use crate::store::{articles, entities, mentions, UpsertOutcome};
+
+const SQL_START_IMPORT: &str = "INSERT INTO imports (started_at, arguments, extractor)
+    VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2)";
+const SQL_FINISH_IMPORT: &str = "UPDATE imports SET
+    finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    inserted = ?2, updated = ?3, unchanged = ?4, duplicates = ?5, failed = ?6, bytes = ?7,
+    warnings = ?8, not_extracted = ?9, mentions = ?10, seconds = ?11
+    WHERE id = ?1";
+const SQL_IMPORT_ERROR: &str =
+    "INSERT INTO import_errors (import_id, origin, record, message, severity)
+    VALUES (?1, ?2, ?3, ?4, ?5)";
+const SQL_DELETE_PARAGRAPHS: &str = "DELETE FROM paragraphs WHERE article_id = ?1";
+const SQL_INSERT_PARAGRAPH: &str = "INSERT INTO paragraphs
+    (article_id, idx, start_char, end_char, start_byte, end_byte, language, boilerplate, text_hash)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+const SQL_REPEATS_IN_SOURCE: &str = "SELECT COUNT(*) FROM paragraphs p
+    JOIN articles a ON a.id = p.article_id
+    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.article_id <> ?3";
+const SQL_DROP_REPEATED_MENTIONS: &str = "DELETE FROM mentions WHERE field = 'body' AND id IN (
+    SELECT m.id FROM paragraphs p
+    JOIN articles a ON a.id = p.article_id
+    JOIN mentions m ON m.article_id = p.article_id AND m.paragraph = p.idx AND m.field = 'body'
+    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.boilerplate = 0)";
+const SQL_FLAG_REPEATED: &str = "UPDATE paragraphs SET boilerplate = 1
+    WHERE text_hash = ?1 AND boilerplate = 0
+      AND article_id IN (SELECT id FROM articles WHERE source = ?2)";
+const SQL_MERGE_MENTION: &str =
+    "INSERT OR IGNORE INTO entity_merge_mentions (merge_id, mention_id) VALUES (?1, ?2)";
+
+/// A paragraph text seen in this many other articles of the same source is
+/// boilerplate (a publisher's notice, a byline), here and in those articles.
+pub const REPEATED_PARAGRAPH_ARTICLES: i64 = 3;
+
+/// Owns the connection for one import run.
+pub(crate) struct Writer<'c> {
+    conn: &'c mut Connection,
+    opts: ImportOptions,
+    model: Option<&'static Model>,
+    extractor: Option<String>,
+    import: Option<ImportId>,
+    report: ImportReport,
+    /// Dry runs and strict runs are one transaction, rolled back or committed at the end.
+    single_transaction: bool,
+    in_transaction: bool,
+    entities: HashMap<(EntityKind, String), (EntityId, Vec<i64>)>,
+}
+
+impl<'c> Writer<'c> {
+    pub(crate) fn start(
+        conn: &'c mut Connection,
+        opts: &ImportOptions,
+        model: Option<&'static Model>,
+    ) -> Result<Writer<'c>> {
+        let extractor = model.map(extract::extractor_name);
+        let single_transaction = opts.dry_run || opts.strict;
+        let mut w = Writer {
+            conn,
+            opts: opts.clone(),
+            model,
+            extractor,
+            import: None,
+            report: ImportReport::default(),
+            single_transaction,
+            in_transaction: false,
+            entities: HashMap::new(),
+        };
+        if single_transaction {
+            w.begin()?;
+        }
+        w.conn
+            .prepare_cached(SQL_START_IMPORT)?
+            .execute(params![w.opts.arguments, w.extractor])?;
+        w.import = Some(ImportId(w.conn.last_insert_rowid()));
+        w.report.import_id = w.import;
+        Ok(w)
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        // IMMEDIATE: take the write lock up front, so a second writer waits (busy
+        // timeout) instead of failing with "database is locked" half-way.
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.in_transaction = false;
+        Ok(())
+    }
+
+    /// Rolls back whatever is uncommitted.
+    pub(crate) fn abort(&mut self) {
+        if self.in_transaction {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.in_transaction = false;
+        }
+    }
+
+    /// Records a problem (an `import_errors` row and an event). In strict mode an
+    /// error stops the import.
+    pub(crate) fn problem(
+        &mut self,
+        e: RecordError,
+        on_event: &mut dyn FnMut(ImportEvent<'_>),
+    ) -> Result<()> {
+        match e.severity {
+            Severity::Error => self.report.failed += 1,
+            Severity::Warning => self.report.warnings += 1,
+        }
+        on_event(ImportEvent::Problem(&e));
+        if self.opts.strict && e.severity == Severity::Error {
+            return Err(Error::Parse {
+                origin: match &e.record {
+                    Some(r) => format!("{}, {r}", e.origin),
+                    None => e.origin.clone(),
+                },
+                message: format!("{} (--strict: nothing was imported)", e.message),
+            });
+        }
+        if let Some(import) = self.import {
+            self.conn
+                .prepare_cached(SQL_IMPORT_ERROR)?
+                .execute(params![
+                    import,
+                    e.origin,
+                    e.record,
+                    e.message,
+                    e.severity.as_str()
+                ])?;
+        }
+        if self.report.errors.len() < super::MAX_REPORTED_PROBLEMS {
+            self.report.errors.push(e);
+        }
+        Ok(())
+    }
+
+    /// Writes one batch in one transaction (or in the run's single transaction).
+    pub(crate) fn write_batch(
+        &mut self,
+        batch: Vec<Processed>,
+        on_event: &mut dyn FnMut(ImportEvent<'_>),
+    ) -> Result<()> {
+        if !self.single_transaction {
+            self.begin()?;
+        }
+        for p in batch {
+            self.report.bytes += p.bytes;
+            let result = match p.outcome {
+                Err(message) => self.problem(
+                    RecordError {
+                        origin: p.origin,
+                        record: p.record,
+                        message,
+                        severity: Severity::Error,
+                    },
+                    on_event,
+                ),
+                Ok(ready) => self.write_ready(ready, &p.origin, &p.record, on_event),
+            };
+            if let Err(e) = result {
+                self.abort();
+                return Err(e);
+            }
+        }
+        if !self.single_transaction {
+            self.commit()?;
+        }
+        on_event(ImportEvent::Progress(&self.report));
+        Ok(())
+    }
+
+    fn write_ready(
+        &mut self,
+        ready: Ready,
+        origin: &str,
+        record: &Option<String>,
+        on_event: &mut dyn FnMut(ImportEvent<'_>),
+    ) -> Result<()> {
+        let Ready {
+            parsed,
+            paragraphs,
+            extracted,
+            not_english,
+        } = ready;
+        let a = &parsed.article;
+        let warn = |message: String| RecordError {
+            origin: origin.to_string(),
+            record: record.clone(),
+            message,
+            severity: Severity::Warning,
+        };
+        if !self.opts.keep_duplicates {
+            if let Some(first) = articles::by_content_hash(self.conn, &a.content_hash())? {
+                let first_ext = articles::external_id_of(self.conn, first)?.unwrap_or_default();
+                if first_ext != a.external_id {
+                    self.report.duplicates += 1;
+                    return self.problem(
+                        warn(format!(
+                            "duplicate of article {first_ext:?} (id {first}, same title and body); \
+                             skipped (use --keep-duplicates to store it)"
+                        )),
+                        on_event,
+                    );
+                }
+            }
+        }
+        for w in &parsed.warnings {
+            self.problem(warn(w.clone()), on_event)?;
+        }
+        let up = articles::upsert(self.conn, a)?;
+        match up.outcome {
+            UpsertOutcome::Unchanged => {
+                self.report.unchanged += 1;
+                return Ok(());
+            }
+            UpsertOutcome::Inserted => self.report.inserted += 1,
+            UpsertOutcome::Updated => {
+                self.report.updated += 1;
+                self.conn
+                    .prepare_cached(SQL_DELETE_PARAGRAPHS)?
+                    .execute([up.id])?;
+            }
+        }
+        if not_english {
+            self.report.not_english += 1;
+        }
+        let repeated = self.write_paragraphs(up.id, a.source.as_deref(), &paragraphs)?;
+        let extracted = match (extracted, self.model) {
+            (Some(x), _) => x,
+            // Workers skip extraction for articles that looked unchanged; if another
+            // writer changed it meanwhile, extract here.
+            (None, Some(m)) if !not_english => extract::extract(m, &a.title, &a.body, &paragraphs),
+            (None, _) => Vec::new(),
+        };
+        let extracted: Vec<Extracted> = extracted
+            .into_iter()
+            .filter(|e| e.paragraph.is_none_or(|p| !repeated.contains(&p)))
+            .collect();
+        self.write_mentions(up.id, &a.title, &a.body, &extracted)
+    }
+
+    /// Writes paragraphs; returns the indexes newly found to be repeated boilerplate.
+    fn write_paragraphs(
+        &mut self,
+        article: ArticleId,
+        source: Option<&str>,
+        paragraphs: &[Paragraph],
+    ) -> Result<Vec<usize>> {
+        let mut repeated = Vec::new();
+        for p in paragraphs {
+            let mut boilerplate = p.boilerplate;
+            if let (Some(source), false) = (source, boilerplate) {
+                let seen: i64 = self
+                    .conn
+                    .prepare_cached(SQL_REPEATS_IN_SOURCE)?
+                    .query_row(params![p.text_hash, source, article], |r| r.get(0))?;
+                if seen >= REPEATED_PARAGRAPH_ARTICLES {
+                    boilerplate = true;
+                    repeated.push(p.idx);
+                    self.conn
+                        .prepare_cached(SQL_DROP_REPEATED_MENTIONS)?
+                        .execute(params![p.text_hash, source])?;
+                    self.conn
+                        .prepare_cached(SQL_FLAG_REPEATED)?
+                        .execute(params![p.text_hash, source])?;
+                }
+            }
+            self.conn
+                .prepare_cached(SQL_INSERT_PARAGRAPH)?
+                .execute(params![
+                    article,
+                    p.idx as i64,
+                    p.start_char as i64,
+                    p.end_char as i64,
+                    p.start_byte as i64,
+                    p.end_byte as i64,
+                    p.language,
+                    boilerplate,
+                    p.text_hash
+                ])?;
+        }
+        Ok(repeated)
+    }
+
+    fn entity_for(&mut self, kind: EntityKind, name: &str) -> Result<(EntityId, Vec<i64>)> {
+        let key = (kind, name.to_string());
+        if let Some(hit) = self.entities.get(&key) {
+            return Ok(hit.clone());
+        }
+        let found = entities::lookup_or_create(self.conn, kind, name)?;
+        self.entities.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// Resolves each extracted span to an entity row and writes the mentions.
+    pub(crate) fn write_mentions(
+        &mut self,
+        article: ArticleId,
+        title: &str,
+        body: &str,
+        extracted: &[Extracted],
+    ) -> Result<()> {
+        let mut new = Vec::with_capacity(extracted.len());
+        let mut via_merges = Vec::with_capacity(extracted.len());
+        for e in extracted {
+            let (entity, merges) = self.entity_for(e.kind, &e.name)?;
+            let text = match e.field {
+                Field::Title => title,
+                Field::Body => body,
+            };
+            let mut m =
+                NewMention::from_byte_range(entity, e.field, text, e.start_byte, e.end_byte)?;
+            m.sentence = Some(e.sentence as i64);
+            m.paragraph = e.paragraph.map(|p| p as i64);
+            m.extractor = self.extractor.clone();
+            m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
+            entities::add_alias(self.conn, entity, &m.surface)?;
+            new.push(m);
+            via_merges.push(merges);
+        }
+        let ids = mentions::insert(self.conn, article, &new)?;
+        for (id, merges) in ids.iter().zip(&via_merges) {
+            for merge in merges {
+                self.conn
+                    .prepare_cached(SQL_MERGE_MENTION)?
+                    .execute(params![merge, id])?;
+            }
+        }
+        self.report.mentions += ids.len() as u64;
+        Ok(())
+    }
+
+    /// Records the run's counts and commits (or rolls back a dry run).
+    pub(crate) fn finish(mut self, seconds: f64) -> Result<ImportReport> {
+        self.report.seconds = seconds;
+        if let Some(import) = self.import {
+            let r = &self.report;
+            self.conn
+                .prepare_cached(SQL_FINISH_IMPORT)?
+                .execute(params![
+                    import,
+                    r.inserted as i64,
+                    r.updated as i64,
+                    r.unchanged as i64,
+                    r.duplicates as i64,
+                    r.failed as i64,
+                    r.bytes as i64,
+                    r.warnings as i64,
+                    r.not_english as i64,
+                    r.mentions as i64,
+                    r.seconds
+                ])?;
+        }
+        if self.single_transaction {
+            if self.opts.dry_run {
+                self.abort();
+                self.report.rolled_back = true;
+                self.report.import_id = None;
+            } else {
+                self.commit()?;
+            }
+        }
+        Ok(self.report)
+    }
+}

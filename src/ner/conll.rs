@@ -1,0 +1,433 @@
+//! CoNLL-2003 files: reading (documents, sentences, IOB1 tags), conlleval-style scoring
+//! and writing predictions as an extra column.
+
+use std::io::Write;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::ner::model::{bio_label, Model, Pos, TYPES};
+
+/// One sentence of a CoNLL file.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConllSentence {
+    /// The token column.
+    pub(crate) words: Vec<String>,
+    /// The last column as (BIO/IOB1) type index and whether it is a `B-` tag, or `None`
+    /// for `O`; absent when the line has only a token.
+    pub(crate) gold: Vec<Option<GoldTag>>,
+    /// The raw lines (without line terminator), to echo them in `tag_conll`.
+    pub(crate) lines: Vec<String>,
+}
+
+/// A gold tag: `O` or a chunk tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GoldTag {
+    /// Outside any entity.
+    O,
+    /// `B-X` (`begin == true`) or `I-X` of type index `ty`.
+    Chunk {
+        /// Type index into [`TYPES`].
+        ty: usize,
+        /// Whether the tag is `B-`.
+        begin: bool,
+    },
+}
+
+/// One document: the sentences between two `-DOCSTART-` lines.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConllDoc {
+    /// The `-DOCSTART-` line and blank lines before the first sentence, echoed as-is.
+    pub(crate) sentences: Vec<ConllSentence>,
+}
+
+/// Reads a CoNLL file into documents. Lines are `token ... tag`, whitespace-separated;
+/// `-DOCSTART-` starts a document; blank lines end sentences. CRLF is accepted.
+pub(crate) fn read_conll(path: &Path) -> Result<Vec<ConllDoc>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
+        origin: path.display().to_string(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    parse_conll(&text, path)
+}
+
+/// Parses CoNLL text; `path` is only used in error messages.
+pub(crate) fn parse_conll(text: &str, path: &Path) -> Result<Vec<ConllDoc>> {
+    let mut docs = vec![ConllDoc::default()];
+    let mut sent = ConllSentence::default();
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() || cols[0] == "-DOCSTART-" {
+            if !sent.words.is_empty() {
+                docs.last_mut()
+                    .expect("docs is never empty")
+                    .sentences
+                    .push(std::mem::take(&mut sent));
+            }
+            if cols.first() == Some(&"-DOCSTART-")
+                && !docs
+                    .last()
+                    .expect("docs is never empty")
+                    .sentences
+                    .is_empty()
+            {
+                docs.push(ConllDoc::default());
+            }
+            continue;
+        }
+        let gold = if cols.len() >= 2 {
+            let tag = cols[cols.len() - 1];
+            Some(parse_tag(tag).ok_or_else(|| Error::Conll {
+                path: path.to_path_buf(),
+                line: n + 1,
+                message: format!(
+                    "invalid NER tag {tag:?} in the last column (expected O or B-/I- with PER, ORG, LOC, MISC)"
+                ),
+            })?)
+        } else {
+            None
+        };
+        if !sent.gold.is_empty() && sent.gold[0].is_some() != gold.is_some() {
+            return Err(Error::Conll {
+                path: path.to_path_buf(),
+                line: n + 1,
+                message: format!(
+                    "expected {} columns like the lines before, found {}",
+                    if gold.is_some() { "1" } else { "2 or more" },
+                    cols.len()
+                ),
+            });
+        }
+        sent.words.push(cols[0].to_string());
+        sent.gold.push(gold);
+        sent.lines.push(line.to_string());
+    }
+    if !sent.words.is_empty() {
+        docs.last_mut()
+            .expect("docs is never empty")
+            .sentences
+            .push(sent);
+    }
+    docs.retain(|d| !d.sentences.is_empty());
+    Ok(docs)
+}
+
+fn parse_tag(tag: &str) -> Option<GoldTag> {
+    if tag == "O" {
+        return Some(GoldTag::O);
+    }
+    let (prefix, label) = tag.split_once('-')?;
+    let begin = match prefix {
+        "B" => true,
+        "I" => false,
+        _ => return None,
+    };
+    let ty = TYPES.iter().position(|k| k.conll_label() == label)?;
+    Some(GoldTag::Chunk { ty, begin })
+}
+
+/// Chunks `(start, end, type)` of a tag sequence, with conlleval's rules: a chunk starts
+/// at `B-X`, or at `I-X` after `O` or a different type (so IOB1 and BIO both work).
+pub(crate) fn chunks(tags: &[GoldTag]) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, usize)> = None;
+    for (i, &t) in tags.iter().enumerate() {
+        match t {
+            GoldTag::O => {
+                if let Some((s, ty)) = open.take() {
+                    out.push((s, i, ty));
+                }
+            }
+            GoldTag::Chunk { ty, begin } => {
+                let continues = !begin && open.is_some_and(|(_, oty)| oty == ty);
+                if !continues {
+                    if let Some((s, oty)) = open.take() {
+                        out.push((s, i, oty));
+                    }
+                    open = Some((i, ty));
+                }
+            }
+        }
+    }
+    if let Some((s, ty)) = open {
+        out.push((s, tags.len(), ty));
+    }
+    out
+}
+
+/// Converts gold IOB1/BIO tags into BILOU tag indexes for training.
+pub(crate) fn to_bilou(tags: &[GoldTag]) -> Vec<u8> {
+    use crate::ner::model::tag_of;
+    let mut out = vec![0u8; tags.len()];
+    for (s, e, ty) in chunks(tags) {
+        if e - s == 1 {
+            out[s] = tag_of(Pos::U, ty);
+        } else {
+            out[s] = tag_of(Pos::B, ty);
+            for o in &mut out[s + 1..e - 1] {
+                *o = tag_of(Pos::I, ty);
+            }
+            out[e - 1] = tag_of(Pos::L, ty);
+        }
+    }
+    out
+}
+
+/// BILOU tag indexes as chunk tags (for scoring).
+pub(crate) fn from_bilou(tags: &[u8]) -> Vec<GoldTag> {
+    tags.iter()
+        .map(|&t| match crate::ner::model::untag(t) {
+            None => GoldTag::O,
+            Some((pos, ty)) => GoldTag::Chunk {
+                ty,
+                begin: matches!(pos, Pos::B | Pos::U),
+            },
+        })
+        .collect()
+}
+
+/// Precision, recall and F1 for one entity type (or all of them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TypeScore {
+    /// `PER`, `ORG`, `LOC`, `MISC`, or `overall`.
+    pub label: String,
+    /// Correct / predicted (0 when nothing was predicted).
+    pub precision: f64,
+    /// Correct / gold (0 when there is no gold entity).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Number of gold entities.
+    pub gold: usize,
+    /// Number of predicted entities.
+    pub predicted: usize,
+    /// Number of predicted entities whose span and type both match a gold entity.
+    pub correct: usize,
+}
+
+impl TypeScore {
+    fn new(label: &str, gold: usize, predicted: usize, correct: usize) -> TypeScore {
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let precision = ratio(correct, predicted);
+        let recall = ratio(correct, gold);
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        TypeScore {
+            label: label.to_string(),
+            precision,
+            recall,
+            f1,
+            gold,
+            predicted,
+            correct,
+        }
+    }
+}
+
+/// Scores of a model on a CoNLL file, with conlleval rules: an entity counts as correct
+/// only if both its exact span and its type match.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EvalReport {
+    /// One score per type, in label order (LOC, MISC, ORG, PER).
+    pub per_type: Vec<TypeScore>,
+    /// Micro-averaged over all types.
+    pub overall: TypeScore,
+    /// Tokens tagged.
+    pub tokens: usize,
+    /// Sentences tagged.
+    pub sentences: usize,
+}
+
+/// Counts `[gold, predicted, correct]` per type index.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
+    per_type: [[usize; 3]; 4],
+    tokens: usize,
+    sentences: usize,
+}
+
+impl Counts {
+    pub(crate) fn add_sentence(&mut self, gold: &[GoldTag], pred: &[GoldTag]) {
+        let g = chunks(gold);
+        let p = chunks(pred);
+        for &(_, _, ty) in &g {
+            self.per_type[ty][0] += 1;
+        }
+        for c in &p {
+            self.per_type[c.2][1] += 1;
+            if g.contains(c) {
+                self.per_type[c.2][2] += 1;
+            }
+        }
+        self.tokens += gold.len();
+        self.sentences += 1;
+    }
+
+    fn merge(mut self, other: Counts) -> Counts {
+        for t in 0..4 {
+            for k in 0..3 {
+                self.per_type[t][k] += other.per_type[t][k];
+            }
+        }
+        self.tokens += other.tokens;
+        self.sentences += other.sentences;
+        self
+    }
+
+    pub(crate) fn report(&self) -> EvalReport {
+        let mut per_type: Vec<TypeScore> = TYPES
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let [g, p, c] = self.per_type[i];
+                TypeScore::new(k.conll_label(), g, p, c)
+            })
+            .collect();
+        per_type.sort_by(|a, b| a.label.cmp(&b.label));
+        let sum = |k: usize| self.per_type.iter().map(|c| c[k]).sum::<usize>();
+        EvalReport {
+            per_type,
+            overall: TypeScore::new("overall", sum(0), sum(1), sum(2)),
+            tokens: self.tokens,
+            sentences: self.sentences,
+        }
+    }
+}
+
+/// Evaluates a model on parsed documents (documents in parallel, deterministic result).
+pub(crate) fn evaluate_docs(model: &Model, docs: &[ConllDoc]) -> Result<EvalReport> {
+    let counts = docs
+        .par_iter()
+        .map(|doc| {
+            let sentences: Vec<Vec<&str>> = doc
+                .sentences
+                .iter()
+                .map(|s| s.words.iter().map(String::as_str).collect())
+                .collect();
+            let tags = model.tag_document(&sentences);
+            let mut c = Counts::default();
+            for (s, t) in doc.sentences.iter().zip(&tags) {
+                let gold: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+                c.add_sentence(&gold, &from_bilou(t));
+            }
+            c
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(Counts::default(), Counts::merge);
+    Ok(counts.report())
+}
+
+/// Evaluates `model` on a CoNLL file whose last column holds gold IOB1 (or BIO) tags.
+pub fn evaluate(model: &Model, conll: &Path) -> Result<EvalReport> {
+    let docs = read_conll(conll)?;
+    if let Some(s) = docs
+        .iter()
+        .flat_map(|d| &d.sentences)
+        .find(|s| s.gold[0].is_none())
+    {
+        return Err(Error::Conll {
+            path: conll.to_path_buf(),
+            line: 0,
+            message: format!(
+                "sentence starting with {:?} has no gold tag column",
+                s.words[0]
+            ),
+        });
+    }
+    evaluate_docs(model, &docs)
+}
+
+/// Writes every input line with the predicted tag appended as a new last column
+/// (space-separated, BIO tags: `B-` starts every entity), keeping `-DOCSTART-` lines
+/// and blank lines unchanged. Line ends are written as `\n`.
+pub fn tag_conll(model: &Model, conll: &Path, out: &mut dyn Write) -> Result<()> {
+    let bytes = std::fs::read(conll).map_err(|e| Error::io(conll, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
+        origin: conll.display().to_string(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    // Validate and tag by documents, then echo the input line by line.
+    let docs = parse_conll(&text, conll)?;
+    let mut predicted: Vec<&'static str> = Vec::new();
+    let tagged: Vec<Vec<Vec<u8>>> = docs
+        .par_iter()
+        .map(|doc| {
+            let sentences: Vec<Vec<&str>> = doc
+                .sentences
+                .iter()
+                .map(|s| s.words.iter().map(String::as_str).collect())
+                .collect();
+            model.tag_document(&sentences)
+        })
+        .collect();
+    for doc in &tagged {
+        for sent in doc {
+            predicted.extend(sent.iter().map(|&t| bio_label(t)));
+        }
+    }
+    let io_err = |e| Error::io("<output>", e);
+    let mut next = predicted.into_iter();
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let first = line.split_whitespace().next();
+        match first {
+            None | Some("-DOCSTART-") => writeln!(out, "{line}").map_err(io_err)?,
+            Some(_) => {
+                let tag = next.next().expect("one prediction per token line");
+                writeln!(out, "{line} {tag}").map_err(io_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(s: &str) -> Vec<GoldTag> {
+        s.split_whitespace()
+            .map(|t| parse_tag(t).expect("valid tag"))
+            .collect()
+    }
+
+    #[test]
+    fn iob1_chunks_follow_conlleval() {
+        // I- at the start of a span, and B- between two adjacent entities of one type.
+        let c = chunks(&tags("I-PER I-PER O I-LOC B-LOC I-ORG I-MISC"));
+        assert_eq!(
+            c,
+            vec![(0, 2, 0), (3, 4, 2), (4, 5, 2), (5, 6, 1), (6, 7, 3)]
+        );
+    }
+
+    #[test]
+    fn bilou_round_trip() {
+        let t = tags("I-PER I-PER O I-LOC B-LOC I-LOC");
+        let b = to_bilou(&t);
+        assert_eq!(chunks(&from_bilou(&b)), chunks(&t));
+    }
+
+    #[test]
+    fn crlf_and_bad_tags() {
+        let docs = parse_conll(
+            "-DOCSTART- -X- O O\r\n\r\nEU NNP I-NP I-ORG\r\nrejects VBZ I-VP O\r\n",
+            Path::new("x"),
+        )
+        .expect("valid");
+        assert_eq!(docs[0].sentences[0].words, ["EU", "rejects"]);
+        let err = parse_conll(
+            "EU NNP I-NP I-ORG\nrejects VBZ I-VP X-FOO\n",
+            Path::new("x"),
+        );
+        assert!(matches!(err, Err(Error::Conll { line: 2, .. })));
+    }
+}

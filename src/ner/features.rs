@@ -1,0 +1,466 @@
+//! Feature extraction: each token gets a few dozen hashed features (word, shape,
+//! affixes, neighbours, gazetteer matches, document-level capitalisation evidence).
+//!
+//! Features are never materialised as strings: each token's word, lowercase form,
+//! shape and affixes are hashed once, and a feature is a mix of a template id with
+//! those hashes. The hash is mapped to a row of the weight table by its top bits.
+
+use crate::ner::clusters::WordClusters;
+use crate::ner::gazetteer::{CaseLexicon, Gazetteer, HashKeyed, GAZ_KINDS};
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// Seed of a token-sequence hash (see [`seq_hash`]).
+pub(crate) const SEQ_SEED: u64 = 0x51_7cc1_b727_220a;
+
+#[inline]
+fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// Mixes two hashes (order matters).
+#[inline]
+pub(crate) fn mix(h: u64, x: u64) -> u64 {
+    let v = (h.rotate_left(23) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    v ^ (v >> 31)
+}
+
+/// Extends a token-sequence hash by one token's lowercase hash.
+#[inline]
+pub(crate) fn seq_hash(h: u64, token: u64) -> u64 {
+    mix(h, token)
+}
+
+/// Hash of a string's bytes.
+#[inline]
+pub(crate) fn hash_str(s: &str) -> u64 {
+    fnv_bytes(FNV_OFFSET, s.as_bytes())
+}
+
+/// Hash of a string's lowercase form, without allocating.
+pub(crate) fn hash_lower(s: &str) -> u64 {
+    if s.is_ascii() {
+        let mut h = FNV_OFFSET;
+        for &b in s.as_bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        return h;
+    }
+    let mut h = FNV_OFFSET;
+    let mut buf = [0u8; 4];
+    for c in s.chars().flat_map(char::to_lowercase) {
+        h = fnv_bytes(h, c.encode_utf8(&mut buf).as_bytes());
+    }
+    h
+}
+
+/// Shape of a token ("Xxxx", "dd-dd", "X.X.") and its short form with runs collapsed
+/// ("Xx", "d-d", "X.X."), as hashes. The long shape keeps at most 8 chars.
+fn hash_shapes(s: &str) -> (u64, u64) {
+    let mut long = FNV_OFFSET;
+    let mut short = FNV_OFFSET;
+    let mut last = 0u8;
+    for (n, c) in s.chars().enumerate() {
+        let class = if c.is_uppercase() {
+            b'X'
+        } else if c.is_lowercase() {
+            b'x'
+        } else if c.is_ascii_digit() {
+            b'd'
+        } else if c.is_alphanumeric() {
+            b'a'
+        } else if c.is_ascii() {
+            c as u8
+        } else {
+            b'*'
+        };
+        if n < 8 {
+            long = fnv_bytes(long, &[class]);
+        }
+        if class != last {
+            short = fnv_bytes(short, &[class]);
+            last = class;
+        }
+    }
+    (long, short)
+}
+
+/// Case class of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Case {
+    /// "Paris"
+    Title = 0,
+    /// "NATO"
+    Upper = 1,
+    /// "said"
+    Lower = 2,
+    /// "iPhone", "McDonald"
+    Mixed = 3,
+    /// "1996", ","
+    NoLetters = 4,
+}
+
+fn case_of(s: &str) -> Case {
+    let mut upper = 0;
+    let mut lower = 0;
+    let mut first_upper = false;
+    for (n, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            upper += 1;
+            if n == 0 {
+                first_upper = true;
+            }
+        } else if c.is_lowercase() {
+            lower += 1;
+        }
+    }
+    match (upper, lower) {
+        (0, 0) => Case::NoLetters,
+        (_, 0) => Case::Upper,
+        (0, _) => Case::Lower,
+        (1, _) if first_upper => Case::Title,
+        _ if first_upper => Case::Mixed,
+        _ => Case::Mixed,
+    }
+}
+
+/// Everything about one token that features need, hashed once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokInfo {
+    word: u64,
+    lower: u64,
+    shape: u64,
+    short_shape: u64,
+    prefixes: [u64; 4],
+    suffixes: [u64; 4],
+    case: u8,
+    /// Length bucket (1, 2, 3, 4-6, 7+ chars).
+    len: u8,
+    has_digit: bool,
+    has_hyphen: bool,
+    has_period: bool,
+    lex: u8,
+    /// Lowercase hashes of the first and last parts of a hyphenated word ("al", "assad"
+    /// in "al-Assad"), 0 otherwise.
+    seg_first: u64,
+    seg_last: u64,
+    /// Case class of the last part of a hyphenated word.
+    seg_last_case: u8,
+    /// Coarse and fine word-cluster ids (0 when the word was not clustered).
+    clusters: (u16, u16),
+}
+
+impl TokInfo {
+    /// Hashes one token.
+    pub(crate) fn new(s: &str, res: &Resources) -> TokInfo {
+        let (shape, short_shape) = hash_shapes(s);
+        let lower = hash_lower(s);
+        // Byte offsets of the ends of the first four chars and starts of the last four.
+        let mut heads = [s.len(); 4];
+        let mut nchars = 0;
+        for (n, (i, _)) in s.char_indices().skip(1).take(4).enumerate() {
+            heads[n] = i;
+        }
+        let mut tails = [0usize; 4];
+        for (n, (i, _)) in s.char_indices().rev().take(4).enumerate() {
+            tails[n] = i;
+            nchars = n + 1;
+        }
+        if nchars == 4 {
+            nchars = s.chars().count();
+        }
+        let mut prefixes = [1u64; 4];
+        let mut suffixes = [1u64; 4];
+        for k in 0..4.min(nchars) {
+            prefixes[k] = hash_str(&s[..heads[k]]);
+            suffixes[k] = hash_str(&s[tails[k]..]);
+        }
+        let (seg_first, seg_last, seg_last_case) = match (s.find('-'), s.rfind('-')) {
+            (Some(a), Some(b)) if a > 0 && b + 1 < s.len() => (
+                hash_lower(&s[..a]),
+                hash_lower(&s[b + 1..]),
+                case_of(&s[b + 1..]) as u8,
+            ),
+            _ => (0, 0, 0),
+        };
+        TokInfo {
+            seg_first,
+            seg_last,
+            seg_last_case,
+            word: hash_str(s),
+            lower,
+            shape,
+            short_shape,
+            prefixes,
+            suffixes,
+            case: case_of(s) as u8,
+            len: match nchars {
+                0..=3 => nchars as u8,
+                4..=6 => 4,
+                _ => 5,
+            },
+            has_digit: s.bytes().any(|b| b.is_ascii_digit()),
+            has_hyphen: s.len() > 1 && s.contains('-'),
+            has_period: s.len() > 1 && s.contains('.'),
+            lex: res.lexicon.map.get(&lower).copied().unwrap_or(0),
+            clusters: res.clusters.map.get(&lower).copied().unwrap_or((0, 0)),
+        }
+    }
+
+    /// The hash of the lowercase form (for gazetteer matching).
+    pub(crate) fn lower(&self) -> u64 {
+        self.lower
+    }
+}
+
+/// Document-level evidence: which words appear capitalised in mid-sentence and which
+/// appear in lowercase anywhere in the document.
+#[derive(Debug, Default)]
+pub(crate) struct DocContext {
+    /// Lowercase hash -> bit 0: seen in title/mixed case not sentence-initially;
+    /// bit 1: seen all lowercase.
+    seen: HashKeyed<u8>,
+}
+
+impl DocContext {
+    /// Collects evidence from the sentences of one document.
+    pub(crate) fn new<'a>(sentences: impl Iterator<Item = &'a [TokInfo]>) -> DocContext {
+        let mut seen = HashKeyed::default();
+        for sent in sentences {
+            for (i, t) in sent.iter().enumerate() {
+                let bit = match t.case {
+                    c if c == Case::Lower as u8 => 2,
+                    c if (c == Case::Title as u8 || c == Case::Mixed as u8) && i > 0 => 1,
+                    _ => 0,
+                };
+                if bit != 0 {
+                    *seen.entry(t.lower).or_insert(0u8) |= bit;
+                }
+            }
+        }
+        DocContext { seen }
+    }
+}
+
+const BOS: u64 = 0x0123_4567_89ab_cdef;
+const EOS: u64 = 0xfedc_ba98_7654_3210;
+
+/// Appends the feature hashes of token `i` of a sentence to `out`.
+pub(crate) fn token_features(
+    sent: &[TokInfo],
+    gaz: &[u32],
+    doc: &DocContext,
+    i: usize,
+    out: &mut Vec<u64>,
+) {
+    let t = &sent[i];
+    let n = sent.len();
+    let lower_at = |k: isize| -> u64 {
+        let j = i as isize + k;
+        if j < 0 {
+            BOS
+        } else if j as usize >= n {
+            EOS
+        } else {
+            sent[j as usize].lower
+        }
+    };
+    let sshape_at = |k: isize| -> u64 {
+        let j = i as isize + k;
+        if j < 0 {
+            BOS
+        } else if j as usize >= n {
+            EOS
+        } else {
+            sent[j as usize].short_shape
+        }
+    };
+    let f = |template: u64, x: u64| {
+        mix(
+            mix(template.wrapping_mul(0x2545_F491_4F6C_DD1D), x),
+            template,
+        )
+    };
+    let first = u64::from(i == 0);
+    out.push(f(0, 0));
+    out.push(f(1, t.word));
+    out.push(f(2, t.lower));
+    out.push(f(3, t.shape));
+    out.push(f(4, t.short_shape));
+    for k in 0..4 {
+        out.push(f(5 + k as u64, t.prefixes[k]));
+        out.push(f(9 + k as u64, t.suffixes[k]));
+    }
+    out.push(f(13, lower_at(-1)));
+    out.push(f(14, lower_at(1)));
+    out.push(f(15, lower_at(-2)));
+    out.push(f(16, lower_at(2)));
+    out.push(f(17, sshape_at(-1)));
+    out.push(f(18, sshape_at(1)));
+    out.push(f(19, mix(sshape_at(-1), t.short_shape)));
+    out.push(f(20, mix(t.short_shape, sshape_at(1))));
+    out.push(f(21, mix(mix(sshape_at(-1), t.short_shape), sshape_at(1))));
+    out.push(f(22, mix(lower_at(-1), t.lower)));
+    out.push(f(23, mix(t.lower, lower_at(1))));
+    let flags = u64::from(t.case)
+        | first << 3
+        | u64::from(t.has_digit) << 4
+        | u64::from(t.has_hyphen) << 5
+        | u64::from(t.has_period) << 6
+        | u64::from(t.len) << 8;
+    out.push(f(24, flags));
+    out.push(f(25, u64::from(t.case) | first << 3));
+    out.push(f(26, mix(t.lower, lower_at(-1).wrapping_add(sshape_at(1)))));
+    if i > 0 {
+        out.push(f(27, mix(sent[i - 1].word, t.short_shape)));
+    }
+    if i + 1 < n {
+        out.push(f(28, mix(t.short_shape, sent[i + 1].word)));
+    }
+    // Gazetteer: the token's own position in a match, and the kinds matched next to it.
+    let g = gaz[i];
+    if g != 0 {
+        for k in 0..GAZ_KINDS.len() {
+            let code = (g >> (4 * k)) & 0xf;
+            if code != 0 {
+                out.push(f(30, (k as u64) << 8 | u64::from(code)));
+                out.push(f(
+                    31,
+                    (k as u64) << 8 | u64::from(code) << 4 | u64::from(t.case),
+                ));
+            }
+        }
+    }
+    if i > 0 && gaz[i - 1] != 0 {
+        out.push(f(32, u64::from(kinds_of(gaz[i - 1]))));
+    }
+    if i + 1 < n && gaz[i + 1] != 0 {
+        out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
+    }
+    // Document evidence, only interesting for capitalised tokens.
+    if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
+        let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
+        out.push(f(34, u64::from(seen) | u64::from(t.case) << 2 | first << 5));
+    }
+    if t.seg_last != 0 {
+        let seen = doc.seen.get(&t.seg_last).copied().unwrap_or(0);
+        out.push(f(38, t.seg_first));
+        out.push(f(39, t.seg_last));
+        out.push(f(
+            40,
+            u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
+        ));
+    }
+    let cl = |j: usize| u64::from(sent[j].clusters.1);
+    out.push(f(41, u64::from(t.clusters.0)));
+    out.push(f(42, cl(i)));
+    out.push(f(43, cl(i) | u64::from(t.case) << 16 | first << 20));
+    out.push(f(44, if i > 0 { cl(i - 1) } else { 1 << 30 }));
+    out.push(f(45, if i + 1 < n { cl(i + 1) } else { 1 << 30 }));
+    out.push(f(
+        35,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+    ));
+    if i > 0 {
+        out.push(f(
+            36,
+            u64::from(sent[i - 1].lex) << 4 | u64::from(sent[i - 1].case),
+        ));
+    }
+    if i + 1 < n {
+        out.push(f(
+            37,
+            u64::from(sent[i + 1].lex) << 4 | u64::from(sent[i + 1].case),
+        ));
+    }
+}
+
+fn kinds_of(code: u32) -> u8 {
+    let mut kinds = 0u8;
+    for k in 0..GAZ_KINDS.len() {
+        if (code >> (4 * k)) & 0xf != 0 {
+            kinds |= 1 << k;
+        }
+    }
+    kinds
+}
+
+/// Resources the featurizer needs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Resources {
+    pub(crate) gazetteer: Gazetteer,
+    pub(crate) lexicon: CaseLexicon,
+    pub(crate) clusters: WordClusters,
+}
+
+/// Feature hashes of a whole document: per sentence, per token, a run of hashes.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct DocFeatures {
+    /// All hashes, token after token.
+    pub(crate) hashes: Vec<u64>,
+    /// `offsets[t]..offsets[t+1]` are token `t`'s hashes (tokens numbered across the doc).
+    pub(crate) offsets: Vec<usize>,
+}
+
+impl Resources {
+    /// Featurizes a document given as sentences of words.
+    pub(crate) fn featurize<'a, S>(&self, sentences: &[S]) -> DocFeatures
+    where
+        S: AsRef<[&'a str]>,
+    {
+        let infos: Vec<Vec<TokInfo>> = sentences
+            .iter()
+            .map(|s| s.as_ref().iter().map(|w| TokInfo::new(w, self)).collect())
+            .collect();
+        self.featurize_infos(&infos)
+    }
+
+    /// Featurizes a document given as sentences of hashed tokens.
+    pub(crate) fn featurize_infos(&self, infos: &[Vec<TokInfo>]) -> DocFeatures {
+        let doc = DocContext::new(infos.iter().map(Vec::as_slice));
+        let total: usize = infos.iter().map(Vec::len).sum();
+        let mut out = DocFeatures {
+            hashes: Vec::with_capacity(total * 48),
+            offsets: Vec::with_capacity(total + 1),
+        };
+        out.offsets.push(0);
+        let mut gaz = Vec::new();
+        let mut lowers = Vec::new();
+        for sent in infos {
+            lowers.clear();
+            lowers.extend(sent.iter().map(TokInfo::lower));
+            self.gazetteer.annotate(&lowers, &mut gaz);
+            for i in 0..sent.len() {
+                token_features(sent, &gaz, &doc, i, &mut out.hashes);
+                out.offsets.push(out.hashes.len());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercase_hash_matches_lowercased_string() {
+        assert_eq!(hash_lower("ÉCOLE Paris"), hash_str("école paris"));
+        assert_eq!(hash_lower("NATO"), hash_str("nato"));
+    }
+
+    #[test]
+    fn case_classes() {
+        assert_eq!(case_of("Paris"), Case::Title);
+        assert_eq!(case_of("NATO"), Case::Upper);
+        assert_eq!(case_of("iPhone"), Case::Mixed);
+        assert_eq!(case_of("1996"), Case::NoLetters);
+    }
+}

@@ -1,0 +1,737 @@
+//! The tagging model: a hashed, quantized weight table over BILOU tags, tag-transition
+//! weights decoded with Viterbi, the model file format, and span extraction.
+//!
+//! File format (all gzip-compressed, little-endian): magic `NDBNER01`, format version
+//! (u32), name, hash bits (u32), tag count (u32), weight scale (f32), `(T+1)^2`
+//! transition weights (f32, index `T` is the sentence boundary), the number of non-zero
+//! weight rows (u32), their row indexes as LEB128 deltas, their `T` weights each as i16,
+//! then the gazetteer, case-lexicon and word-cluster texts the features were trained
+//! with.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::model::EntityKind;
+use crate::ner::clusters::WordClusters;
+use crate::ner::features::{DocFeatures, Resources, TokInfo};
+use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
+use crate::ner::tokenize::{split_sentences, tokenize};
+
+/// Entity types, in tag order.
+pub(crate) const TYPES: [EntityKind; 4] = [
+    EntityKind::Person,
+    EntityKind::Organization,
+    EntityKind::Location,
+    EntityKind::Misc,
+];
+
+/// Number of BILOU tags: `O`, then `B`, `I`, `L`, `U` for each type.
+pub(crate) const NT: usize = 1 + 4 * TYPES.len();
+/// Index of the sentence-boundary state in the transition table.
+const BOUNDARY: usize = NT;
+/// Width of the transition table.
+pub(crate) const NTB: usize = NT + 1;
+
+const MAGIC: &[u8; 8] = b"NDBNER01";
+const FORMAT_VERSION: u32 = 1;
+const EMBEDDED: &[u8] = include_bytes!("../../models/ner-conll03.bin.gz");
+
+/// Position of a token inside an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pos {
+    B = 0,
+    I = 1,
+    L = 2,
+    U = 3,
+}
+
+/// The tag index of a position and type index.
+pub(crate) fn tag_of(pos: Pos, ty: usize) -> u8 {
+    (1 + 4 * ty + pos as usize) as u8
+}
+
+/// Splits a tag index into its position and type index (`None` for `O`).
+pub(crate) fn untag(tag: u8) -> Option<(Pos, usize)> {
+    if tag == 0 {
+        return None;
+    }
+    let k = tag as usize - 1;
+    let pos = match k % 4 {
+        0 => Pos::B,
+        1 => Pos::I,
+        2 => Pos::L,
+        _ => Pos::U,
+    };
+    Some((pos, k / 4))
+}
+
+/// Whether BILOU allows tag `cur` after `prev` (either may be the boundary).
+pub(crate) fn allowed(prev: usize, cur: usize) -> bool {
+    let p = if prev == BOUNDARY {
+        None
+    } else {
+        untag(prev as u8)
+    };
+    let c = if cur == BOUNDARY {
+        None
+    } else {
+        untag(cur as u8)
+    };
+    let open = matches!(p, Some((Pos::B | Pos::I, _)));
+    match c {
+        Some((Pos::I | Pos::L, ty)) => open && p.map(|x| x.1) == Some(ty),
+        _ => !open,
+    }
+}
+
+/// BIO label of a tag ("B-PER", "I-ORG", "O").
+pub(crate) fn bio_label(tag: u8) -> &'static str {
+    const LABELS: [&str; 9] = [
+        "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
+    ];
+    match untag(tag) {
+        None => LABELS[0],
+        Some((Pos::B | Pos::U, ty)) => LABELS[1 + 2 * ty],
+        Some((_, ty)) => LABELS[2 + 2 * ty],
+    }
+}
+
+/// One entity found in a text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EntitySpan {
+    /// What kind of entity it is.
+    pub kind: EntityKind,
+    /// Byte offset of the first byte in the text.
+    pub start_byte: usize,
+    /// Byte offset one past the last byte.
+    pub end_byte: usize,
+    /// Char offset of the first char.
+    pub start_char: usize,
+    /// Char offset one past the last char.
+    pub end_char: usize,
+    /// Index of the sentence the span is in (0-based, in the order of
+    /// [`split_sentences`]).
+    pub sentence: usize,
+    /// Mean posterior probability, over the span's tokens, of the tags that make up
+    /// the span (in `[0, 1]`).
+    pub confidence: f32,
+}
+
+/// A trained named-entity tagger.
+#[derive(Debug, Clone)]
+pub struct Model {
+    name: String,
+    version: String,
+    bits: u32,
+    scale: f32,
+    /// Divides scores before forward-backward so that confidences are calibrated.
+    temperature: f32,
+    /// `rows * NT` quantized weights.
+    weights: Vec<i16>,
+    /// `NTB * NTB` transition weights, invalid BILOU transitions already at -inf.
+    trans: Vec<f32>,
+    res: Resources,
+}
+
+/// Precomputed per-sentence decoding output.
+struct Decoded {
+    tags: Vec<u8>,
+    /// Posterior probability of each chosen tag.
+    probs: Vec<f32>,
+}
+
+impl Model {
+    /// Builds a model from trained (unquantized) weights.
+    pub(crate) fn from_weights(
+        name: &str,
+        bits: u32,
+        weights: &[f32],
+        trans: &[f32],
+        res: Resources,
+    ) -> Model {
+        let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 { max / 32000.0 } else { 1.0 };
+        let q = weights.iter().map(|w| (w / scale).round() as i16).collect();
+        let mut m = Model {
+            name: name.to_string(),
+            version: String::new(),
+            bits,
+            scale,
+            temperature: 1.0,
+            weights: q,
+            trans: trans.to_vec(),
+            res,
+        };
+        m.finish();
+        m
+    }
+
+    /// Applies BILOU constraints to the transition table and computes the version.
+    fn finish(&mut self) {
+        for p in 0..NTB {
+            for c in 0..NTB {
+                if !allowed(p, c) || (p == BOUNDARY && c == BOUNDARY) {
+                    self.trans[p * NTB + c] = f32::NEG_INFINITY;
+                }
+            }
+        }
+        let payload = self.payload();
+        self.version = blake3::hash(&payload).to_hex()[..12].to_string();
+    }
+
+    /// The model bundled into the binary, decoded once on first use.
+    pub fn embedded() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            Model::from_bytes(EMBEDDED)
+                .expect("the model embedded at build time is a valid model file")
+        })
+    }
+
+    /// The model's name, e.g. `newsdb-ner-conll03`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A short hash of the model's contents; changes whenever the weights do.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Serializes the model (uncompressed).
+    fn payload(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 << 20);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        put_str(&mut out, &self.name);
+        out.extend_from_slice(&self.bits.to_le_bytes());
+        out.extend_from_slice(&(NT as u32).to_le_bytes());
+        out.extend_from_slice(&self.scale.to_le_bytes());
+        out.extend_from_slice(&self.temperature.to_le_bytes());
+        for &t in &self.trans {
+            // Invalid transitions are re-derived on load; store them as 0.
+            let t = if t.is_finite() { t } else { 0.0 };
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        let rows: Vec<usize> = (0..self.weights.len() / NT)
+            .filter(|&r| self.weights[r * NT..(r + 1) * NT].iter().any(|&w| w != 0))
+            .collect();
+        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        let mut last = 0;
+        for &r in &rows {
+            put_varint(&mut out, (r - last) as u64);
+            last = r;
+        }
+        // Low bytes then high bytes: the high bytes are mostly 0x00/0xff and compress well.
+        for half in 0..2 {
+            for &r in &rows {
+                for &w in &self.weights[r * NT..(r + 1) * NT] {
+                    out.push(w.to_le_bytes()[half]);
+                }
+            }
+        }
+        put_str(&mut out, &self.res.gazetteer.text);
+        put_str(&mut out, &self.res.lexicon.text);
+        put_str(&mut out, &self.res.clusters.text);
+        out
+    }
+
+    /// Writes the model file (gzip-compressed).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = self.to_bytes();
+        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    }
+
+    /// The model file's bytes (gzip-compressed).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&self.payload())
+            .expect("writing to a Vec cannot fail");
+        enc.finish().expect("writing to a Vec cannot fail")
+    }
+
+    /// Reads a model file written by [`Model::save`].
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes(&bytes)
+    }
+
+    /// Decodes a model file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut raw)
+            .map_err(|e| Error::Model(format!("not a gzip-compressed model file: {e}")))?;
+        let mut r = Reader { buf: &raw, pos: 0 };
+        if r.take(8)? != MAGIC {
+            return Err(Error::Model(
+                "not a newsdb NER model file (bad magic)".into(),
+            ));
+        }
+        let version = r.u32()?;
+        if version != FORMAT_VERSION {
+            return Err(Error::Model(format!(
+                "model file format v{version} is not supported (expected v{FORMAT_VERSION})"
+            )));
+        }
+        let name = r.string()?;
+        let bits = r.u32()?;
+        if !(8..=28).contains(&bits) {
+            return Err(Error::Model(format!("invalid hash size 2^{bits}")));
+        }
+        let nt = r.u32()? as usize;
+        if nt != NT {
+            return Err(Error::Model(format!("model has {nt} tags, expected {NT}")));
+        }
+        let scale = r.f32()?;
+        let temperature = r.f32()?;
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(Error::Model(format!("invalid temperature {temperature}")));
+        }
+        let mut trans = Vec::with_capacity(NTB * NTB);
+        for _ in 0..NTB * NTB {
+            trans.push(r.f32()?);
+        }
+        let nrows = r.u32()? as usize;
+        let total_rows = 1usize << bits;
+        let mut rows = Vec::with_capacity(nrows.min(total_rows));
+        let mut last = 0usize;
+        for _ in 0..nrows {
+            last += r.varint()? as usize;
+            if last >= total_rows {
+                return Err(Error::Model(format!("weight row {last} out of range")));
+            }
+            rows.push(last);
+        }
+        let lo = r.take(nrows * NT)?;
+        let hi = r.take(nrows * NT)?;
+        let mut weights = vec![0i16; total_rows * NT];
+        for (k, &row) in rows.iter().enumerate() {
+            for t in 0..NT {
+                let i = k * NT + t;
+                weights[row * NT + t] = i16::from_le_bytes([lo[i], hi[i]]);
+            }
+        }
+        let gazetteer = Gazetteer::from_text(r.string()?)?;
+        let lexicon = CaseLexicon::from_text(r.string()?)?;
+        let clusters = WordClusters::from_text(r.string()?)?;
+        let mut m = Model {
+            name,
+            version: String::new(),
+            bits,
+            scale,
+            temperature,
+            weights,
+            trans,
+            res: Resources {
+                gazetteer,
+                lexicon,
+                clusters,
+            },
+        };
+        m.finish();
+        Ok(m)
+    }
+
+    /// Row of the weight table for a feature hash.
+    #[inline]
+    pub(crate) fn row(&self, h: u64) -> usize {
+        (h >> (64 - self.bits)) as usize
+    }
+
+    /// Emission scores of tokens `range` of a featurized document, `NT` per token.
+    fn emissions(&self, feats: &DocFeatures, range: std::ops::Range<usize>, out: &mut Vec<f32>) {
+        out.clear();
+        for t in range {
+            let mut acc = [0i32; NT];
+            for &h in &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]] {
+                let r = self.row(h);
+                let w: &[i16; NT] = self.weights[r * NT..r * NT + NT]
+                    .try_into()
+                    .expect("a weight row has NT entries");
+                for k in 0..NT {
+                    acc[k] += i32::from(w[k]);
+                }
+            }
+            out.extend(acc.iter().map(|&a| a as f32 * self.scale));
+        }
+    }
+
+    /// Viterbi decoding plus forward-backward posteriors of the chosen tags.
+    fn decode(&self, em: &[f32]) -> Decoded {
+        let tags = viterbi(em, &self.trans);
+        if tags.iter().all(|&t| t == 0) {
+            // No span needs a confidence.
+            return Decoded {
+                probs: vec![0.0; tags.len()],
+                tags,
+            };
+        }
+        let marg = marginals(em, &self.trans, 1.0 / self.temperature);
+        let probs = tags
+            .iter()
+            .enumerate()
+            .map(|(t, &c)| marg[t * NT + c as usize])
+            .collect();
+        Decoded { tags, probs }
+    }
+
+    /// Tags each sentence of a document (sentences of words).
+    pub(crate) fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<u8>> {
+        let feats = self.res.featurize(sentences);
+        let mut em = Vec::new();
+        let mut start = 0;
+        sentences
+            .iter()
+            .map(|s| {
+                self.emissions(&feats, start..start + s.len(), &mut em);
+                start += s.len();
+                viterbi(&em, &self.trans)
+            })
+            .collect()
+    }
+
+    /// Picks the temperature that maximises the likelihood of the gold tags of `docs`
+    /// under the forward-backward posteriors, so confidences mean something.
+    pub(crate) fn calibrate(&mut self, docs: &[crate::ner::conll::ConllDoc]) {
+        use crate::ner::conll::{to_bilou, GoldTag};
+        use rayon::prelude::*;
+        // Emissions of every dev sentence with their gold BILOU tags.
+        let sents: Vec<(Vec<f32>, Vec<u8>)> = docs
+            .par_iter()
+            .flat_map_iter(|doc| {
+                let words: Vec<Vec<&str>> = doc
+                    .sentences
+                    .iter()
+                    .map(|s| s.words.iter().map(String::as_str).collect())
+                    .collect();
+                let feats = self.res.featurize(&words);
+                let mut start = 0;
+                let mut out = Vec::new();
+                for s in &doc.sentences {
+                    let mut em = Vec::new();
+                    self.emissions(&feats, start..start + s.words.len(), &mut em);
+                    start += s.words.len();
+                    let gold: Vec<GoldTag> =
+                        s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+                    out.push((em, to_bilou(&gold)));
+                }
+                out
+            })
+            .collect();
+        let nll = |temp: f32| -> f64 {
+            sents
+                .par_iter()
+                .map(|(em, gold)| {
+                    let m = marginals(em, &self.trans, 1.0 / temp);
+                    gold.iter()
+                        .enumerate()
+                        .map(|(t, &g)| -f64::from(m[t * NT + g as usize].max(1e-6)).ln())
+                        .sum::<f64>()
+                })
+                .collect::<Vec<_>>()
+                .iter()
+                .sum()
+        };
+        let mut best = (f64::INFINITY, 1.0f32);
+        for k in 0..=40 {
+            let temp = 0.25 * 1.2f32.powi(k);
+            let v = nll(temp);
+            if v < best.0 {
+                best = (v, temp);
+            }
+        }
+        self.temperature = best.1;
+        self.finish();
+    }
+
+    /// Tags pre-tokenized sentences (used for CoNLL eval): returns BIO tags like "B-PER",
+    /// "I-ORG", "O" per token. The words are treated as one sentence of one document.
+    pub fn tag_words(&self, words: &[&str]) -> Vec<String> {
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let tags = self.tag_document(&[words.to_vec()]);
+        tags[0].iter().map(|&t| bio_label(t).to_string()).collect()
+    }
+
+    /// Tokenizes, splits sentences and tags `text`; spans are exact slices of `text`,
+    /// never include a trailing possessive 's, never empty, never overlapping, sorted.
+    /// The whole text is one document for document-level features.
+    pub fn extract(&self, text: &str) -> Vec<EntitySpan> {
+        let tokens = tokenize(text);
+        let sentences = split_sentences(text, &tokens);
+        let infos: Vec<Vec<TokInfo>> = sentences
+            .iter()
+            .map(|r| {
+                tokens[r.clone()]
+                    .iter()
+                    .map(|t| TokInfo::new(t.text(text), &self.res))
+                    .collect()
+            })
+            .collect();
+        let feats = self.res.featurize_infos(&infos);
+        let mut spans = Vec::new();
+        let mut em = Vec::new();
+        for (sent_idx, range) in sentences.iter().enumerate() {
+            self.emissions(&feats, range.clone(), &mut em);
+            let d = self.decode(&em);
+            let mut i = 0;
+            while i < d.tags.len() {
+                let Some((pos, ty)) = untag(d.tags[i]) else {
+                    i += 1;
+                    continue;
+                };
+                let mut j = i + 1;
+                if pos == Pos::B {
+                    while j < d.tags.len()
+                        && matches!(untag(d.tags[j]), Some((Pos::I | Pos::L, t)) if t == ty)
+                    {
+                        j += 1;
+                        if untag(d.tags[j - 1]).map(|x| x.0) == Some(Pos::L) {
+                            break;
+                        }
+                    }
+                }
+                let conf = d.probs[i..j].iter().sum::<f32>() / (j - i) as f32;
+                // Drop a trailing possessive that the tagger put inside the entity.
+                let mut end = j;
+                while end > i {
+                    let last = tokens[range.start + end - 1].text(text);
+                    if matches!(last, "'s" | "'S" | "\u{2019}s" | "\u{2019}S") {
+                        end -= 1;
+                    } else {
+                        break;
+                    }
+                }
+                if end > i {
+                    let first = &tokens[range.start + i];
+                    let last = &tokens[range.start + end - 1];
+                    spans.push(EntitySpan {
+                        kind: TYPES[ty],
+                        start_byte: first.start_byte,
+                        end_byte: last.end_byte,
+                        start_char: first.start_char,
+                        end_char: last.end_char,
+                        sentence: sent_idx,
+                        confidence: conf.clamp(0.0, 1.0),
+                    });
+                }
+                i = j;
+            }
+        }
+        spans
+    }
+}
+
+/// Best tag sequence under emission scores `em` (`NT` per token) and transitions.
+pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
+    let n = em.len() / NT;
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut score = [0f32; NT];
+    let mut back = vec![0u8; n * NT];
+    for c in 0..NT {
+        score[c] = trans[BOUNDARY * NTB + c] + em[c];
+    }
+    for t in 1..n {
+        let mut next = [f32::NEG_INFINITY; NT];
+        for c in 0..NT {
+            let mut best = f32::NEG_INFINITY;
+            let mut arg = 0u8;
+            for p in 0..NT {
+                let s = score[p] + trans[p * NTB + c];
+                if s > best {
+                    best = s;
+                    arg = p as u8;
+                }
+            }
+            next[c] = best + em[t * NT + c];
+            back[t * NT + c] = arg;
+        }
+        score = next;
+    }
+    let mut best = f32::NEG_INFINITY;
+    let mut arg = 0u8;
+    for c in 0..NT {
+        let s = score[c] + trans[c * NTB + BOUNDARY];
+        if s > best {
+            best = s;
+            arg = c as u8;
+        }
+    }
+    let mut tags = vec![0u8; n];
+    tags[n - 1] = arg;
+    for t in (1..n).rev() {
+        tags[t - 1] = back[t * NT + tags[t] as usize];
+    }
+    tags
+}
+
+/// Posterior probability of every tag of every token (`NT` per token), from
+/// forward-backward over the scores times `inv_temp` read as log-potentials.
+pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
+    let n = em.len() / NT;
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut et = [0f32; NTB * NTB];
+    for (e, &t) in et.iter_mut().zip(trans) {
+        *e = (t * inv_temp).exp();
+    }
+    // Per-token exp(emission - max), so nothing overflows.
+    let mut pe = vec![0f32; n * NT];
+    for t in 0..n {
+        let row = &em[t * NT..(t + 1) * NT];
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        for c in 0..NT {
+            pe[t * NT + c] = ((row[c] - max) * inv_temp).exp();
+        }
+    }
+    let mut alpha = vec![0f32; n * NT];
+    for c in 0..NT {
+        alpha[c] = et[BOUNDARY * NTB + c] * pe[c];
+    }
+    normalize(&mut alpha[..NT]);
+    for t in 1..n {
+        for c in 0..NT {
+            let mut s = 0f32;
+            for p in 0..NT {
+                s += alpha[(t - 1) * NT + p] * et[p * NTB + c];
+            }
+            alpha[t * NT + c] = s * pe[t * NT + c];
+        }
+        normalize(&mut alpha[t * NT..(t + 1) * NT]);
+    }
+    let mut beta = vec![0f32; n * NT];
+    for c in 0..NT {
+        beta[(n - 1) * NT + c] = et[c * NTB + BOUNDARY];
+    }
+    normalize(&mut beta[(n - 1) * NT..]);
+    for t in (0..n - 1).rev() {
+        for p in 0..NT {
+            let mut s = 0f32;
+            for c in 0..NT {
+                s += et[p * NTB + c] * pe[(t + 1) * NT + c] * beta[(t + 1) * NT + c];
+            }
+            beta[t * NT + p] = s;
+        }
+        normalize(&mut beta[t * NT..(t + 1) * NT]);
+    }
+    let mut out = vec![0f32; n * NT];
+    for t in 0..n {
+        let z: f32 = (0..NT).map(|c| alpha[t * NT + c] * beta[t * NT + c]).sum();
+        for c in 0..NT {
+            let p = alpha[t * NT + c] * beta[t * NT + c];
+            out[t * NT + c] = if z > 0.0 && p.is_finite() { p / z } else { 0.0 };
+        }
+    }
+    out
+}
+
+fn normalize(v: &mut [f32]) {
+    let s: f32 = v.iter().sum();
+    if s > 0.0 && s.is_finite() {
+        for x in v {
+            *x /= s;
+        }
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
+        let Some(end) = end else {
+            return Err(Error::Model("model file is truncated".into()));
+        };
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn f32(&mut self) -> Result<f32> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+    fn string(&mut self) -> Result<String> {
+        let n = self.u32()? as usize;
+        let b = self.take(n)?;
+        String::from_utf8(b.to_vec())
+            .map_err(|_| Error::Model("model file has invalid UTF-8 text".into()))
+    }
+    fn varint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.take(1)?[0];
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(Error::Model("model file has an overlong varint".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilou_constraints() {
+        let b_per = tag_of(Pos::B, 0) as usize;
+        let i_per = tag_of(Pos::I, 0) as usize;
+        let l_org = tag_of(Pos::L, 1) as usize;
+        assert!(allowed(b_per, i_per));
+        assert!(!allowed(b_per, l_org));
+        assert!(!allowed(BOUNDARY, i_per));
+        assert!(!allowed(b_per, 0));
+        assert!(allowed(0, b_per));
+    }
+
+    #[test]
+    fn viterbi_respects_constraints() {
+        let mut trans = vec![0f32; NTB * NTB];
+        for p in 0..NTB {
+            for c in 0..NTB {
+                if !allowed(p, c) {
+                    trans[p * NTB + c] = f32::NEG_INFINITY;
+                }
+            }
+        }
+        // Emissions prefer I-PER everywhere, which is never valid at the start.
+        let mut em = vec![0f32; 3 * NT];
+        for t in 0..3 {
+            em[t * NT + tag_of(Pos::I, 0) as usize] = 5.0;
+        }
+        let tags = viterbi(&em, &trans);
+        assert_eq!(tags[0], tag_of(Pos::B, 0));
+        assert_eq!(tags[2], tag_of(Pos::L, 0));
+        let probs = marginals(&em, &trans, 1.0);
+        assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)));
+        let sum: f32 = probs[..NT].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,269 @@
+//! Training: a structured averaged perceptron over BILOU tags with Viterbi decoding.
+//!
+//! Features do not depend on predicted tags, so every training sentence is featurized
+//! once up front; an epoch is then only scoring, decoding and sparse updates. Training
+//! is single-threaded and the shuffle uses a seeded generator, so the same inputs and
+//! options give byte-identical model files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::ner::clusters::WordClusters;
+use crate::ner::conll::{evaluate_docs, read_conll, to_bilou, EvalReport, GoldTag};
+use crate::ner::features::Resources;
+use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
+use crate::ner::model::{allowed, viterbi, Model, NT, NTB};
+
+/// The name given to trained models.
+pub const MODEL_NAME: &str = "newsdb-ner-conll03";
+
+/// Options for [`train`].
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Passes over the training data; the best epoch on the dev set is kept.
+    pub epochs: usize,
+    /// Seed of the per-epoch shuffle.
+    pub seed: u64,
+    /// The weight table has `2^hash_bits` rows (one weight per tag each).
+    pub hash_bits: u32,
+    /// Directory with `countries.tsv`, `cities.tsv`, `regions.tsv` to build the
+    /// gazetteer from; `None` uses the copy bundled under `models/`.
+    pub gazetteer_dir: Option<PathBuf>,
+    /// Directory of unlabeled `*.txt` news texts to build the case lexicon and word
+    /// clusters from; `None`
+    /// uses the copy bundled under `models/`.
+    pub unlabeled_dir: Option<PathBuf>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            epochs: 20,
+            seed: 1,
+            hash_bits: 20,
+            gazetteer_dir: None,
+            unlabeled_dir: None,
+        }
+    }
+}
+
+/// One featurized training sentence.
+struct Instance {
+    /// Weight-table rows, token after token.
+    rows: Vec<u32>,
+    /// `offsets[t]..offsets[t+1]` are token `t`'s rows.
+    offsets: Vec<u32>,
+    gold: Vec<u8>,
+}
+
+/// Perceptron weights with the running sums needed for averaging.
+struct Weights {
+    w: Vec<f32>,
+    /// Sum of `update * step` per weight, so that the average is `w - acc / steps`.
+    acc: Vec<f64>,
+    trans: Vec<f32>,
+    trans_acc: Vec<f64>,
+    step: f64,
+}
+
+impl Weights {
+    fn new(rows: usize) -> Weights {
+        Weights {
+            w: vec![0.0; rows * NT],
+            acc: vec![0.0; rows * NT],
+            trans: vec![0.0; NTB * NTB],
+            trans_acc: vec![0.0; NTB * NTB],
+            step: 1.0,
+        }
+    }
+
+    fn add(&mut self, i: usize, d: f32) {
+        self.w[i] += d;
+        self.acc[i] += f64::from(d) * self.step;
+    }
+
+    fn add_trans(&mut self, i: usize, d: f32) {
+        self.trans[i] += d;
+        self.trans_acc[i] += f64::from(d) * self.step;
+    }
+
+    fn averaged(&self) -> (Vec<f32>, Vec<f32>) {
+        let avg = |w: &[f32], acc: &[f64]| -> Vec<f32> {
+            w.iter()
+                .zip(acc)
+                .map(|(&w, &a)| (f64::from(w) - a / self.step) as f32)
+                .collect()
+        };
+        (avg(&self.w, &self.acc), avg(&self.trans, &self.trans_acc))
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for the shuffle.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Trains a model on a CoNLL-2003 `train` file, picking the best epoch on `dev`.
+///
+/// Deterministic: same inputs and options give byte-identical model files. Calls
+/// `on_epoch(epoch, dev_report)` after each epoch (epochs count from 1).
+pub fn train(
+    train: &Path,
+    dev: &Path,
+    opts: &TrainOptions,
+    on_epoch: &mut dyn FnMut(usize, &EvalReport),
+) -> Result<Model> {
+    if !(10..=24).contains(&opts.hash_bits) {
+        return Err(Error::InvalidArgument(format!(
+            "hash bits must be between 10 and 24, got {}",
+            opts.hash_bits
+        )));
+    }
+    if opts.epochs == 0 {
+        return Err(Error::InvalidArgument("epochs must be at least 1".into()));
+    }
+    let res = Resources {
+        gazetteer: match &opts.gazetteer_dir {
+            Some(dir) => Gazetteer::from_dir(dir)?,
+            None => Gazetteer::bundled()?,
+        },
+        lexicon: match &opts.unlabeled_dir {
+            Some(dir) => CaseLexicon::from_dir(dir)?,
+            None => CaseLexicon::bundled()?,
+        },
+        clusters: match &opts.unlabeled_dir {
+            Some(dir) => WordClusters::from_dir(dir)?,
+            None => WordClusters::bundled()?,
+        },
+    };
+    let train_docs = read_conll(train)?;
+    let dev_docs = read_conll(dev)?;
+    let bits = opts.hash_bits;
+    let mut data: Vec<Instance> = Vec::new();
+    for doc in &train_docs {
+        let sentences: Vec<Vec<&str>> = doc
+            .sentences
+            .iter()
+            .map(|s| s.words.iter().map(String::as_str).collect())
+            .collect();
+        let feats = res.featurize(&sentences);
+        let mut tok = 0;
+        for s in &doc.sentences {
+            let gold: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+            let mut rows = Vec::new();
+            let mut offsets = vec![0u32];
+            for _ in 0..s.words.len() {
+                rows.extend(
+                    feats.hashes[feats.offsets[tok]..feats.offsets[tok + 1]]
+                        .iter()
+                        .map(|&h| (h >> (64 - bits)) as u32),
+                );
+                offsets.push(rows.len() as u32);
+                tok += 1;
+            }
+            data.push(Instance {
+                rows,
+                offsets,
+                gold: to_bilou(&gold),
+            });
+        }
+    }
+    if data.is_empty() {
+        return Err(Error::Model(format!(
+            "no training sentences in {}",
+            train.display()
+        )));
+    }
+
+    let mut wts = Weights::new(1 << bits);
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let mut rng = SplitMix(opts.seed);
+    let mut best: Option<(f64, Model)> = None;
+    let mut em = Vec::new();
+    let mut constrained = vec![0f32; NTB * NTB];
+    for epoch in 1..=opts.epochs {
+        for i in (1..order.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        for &k in &order {
+            let inst = &data[k];
+            let n = inst.gold.len();
+            em.clear();
+            for t in 0..n {
+                let mut acc = [0f32; NT];
+                for &r in &inst.rows[inst.offsets[t] as usize..inst.offsets[t + 1] as usize] {
+                    let w = &wts.w[r as usize * NT..r as usize * NT + NT];
+                    for c in 0..NT {
+                        acc[c] += w[c];
+                    }
+                }
+                em.extend_from_slice(&acc);
+            }
+            for p in 0..NTB {
+                for c in 0..NTB {
+                    constrained[p * NTB + c] = if allowed(p, c) {
+                        wts.trans[p * NTB + c]
+                    } else {
+                        f32::NEG_INFINITY
+                    };
+                }
+            }
+            let pred = viterbi(&em, &constrained);
+            if pred != inst.gold {
+                for t in 0..n {
+                    let (g, p) = (inst.gold[t] as usize, pred[t] as usize);
+                    if g != p {
+                        for &r in &inst.rows[inst.offsets[t] as usize..inst.offsets[t + 1] as usize]
+                        {
+                            wts.add(r as usize * NT + g, 1.0);
+                            wts.add(r as usize * NT + p, -1.0);
+                        }
+                    }
+                }
+                let boundary = NT;
+                for t in 0..=n {
+                    let gp = if t == 0 {
+                        boundary
+                    } else {
+                        inst.gold[t - 1] as usize
+                    };
+                    let gc = if t == n {
+                        boundary
+                    } else {
+                        inst.gold[t] as usize
+                    };
+                    let pp = if t == 0 {
+                        boundary
+                    } else {
+                        pred[t - 1] as usize
+                    };
+                    let pc = if t == n { boundary } else { pred[t] as usize };
+                    if (gp, gc) != (pp, pc) {
+                        wts.add_trans(gp * NTB + gc, 1.0);
+                        wts.add_trans(pp * NTB + pc, -1.0);
+                    }
+                }
+            }
+            wts.step += 1.0;
+        }
+        let (w, trans) = wts.averaged();
+        let model = Model::from_weights(MODEL_NAME, bits, &w, &trans, res.clone());
+        let report = evaluate_docs(&model, &dev_docs)?;
+        on_epoch(epoch, &report);
+        if best.as_ref().is_none_or(|(f1, _)| report.overall.f1 > *f1) {
+            best = Some((report.overall.f1, model));
+        }
+    }
+    let mut model = best.expect("at least one epoch ran").1;
+    model.calibrate(&dev_docs);
+    Ok(model)
+}

@@ -1,0 +1,319 @@
+//! Entity resolution: decides which canonical entity each span the tagger found in one
+//! article names. Pure functions over one article's text, no database: the store maps the
+//! resulting (kind, name) pairs to entity rows.
+//!
+//! A span is resolved by the first rule that applies:
+//!
+//! 1. **Acronyms the article defines.** "the Islamic State (IS)" (or "IS (Islamic
+//!    State)") makes every "IS" of that article, title included, name the long form, with
+//!    the long form's kind. The long form is a tagger span ending just before "(" or,
+//!    failing that, the capitalised words before it whose initials spell the acronym.
+//! 2. **The shipped alias list** (`data/aliases.tsv`): "US", "U.S.", "America" ->
+//!    location "United States", "EU" -> organization "European Union", country long forms
+//!    ("Syrian Arab Republic" -> "Syria"). The list's kind wins over the tagger's. All-caps
+//!    aliases match case-sensitively, so "us" is never the United States.
+//! 3. **Surname coreference.** A surname on its own ("Assad", "al-Assad", "President
+//!    Assad") names the one full-name person of the same article with that surname
+//!    ("Bashar al-Assad"), wherever the full name appears (titles often use the surname
+//!    before the body names the person). A single capitalised word that matches such a
+//!    surname resolves to the person **even if the tagger gave it another kind**: taggers
+//!    often call a bare surname ORG or LOC in titles. The price is that a place sharing
+//!    a surname of the same article ("Washington" next to "George Washington") is read as
+//!    the person. When two different full names share the surname, the surname stays
+//!    ambiguous and becomes a person named by the surname alone.
+//! 4. **The canonical form of the surface** ([`canonical_name`]): whitespace normalised,
+//!    quotes, edge punctuation and a trailing possessive stripped and, for persons, titles
+//!    and honorifics dropped from the start (`data/honorifics.txt`).
+
+mod acronyms;
+mod aliases;
+mod names;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::{EntityKind, Field};
+
+/// A span the tagger found, before resolution.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Title or body.
+    pub field: Field,
+    /// Start byte in that field's text (on a character boundary).
+    pub start_byte: usize,
+    /// End byte (exclusive).
+    pub end_byte: usize,
+    /// The kind the tagger gave it.
+    pub kind: EntityKind,
+}
+
+/// The entity a span names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Resolved {
+    /// Person, organization, location or misc; may differ from the tagger's kind.
+    pub kind: EntityKind,
+    /// Canonical name, never empty for a non-empty surface.
+    pub name: String,
+}
+
+/// Resolves every span of one article (title and body given so surfaces are slices).
+/// Output has one entry per input, same order.
+///
+/// A span whose offsets do not slice its field (out of range or not on character
+/// boundaries) resolves to its tagger kind with an empty name; the store rejects such a
+/// span anyway when it builds the mention.
+pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved> {
+    let text_of = |field: Field| match field {
+        Field::Title => title,
+        Field::Body => body,
+    };
+    let surfaces: Vec<Option<&str>> = spans
+        .iter()
+        .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
+        .collect();
+
+    let acronyms = acronym_map(title, body, spans, &surfaces);
+    let persons = persons_by_surname(spans, &surfaces);
+
+    spans
+        .iter()
+        .zip(&surfaces)
+        .map(|(span, surface)| match surface {
+            Some(surface) => resolve_one(span.kind, surface, &acronyms, &persons),
+            None => Resolved {
+                kind: span.kind,
+                name: String::new(),
+            },
+        })
+        .collect()
+}
+
+/// Canonical form of one surface of the given kind, without document context
+/// (honorifics stripped, alias list applied).
+///
+/// "Ayatollah Ali Khamenei" (person) -> person "Ali Khamenei"; "U.S." (any kind) ->
+/// location "United States"; "Iran's" -> "Iran". Titles are only stripped from persons,
+/// so "King's College" or "Prince Edward Island" keep theirs. If cleaning would leave
+/// nothing, the surface is kept as it was.
+pub fn canonical_name(kind: EntityKind, surface: &str) -> Resolved {
+    let cleaned = names::clean(surface);
+    if cleaned.is_empty() {
+        let trimmed = surface.trim();
+        let name = if trimmed.is_empty() { surface } else { trimmed };
+        return Resolved {
+            kind,
+            name: name.to_string(),
+        };
+    }
+    if let Some(alias) = aliases::lookup(&cleaned) {
+        return alias;
+    }
+    let name = match kind {
+        EntityKind::Person => names::strip_honorifics(&cleaned),
+        _ => names::drop_leading_the(&cleaned).to_string(),
+    };
+    aliases::lookup(&name).unwrap_or(Resolved { kind, name })
+}
+
+/// The alias list entry for a surface, if any: "US" -> location "United States". The
+/// surface is cleaned first ("the U.S.'s" finds "U.S."); all-caps aliases match only as
+/// written.
+pub fn known_alias(surface: &str) -> Option<Resolved> {
+    aliases::lookup(surface).or_else(|| {
+        let cleaned = names::clean(surface);
+        aliases::lookup(&cleaned).or_else(|| aliases::lookup(names::drop_leading_the(&cleaned)))
+    })
+}
+
+/// Applies the rules of the module docs, in order, to one span.
+fn resolve_one(
+    kind: EntityKind,
+    surface: &str,
+    acronyms: &HashMap<String, Resolved>,
+    persons: &HashMap<String, Vec<String>>,
+) -> Resolved {
+    let cleaned = names::clean(surface);
+    if let Some(long) = acronyms.get(&cleaned) {
+        return long.clone();
+    }
+    if let Some(alias) = known_alias(surface) {
+        return alias;
+    }
+    let bare = match kind {
+        EntityKind::Person => names::strip_honorifics(&cleaned),
+        _ => cleaned,
+    };
+    let may_be_person = kind == EntityKind::Person || names::starts_uppercase(&bare);
+    if may_be_person {
+        if let Some(full) = names::surname_only(&bare).and_then(|key| persons.get(&key)) {
+            let name = match full.as_slice() {
+                [only] => only.clone(),
+                _ => bare,
+            };
+            return Resolved {
+                kind: EntityKind::Person,
+                name,
+            };
+        }
+    }
+    canonical_name(kind, surface)
+}
+
+/// Every acronym the article defines, mapped to its long form's resolution. The first
+/// definition of an acronym wins.
+fn acronym_map(
+    title: &str,
+    body: &str,
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+) -> HashMap<String, Resolved> {
+    let mut map = HashMap::new();
+    for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+        let ranges: Vec<acronyms::SpanRange> = spans
+            .iter()
+            .filter(|s| s.field == field)
+            .map(|s| (s.start_byte, s.end_byte, s.kind))
+            .collect();
+        for def in acronyms::find_definitions(text, &ranges) {
+            if map.contains_key(&def.short) {
+                continue;
+            }
+            // Without a tagger span for the long form, take the kind the tagger gave the
+            // acronym; if it tagged neither, the definition names nothing to resolve.
+            let kind = def.kind.or_else(|| {
+                spans
+                    .iter()
+                    .zip(surfaces)
+                    .find(|(_, surface)| surface.is_some_and(|s| names::clean(s) == def.short))
+                    .map(|(span, _)| span.kind)
+            });
+            if let Some(kind) = kind {
+                map.insert(def.short, canonical_name(kind, &def.long));
+            }
+        }
+    }
+    map
+}
+
+/// The distinct full names of the article's persons, keyed by surname ("assad" ->
+/// ["Bashar al-Assad"]).
+fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (span, surface) in spans.iter().zip(surfaces) {
+        let Some(surface) = surface else { continue };
+        if span.kind != EntityKind::Person {
+            continue;
+        }
+        let person = canonical_name(EntityKind::Person, surface);
+        if person.kind != EntityKind::Person {
+            continue;
+        }
+        if let Some(key) = names::full_name_surname(&person.name) {
+            let names = map.entry(key).or_default();
+            if !names.contains(&person.name) {
+                names.push(person.name);
+            }
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans_of(title: &str, body: &str, wanted: &[(&str, EntityKind)]) -> Vec<Found> {
+        let mut out = Vec::new();
+        for &(surface, kind) in wanted {
+            for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+                for (start, m) in text.match_indices(surface) {
+                    out.push(Found {
+                        field,
+                        start_byte: start,
+                        end_byte: start + m.len(),
+                        kind,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn canonical_name_strips_titles_only_from_persons() {
+        let p = canonical_name(EntityKind::Person, "Ayatollah Ali Khamenei");
+        assert_eq!(p.name, "Ali Khamenei");
+        let l = canonical_name(EntityKind::Location, "Prince Edward Island");
+        assert_eq!(l.name, "Prince Edward Island");
+        assert_eq!(canonical_name(EntityKind::Misc, "“”").name, "“”");
+        assert_eq!(canonical_name(EntityKind::Misc, "").name, "");
+    }
+
+    #[test]
+    fn alias_kind_wins_over_tagger_kind() {
+        let r = canonical_name(EntityKind::Organization, "US");
+        assert_eq!(r.kind, EntityKind::Location);
+        assert_eq!(r.name, "United States");
+        assert_eq!(
+            known_alias("the U.S.'s").map(|r| r.name),
+            Some("United States".into())
+        );
+        assert_eq!(known_alias("us"), None);
+    }
+
+    #[test]
+    fn bare_surname_of_other_kind_becomes_the_person() {
+        let title = "Smith visits Paris";
+        let body = "Jane Smith arrived on Monday.";
+        let spans = spans_of(
+            title,
+            body,
+            &[
+                ("Smith visits", EntityKind::Organization),
+                ("Jane Smith", EntityKind::Person),
+            ],
+        );
+        // "Smith visits" is two words: not a bare surname, so it keeps its kind.
+        let r = resolve_article(title, body, &spans);
+        assert_eq!(r[0].kind, EntityKind::Organization);
+        let spans = vec![
+            Found {
+                field: Field::Title,
+                start_byte: 0,
+                end_byte: 5,
+                kind: EntityKind::Organization,
+            },
+            spans[1].clone(),
+        ];
+        let r = resolve_article(title, body, &spans);
+        assert_eq!(
+            r[0],
+            Resolved {
+                kind: EntityKind::Person,
+                name: "Jane Smith".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_offsets_do_not_panic() {
+        let spans = vec![
+            Found {
+                field: Field::Body,
+                start_byte: 1,
+                end_byte: 2,
+                kind: EntityKind::Misc,
+            },
+            Found {
+                field: Field::Title,
+                start_byte: 3,
+                end_byte: 99,
+                kind: EntityKind::Misc,
+            },
+        ];
+        let r = resolve_article("abc", "é", &spans);
+        assert_eq!(r.len(), 2);
+        assert!(r.iter().all(|r| r.name.is_empty()));
+    }
+}

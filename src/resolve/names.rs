@@ -1,0 +1,308 @@
+//! One surface on its own: cleaning (whitespace, quotes, edge punctuation, possessives),
+//! honorific stripping for persons, and the surname keys that in-article coreference
+//! compares.
+
+use std::sync::OnceLock;
+
+/// Titles and honorifics, one per line; see the file's header.
+const HONORIFICS_TXT: &str = include_str!("../../data/honorifics.txt");
+
+/// Words that may precede a surname, written as separate lowercase words
+/// ("Ludwig van Beethoven", "Charles de Gaulle"). Capitalised "De Niro" keeps "De" as
+/// part of the surname's key only when the surface has no other token (see
+/// [`surname_only`]). `ben` is left out on purpose: it is also a common first name.
+const PARTICLES: &[&str] = &[
+    "al", "el", "ul", "bin", "ibn", "bint", "van", "von", "der", "den", "de", "da", "di", "do",
+    "dos", "das", "del", "della", "des", "du", "le", "la", "ter", "ten", "zu", "y",
+];
+
+/// Prefixes glued to a surname ("al-Assad", "El-Sisi", "d'Estaing"), compared ignoring case.
+const GLUED_PARTICLES: &[&str] = &[
+    "al-", "el-", "ad-", "an-", "ar-", "as-", "ash-", "at-", "az-", "bin-", "d'", "d’", "l'", "l’",
+];
+
+/// Abbreviations whose final period is part of the word, so cleaning keeps it.
+const KEEP_PERIOD: &[&str] = &[
+    "inc", "corp", "co", "ltd", "jr", "sr", "bros", "st", "plc", "mt", "ft", "jnr", "snr",
+];
+
+/// Quote marks and punctuation that never belong at the edge of a name.
+fn is_edge_punct(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '«'
+            | '»'
+            | '„'
+            | '‚'
+            | '‹'
+            | '›'
+            | '`'
+            | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '*'
+            | '•'
+            | '-'
+            | '–'
+            | '—'
+            | '/'
+            | '\\'
+    )
+}
+
+/// Normalises whitespace and strips surrounding quotes, edge punctuation, unbalanced
+/// brackets, a trailing sentence period and a trailing possessive (`'s`, `’s`).
+/// May return an empty string (a surface made only of punctuation).
+pub(crate) fn clean(surface: &str) -> String {
+    let joined = surface.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s = joined.as_str();
+    loop {
+        let before = s.len();
+        s = s.trim_matches(is_edge_punct);
+        s = strip_unbalanced_brackets(s);
+        s = strip_possessive(s);
+        s = strip_sentence_period(s);
+        s = s.trim();
+        if s.len() == before {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+/// Drops an opening bracket with no closer, or a closing bracket with no opener, at the
+/// edges, so "Falkland Islands (Malvinas)" keeps its parentheses.
+fn strip_unbalanced_brackets(s: &str) -> &str {
+    let mut s = s;
+    for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
+        if s.starts_with(open) && !s.contains(close) {
+            s = &s[open.len_utf8()..];
+        }
+        if s.ends_with(close) && !s.contains(open) {
+            s = &s[..s.len() - close.len_utf8()];
+        }
+    }
+    s
+}
+
+/// "Iran's" -> "Iran". Never strips the whole string.
+fn strip_possessive(s: &str) -> &str {
+    for suffix in ["'s", "’s", "'S", "’S"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            if !rest.trim().is_empty() {
+                return rest;
+            }
+        }
+    }
+    s
+}
+
+/// Drops a period that ends a sentence rather than an abbreviation: "Tehran." -> "Tehran",
+/// but "U.S.", "J." and "Inc." keep theirs.
+fn strip_sentence_period(s: &str) -> &str {
+    let Some(rest) = s.strip_suffix('.') else {
+        return s;
+    };
+    let last = rest.rsplit(' ').next().unwrap_or(rest);
+    let is_abbreviation = last.contains('.')
+        || last.chars().count() <= 1
+        || KEEP_PERIOD.contains(&last.to_lowercase().as_str());
+    if is_abbreviation || rest.trim().is_empty() {
+        s
+    } else {
+        rest
+    }
+}
+
+/// The honorifics as lowercase token sequences (periods dropped), longest first.
+fn honorifics() -> &'static [Vec<String>] {
+    static LIST: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list: Vec<Vec<String>> = HONORIFICS_TXT
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.split_whitespace().map(fold_token).collect())
+            .collect();
+        list.sort_by_key(|h| std::cmp::Reverse(h.len()));
+        list.dedup();
+        list
+    })
+}
+
+/// A token as honorifics compare it: lowercase, without a trailing period.
+fn fold_token(token: &str) -> String {
+    token.trim_end_matches('.').to_lowercase()
+}
+
+/// Drops leading titles from a cleaned person name ("Ayatollah Ali Khamenei" ->
+/// "Ali Khamenei", "Former Prime Minister Dr X Y" -> "X Y"). Keeps at least one token,
+/// so a bare title ("the President") stays what it was.
+pub(crate) fn strip_honorifics(name: &str) -> String {
+    let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
+    let folded: Vec<String> = tokens.iter().map(|t| fold_token(t)).collect();
+    // The end of the longest honorific starting at token `i`, if one does and leaves a
+    // token after it.
+    let honorific_at = |i: usize| {
+        honorifics().iter().find_map(|h| {
+            let end = i + h.len();
+            (end < tokens.len() && folded.get(i..end) == Some(&h[..])).then_some(end)
+        })
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(end) = honorific_at(i) {
+            i = end;
+        } else if is_qualifier(tokens[i]) {
+            // "US President X", "Saudi Crown Prince Y": a country word before a title.
+            match honorific_at(i + 1) {
+                Some(end) => i = end,
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    tokens[i..].join(" ")
+}
+
+/// A word that may qualify a title: an all-caps short form ("US", "UN") or a
+/// nationality adjective ("Syrian", "Iraqi", "Japanese", "British").
+fn is_qualifier(token: &str) -> bool {
+    let all_caps = token.chars().any(char::is_alphabetic) && !token.chars().any(char::is_lowercase);
+    all_caps
+        || (starts_uppercase(token) && ["an", "ese", "ish", "i"].iter().any(|s| token.ends_with(s)))
+}
+
+/// Drops a leading lowercase "the" from a non-person name ("the US" -> "US").
+pub(crate) fn drop_leading_the(name: &str) -> &str {
+    match name.strip_prefix("the ") {
+        Some(rest) if !rest.trim().is_empty() => rest,
+        _ => name,
+    }
+}
+
+/// One surname token without its glued particle, as written ("al-Assad" -> "Assad").
+fn without_glued_particle(token: &str) -> &str {
+    for p in GLUED_PARTICLES {
+        let head = token.get(..p.len());
+        if head.is_some_and(|h| h.to_lowercase() == *p) && token.len() > p.len() {
+            return &token[p.len()..];
+        }
+    }
+    token
+}
+
+/// The comparison key of one surname token: glued particle removed, lowercased
+/// ("al-Assad" and "Assad" -> "assad").
+fn surname_key(token: &str) -> String {
+    without_glued_particle(token).to_lowercase()
+}
+
+/// If `name` (cleaned, honorifics stripped) is a full person name, with at least one
+/// given name before the surname and its particles, the surname's key:
+/// "Bashar al-Assad" -> "assad", "Charles de Gaulle" -> "gaulle". `None` for one-word
+/// names and for "van Beethoven".
+pub(crate) fn full_name_surname(name: &str) -> Option<String> {
+    let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
+    let (last, before) = tokens.split_last()?;
+    let given = before.iter().filter(|t| !PARTICLES.contains(t)).count();
+    if given == 0 || !starts_uppercase(without_glued_particle(last)) {
+        return None;
+    }
+    Some(surname_key(last))
+}
+
+/// If `name` is a surname on its own ("Assad", "al-Assad", "van Beethoven", "De Niro"),
+/// its key; `None` otherwise.
+pub(crate) fn surname_only(name: &str) -> Option<String> {
+    let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
+    let (last, before) = tokens.split_last()?;
+    if !before
+        .iter()
+        .all(|t| PARTICLES.contains(&t.to_lowercase().as_str()))
+    {
+        return None;
+    }
+    let key = surname_key(last);
+    // A key must contain a letter: "-" or "'s" alone are not surnames.
+    key.chars().any(char::is_alphabetic).then_some(key)
+}
+
+/// True if the first character is an uppercase letter.
+pub(crate) fn starts_uppercase(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strips_quotes_possessives_and_sentence_periods() {
+        assert_eq!(clean("  “Iran’s ”"), "Iran");
+        assert_eq!(clean("Assad's"), "Assad");
+        assert_eq!(clean("\"Bashar\n  al-Assad\","), "Bashar al-Assad");
+        assert_eq!(clean("Tehran."), "Tehran");
+        assert_eq!(clean("U.S."), "U.S.");
+        assert_eq!(clean("Acme Inc."), "Acme Inc.");
+        assert_eq!(
+            clean("Falkland Islands (Malvinas)"),
+            "Falkland Islands (Malvinas)"
+        );
+        assert_eq!(clean("(Hezbollah"), "Hezbollah");
+        assert_eq!(clean("'s"), "s");
+        assert_eq!(clean("“”"), "");
+    }
+
+    #[test]
+    fn honorifics_stack_and_never_empty_a_name() {
+        assert_eq!(strip_honorifics("Ayatollah Ali Khamenei"), "Ali Khamenei");
+        assert_eq!(
+            strip_honorifics("Former Prime Minister Dr. Jane Roe"),
+            "Jane Roe"
+        );
+        assert_eq!(strip_honorifics("Crown Prince Mohammed"), "Mohammed");
+        assert_eq!(strip_honorifics("President"), "President");
+        assert_eq!(strip_honorifics("Mr. Smith"), "Smith");
+        assert_eq!(strip_honorifics("Kingsley Amis"), "Kingsley Amis");
+        assert_eq!(
+            strip_honorifics("US President Donald Trump"),
+            "Donald Trump"
+        );
+        assert_eq!(
+            strip_honorifics("former Saudi Crown Prince Mohammed bin Nayef"),
+            "Mohammed bin Nayef"
+        );
+        assert_eq!(
+            strip_honorifics("Mary Queen of Scots"),
+            "Mary Queen of Scots"
+        );
+        assert_eq!(strip_honorifics("Syrian President"), "Syrian President");
+    }
+
+    #[test]
+    fn surname_keys_ignore_particles() {
+        assert_eq!(
+            full_name_surname("Bashar al-Assad").as_deref(),
+            Some("assad")
+        );
+        assert_eq!(
+            full_name_surname("Charles de Gaulle").as_deref(),
+            Some("gaulle")
+        );
+        assert_eq!(full_name_surname("van Beethoven"), None);
+        assert_eq!(full_name_surname("Assad"), None);
+        assert_eq!(surname_only("al-Assad").as_deref(), Some("assad"));
+        assert_eq!(surname_only("Assad").as_deref(), Some("assad"));
+        assert_eq!(surname_only("de Gaulle").as_deref(), Some("gaulle"));
+        assert_eq!(surname_only("Ali Khamenei"), None);
+    }
+}
