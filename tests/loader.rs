@@ -1,0 +1,264 @@
+//! The loader through the real binary: formats, bad input, idempotency, updates,
+//! duplicates, dry runs and strict rollback.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::{newsdb, scalar, seeds};
+use predicates::prelude::*;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+const PARA: &str = "The central bank raised interest rates on Thursday, saying inflation had stayed too high for too long.";
+
+fn counts(db: &Path) -> (i64, i64, i64) {
+    (
+        scalar(db, "SELECT COUNT(*) FROM articles"),
+        scalar(db, "SELECT COUNT(*) FROM paragraphs"),
+        scalar(db, "SELECT COUNT(*) FROM mentions"),
+    )
+}
+
+#[test]
+fn a_mixed_directory_imports_every_good_record_and_records_every_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write(&input, "a_lf.txt", format!("Title A\n\n{PARA}\nSecond paragraph.\n").as_bytes());
+    write(&input, "b_crlf.txt", format!("Title B\r\n\r\n{PARA} B\r\n").as_bytes());
+    write(&input, "c_bom.txt", format!("\u{feff}Title C\n{PARA} C\n").as_bytes());
+    write(&input, "d_empty.txt", b"");
+    write(&input, "e_title_only.txt", b"Just a title\n\n");
+    write(&input, "f_bad_utf8.txt", b"Title F\nGood start \xff\xfe bad bytes\n");
+    write(
+        &input,
+        "g.jsonl",
+        format!(
+            "{{\"id\": \"j1\", \"title\": \"J one\", \"body\": \"{PARA} J1\"}}\n\
+             {{\"id\": \"j2\", \"title\": \"J two\", \"body\": \n\
+             [1, 2, 3]\n\
+             {{\"id\": \"j4\", \"title\": \"J four\"}}\n\
+             \n\
+             {{\"id\": \"j6\", \"title\": \"J six\", \"text\": \"{PARA} J6\", \"published\": \"2018-02-25\"}}\n"
+        )
+        .as_bytes(),
+    );
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("d_empty.txt")
+                .and(predicate::str::contains("e_title_only.txt"))
+                .and(predicate::str::contains("f_bad_utf8.txt"))
+                .and(predicate::str::contains("byte 19"))
+                .and(predicate::str::contains("g.jsonl, line 2"))
+                .and(predicate::str::contains("g.jsonl, line 3"))
+                .and(predicate::str::contains("g.jsonl, line 4")),
+        );
+    let ids: Vec<String> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut s = conn.prepare("SELECT external_id FROM articles ORDER BY external_id").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(ids, ["a_lf", "b_crlf", "c_bom", "j1", "j6"]);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM import_errors WHERE severity = 'error'"), 6);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM import_errors WHERE origin LIKE '%g.jsonl' AND record = 'line 3'"),
+        1
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE external_id = 'c_bom' AND title = 'Title C'"), 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE published_at = '2018-02-25'"), 1);
+
+    // Importing again changes nothing (and reports the same bad records).
+    let before = counts(&db);
+    newsdb(&db).arg("import").arg(&input).assert().code(1).stderr(predicate::str::contains("0 inserted"));
+    assert_eq!(counts(&db), before);
+}
+
+#[test]
+fn every_structured_format_and_gzip_and_stdin_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write(
+        &input,
+        "a.json",
+        format!(r#"[{{"id": 1, "title": "Json one", "body": "{PARA} 1", "source": "Wire", "unknown": true}}]"#).as_bytes(),
+    );
+    write(
+        &input,
+        "b.csv",
+        format!("id,title,body,published\nc1,Csv one,\"{PARA}, quoted \"\"x\"\"\nsecond line\",26-FEB-1987 15:01:01.79\n").as_bytes(),
+    );
+    write(&input, "c.tsv", format!("id\ttitle\ttext\nt1\tTsv one\t{PARA} t\n").as_bytes());
+    write(&input, "d.jsonl.gz", &gz(format!("{{\"id\": \"z1\", \"title\": \"Gz one\", \"body\": \"{PARA} z\"}}\n").as_bytes()));
+    write(&input, "e.txt.gz", &gz(format!("Gz text\n{PARA} e\n").as_bytes()));
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&input).assert().success();
+    newsdb(&db)
+        .args(["import", "-", "--input-format", "jsonl"])
+        .write_stdin(format!("{{\"id\": \"s1\", \"title\": \"Stdin one\", \"body\": \"{PARA} s\"}}\n"))
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut s = conn
+        .prepare("SELECT external_id, title, source, published_at, body FROM articles ORDER BY external_id")
+        .unwrap();
+    let rows: Vec<(String, String, Option<String>, Option<String>, String)> = s
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(ids, ["1", "c1", "e", "s1", "t1", "z1"]);
+    assert_eq!(rows[0].2.as_deref(), Some("Wire"));
+    assert_eq!(rows[1].3.as_deref(), Some("1987-02-26T15:01:01.790"));
+    assert_eq!(rows[1].4, format!("{PARA}, quoted \"x\"\nsecond line"));
+    assert_eq!(rows[2].1, "Gz text");
+}
+
+#[test]
+fn changed_content_updates_the_article_and_its_search_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("story.txt");
+    std::fs::write(&f, format!("Old title\n{PARA}\n")).unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&f).assert().success();
+    std::fs::write(&f, "New title\nThe zeppelin landed in Paris, where Emmanuel Macron greeted it.\n").unwrap();
+    newsdb(&db)
+        .arg("import")
+        .arg(&f)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 updated"));
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'zeppelin'"), 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'inflation'"), 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 1);
+    // Mentions come from the new text only, and every one satisfies the invariant.
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id
+                     WHERE m.field = 'body' AND m.surface <> substr(a.body, m.start_char + 1, m.end_char - m.start_char)"),
+        0
+    );
+    assert!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE surface = 'Paris'") >= 1);
+}
+
+#[test]
+fn duplicates_are_skipped_unless_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write(&input, "one.txt", format!("Same\n{PARA}\n").as_bytes());
+    write(&input, "two.txt", format!("Same\n{PARA}\n").as_bytes());
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("duplicate of article \"one\"").and(predicate::str::contains("1 duplicates")));
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    newsdb(&db).arg("import").arg("--keep-duplicates").arg(&input).assert().success();
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 2);
+}
+
+#[test]
+fn dry_run_writes_nothing_and_strict_rolls_everything_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    write(&input, "a.txt", format!("A\n{PARA}\n").as_bytes());
+    write(&input, "b.txt", b"title only\n");
+    write(&input, "c.txt", format!("C\n{PARA} c\n").as_bytes());
+    let db = dir.path().join("news.sqlite");
+
+    let out = newsdb(&db).args(["import", "--dry-run", "--json"]).arg(&input).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], 2);
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["rolled_back"], true);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM imports"), 0);
+
+    newsdb(&db)
+        .args(["import", "--strict"])
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("b.txt").and(predicate::str::contains("--strict")));
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM imports"), 0);
+}
+
+#[test]
+fn oversized_records_are_refused_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let big = "word ".repeat(400);
+    write(
+        &input,
+        "a.jsonl",
+        format!(
+            "{{\"id\": \"big\", \"title\": \"Big\", \"body\": \"{big}\"}}\n{{\"id\": \"small\", \"title\": \"Small\", \"body\": \"{PARA}\"}}\n"
+        )
+        .as_bytes(),
+    );
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db)
+        .args(["import", "--max-record-bytes", "1000"])
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 1").and(predicate::str::contains("--max-record-bytes")));
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE external_id = 'small'"), 1);
+}
+
+#[test]
+fn the_seeds_french_notice_is_boilerplate_and_not_extracted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 13);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE boilerplate = 1"), 1);
+    assert_eq!(scalar(&db, "SELECT idx FROM paragraphs WHERE boilerplate = 1"), 12);
+    assert_eq!(scalar(&db, "SELECT language = 'fra' FROM paragraphs WHERE idx = 12"), 1);
+    assert_eq!(scalar(&db, "SELECT language = 'eng' FROM articles"), 1);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 12"), 0);
+}
+
+#[test]
+fn repeated_paragraphs_of_one_source_become_boilerplate() {
+    let dir = tempfile::tempdir().unwrap();
+    let notice = "Copyright Example Wire. All rights reserved. Contact the Example Wire desk in London for reuse.";
+    let mut lines = String::new();
+    for i in 0..6 {
+        lines.push_str(&format!(
+            "{{\"id\": \"w{i}\", \"source\": \"Example Wire\", \"title\": \"Story {i}\", \"body\": \"{PARA} Story number {i}.\\n{notice}\"}}\n"
+        ));
+    }
+    let f = dir.path().join("wire.jsonl");
+    std::fs::write(&f, lines).unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&f).assert().success();
+    // Once the notice has been seen in enough articles, every copy is flagged and
+    // none keeps mentions from it.
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE idx = 1 AND boilerplate = 1"), 6);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 1"), 0);
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE idx = 0 AND boilerplate = 1"), 0);
+}
