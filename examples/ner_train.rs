@@ -1,6 +1,6 @@
 //! Trains the NER model: `cargo run --release --example ner_train -- --train eng.train
 //! --dev eng.testa --out models/ner-conll03.bin.gz [--epochs N] [--seed N] [--bits N]
-//! [--gazetteers DIR] [--unlabeled DIR] [--build-resources]`.
+//! [--gazetteers DIR] [--unlabeled DIR] [--one-stage] [--build-resources]`.
 //!
 //! `--build-resources` rewrites `models/gazetteer.tsv.gz` and `models/case-lexicon.tsv.gz`
 //! from `--gazetteers` and `--unlabeled` and exits (rebuild the crate afterwards so the
@@ -37,6 +37,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--gazetteers" => opts.gazetteer_dir = Some(PathBuf::from(val()?)),
             "--unlabeled" => opts.unlabeled_dir = Some(PathBuf::from(val()?)),
             "--build-resources" => build = true,
+            "--one-stage" => opts.two_stage = false,
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }

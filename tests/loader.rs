@@ -34,12 +34,28 @@ fn a_mixed_directory_imports_every_good_record_and_records_every_bad_one() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
-    write(&input, "a_lf.txt", format!("Title A\n\n{PARA}\nSecond paragraph.\n").as_bytes());
-    write(&input, "b_crlf.txt", format!("Title B\r\n\r\n{PARA} B\r\n").as_bytes());
-    write(&input, "c_bom.txt", format!("\u{feff}Title C\n{PARA} C\n").as_bytes());
+    write(
+        &input,
+        "a_lf.txt",
+        format!("Title A\n\n{PARA}\nSecond paragraph.\n").as_bytes(),
+    );
+    write(
+        &input,
+        "b_crlf.txt",
+        format!("Title B\r\n\r\n{PARA} B\r\n").as_bytes(),
+    );
+    write(
+        &input,
+        "c_bom.txt",
+        format!("\u{feff}Title C\n{PARA} C\n").as_bytes(),
+    );
     write(&input, "d_empty.txt", b"");
     write(&input, "e_title_only.txt", b"Just a title\n\n");
-    write(&input, "f_bad_utf8.txt", b"Title F\nGood start \xff\xfe bad bytes\n");
+    write(
+        &input,
+        "f_bad_utf8.txt",
+        b"Title F\nGood start \xff\xfe bad bytes\n",
+    );
     write(
         &input,
         "g.jsonl",
@@ -70,21 +86,52 @@ fn a_mixed_directory_imports_every_good_record_and_records_every_bad_one() {
         );
     let ids: Vec<String> = {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let mut s = conn.prepare("SELECT external_id FROM articles ORDER BY external_id").unwrap();
-        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut s = conn
+            .prepare("SELECT external_id FROM articles ORDER BY external_id")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     assert_eq!(ids, ["a_lf", "b_crlf", "c_bom", "j1", "j6"]);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM import_errors WHERE severity = 'error'"), 6);
     assert_eq!(
-        scalar(&db, "SELECT COUNT(*) FROM import_errors WHERE origin LIKE '%g.jsonl' AND record = 'line 3'"),
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM import_errors WHERE severity = 'error'"
+        ),
+        6
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM import_errors WHERE origin LIKE '%g.jsonl' AND record = 'line 3'"
+        ),
         1
     );
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE external_id = 'c_bom' AND title = 'Title C'"), 1);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE published_at = '2018-02-25'"), 1);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE external_id = 'c_bom' AND title = 'Title C'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE published_at = '2018-02-25'"
+        ),
+        1
+    );
 
     // Importing again changes nothing (and reports the same bad records).
     let before = counts(&db);
-    newsdb(&db).arg("import").arg(&input).assert().code(1).stderr(predicate::str::contains("0 inserted"));
+    newsdb(&db)
+        .arg("import")
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("0 inserted"));
     assert_eq!(counts(&db), before);
 }
 
@@ -103,14 +150,31 @@ fn every_structured_format_and_gzip_and_stdin_import() {
         "b.csv",
         format!("id,title,body,published\nc1,Csv one,\"{PARA}, quoted \"\"x\"\"\nsecond line\",26-FEB-1987 15:01:01.79\n").as_bytes(),
     );
-    write(&input, "c.tsv", format!("id\ttitle\ttext\nt1\tTsv one\t{PARA} t\n").as_bytes());
-    write(&input, "d.jsonl.gz", &gz(format!("{{\"id\": \"z1\", \"title\": \"Gz one\", \"body\": \"{PARA} z\"}}\n").as_bytes()));
-    write(&input, "e.txt.gz", &gz(format!("Gz text\n{PARA} e\n").as_bytes()));
+    write(
+        &input,
+        "c.tsv",
+        format!("id\ttitle\ttext\nt1\tTsv one\t{PARA} t\n").as_bytes(),
+    );
+    write(
+        &input,
+        "d.jsonl.gz",
+        &gz(
+            format!("{{\"id\": \"z1\", \"title\": \"Gz one\", \"body\": \"{PARA} z\"}}\n")
+                .as_bytes(),
+        ),
+    );
+    write(
+        &input,
+        "e.txt.gz",
+        &gz(format!("Gz text\n{PARA} e\n").as_bytes()),
+    );
     let db = dir.path().join("news.sqlite");
     newsdb(&db).arg("import").arg(&input).assert().success();
     newsdb(&db)
         .args(["import", "-", "--input-format", "jsonl"])
-        .write_stdin(format!("{{\"id\": \"s1\", \"title\": \"Stdin one\", \"body\": \"{PARA} s\"}}\n"))
+        .write_stdin(format!(
+            "{{\"id\": \"s1\", \"title\": \"Stdin one\", \"body\": \"{PARA} s\"}}\n"
+        ))
         .assert()
         .success();
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -118,7 +182,9 @@ fn every_structured_format_and_gzip_and_stdin_import() {
         .prepare("SELECT external_id, title, source, published_at, body FROM articles ORDER BY external_id")
         .unwrap();
     let rows: Vec<(String, String, Option<String>, Option<String>, String)> = s
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -137,7 +203,11 @@ fn changed_content_updates_the_article_and_its_search_index() {
     std::fs::write(&f, format!("Old title\n{PARA}\n")).unwrap();
     let db = dir.path().join("news.sqlite");
     newsdb(&db).arg("import").arg(&f).assert().success();
-    std::fs::write(&f, "New title\nThe zeppelin landed in Paris, where Emmanuel Macron greeted it.\n").unwrap();
+    std::fs::write(
+        &f,
+        "New title\nThe zeppelin landed in Paris, where Emmanuel Macron greeted it.\n",
+    )
+    .unwrap();
     newsdb(&db)
         .arg("import")
         .arg(&f)
@@ -145,8 +215,20 @@ fn changed_content_updates_the_article_and_its_search_index() {
         .success()
         .stderr(predicate::str::contains("1 updated"));
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'zeppelin'"), 1);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'inflation'"), 0);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'zeppelin'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'inflation'"
+        ),
+        0
+    );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 1);
     // Mentions come from the new text only, and every one satisfies the invariant.
     assert_eq!(
@@ -170,9 +252,17 @@ fn duplicates_are_skipped_unless_kept() {
         .arg(&input)
         .assert()
         .success()
-        .stderr(predicate::str::contains("duplicate of article \"one\"").and(predicate::str::contains("1 duplicates")));
+        .stderr(
+            predicate::str::contains("duplicate of article \"one\"")
+                .and(predicate::str::contains("1 duplicates")),
+        );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
-    newsdb(&db).arg("import").arg("--keep-duplicates").arg(&input).assert().success();
+    newsdb(&db)
+        .arg("import")
+        .arg("--keep-duplicates")
+        .arg(&input)
+        .assert()
+        .success();
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 2);
 }
 
@@ -186,7 +276,11 @@ fn dry_run_writes_nothing_and_strict_rolls_everything_back() {
     write(&input, "c.txt", format!("C\n{PARA} c\n").as_bytes());
     let db = dir.path().join("news.sqlite");
 
-    let out = newsdb(&db).args(["import", "--dry-run", "--json"]).arg(&input).output().unwrap();
+    let out = newsdb(&db)
+        .args(["import", "--dry-run", "--json"])
+        .arg(&input)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["inserted"], 2);
@@ -225,8 +319,16 @@ fn oversized_records_are_refused_not_loaded() {
         .arg(&input)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("line 1").and(predicate::str::contains("--max-record-bytes")));
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles WHERE external_id = 'small'"), 1);
+        .stderr(
+            predicate::str::contains("line 1").and(predicate::str::contains("--max-record-bytes")),
+        );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE external_id = 'small'"
+        ),
+        1
+    );
 }
 
 #[test]
@@ -235,11 +337,26 @@ fn the_seeds_french_notice_is_boilerplate_and_not_extracted() {
     let db = dir.path().join("news.sqlite");
     newsdb(&db).arg("import").arg(seeds()).assert().success();
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 13);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE boilerplate = 1"), 1);
-    assert_eq!(scalar(&db, "SELECT idx FROM paragraphs WHERE boilerplate = 1"), 12);
-    assert_eq!(scalar(&db, "SELECT language = 'fra' FROM paragraphs WHERE idx = 12"), 1);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE boilerplate = 1"),
+        1
+    );
+    assert_eq!(
+        scalar(&db, "SELECT idx FROM paragraphs WHERE boilerplate = 1"),
+        12
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT language = 'fra' FROM paragraphs WHERE idx = 12"
+        ),
+        1
+    );
     assert_eq!(scalar(&db, "SELECT language = 'eng' FROM articles"), 1);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 12"), 0);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 12"),
+        0
+    );
 }
 
 #[test]
@@ -258,7 +375,22 @@ fn repeated_paragraphs_of_one_source_become_boilerplate() {
     newsdb(&db).arg("import").arg(&f).assert().success();
     // Once the notice has been seen in enough articles, every copy is flagged and
     // none keeps mentions from it.
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE idx = 1 AND boilerplate = 1"), 6);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 1"), 0);
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs WHERE idx = 0 AND boilerplate = 1"), 0);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM paragraphs WHERE idx = 1 AND boilerplate = 1"
+        ),
+        6
+    );
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM mentions WHERE paragraph = 1"),
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM paragraphs WHERE idx = 0 AND boilerplate = 1"
+        ),
+        0
+    );
 }

@@ -396,3 +396,36 @@ fn arbitrary_text_never_panics_and_names_are_never_empty() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Any text, any char-boundary spans: one non-empty name per non-empty span, no panic.
+    #[test]
+    fn resolution_is_total_on_arbitrary_text(
+        chars in proptest::collection::vec(proptest::prop_oneof![
+            proptest::char::range('A', 'Z'),
+            proptest::char::range('a', 'c'),
+            proptest::sample::select(vec![' ', '(', ')', '.', '\'', '’', '-', 'é', '\u{a0}', '日', 'ب']),
+        ], 0..40),
+        cuts in proptest::collection::vec((0usize..41, 0usize..41, 0u8..4), 0..12),
+    ) {
+        let text: String = chars.into_iter().collect();
+        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let spans: Vec<Found> = cuts
+            .into_iter()
+            .filter_map(|(a, b, k)| {
+                let (s, e) = (*bounds.get(a.min(b))?, *bounds.get(a.max(b))?);
+                (s < e).then_some(Found {
+                    field: if k % 2 == 0 { Field::Title } else { Field::Body },
+                    start_byte: s,
+                    end_byte: e,
+                    kind: EntityKind::ALL[usize::from(k)],
+                })
+            })
+            .collect();
+        let resolved = resolve_article(&text, &text, &spans);
+        proptest::prop_assert_eq!(resolved.len(), spans.len());
+        for r in &resolved {
+            proptest::prop_assert!(!r.name.is_empty());
+        }
+    }
+}

@@ -1,18 +1,21 @@
-//! `newsdb articles`: list articles.
+//! `newsdb articles`: list articles, optionally filtered.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use newsdb::output::Table;
-use serde::Serialize;
+use newsdb::query::{self, Filters};
 
-use super::Ctx;
+use super::{entity, Ctx};
 
-/// List articles (id, external id, title, language, source, published date).
+/// List articles (id, external id, title, language, source, published date), in id
+/// order, optionally only those mentioning an entity, from a source or in a date range.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb articles
-  newsdb articles --limit 10 --offset 20 --format csv")]
+  newsdb articles --limit 10 --offset 20 --format csv
+  newsdb articles --entity \"Bashar al-Assad\" --since 2019-01 --until 2019-06
+  newsdb articles --source bbc --format json")]
 pub struct Args {
     /// How many articles to list.
     #[arg(long, default_value_t = 50)]
@@ -20,16 +23,18 @@ pub struct Args {
     /// How many to skip first.
     #[arg(long, default_value_t = 0)]
     offset: u32,
-}
-
-#[derive(Serialize)]
-struct Row {
-    id: i64,
-    external_id: String,
-    title: String,
-    language: Option<String>,
+    /// Only articles mentioning this entity (name, alias or id).
+    #[arg(long)]
+    entity: Option<String>,
+    /// Only articles published on or after this date (e.g. 2019-02-01).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only articles published on or before this date (2019-03 includes March).
+    #[arg(long)]
+    until: Option<String>,
+    /// Only articles from this source.
+    #[arg(long)]
     source: Option<String>,
-    published_at: Option<String>,
 }
 
 const COLUMNS: &[&str] = &[
@@ -43,18 +48,19 @@ const COLUMNS: &[&str] = &[
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let rows: Vec<Row> = store
-        .articles(args.limit, args.offset)?
-        .into_iter()
-        .map(|a| Row {
-            id: a.id.0,
-            external_id: a.external_id,
-            title: a.title,
-            language: a.language,
-            source: a.source,
-            published_at: a.published_at,
-        })
-        .collect();
+    if let Some(name) = &args.entity {
+        if entity::resolve(&store, name)?.is_none() {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let filters = Filters {
+        entity: args.entity,
+        since: args.since,
+        until: args.until,
+        source: args.source,
+        ..Default::default()
+    };
+    let rows = query::list_articles(store.conn(), &filters, args.limit, args.offset)?;
     ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,10 +2,21 @@
 //! calling the library and rendering the result through [`newsdb::output`].
 
 mod articles;
+mod check;
+mod cooccur;
+mod entities;
+mod entity;
+mod export;
 mod import;
+mod ner;
+mod reextract;
+mod mentions;
 mod schema;
+mod search;
 mod show;
 mod sql;
+mod stats;
+mod timeline;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -85,6 +96,17 @@ enum Command {
     Show(show::Args),
     Schema(schema::Args),
     Sql(sql::Args),
+    Check(check::Args),
+    Reextract(reextract::Args),
+    Ner(ner::Args),
+    Search(search::Args),
+    Entities(entities::Args),
+    Entity(entity::Args),
+    Mentions(mentions::Args),
+    Cooccur(cooccur::Args),
+    Timeline(timeline::Args),
+    Stats(stats::Args),
+    Export(export::Args),
 }
 
 /// What every command gets: where the database is and how to print.
@@ -151,5 +173,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Show(a) => show::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),
         Command::Sql(a) => sql::run(&ctx, a),
+        Command::Check(a) => check::run(&ctx, a),
+        Command::Reextract(a) => reextract::run(&ctx, a),
+        Command::Ner(a) => ner::run(&ctx, a),
+        Command::Search(a) => search::run(&ctx, a),
+        Command::Entities(a) => entities::run(&ctx, a),
+        Command::Entity(a) => entity::run(&ctx, a),
+        Command::Mentions(a) => mentions::run(&ctx, a),
+        Command::Cooccur(a) => cooccur::run(&ctx, a),
+        Command::Timeline(a) => timeline::run(&ctx, a),
+        Command::Stats(a) => stats::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }

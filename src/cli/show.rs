@@ -3,12 +3,17 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use newsdb::{Article, Mention};
+use newsdb::output::{Format, Table};
+use newsdb::{query, Article, Field, Mention};
 use serde::Serialize;
 
 use super::Ctx;
 
 /// Show one article, by row id or external id, with its mentions.
+///
+/// As a table, the title and body are printed with every mention marked as
+/// [surface|kind], followed by the list of mentions; other formats give the article's
+/// columns and a `mentions` array.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb show 1
@@ -34,6 +39,42 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         );
     };
     let mentions = store.mentions_of_article(article.id)?;
-    ctx.print_record(&Shown { article, mentions })?;
+    if ctx.format != Format::Table {
+        ctx.print_record(&Shown { article, mentions })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let conn = store.conn();
+    let title = query::marked_text(conn, article.id, Field::Title, &article.title)?;
+    let body = query::marked_text(conn, article.id, Field::Body, &article.body)?;
+    let meta = [
+        Some(format!("#{} {}", article.id, article.external_id)),
+        article.published_at.clone(),
+        article.source.clone(),
+        article.language.clone(),
+        article.url.clone(),
+    ];
+    println!("{title}");
+    println!(
+        "{}",
+        meta.iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
+    println!();
+    for paragraph in body.split('\n') {
+        println!("{paragraph}");
+        println!();
+    }
+    let entities = query::entities_in_article(conn, article.id)?;
+    if entities.is_empty() {
+        println!("(no mentions)");
+    } else {
+        ctx.print(&Table::from_rows(
+            &entities,
+            &["id", "kind", "name", "mentions"],
+        )?)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

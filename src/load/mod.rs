@@ -14,6 +14,7 @@ pub mod dates;
 pub mod extract;
 pub mod paragraphs;
 pub mod records;
+mod reextract;
 mod source;
 pub mod text;
 mod write;

@@ -103,6 +103,39 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
+    /// The connection, for stages that read stored articles.
+    pub(crate) fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    /// Starts a batch's transaction (unless the whole run is one).
+    pub(crate) fn begin_batch(&mut self) -> Result<()> {
+        if self.single_transaction {
+            Ok(())
+        } else {
+            self.begin()
+        }
+    }
+
+    /// Commits a batch's transaction (unless the whole run is one).
+    pub(crate) fn end_batch(&mut self) -> Result<()> {
+        if self.single_transaction {
+            Ok(())
+        } else {
+            self.commit()
+        }
+    }
+
+    /// Counts an article whose mentions were replaced.
+    pub(crate) fn count_updated(&mut self) {
+        self.report.updated += 1;
+    }
+
+    /// Counts an article skipped by extraction for its language.
+    pub(crate) fn count_not_english(&mut self) {
+        self.report.not_english += 1;
+    }
+
     /// Rolls back whatever is uncommitted.
     pub(crate) fn abort(&mut self) {
         if self.in_transaction {
@@ -155,9 +188,7 @@ impl<'c> Writer<'c> {
         batch: Vec<Processed>,
         on_event: &mut dyn FnMut(ImportEvent<'_>),
     ) -> Result<()> {
-        if !self.single_transaction {
-            self.begin()?;
-        }
+        self.begin_batch()?;
         for p in batch {
             self.report.bytes += p.bytes;
             let result = match p.outcome {
@@ -177,9 +208,7 @@ impl<'c> Writer<'c> {
                 return Err(e);
             }
         }
-        if !self.single_transaction {
-            self.commit()?;
-        }
+        self.end_batch()?;
         on_event(ImportEvent::Progress(&self.report));
         Ok(())
     }

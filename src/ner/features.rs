@@ -407,6 +407,74 @@ pub(crate) struct DocFeatures {
     pub(crate) hashes: Vec<u64>,
     /// `offsets[t]..offsets[t+1]` are token `t`'s hashes (tokens numbered across the doc).
     pub(crate) offsets: Vec<usize>,
+    /// Per token: lowercase hash, case class, and whether it starts a sentence.
+    tokens: Vec<(u64, u8, bool)>,
+}
+
+impl DocFeatures {
+    /// The features of a second tagging pass: these features plus ones built from the
+    /// first pass's BILOU `tags` (one per token of the document): the token's own tag,
+    /// its neighbours' tags, and the types the same word got elsewhere in the document.
+    pub(crate) fn with_hints(&self, tags: &[u8]) -> DocFeatures {
+        let n = self.tokens.len();
+        debug_assert_eq!(tags.len(), n);
+        let ty = |t: u8| crate::ner::model::untag(t).map(|x| x.1);
+        // Per word: how often each type (index 0..4) and no type (4) was predicted.
+        let mut counts: HashKeyed<[u16; 5]> = HashKeyed::default();
+        for (k, &(lower, case, _)) in self.tokens.iter().enumerate() {
+            if case == Case::Lower as u8 || case == Case::NoLetters as u8 {
+                continue;
+            }
+            let c = counts.entry(lower).or_insert([0; 5]);
+            c[ty(tags[k]).unwrap_or(4)] += 1;
+        }
+        let f = |template: u64, x: u64| {
+            mix(
+                mix(template.wrapping_mul(0x2545_F491_4F6C_DD1D), x),
+                template,
+            )
+        };
+        let mut out = DocFeatures {
+            hashes: Vec::with_capacity(self.hashes.len() + 6 * n),
+            offsets: Vec::with_capacity(n + 1),
+            tokens: self.tokens.clone(),
+        };
+        out.offsets.push(0);
+        for k in 0..n {
+            out.hashes
+                .extend_from_slice(&self.hashes[self.offsets[k]..self.offsets[k + 1]]);
+            let (lower, case, first) = self.tokens[k];
+            let own = tags[k];
+            let prev = if k == 0 || first { 255 } else { tags[k - 1] };
+            let next = if k + 1 == n || self.tokens[k + 1].2 {
+                255
+            } else {
+                tags[k + 1]
+            };
+            out.hashes.push(f(60, u64::from(own)));
+            out.hashes
+                .push(f(61, u64::from(prev) << 8 | u64::from(next)));
+            if let Some(c) = counts.get(&lower) {
+                let mut others = *c;
+                if case != Case::Lower as u8 && case != Case::NoLetters as u8 {
+                    others[ty(own).unwrap_or(4)] -= 1;
+                }
+                let total: u16 = others.iter().sum();
+                if total > 0 {
+                    let best = (0..5).max_by_key(|&i| (others[i], 5 - i)).unwrap_or(4);
+                    let share = if others[best] == total { 1 } else { 0 };
+                    out.hashes.push(f(62, best as u64 | share << 4));
+                    out.hashes.push(f(
+                        63,
+                        best as u64 | u64::from(case) << 4 | u64::from(first) << 8,
+                    ));
+                    out.hashes.push(f(64, best as u64 | u64::from(own) << 4));
+                }
+            }
+            out.offsets.push(out.hashes.len());
+        }
+        out
+    }
 }
 
 impl Resources {
@@ -429,6 +497,7 @@ impl Resources {
         let mut out = DocFeatures {
             hashes: Vec::with_capacity(total * 48),
             offsets: Vec::with_capacity(total + 1),
+            tokens: Vec::with_capacity(total),
         };
         out.offsets.push(0);
         let mut gaz = Vec::new();
@@ -438,6 +507,7 @@ impl Resources {
             lowers.extend(sent.iter().map(TokInfo::lower));
             self.gazetteer.annotate(&lowers, &mut gaz);
             for i in 0..sent.len() {
+                out.tokens.push((sent[i].lower, sent[i].case, i == 0));
                 token_features(sent, &gaz, &doc, i, &mut out.hashes);
                 out.offsets.push(out.hashes.len());
             }

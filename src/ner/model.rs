@@ -2,11 +2,12 @@
 //! weights decoded with Viterbi, the model file format, and span extraction.
 //!
 //! File format (all gzip-compressed, little-endian): magic `NDBNER01`, format version
-//! (u32), name, hash bits (u32), tag count (u32), weight scale (f32), `(T+1)^2`
-//! transition weights (f32, index `T` is the sentence boundary), the number of non-zero
-//! weight rows (u32), their row indexes as LEB128 deltas, their `T` weights each as i16,
-//! then the gazetteer, case-lexicon and word-cluster texts the features were trained
-//! with.
+//! (u32), name, confidence temperature (f32), number of stages (u32, 1 or 2), then per
+//! stage: hash bits (u32), tag count `T` (u32), weight scale (f32), `(T+1)^2` transition
+//! weights (f32, index `T` is the sentence boundary), the number of non-zero weight rows
+//! (u32), their row indexes as LEB128 deltas, and their `T` i16 weights each (low bytes,
+//! then high bytes). Last come the gazetteer, case-lexicon and word-cluster texts the
+//! features were trained with. Strings are a u32 byte length and UTF-8 bytes.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -119,19 +120,165 @@ pub struct EntitySpan {
     pub confidence: f32,
 }
 
+/// One tagging pass: a hashed, quantized emission table and tag transitions.
+#[derive(Debug, Clone)]
+pub(crate) struct Stage {
+    bits: u32,
+    scale: f32,
+    /// `rows * NT` quantized weights.
+    weights: Vec<i16>,
+    /// `NTB * NTB` transition weights, invalid BILOU transitions at -inf.
+    trans: Vec<f32>,
+}
+
+impl Stage {
+    /// Quantizes trained weights and applies the BILOU constraints.
+    pub(crate) fn from_weights(bits: u32, weights: &[f32], trans: &[f32]) -> Stage {
+        let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 { max / 32000.0 } else { 1.0 };
+        let weights = weights.iter().map(|w| (w / scale).round() as i16).collect();
+        let mut stage = Stage {
+            bits,
+            scale,
+            weights,
+            trans: trans.to_vec(),
+        };
+        stage.constrain();
+        stage
+    }
+
+    fn constrain(&mut self) {
+        for p in 0..NTB {
+            for c in 0..NTB {
+                if !allowed(p, c) || (p == BOUNDARY && c == BOUNDARY) {
+                    self.trans[p * NTB + c] = f32::NEG_INFINITY;
+                }
+            }
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bits.to_le_bytes());
+        out.extend_from_slice(&(NT as u32).to_le_bytes());
+        out.extend_from_slice(&self.scale.to_le_bytes());
+        for &t in &self.trans {
+            // Invalid transitions are re-derived on load; store them as 0.
+            let t = if t.is_finite() { t } else { 0.0 };
+            out.extend_from_slice(&t.to_le_bytes());
+        }
+        let rows: Vec<usize> = (0..self.weights.len() / NT)
+            .filter(|&r| self.weights[r * NT..(r + 1) * NT].iter().any(|&w| w != 0))
+            .collect();
+        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        let mut last = 0;
+        for &r in &rows {
+            put_varint(out, (r - last) as u64);
+            last = r;
+        }
+        // Low bytes then high bytes: the high bytes are mostly 0x00/0xff and compress well.
+        for half in 0..2 {
+            for &r in &rows {
+                for &w in &self.weights[r * NT..(r + 1) * NT] {
+                    out.push(w.to_le_bytes()[half]);
+                }
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Stage> {
+        let bits = r.u32()?;
+        if !(8..=28).contains(&bits) {
+            return Err(Error::Model(format!("invalid hash size 2^{bits}")));
+        }
+        let nt = r.u32()? as usize;
+        if nt != NT {
+            return Err(Error::Model(format!("model has {nt} tags, expected {NT}")));
+        }
+        let scale = r.f32()?;
+        let mut trans = Vec::with_capacity(NTB * NTB);
+        for _ in 0..NTB * NTB {
+            trans.push(r.f32()?);
+        }
+        let nrows = r.u32()? as usize;
+        let total_rows = 1usize << bits;
+        let mut rows = Vec::with_capacity(nrows.min(total_rows));
+        let mut last = 0usize;
+        for _ in 0..nrows {
+            last += r.varint()? as usize;
+            if last >= total_rows {
+                return Err(Error::Model(format!("weight row {last} out of range")));
+            }
+            rows.push(last);
+        }
+        let lo = r.take(nrows * NT)?;
+        let hi = r.take(nrows * NT)?;
+        let mut weights = vec![0i16; total_rows * NT];
+        for (k, &row) in rows.iter().enumerate() {
+            for t in 0..NT {
+                let i = k * NT + t;
+                weights[row * NT + t] = i16::from_le_bytes([lo[i], hi[i]]);
+            }
+        }
+        let mut stage = Stage {
+            bits,
+            scale,
+            weights,
+            trans,
+        };
+        stage.constrain();
+        Ok(stage)
+    }
+
+    /// Row of the weight table for a feature hash.
+    #[inline]
+    pub(crate) fn row(&self, h: u64) -> usize {
+        (h >> (64 - self.bits)) as usize
+    }
+
+    #[inline]
+    fn score_rows(&self, rows: impl Iterator<Item = usize>, out: &mut Vec<f32>) {
+        let mut acc = [0i32; NT];
+        for r in rows {
+            let w: &[i16; NT] = self.weights[r * NT..r * NT + NT]
+                .try_into()
+                .expect("a weight row has NT entries");
+            for k in 0..NT {
+                acc[k] += i32::from(w[k]);
+            }
+        }
+        out.extend(acc.iter().map(|&a| a as f32 * self.scale));
+    }
+
+    /// Emission scores of tokens `range` of a featurized document, `NT` per token.
+    fn emissions(&self, feats: &DocFeatures, range: std::ops::Range<usize>, out: &mut Vec<f32>) {
+        out.clear();
+        for t in range {
+            let hashes = &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]];
+            self.score_rows(hashes.iter().map(|&h| self.row(h)), out);
+        }
+    }
+
+    /// Best tags of a sentence given as weight-table rows per token (for training).
+    pub(crate) fn tag_rows(&self, rows: &[u32], offsets: &[u32]) -> Vec<u8> {
+        let mut em = Vec::with_capacity((offsets.len() - 1) * NT);
+        for t in 0..offsets.len() - 1 {
+            let r = &rows[offsets[t] as usize..offsets[t + 1] as usize];
+            self.score_rows(r.iter().map(|&x| x as usize), &mut em);
+        }
+        viterbi(&em, &self.trans)
+    }
+}
+
 /// A trained named-entity tagger.
 #[derive(Debug, Clone)]
 pub struct Model {
     name: String,
     version: String,
-    bits: u32,
-    scale: f32,
     /// Divides scores before forward-backward so that confidences are calibrated.
     temperature: f32,
-    /// `rows * NT` quantized weights.
-    weights: Vec<i16>,
-    /// `NTB * NTB` transition weights, invalid BILOU transitions already at -inf.
-    trans: Vec<f32>,
+    /// The first pass, then optionally a second pass that also sees the first pass's
+    /// tags across the document.
+    stages: Vec<Stage>,
     res: Resources,
 }
 
@@ -143,40 +290,21 @@ struct Decoded {
 }
 
 impl Model {
-    /// Builds a model from trained (unquantized) weights.
-    pub(crate) fn from_weights(
-        name: &str,
-        bits: u32,
-        weights: &[f32],
-        trans: &[f32],
-        res: Resources,
-    ) -> Model {
-        let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
-        let scale = if max > 0.0 { max / 32000.0 } else { 1.0 };
-        let q = weights.iter().map(|w| (w / scale).round() as i16).collect();
+    /// Builds a model from trained stages (one or two).
+    pub(crate) fn from_stages(name: &str, stages: Vec<Stage>, res: Resources) -> Model {
         let mut m = Model {
             name: name.to_string(),
             version: String::new(),
-            bits,
-            scale,
             temperature: 1.0,
-            weights: q,
-            trans: trans.to_vec(),
+            stages,
             res,
         };
         m.finish();
         m
     }
 
-    /// Applies BILOU constraints to the transition table and computes the version.
+    /// Computes the version.
     fn finish(&mut self) {
-        for p in 0..NTB {
-            for c in 0..NTB {
-                if !allowed(p, c) || (p == BOUNDARY && c == BOUNDARY) {
-                    self.trans[p * NTB + c] = f32::NEG_INFINITY;
-                }
-            }
-        }
         let payload = self.payload();
         self.version = blake3::hash(&payload).to_hex()[..12].to_string();
     }
@@ -206,31 +334,10 @@ impl Model {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         put_str(&mut out, &self.name);
-        out.extend_from_slice(&self.bits.to_le_bytes());
-        out.extend_from_slice(&(NT as u32).to_le_bytes());
-        out.extend_from_slice(&self.scale.to_le_bytes());
         out.extend_from_slice(&self.temperature.to_le_bytes());
-        for &t in &self.trans {
-            // Invalid transitions are re-derived on load; store them as 0.
-            let t = if t.is_finite() { t } else { 0.0 };
-            out.extend_from_slice(&t.to_le_bytes());
-        }
-        let rows: Vec<usize> = (0..self.weights.len() / NT)
-            .filter(|&r| self.weights[r * NT..(r + 1) * NT].iter().any(|&w| w != 0))
-            .collect();
-        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
-        let mut last = 0;
-        for &r in &rows {
-            put_varint(&mut out, (r - last) as u64);
-            last = r;
-        }
-        // Low bytes then high bytes: the high bytes are mostly 0x00/0xff and compress well.
-        for half in 0..2 {
-            for &r in &rows {
-                for &w in &self.weights[r * NT..(r + 1) * NT] {
-                    out.push(w.to_le_bytes()[half]);
-                }
-            }
+        out.extend_from_slice(&(self.stages.len() as u32).to_le_bytes());
+        for stage in &self.stages {
+            stage.write(&mut out);
         }
         put_str(&mut out, &self.res.gazetteer.text);
         put_str(&mut out, &self.res.lexicon.text);
@@ -277,54 +384,27 @@ impl Model {
             )));
         }
         let name = r.string()?;
-        let bits = r.u32()?;
-        if !(8..=28).contains(&bits) {
-            return Err(Error::Model(format!("invalid hash size 2^{bits}")));
-        }
-        let nt = r.u32()? as usize;
-        if nt != NT {
-            return Err(Error::Model(format!("model has {nt} tags, expected {NT}")));
-        }
-        let scale = r.f32()?;
         let temperature = r.f32()?;
         if !(temperature.is_finite() && temperature > 0.0) {
             return Err(Error::Model(format!("invalid temperature {temperature}")));
         }
-        let mut trans = Vec::with_capacity(NTB * NTB);
-        for _ in 0..NTB * NTB {
-            trans.push(r.f32()?);
+        let nstages = r.u32()?;
+        if !(1..=2).contains(&nstages) {
+            return Err(Error::Model(format!(
+                "model has {nstages} stages, expected 1 or 2"
+            )));
         }
-        let nrows = r.u32()? as usize;
-        let total_rows = 1usize << bits;
-        let mut rows = Vec::with_capacity(nrows.min(total_rows));
-        let mut last = 0usize;
-        for _ in 0..nrows {
-            last += r.varint()? as usize;
-            if last >= total_rows {
-                return Err(Error::Model(format!("weight row {last} out of range")));
-            }
-            rows.push(last);
-        }
-        let lo = r.take(nrows * NT)?;
-        let hi = r.take(nrows * NT)?;
-        let mut weights = vec![0i16; total_rows * NT];
-        for (k, &row) in rows.iter().enumerate() {
-            for t in 0..NT {
-                let i = k * NT + t;
-                weights[row * NT + t] = i16::from_le_bytes([lo[i], hi[i]]);
-            }
-        }
+        let stages = (0..nstages)
+            .map(|_| Stage::read(&mut r))
+            .collect::<Result<Vec<_>>>()?;
         let gazetteer = Gazetteer::from_text(r.string()?)?;
         let lexicon = CaseLexicon::from_text(r.string()?)?;
         let clusters = WordClusters::from_text(r.string()?)?;
         let mut m = Model {
             name,
             version: String::new(),
-            bits,
-            scale,
             temperature,
-            weights,
-            trans,
+            stages,
             res: Resources {
                 gazetteer,
                 lexicon,
@@ -335,33 +415,35 @@ impl Model {
         Ok(m)
     }
 
-    /// Row of the weight table for a feature hash.
-    #[inline]
-    pub(crate) fn row(&self, h: u64) -> usize {
-        (h >> (64 - self.bits)) as usize
+    fn last_stage(&self) -> &Stage {
+        self.stages.last().expect("a model has at least one stage")
     }
 
-    /// Emission scores of tokens `range` of a featurized document, `NT` per token.
-    fn emissions(&self, feats: &DocFeatures, range: std::ops::Range<usize>, out: &mut Vec<f32>) {
-        out.clear();
-        for t in range {
-            let mut acc = [0i32; NT];
-            for &h in &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]] {
-                let r = self.row(h);
-                let w: &[i16; NT] = self.weights[r * NT..r * NT + NT]
-                    .try_into()
-                    .expect("a weight row has NT entries");
-                for k in 0..NT {
-                    acc[k] += i32::from(w[k]);
-                }
+    /// Runs every stage over a featurized document whose sentences have `lens` tokens;
+    /// returns the features the last stage saw and its tags per sentence.
+    fn run(&self, mut feats: DocFeatures, lens: &[usize]) -> (DocFeatures, Vec<Vec<u8>>) {
+        let mut em = Vec::new();
+        let mut tags = Vec::new();
+        for (k, stage) in self.stages.iter().enumerate() {
+            if k > 0 {
+                let flat: Vec<u8> = tags.iter().flatten().copied().collect();
+                feats = feats.with_hints(&flat);
             }
-            out.extend(acc.iter().map(|&a| a as f32 * self.scale));
+            let mut start = 0;
+            tags = lens
+                .iter()
+                .map(|&len| {
+                    stage.emissions(&feats, start..start + len, &mut em);
+                    start += len;
+                    viterbi(&em, &stage.trans)
+                })
+                .collect();
         }
+        (feats, tags)
     }
 
-    /// Viterbi decoding plus forward-backward posteriors of the chosen tags.
-    fn decode(&self, em: &[f32]) -> Decoded {
-        let tags = viterbi(em, &self.trans);
+    /// Viterbi tags plus forward-backward posteriors of the chosen tags.
+    fn posteriors(&self, em: &[f32], tags: Vec<u8>) -> Decoded {
         if tags.iter().all(|&t| t == 0) {
             // No span needs a confidence.
             return Decoded {
@@ -369,7 +451,7 @@ impl Model {
                 tags,
             };
         }
-        let marg = marginals(em, &self.trans, 1.0 / self.temperature);
+        let marg = marginals(em, &self.last_stage().trans, 1.0 / self.temperature);
         let probs = tags
             .iter()
             .enumerate()
@@ -381,16 +463,8 @@ impl Model {
     /// Tags each sentence of a document (sentences of words).
     pub(crate) fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<u8>> {
         let feats = self.res.featurize(sentences);
-        let mut em = Vec::new();
-        let mut start = 0;
-        sentences
-            .iter()
-            .map(|s| {
-                self.emissions(&feats, start..start + s.len(), &mut em);
-                start += s.len();
-                viterbi(&em, &self.trans)
-            })
-            .collect()
+        let lens: Vec<usize> = sentences.iter().map(Vec::len).collect();
+        self.run(feats, &lens).1
     }
 
     /// Picks the temperature that maximises the likelihood of the gold tags of `docs`
@@ -398,7 +472,7 @@ impl Model {
     pub(crate) fn calibrate(&mut self, docs: &[crate::ner::conll::ConllDoc]) {
         use crate::ner::conll::{to_bilou, GoldTag};
         use rayon::prelude::*;
-        // Emissions of every dev sentence with their gold BILOU tags.
+        // Last-stage emissions of every dev sentence with their gold BILOU tags.
         let sents: Vec<(Vec<f32>, Vec<u8>)> = docs
             .par_iter()
             .flat_map_iter(|doc| {
@@ -407,12 +481,14 @@ impl Model {
                     .iter()
                     .map(|s| s.words.iter().map(String::as_str).collect())
                     .collect();
-                let feats = self.res.featurize(&words);
+                let lens: Vec<usize> = words.iter().map(Vec::len).collect();
+                let (feats, _) = self.run(self.res.featurize(&words), &lens);
                 let mut start = 0;
                 let mut out = Vec::new();
                 for s in &doc.sentences {
                     let mut em = Vec::new();
-                    self.emissions(&feats, start..start + s.words.len(), &mut em);
+                    self.last_stage()
+                        .emissions(&feats, start..start + s.words.len(), &mut em);
                     start += s.words.len();
                     let gold: Vec<GoldTag> =
                         s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
@@ -421,11 +497,12 @@ impl Model {
                 out
             })
             .collect();
+        let trans = &self.last_stage().trans;
         let nll = |temp: f32| -> f64 {
             sents
                 .par_iter()
                 .map(|(em, gold)| {
-                    let m = marginals(em, &self.trans, 1.0 / temp);
+                    let m = marginals(em, trans, 1.0 / temp);
                     gold.iter()
                         .enumerate()
                         .map(|(t, &g)| -f64::from(m[t * NT + g as usize].max(1e-6)).ln())
@@ -472,12 +549,15 @@ impl Model {
                     .collect()
             })
             .collect();
-        let feats = self.res.featurize_infos(&infos);
+        let lens: Vec<usize> = sentences.iter().map(ExactSizeIterator::len).collect();
+        let (feats, tags) = self.run(self.res.featurize_infos(&infos), &lens);
         let mut spans = Vec::new();
         let mut em = Vec::new();
-        for (sent_idx, range) in sentences.iter().enumerate() {
-            self.emissions(&feats, range.clone(), &mut em);
-            let d = self.decode(&em);
+        for ((sent_idx, range), tags) in sentences.iter().enumerate().zip(tags) {
+            if tags.iter().any(|&t| t != 0) {
+                self.last_stage().emissions(&feats, range.clone(), &mut em);
+            }
+            let d = self.posteriors(&em, tags);
             let mut i = 0;
             while i < d.tags.len() {
                 let Some((pos, ty)) = untag(d.tags[i]) else {

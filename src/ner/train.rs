@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::ner::clusters::WordClusters;
 use crate::ner::conll::{evaluate_docs, read_conll, to_bilou, EvalReport, GoldTag};
-use crate::ner::features::Resources;
+use crate::ner::features::{DocFeatures, Resources};
 use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
-use crate::ner::model::{allowed, viterbi, Model, NT, NTB};
+use crate::ner::model::{allowed, viterbi, Model, Stage, NT, NTB};
 
 /// The name given to trained models.
 pub const MODEL_NAME: &str = "newsdb-ner-conll03";
@@ -33,6 +33,10 @@ pub struct TrainOptions {
     /// clusters from; `None`
     /// uses the copy bundled under `models/`.
     pub unlabeled_dir: Option<PathBuf>,
+    /// Adds a second pass that also sees the first pass's tags of the same words
+    /// elsewhere in the document (trained on two-fold cross-validated first-pass tags).
+    /// Epochs of the second pass are reported to `on_epoch` as `epochs + 1 ..`.
+    pub two_stage: bool,
 }
 
 impl Default for TrainOptions {
@@ -43,6 +47,7 @@ impl Default for TrainOptions {
             hash_bits: 20,
             gazetteer_dir: None,
             unlabeled_dir: None,
+            two_stage: true,
         }
     }
 }
@@ -147,49 +152,137 @@ pub fn train(
     let train_docs = read_conll(train)?;
     let dev_docs = read_conll(dev)?;
     let bits = opts.hash_bits;
-    let mut data: Vec<Instance> = Vec::new();
-    for doc in &train_docs {
-        let sentences: Vec<Vec<&str>> = doc
-            .sentences
-            .iter()
-            .map(|s| s.words.iter().map(String::as_str).collect())
-            .collect();
-        let feats = res.featurize(&sentences);
+    // Features of every training document, and its gold BILOU tags per sentence.
+    let docs: Vec<(DocFeatures, Vec<Vec<u8>>)> = train_docs
+        .iter()
+        .map(|doc| {
+            let sentences: Vec<Vec<&str>> = doc
+                .sentences
+                .iter()
+                .map(|s| s.words.iter().map(String::as_str).collect())
+                .collect();
+            let gold = doc
+                .sentences
+                .iter()
+                .map(|s| {
+                    let g: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+                    to_bilou(&g)
+                })
+                .collect();
+            (res.featurize(&sentences), gold)
+        })
+        .collect();
+    if docs.iter().all(|d| d.1.is_empty()) {
+        return Err(Error::Model(format!(
+            "no training sentences in {}",
+            train.display()
+        )));
+    }
+    let all: Vec<usize> = (0..docs.len()).collect();
+    let data1 = instances(&docs, &all, bits, |d| docs[d].0.clone());
+
+    // Stage 1: the tagger on its own.
+    let mut best1: Option<(f64, Stage, usize)> = None;
+    train_stage(&data1, bits, opts.epochs, opts.seed, &mut |epoch, stage| {
+        let model = Model::from_stages(MODEL_NAME, vec![stage.clone()], res.clone());
+        let report = evaluate_docs(&model, &dev_docs)?;
+        on_epoch(epoch, &report);
+        if best1.as_ref().is_none_or(|b| report.overall.f1 > b.0) {
+            best1 = Some((report.overall.f1, stage, epoch));
+        }
+        Ok(())
+    })?;
+    let (f1_1, stage1, epochs1) = best1.expect("at least one epoch ran");
+    let mut model = Model::from_stages(MODEL_NAME, vec![stage1.clone()], res.clone());
+
+    if opts.two_stage {
+        // First-pass tags for the training documents, each from a model that did not
+        // see the document (two folds), so the second pass learns how far to trust them.
+        let mut hints: Vec<Vec<u8>> = vec![Vec::new(); docs.len()];
+        for fold in 0..2 {
+            let train_idx: Vec<usize> = all.iter().copied().filter(|d| d % 2 != fold).collect();
+            let data = instances(&docs, &train_idx, bits, |d| docs[d].0.clone());
+            let stage = train_stage(&data, bits, epochs1, opts.seed, &mut |_, _| Ok(()))?;
+            let held: Vec<usize> = all.iter().copied().filter(|d| d % 2 == fold).collect();
+            let held_data = instances(&docs, &held, bits, |d| docs[d].0.clone());
+            let mut k = 0;
+            for &d in &held {
+                for _ in &docs[d].1 {
+                    let inst = &held_data[k];
+                    hints[d].extend(stage.tag_rows(&inst.rows, &inst.offsets));
+                    k += 1;
+                }
+            }
+        }
+        let data2 = instances(&docs, &all, bits, |d| docs[d].0.with_hints(&hints[d]));
+        let mut best2: Option<(f64, Model)> = None;
+        train_stage(&data2, bits, opts.epochs, opts.seed, &mut |epoch, stage| {
+            let model = Model::from_stages(MODEL_NAME, vec![stage1.clone(), stage], res.clone());
+            let report = evaluate_docs(&model, &dev_docs)?;
+            on_epoch(opts.epochs + epoch, &report);
+            if best2.as_ref().is_none_or(|b| report.overall.f1 > b.0) {
+                best2 = Some((report.overall.f1, model));
+            }
+            Ok(())
+        })?;
+        let (f1_2, model2) = best2.expect("at least one epoch ran");
+        if f1_2 > f1_1 {
+            model = model2;
+        }
+    }
+    model.calibrate(&dev_docs);
+    Ok(model)
+}
+
+/// Turns documents `which` into training instances, with the features `feats(doc)`.
+fn instances(
+    docs: &[(DocFeatures, Vec<Vec<u8>>)],
+    which: &[usize],
+    bits: u32,
+    feats: impl Fn(usize) -> DocFeatures,
+) -> Vec<Instance> {
+    let mut out = Vec::new();
+    for &d in which {
+        let f = feats(d);
         let mut tok = 0;
-        for s in &doc.sentences {
-            let gold: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+        for gold in &docs[d].1 {
             let mut rows = Vec::new();
             let mut offsets = vec![0u32];
-            for _ in 0..s.words.len() {
+            for _ in 0..gold.len() {
                 rows.extend(
-                    feats.hashes[feats.offsets[tok]..feats.offsets[tok + 1]]
+                    f.hashes[f.offsets[tok]..f.offsets[tok + 1]]
                         .iter()
                         .map(|&h| (h >> (64 - bits)) as u32),
                 );
                 offsets.push(rows.len() as u32);
                 tok += 1;
             }
-            data.push(Instance {
+            out.push(Instance {
                 rows,
                 offsets,
-                gold: to_bilou(&gold),
+                gold: gold.clone(),
             });
         }
     }
-    if data.is_empty() {
-        return Err(Error::Model(format!(
-            "no training sentences in {}",
-            train.display()
-        )));
-    }
+    out
+}
 
+/// Runs the averaged perceptron for `epochs` passes over `data`, calling `after_epoch`
+/// with the averaged, quantized weights after each; returns the last of them.
+fn train_stage(
+    data: &[Instance],
+    bits: u32,
+    epochs: usize,
+    seed: u64,
+    after_epoch: &mut dyn FnMut(usize, Stage) -> Result<()>,
+) -> Result<Stage> {
     let mut wts = Weights::new(1 << bits);
     let mut order: Vec<usize> = (0..data.len()).collect();
-    let mut rng = SplitMix(opts.seed);
-    let mut best: Option<(f64, Model)> = None;
+    let mut rng = SplitMix(seed);
     let mut em = Vec::new();
     let mut constrained = vec![0f32; NTB * NTB];
-    for epoch in 1..=opts.epochs {
+    let mut last = None;
+    for epoch in 1..=epochs {
         for i in (1..order.len()).rev() {
             let j = (rng.next() % (i as u64 + 1)) as usize;
             order.swap(i, j);
@@ -256,14 +349,11 @@ pub fn train(
             wts.step += 1.0;
         }
         let (w, trans) = wts.averaged();
-        let model = Model::from_weights(MODEL_NAME, bits, &w, &trans, res.clone());
-        let report = evaluate_docs(&model, &dev_docs)?;
-        on_epoch(epoch, &report);
-        if best.as_ref().is_none_or(|(f1, _)| report.overall.f1 > *f1) {
-            best = Some((report.overall.f1, model));
+        let stage = Stage::from_weights(bits, &w, &trans);
+        if epoch == epochs {
+            last = Some(stage.clone());
         }
+        after_epoch(epoch, stage)?;
     }
-    let mut model = best.expect("at least one epoch ran").1;
-    model.calibrate(&dev_docs);
-    Ok(model)
+    Ok(last.expect("epochs is at least 1"))
 }

@@ -126,6 +126,63 @@ pub fn known_alias(surface: &str) -> Option<Resolved> {
     })
 }
 
+/// Single words that, in one article, name an entity the tagger found somewhere in it:
+/// the surnames of its full-name persons (when only one person has that surname) and
+/// the acronyms it defines. The extractor uses them to add the mentions the tagger
+/// missed ("Assad" in a title, a bare "IS" after "Islamic State (IS)"), so every
+/// mention of the entity in the article is recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Anchors {
+    acronyms: HashMap<String, Resolved>,
+    surnames: HashMap<String, String>,
+}
+
+impl Anchors {
+    /// Builds the anchors of one article from the tagger's spans.
+    pub fn new(title: &str, body: &str, spans: &[Found]) -> Anchors {
+        let text_of = |field: Field| match field {
+            Field::Title => title,
+            Field::Body => body,
+        };
+        let surfaces: Vec<Option<&str>> = spans
+            .iter()
+            .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
+            .collect();
+        let surnames = persons_by_surname(spans, &surfaces)
+            .into_iter()
+            .filter_map(|(key, names)| match names.as_slice() {
+                [only] => Some((key, only.clone())),
+                _ => None,
+            })
+            .collect();
+        Anchors {
+            acronyms: acronym_map(title, body, spans, &surfaces),
+            surnames,
+        }
+    }
+
+    /// The entity a single word names in this article, if it is an anchor. Words must
+    /// be capitalised; acronyms match exactly as defined.
+    pub fn lookup(&self, word: &str) -> Option<Resolved> {
+        if !names::starts_uppercase(word) {
+            return None;
+        }
+        if let Some(r) = self.acronyms.get(word) {
+            return Some(r.clone());
+        }
+        let key = names::surname_only(word)?;
+        self.surnames.get(&key).map(|name| Resolved {
+            kind: EntityKind::Person,
+            name: name.clone(),
+        })
+    }
+
+    /// Whether there is nothing to look for.
+    pub fn is_empty(&self) -> bool {
+        self.acronyms.is_empty() && self.surnames.is_empty()
+    }
+}
+
 /// Applies the rules of the module docs, in order, to one span.
 fn resolve_one(
     kind: EntityKind,

@@ -5,6 +5,8 @@ mod adhoc;
 pub(crate) mod articles;
 pub(crate) mod entities;
 pub(crate) mod mentions;
+mod check;
+mod merges;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,8 @@ use crate::error::Result;
 
 pub use adhoc::{run_read_only_sql, QueryResult};
 pub use articles::{UpsertOutcome, Upserted};
+pub use check::Problem;
+pub use merges::Merge;
 
 /// A newsdb database: one SQLite file (or an in-memory database) with the current schema.
 pub struct Store {

@@ -1,0 +1,35 @@
+//! `newsdb check`: verify a database.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use newsdb::output::Table;
+
+use super::Ctx;
+
+/// Check a database: SQLite integrity, the full-text index, foreign keys, the mention
+/// span invariant and paragraphs. Prints each problem; exit code 1 if there is any.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  newsdb check --db archive.sqlite")]
+pub struct Args {}
+
+pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    let problems = store.check()?;
+    let mut t = Table::new(&["check", "problem"]);
+    for p in &problems {
+        t.rows.push(vec![p.check.into(), p.message.clone().into()]);
+    }
+    if problems.is_empty() {
+        eprintln!("{}: ok", ctx.db.display());
+    } else {
+        ctx.print(&t)?;
+        eprintln!("{}: {} problem(s)", ctx.db.display(), problems.len());
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

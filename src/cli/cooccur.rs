@@ -1,0 +1,39 @@
+//! `newsdb cooccur`: entities named together with another.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use newsdb::output::Table;
+use newsdb::query::{self, Level};
+
+use super::{entity, Ctx};
+
+/// List the entities named in the same sentence, paragraph or article as an entity,
+/// with the number of shared units and their PMI (pointwise mutual information, in
+/// bits). Sorted by count, then PMI.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  newsdb cooccur \"Bashar al-Assad\" --level sentence
+  newsdb cooccur Iran --level article --limit 50 --format json")]
+pub struct Args {
+    /// Canonical name, alias or row id of the entity.
+    name: String,
+    /// The shared unit: sentence, paragraph or article.
+    #[arg(long, default_value = "sentence")]
+    level: Level,
+    /// How many entities to list.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+}
+
+const COLUMNS: &[&str] = &["entity_id", "name", "kind", "count", "pmi"];
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    let Some(e) = entity::resolve(&store, &args.name)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let rows = query::cooccurrences(store.conn(), e.id, args.level, args.limit)?;
+    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    Ok(ExitCode::SUCCESS)
+}

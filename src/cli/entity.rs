@@ -1,0 +1,89 @@
+//! `newsdb entity`: the profile of one entity.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use newsdb::output::Table;
+use newsdb::{query, Entity, Store};
+use serde::Serialize;
+
+use super::Ctx;
+
+/// Show an entity's profile: kind, aliases, article and mention counts, first and
+/// last seen, and the entities most often named in the same sentence.
+///
+/// NAME is a canonical name, an alias or a row id; case is ignored when nothing
+/// matches exactly. An unknown name prints near names and exits with code 1.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  newsdb entity \"Bashar al-Assad\"
+  newsdb entity Assad --format json")]
+pub struct Args {
+    /// Canonical name, alias or row id of the entity.
+    name: String,
+}
+
+/// Resolves `name`, or prints "no entity named ..." with suggestions on stderr.
+pub(super) fn resolve(store: &Store, name: &str) -> Result<Option<Entity>> {
+    if let Some(e) = query::resolve_entity(store.conn(), name)? {
+        return Ok(Some(e));
+    }
+    let near = query::suggest(store.conn(), name)?;
+    if near.is_empty() {
+        eprintln!("error: no entity named {name:?} (list them with `newsdb entities`)");
+    } else {
+        eprintln!(
+            "error: no entity named {name:?}; did you mean {}?",
+            near.iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(None)
+}
+
+/// The profile without its list, for the field/value table.
+#[derive(Serialize)]
+struct Summary<'a> {
+    id: i64,
+    name: &'a str,
+    kind: String,
+    aliases: &'a [String],
+    articles: i64,
+    mentions: i64,
+    first_seen: Option<&'a str>,
+    last_seen: Option<&'a str>,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    let Some(entity) = resolve(&store, &args.name)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let profile = query::entity_profile(store.conn(), &entity.id.to_string())?
+        .ok_or_else(|| anyhow::anyhow!("entity {} vanished while reading it", entity.id))?;
+    if ctx.format == newsdb::output::Format::Table {
+        ctx.print_record(&Summary {
+            id: profile.id.0,
+            name: &profile.name,
+            kind: profile.kind.to_string(),
+            aliases: &profile.aliases,
+            articles: profile.articles,
+            mentions: profile.mentions,
+            first_seen: profile.first_seen.as_deref(),
+            last_seen: profile.last_seen.as_deref(),
+        })?;
+        if !profile.cooccurring.is_empty() {
+            println!();
+            println!("Named in the same sentence:");
+            ctx.print(&Table::from_rows(
+                &profile.cooccurring,
+                &["name", "kind", "count", "pmi"],
+            )?)?;
+        }
+    } else {
+        ctx.print_record(&profile)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,44 @@
+//! `newsdb mentions`: an entity's mentions in context.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use newsdb::output::Table;
+use newsdb::query;
+
+use super::{entity, Ctx};
+
+/// Show an entity's mentions with the text around them (keyword in context).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  newsdb mentions \"Bashar al-Assad\" --context 30
+  newsdb mentions Tehran --limit 200 --format csv")]
+pub struct Args {
+    /// Canonical name, alias or row id of the entity.
+    name: String,
+    /// Characters of context on each side.
+    #[arg(long, default_value_t = 40)]
+    context: usize,
+    /// How many mentions to show.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+const COLUMNS: &[&str] = &[
+    "article_id",
+    "external_id",
+    "field",
+    "left",
+    "surface",
+    "right",
+];
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    let Some(e) = entity::resolve(&store, &args.name)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let rows = query::mentions_in_context(store.conn(), e.id, args.context, args.limit)?;
+    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,172 @@
+//! `newsdb ner`: train, evaluate and run the named-entity tagger on CoNLL files.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use newsdb::ner::{self, EvalReport, Model, TrainOptions};
+use newsdb::output::Table;
+
+use super::Ctx;
+
+/// Train, evaluate and run the NER model (CoNLL-2003 files).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    Train(TrainArgs),
+    Eval(EvalArgs),
+    Tag(TagArgs),
+}
+
+/// Train a model on a CoNLL-2003 file, choosing the epoch by F1 on a dev file.
+///
+/// Deterministic: the same files and options give a byte-identical model. Prints the
+/// dev scores after each epoch. The committed model `models/ner-conll03.bin.gz` is
+/// built into newsdb; after retraining it, rebuild to use the new one.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example (reproduces the committed model):
+  newsdb ner train --train ../shared/data/conll2003/eng.train \\
+      --dev ../shared/data/conll2003/eng.testa \\
+      --gazetteers ../shared/data/gazetteers --unlabeled ../shared/data/bbc \\
+      --out models/ner-conll03.bin.gz")]
+pub struct TrainArgs {
+    /// Training data (CoNLL-2003: token POS chunk NER, IOB1 tags).
+    #[arg(long)]
+    train: PathBuf,
+    /// Development data for choosing the epoch.
+    #[arg(long)]
+    dev: PathBuf,
+    /// Where to write the model.
+    #[arg(long)]
+    out: PathBuf,
+    /// Training epochs (the best one on dev is kept).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of the training-order shuffle.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Size of the hashed feature table, as a power of two.
+    #[arg(long)]
+    bits: Option<u32>,
+    /// Gazetteer directory (countries.tsv, cities.tsv, regions.tsv) for gazetteer
+    /// features; the bundled lists are used when absent.
+    #[arg(long)]
+    gazetteers: Option<PathBuf>,
+    /// Unlabeled news texts for word-shape features; the bundled lexicon is used when
+    /// absent.
+    #[arg(long)]
+    unlabeled: Option<PathBuf>,
+}
+
+/// Score the built-in model on a CoNLL file: precision, recall and F1 per type and
+/// overall, exact spans (conlleval rules).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  newsdb ner eval --conll ../shared/data/conll2003/eng.testa")]
+pub struct EvalArgs {
+    /// CoNLL file with gold tags in the last column.
+    #[arg(long)]
+    conll: PathBuf,
+    /// Score this model file instead of the built-in one.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Print every line of a CoNLL file with the predicted tag appended as a last column
+/// (blank and -DOCSTART- lines kept), for conlleval-style scorers.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  newsdb ner tag --conll eng.testb > tagged.txt && conlleval < tagged.txt")]
+pub struct TagArgs {
+    /// CoNLL file (the first column is the token).
+    #[arg(long)]
+    conll: PathBuf,
+    /// Use this model file instead of the built-in one.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+fn load(path: &Option<PathBuf>) -> Result<Model> {
+    Ok(match path {
+        Some(p) => Model::load(p).with_context(|| format!("loading {}", p.display()))?,
+        None => Model::embedded().clone(),
+    })
+}
+
+fn report_table(r: &EvalReport) -> Table {
+    let mut t = Table::new(&["type", "precision", "recall", "f1", "gold", "predicted", "correct"]);
+    for s in r.per_type.iter().chain(std::iter::once(&r.overall)) {
+        t.rows.push(vec![
+            s.label.clone().into(),
+            format!("{:.4}", s.precision).into(),
+            format!("{:.4}", s.recall).into(),
+            format!("{:.4}", s.f1).into(),
+            s.gold.into(),
+            s.predicted.into(),
+            s.correct.into(),
+        ]);
+    }
+    t
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Train(a) => {
+            let mut opts = TrainOptions::default();
+            if let Some(e) = a.epochs {
+                opts.epochs = e;
+            }
+            if let Some(s) = a.seed {
+                opts.seed = s;
+            }
+            if let Some(b) = a.bits {
+                opts.hash_bits = b;
+            }
+            opts.gazetteer_dir = a.gazetteers;
+            opts.unlabeled_dir = a.unlabeled;
+            let started = Instant::now();
+            let model = ner::train(&a.train, &a.dev, &opts, &mut |epoch, r| {
+                let per: Vec<String> = r
+                    .per_type
+                    .iter()
+                    .map(|s| format!("{} {:.4}", s.label, s.f1))
+                    .collect();
+                eprintln!(
+                    "epoch {epoch}: dev F1 {:.4} ({}) [{:.0} s]",
+                    r.overall.f1,
+                    per.join(", "),
+                    started.elapsed().as_secs_f64()
+                );
+            })?;
+            model.save(&a.out)?;
+            eprintln!(
+                "wrote {} ({} version {}, {:.1} MB) in {:.0} s",
+                a.out.display(),
+                model.name(),
+                model.version(),
+                std::fs::metadata(&a.out).map_or(0.0, |m| m.len() as f64 / 1e6),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Eval(a) => {
+            let model = load(&a.model)?;
+            let report = ner::evaluate(&model, &a.conll)?;
+            ctx.print(&report_table(&report))?;
+        }
+        Command::Tag(a) => {
+            let model = load(&a.model)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            ner::tag_conll(&model, &a.conll, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,104 @@
+//! `newsdb search`: full-text search with snippets and filters.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use newsdb::output::Table;
+use newsdb::query::{self, Filters, SearchOptions, Sort};
+use newsdb::EntityKind;
+
+use super::{entity, Ctx};
+
+/// Search titles and bodies, best matches first (title matches weigh more).
+///
+/// QUERY is FTS5 syntax: words (all must match, stemmed), "exact phrases", OR, NOT,
+/// prefix*, title:word. Invalid syntax exits with code 2 and the reason; --literal
+/// searches the words as typed.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  newsdb search Khamenei
+  newsdb search '\"civil war\" AND syria' --sort newest --limit 5
+  newsdb search iran --entity \"Bashar al-Assad\" --since 2019-01 --format json
+  newsdb search --literal 'U.S. \"troops'")]
+pub struct Args {
+    /// The search query (FTS5 syntax unless --literal).
+    query: String,
+    /// Search the words as typed: quotes and operators are plain text.
+    #[arg(long)]
+    literal: bool,
+    /// Order: relevance (bm25) or newest (published_at).
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    sort: SortArg,
+    /// Only articles mentioning this entity (name, alias or id).
+    #[arg(long)]
+    entity: Option<String>,
+    /// Only articles mentioning an entity of this kind (person, organization, location, misc).
+    #[arg(long)]
+    kind: Option<EntityKind>,
+    /// Only articles published on or after this date (e.g. 2019-02-01).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only articles published on or before this date (2019-03 includes March).
+    #[arg(long)]
+    until: Option<String>,
+    /// Only articles from this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Only articles in this language (ISO 639-3, e.g. eng).
+    #[arg(long)]
+    language: Option<String>,
+    /// How many hits to show.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// How many hits to skip first.
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+}
+
+/// Result orders for `--sort`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SortArg {
+    /// Best bm25 score first.
+    Relevance,
+    /// Latest publication date first.
+    Newest,
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "external_id",
+    "published_at",
+    "title",
+    "score",
+    "snippet",
+];
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    if let Some(name) = &args.entity {
+        if entity::resolve(&store, name)?.is_none() {
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let options = SearchOptions {
+        literal: args.literal,
+        sort: match args.sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Newest => Sort::Newest,
+        },
+        filters: Filters {
+            entity: args.entity,
+            kind: args.kind,
+            since: args.since,
+            until: args.until,
+            source: args.source,
+            language: args.language,
+        },
+        limit: args.limit,
+        offset: args.offset,
+        ..Default::default()
+    };
+    let hits = query::search(store.conn(), &args.query, &options)?;
+    ctx.print(&Table::from_rows(&hits, COLUMNS)?)?;
+    Ok(ExitCode::SUCCESS)
+}

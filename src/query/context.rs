@@ -1,0 +1,180 @@
+//! Mentions in their text: keyword-in-context rows and article text with every
+//! mention marked.
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::{ArticleId, EntityId, Field};
+
+/// One mention with the text around it (keyword in context).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KwicRow {
+    /// The article.
+    pub article_id: ArticleId,
+    /// Its external id.
+    pub external_id: String,
+    /// Title or body.
+    pub field: Field,
+    /// Up to `chars` characters before the mention (newlines shown as spaces).
+    pub left: String,
+    /// The mention's exact text.
+    pub surface: String,
+    /// Up to `chars` characters after the mention (newlines shown as spaces).
+    pub right: String,
+}
+
+const SQL_KWIC: &str = "SELECT m.article_id, a.external_id, m.field, m.start_byte, m.end_byte,
+        m.surface, CASE m.field WHEN 'title' THEN a.title ELSE a.body END
+    FROM mentions m JOIN articles a ON a.id = m.article_id
+    WHERE m.entity_id = ?1
+    ORDER BY m.article_id, m.field DESC, m.start_byte LIMIT ?2";
+const SQL_MARKS: &str = "SELECT m.field, m.start_byte, m.end_byte, e.kind
+    FROM mentions m JOIN entities e ON e.id = m.entity_id
+    WHERE m.article_id = ?1 ORDER BY m.start_byte, m.end_byte DESC";
+
+/// The last `n` characters of `s`.
+fn tail(s: &str, n: usize) -> &str {
+    match s.char_indices().rev().nth(n.saturating_sub(1)) {
+        Some((i, _)) if n > 0 => &s[i..],
+        _ if n == 0 => "",
+        _ => s,
+    }
+}
+
+/// The first `n` characters of `s`.
+fn head(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+/// Up to `limit` mentions of `entity` (by article, title first, in text order), each
+/// with `chars` characters of context on either side, cut on character boundaries.
+pub fn mentions_in_context(
+    conn: &Connection,
+    entity: EntityId,
+    chars: usize,
+    limit: u32,
+) -> Result<Vec<KwicRow>> {
+    let mut stmt = conn.prepare_cached(SQL_KWIC)?;
+    let mut rows = stmt.query(rusqlite::params![entity, limit])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let start: usize = r.get::<_, i64>(3)?.try_into().unwrap_or(0);
+        let end: usize = r.get::<_, i64>(4)?.try_into().unwrap_or(0);
+        let surface: String = r.get(5)?;
+        let text: String = r.get(6)?;
+        let text = text.as_str();
+        // The store checked the span on insert; fall back to no context rather than
+        // panic if the row was edited by hand since.
+        let (left, right) = match (text.get(..start), text.get(end..)) {
+            (Some(l), Some(rt)) => (tail(l, chars), head(rt, chars)),
+            _ => ("", ""),
+        };
+        out.push(KwicRow {
+            article_id: r.get(0)?,
+            external_id: r.get(1)?,
+            field: r.get(2)?,
+            left: one_line(left),
+            surface,
+            right: one_line(right),
+        });
+    }
+    Ok(out)
+}
+
+/// The title or body of `article` with every mention in `text` written as
+/// `[surface|kind]`. Nested or overlapping mentions after the first are left unmarked.
+pub fn marked_text(
+    conn: &Connection,
+    article: ArticleId,
+    field: Field,
+    text: &str,
+) -> Result<String> {
+    let mut stmt = conn.prepare_cached(SQL_MARKS)?;
+    let mut rows = stmt.query([article])?;
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0usize;
+    while let Some(r) = rows.next()? {
+        let f: Field = r.get(0)?;
+        let start: usize = r.get::<_, i64>(1)?.try_into().unwrap_or(usize::MAX);
+        let end: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(usize::MAX);
+        let kind: String = r.get(3)?;
+        if f != field || start < at {
+            continue;
+        }
+        let (Some(before), Some(surface)) = (text.get(at..start), text.get(start..end)) else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('[');
+        out.push_str(surface);
+        out.push('|');
+        out.push_str(&kind);
+        out.push(']');
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    #[test]
+    fn kwic_rows_cut_context_on_character_boundaries() {
+        let f = fixture::build();
+        let zurich = f.entity("Zürich");
+        let rows = mentions_in_context(f.store.conn(), zurich, 4, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].external_id, "a3");
+        assert_eq!(rows[0].left, "ted ");
+        assert_eq!(rows[0].surface, "Zürich");
+        assert_eq!(rows[0].right, " wit");
+        let zoe = f.entity("Zoë");
+        let rows = mentions_in_context(f.store.conn(), zoe, 100, 10).unwrap();
+        assert_eq!(rows[0].left, "");
+        assert!(rows[0].right.ends_with("Zoë liked Zürich."));
+    }
+
+    #[test]
+    fn kwic_respects_the_limit_and_flattens_newlines() {
+        let f = fixture::build();
+        let khamenei = f.entity("Ali Khamenei");
+        let rows = mentions_in_context(f.store.conn(), khamenei, 30, 2).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].field, Field::Title);
+        let all = mentions_in_context(f.store.conn(), khamenei, 30, 10).unwrap();
+        assert!(all
+            .iter()
+            .all(|r| !r.left.contains('\n') && !r.right.contains('\n')));
+    }
+
+    #[test]
+    fn marked_text_brackets_each_mention() {
+        let f = fixture::build();
+        let (_, title, _, _) = fixture::ARTICLES[0];
+        let marked = marked_text(f.store.conn(), f.articles[0], Field::Title, title).unwrap();
+        assert_eq!(
+            marked,
+            "[Assad|person] meets [Khamenei|person] in [Tehran|location]"
+        );
+    }
+
+    #[test]
+    fn head_and_tail_count_characters() {
+        assert_eq!(tail("añb", 2), "ñb");
+        assert_eq!(tail("ab", 5), "ab");
+        assert_eq!(tail("ab", 0), "");
+        assert_eq!(head("añb", 2), "añ");
+        assert_eq!(head("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,334 @@
+//! Co-occurrence: which entities are named in the same sentence, paragraph or article
+//! as a given one, with counts and pointwise mutual information.
+//!
+//! A unit is an article, an (article, field, paragraph) or an (article, field,
+//! sentence); mentions without a sentence or paragraph index take part only at the
+//! levels they have. For entities `a` and `b` over `N` units (those holding any
+//! mention), `PMI = log2(n(a,b) * N / (n(a) * n(b)))`. The marginals come from the
+//! `entity_units` and `unit_totals` tables (migration V4), so only the units of `a`
+//! are read.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{EntityId, EntityKind};
+
+/// The unit two mentions must share to co-occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The same sentence of the same field.
+    #[default]
+    Sentence,
+    /// The same paragraph of the same field.
+    Paragraph,
+    /// The same article.
+    Article,
+}
+
+impl Level {
+    /// The name used in `entity_units.level` and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Sentence => "sentence",
+            Level::Paragraph => "paragraph",
+            Level::Article => "article",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Level {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "sentence" => Ok(Level::Sentence),
+            "paragraph" => Ok(Level::Paragraph),
+            "article" => Ok(Level::Article),
+            _ => Err(Error::InvalidArgument(format!(
+                "unknown co-occurrence level {s:?} (expected sentence, paragraph, article)"
+            ))),
+        }
+    }
+}
+
+/// An entity named in the same units as another.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cooccurrence {
+    /// Row id of the other entity.
+    pub entity_id: EntityId,
+    /// Its canonical name.
+    pub name: String,
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Units holding both entities.
+    pub count: i64,
+    /// Pointwise mutual information (bits) over the units of the level.
+    pub pmi: f64,
+}
+
+/// Per level: the other entities in the units of `?1`, with their shared-unit count
+/// and their own unit count.
+const SQL_SENTENCE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
+    FROM (SELECT entity_id, COUNT(*) AS n FROM (
+            SELECT DISTINCT m.article_id, m.field, m.sentence, m.entity_id
+            FROM (SELECT DISTINCT article_id, field, sentence FROM mentions
+                  WHERE entity_id = ?1 AND sentence IS NOT NULL) s
+            JOIN mentions m ON m.article_id = s.article_id AND m.field = s.field
+                           AND m.sentence = s.sentence
+            WHERE m.entity_id != ?1)
+          GROUP BY entity_id) x
+    JOIN entities e ON e.id = x.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'sentence'";
+const SQL_PARAGRAPH: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
+    FROM (SELECT entity_id, COUNT(*) AS n FROM (
+            SELECT DISTINCT m.article_id, m.field, m.paragraph, m.entity_id
+            FROM (SELECT DISTINCT article_id, field, paragraph FROM mentions
+                  WHERE entity_id = ?1 AND paragraph IS NOT NULL) s
+            JOIN mentions m ON m.article_id = s.article_id AND m.field = s.field
+                           AND m.paragraph = s.paragraph
+            WHERE m.entity_id != ?1)
+          GROUP BY entity_id) x
+    JOIN entities e ON e.id = x.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'paragraph'";
+const SQL_ARTICLE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
+    FROM (SELECT entity_id, COUNT(*) AS n FROM (
+            SELECT DISTINCT m.article_id, m.entity_id
+            FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) s
+            JOIN mentions m ON m.article_id = s.article_id
+            WHERE m.entity_id != ?1)
+          GROUP BY entity_id) x
+    JOIN entities e ON e.id = x.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'article'";
+const SQL_UNITS: &str = "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = ?2";
+const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
+
+/// PMI in bits; 0 when a count is missing (cannot happen with consistent tables).
+fn pmi(both: i64, a: i64, b: i64, total: i64) -> f64 {
+    if both <= 0 || a <= 0 || b <= 0 || total <= 0 {
+        return 0.0;
+    }
+    ((both as f64 * total as f64) / (a as f64 * b as f64)).log2()
+}
+
+/// The entities sharing units with `entity` at `level`, most associated first: by
+/// shared-unit count, then PMI, then name. Count first because PMI alone favours
+/// entities seen once (a name met in a single sentence with `entity` has the highest
+/// PMI possible); PMI then ranks entities with equal counts.
+pub fn cooccurrences(
+    conn: &Connection,
+    entity: EntityId,
+    level: Level,
+    limit: usize,
+) -> Result<Vec<Cooccurrence>> {
+    let sql = match level {
+        Level::Sentence => SQL_SENTENCE,
+        Level::Paragraph => SQL_PARAGRAPH,
+        Level::Article => SQL_ARTICLE,
+    };
+    let own: i64 = conn
+        .prepare_cached(SQL_UNITS)?
+        .query_row(rusqlite::params![entity, level.as_str()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    if own == 0 {
+        return Ok(Vec::new());
+    }
+    let total: i64 = conn
+        .prepare_cached(SQL_TOTAL)?
+        .query_row([level.as_str()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let mut rows: Vec<Cooccurrence> = conn
+        .prepare_cached(sql)?
+        .query_map([entity], |r| {
+            let count: i64 = r.get(3)?;
+            let theirs: i64 = r.get(4)?;
+            Ok(Cooccurrence {
+                entity_id: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                count,
+                pmi: pmi(count, own, theirs, total),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.sort_by(|x, y| {
+        y.count
+            .cmp(&x.count)
+            .then(y.pmi.partial_cmp(&x.pmi).unwrap_or(Ordering::Equal))
+            .then_with(|| x.name.cmp(&y.name))
+    });
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    fn names(rows: &[Cooccurrence]) -> Vec<(&str, i64)> {
+        rows.iter().map(|c| (c.name.as_str(), c.count)).collect()
+    }
+
+    #[test]
+    fn sentence_cooccurrence_counts_shared_sentences() {
+        let f = fixture::build();
+        let assad = f.entity("Bashar al-Assad");
+        let rows = cooccurrences(f.store.conn(), assad, Level::Sentence, 10).unwrap();
+        assert_eq!(
+            names(&rows),
+            [
+                ("Ali Khamenei", 3),
+                ("Tehran", 2),
+                ("Zoë", 1),
+                ("Zürich", 1)
+            ]
+        );
+        // Assad is in 5 sentences, Khamenei in 3.
+        let total: i64 = f
+            .store
+            .conn()
+            .query_row(
+                "SELECT units FROM unit_totals WHERE level = 'sentence'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let expected = pmi(3, 5, 3, total);
+        assert!((rows[0].pmi - expected).abs() < 1e-9);
+        assert_eq!(
+            cooccurrences(f.store.conn(), assad, Level::Sentence, 1)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn article_and_paragraph_levels_are_coarser() {
+        let f = fixture::build();
+        let c = f.store.conn();
+        let trump = f.entity("Donald Trump");
+        let by_article = cooccurrences(c, trump, Level::Article, 10).unwrap();
+        assert_eq!(
+            names(&by_article),
+            [("Iran", 1), ("Tehran", 1), ("Bashar al-Assad", 1)]
+        );
+        let by_paragraph = cooccurrences(c, trump, Level::Paragraph, 10).unwrap();
+        assert_eq!(names(&by_paragraph), [("Iran", 1), ("Tehran", 1)]);
+        assert!("word".parse::<Level>().is_err());
+    }
+
+    /// The summary tables as the triggers left them, and as recomputed from scratch.
+    fn unit_tables(c: &Connection) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+        let read = |sql: &str| -> Vec<(i64, String, i64)> {
+            let mut stmt = c.prepare(sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let stored = read(
+            "SELECT entity_id, level, units FROM entity_units
+             UNION ALL SELECT 0, level, units FROM unit_totals
+             ORDER BY 1, 2",
+        );
+        let fresh = read(
+            "SELECT entity_id, 'article', COUNT(DISTINCT article_id) FROM mentions GROUP BY 1
+             UNION ALL SELECT entity_id, 'paragraph', COUNT(*) FROM (SELECT DISTINCT entity_id,
+                 article_id, field, paragraph FROM mentions WHERE paragraph IS NOT NULL) GROUP BY 1
+             UNION ALL SELECT entity_id, 'sentence', COUNT(*) FROM (SELECT DISTINCT entity_id,
+                 article_id, field, sentence FROM mentions WHERE sentence IS NOT NULL) GROUP BY 1
+             UNION ALL SELECT 0, 'article', COUNT(DISTINCT article_id) FROM mentions
+             UNION ALL SELECT 0, 'paragraph', COUNT(*) FROM (SELECT DISTINCT article_id, field,
+                 paragraph FROM mentions WHERE paragraph IS NOT NULL)
+             UNION ALL SELECT 0, 'sentence', COUNT(*) FROM (SELECT DISTINCT article_id, field,
+                 sentence FROM mentions WHERE sentence IS NOT NULL)
+             ORDER BY 1, 2",
+        );
+        (stored, fresh)
+    }
+
+    #[test]
+    fn unit_counts_stay_exact_through_updates_deletes_and_merges() {
+        let mut f = fixture::build();
+        let check = |c: &Connection, step: &str| {
+            let (stored, fresh) = unit_tables(c);
+            assert_eq!(stored, fresh, "after {step}");
+        };
+        check(f.store.conn(), "inserts");
+        let assad = f.entity("Bashar al-Assad");
+        let khamenei = f.entity("Ali Khamenei");
+        let tehran = f.entity("Tehran");
+        let c = f.store.conn();
+        // An entity merge moves every mention of one entity to another in one statement.
+        c.execute(
+            "UPDATE mentions SET entity_id = ?1 WHERE entity_id = ?2",
+            [khamenei, tehran],
+        )
+        .unwrap();
+        check(c, "a merge");
+        c.execute(
+            "UPDATE mentions SET sentence = sentence + 1 WHERE id % 2 = 0",
+            [],
+        )
+        .unwrap();
+        check(c, "renumbered sentences");
+        c.execute(
+            "UPDATE mentions SET paragraph = NULL, sentence = NULL WHERE id % 3 = 0",
+            [],
+        )
+        .unwrap();
+        check(c, "cleared indexes");
+        c.execute("UPDATE mentions SET extractor = 'x'", [])
+            .unwrap();
+        check(c, "an unrelated update");
+        c.execute(
+            "DELETE FROM mentions WHERE entity_id = ?1 AND field = 'title'",
+            [assad],
+        )
+        .unwrap();
+        check(c, "deleted mentions");
+        c.execute("DELETE FROM articles WHERE id = ?1", [f.articles[0]])
+            .unwrap();
+        check(c, "a cascading article delete");
+        // Re-importing changed text deletes the article's mentions.
+        let (ext, title, _, _) = fixture::ARTICLES[1];
+        f.store
+            .upsert_article(&crate::NewArticle {
+                external_id: ext.into(),
+                title: title.into(),
+                body: "Changed.".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        check(f.store.conn(), "an updated article");
+        f.store.conn().execute("DELETE FROM mentions", []).unwrap();
+        check(f.store.conn(), "deleting everything");
+        let left: i64 = f
+            .store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM entity_units", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn pmi_is_positive_for_attracted_pairs() {
+        assert!((pmi(1, 1, 1, 8) - 3.0).abs() < 1e-12);
+        assert_eq!(pmi(0, 1, 1, 8), 0.0);
+    }
+}

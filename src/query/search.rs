@@ -1,0 +1,528 @@
+//! Full-text search over titles and bodies (FTS5, bm25 with the title weighted five
+//! times the body), with snippets, filters and two orders, plus filtered article lists.
+//!
+//! Two stages keep ranked search as fast as the bare FTS5 query: the first finds the
+//! page of row ids (ranking only, no article columns, no snippets), the second fetches
+//! columns and a snippet for those few rows alone.
+//!
+//! Newest-first without filters never ranks or sorts every match: it walks
+//! `articles_by_published_at` from the newest article and asks FTS5 whether each one
+//! matches (`MATCH ?1 AND rowid = ?2`, a doclist seek). Frequent words fill the page
+//! within a few probes. When a budget of probes runs out the word is rare, so its
+//! matches are few and sorting them by date is cheap: that is the fallback.
+
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{ArticleId, EntityKind};
+
+/// Result order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best bm25 score first (title matches weigh five times body matches).
+    #[default]
+    Relevance,
+    /// Latest `published_at` first (articles without a date last), then highest id.
+    Newest,
+}
+
+/// Restrictions shared by [`search`] and [`list_articles`]; `None` means no restriction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Only articles mentioning this entity (canonical name, alias or id, resolved as
+    /// [`super::resolve_entity`] does).
+    pub entity: Option<String>,
+    /// Only articles mentioning some entity of this kind.
+    pub kind: Option<EntityKind>,
+    /// Only articles published on or after this date (ISO-8601 prefix, e.g. `2019-03`).
+    pub since: Option<String>,
+    /// Only articles published on or before this date, inclusive at the precision
+    /// given (`2019-03` includes all of March).
+    pub until: Option<String>,
+    /// Only articles from this source.
+    pub source: Option<String>,
+    /// Only articles in this language (ISO 639-3).
+    pub language: Option<String>,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+}
+
+/// What [`search`] should do besides matching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    /// Search the words as typed: every word is quoted, so FTS5 operators and
+    /// punctuation lose their meaning.
+    pub literal: bool,
+    /// Result order.
+    pub sort: Sort,
+    /// Restrictions.
+    pub filters: Filters,
+    /// How many hits to return.
+    pub limit: u32,
+    /// How many hits to skip first.
+    pub offset: u32,
+    /// Text placed before and after each matched term in snippets.
+    pub highlight: (String, String),
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            literal: false,
+            sort: Sort::Relevance,
+            filters: Filters::default(),
+            limit: 20,
+            offset: 0,
+            highlight: ("«".into(), "»".into()),
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// Article row id.
+    pub id: ArticleId,
+    /// Stable external id.
+    pub external_id: String,
+    /// Publication time.
+    pub published_at: Option<String>,
+    /// The title.
+    pub title: String,
+    /// bm25 score (title weight 5, body weight 1); lower is better, as in FTS5.
+    pub score: f64,
+    /// A short extract around the matches, matched terms highlighted.
+    pub snippet: String,
+    /// Publisher or feed name.
+    pub source: Option<String>,
+    /// Language code.
+    pub language: Option<String>,
+}
+
+/// An article in a filtered list (no body).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleRow {
+    /// Row id.
+    pub id: ArticleId,
+    /// Stable external id.
+    pub external_id: String,
+    /// The title.
+    pub title: String,
+    /// Language code.
+    pub language: Option<String>,
+    /// Publisher or feed name.
+    pub source: Option<String>,
+    /// Publication time.
+    pub published_at: Option<String>,
+}
+
+/// Ranked page of row ids, no filters: the same work as the bare FTS5 query.
+const SQL_RANKED_IDS: &str = "SELECT rowid, bm25(articles_fts, 5.0, 1.0) AS score
+    FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3";
+
+/// The filter clauses, `?2`..`?7`: entity id, kind, since, until, source, language.
+macro_rules! filtered {
+    ($select:literal, $order:literal) => {
+        concat!(
+            $select,
+            " WHERE articles_fts MATCH ?1
+              AND (?2 IS NULL OR EXISTS (SELECT 1 FROM mentions m
+                   WHERE m.entity_id = ?2 AND m.article_id = a.id))
+              AND (?3 IS NULL OR EXISTS (SELECT 1 FROM mentions m
+                   JOIN entities e ON e.id = m.entity_id
+                   WHERE m.article_id = a.id AND e.kind = ?3))
+              AND (?4 IS NULL OR a.published_at >= ?4)
+              AND (?5 IS NULL OR substr(a.published_at, 1, length(?5)) <= ?5)
+              AND (?6 IS NULL OR a.source = ?6)
+              AND (?7 IS NULL OR a.language = ?7) ",
+            $order,
+            " LIMIT ?8 OFFSET ?9"
+        )
+    };
+}
+
+const SQL_FILTERED_RANKED: &str = filtered!(
+    "SELECT a.id, bm25(articles_fts, 5.0, 1.0) AS score
+     FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+    "ORDER BY score"
+);
+const SQL_FILTERED_NEWEST: &str = filtered!(
+    "SELECT a.id, 0.0 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+    "ORDER BY a.published_at DESC, a.id DESC"
+);
+const SQL_NEWEST_FALLBACK: &str = "SELECT a.id FROM articles_fts
+    JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?1
+    ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3";
+const SQL_ANY_MATCH: &str = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT 1";
+const SQL_WALK_NEWEST: &str = "SELECT id FROM articles ORDER BY published_at DESC, id DESC";
+const SQL_PROBE: &str = "SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2";
+const SQL_HIT: &str = "SELECT a.id, a.external_id, a.published_at, a.title,
+        bm25(articles_fts, 5.0, 1.0), snippet(articles_fts, -1, ?3, ?4, '…', 16),
+        a.source, a.language
+    FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+    WHERE articles_fts MATCH ?1 AND articles_fts.rowid = ?2";
+
+const SQL_LIST: &str = "SELECT a.id, a.external_id, a.title, a.language, a.source, a.published_at
+    FROM articles a
+    WHERE (?2 IS NULL OR EXISTS (SELECT 1 FROM mentions m
+           WHERE m.entity_id = ?2 AND m.article_id = a.id))
+      AND (?3 IS NULL OR EXISTS (SELECT 1 FROM mentions m
+           JOIN entities e ON e.id = m.entity_id WHERE m.article_id = a.id AND e.kind = ?3))
+      AND (?4 IS NULL OR a.published_at >= ?4)
+      AND (?5 IS NULL OR substr(a.published_at, 1, length(?5)) <= ?5)
+      AND (?6 IS NULL OR a.source = ?6)
+      AND (?7 IS NULL OR a.language = ?7)
+    ORDER BY a.id LIMIT ?8 OFFSET ?9";
+
+/// Probes of the newest-first walk before falling back to sorting all matches: a word
+/// in more than about `wanted / PROBES_PER_HIT` of the articles fills the page first.
+const PROBES_PER_HIT: usize = 25;
+const MIN_PROBES: usize = 250;
+
+/// Quotes every whitespace-separated word, so FTS5 searches them as typed (all of
+/// them, in any order).
+pub(crate) fn literal_query(query: &str) -> String {
+    query
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Turns SQLite's complaint about a MATCH expression into [`Error::InvalidQuery`].
+fn query_error(query: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| match e {
+        rusqlite::Error::SqliteFailure(f, msg) if f.code == ErrorCode::Unknown => {
+            Error::InvalidQuery {
+                query: query.to_string(),
+                reason: msg.unwrap_or_else(|| f.to_string()),
+            }
+        }
+        e => e.into(),
+    }
+}
+
+/// The entity id a filter names; [`Error::NotFound`] when it names none.
+fn filter_entity(conn: &Connection, f: &Filters) -> Result<Option<i64>> {
+    match &f.entity {
+        None => Ok(None),
+        Some(name) => match super::resolve_entity(conn, name)? {
+            Some(e) => Ok(Some(e.id.0)),
+            None => Err(Error::NotFound {
+                what: "entity",
+                id: name.clone(),
+            }),
+        },
+    }
+}
+
+/// Searches titles and bodies with an FTS5 query (`iran AND nuclear`, `"civil war"`,
+/// `assad*`, `title:tehran`...). Invalid syntax is [`Error::InvalidQuery`] with
+/// SQLite's reason; `options.literal` searches the words as typed instead. An entity
+/// filter naming no entity is [`Error::NotFound`].
+pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+    let expr = if options.literal {
+        literal_query(query)
+    } else {
+        query.trim().to_string()
+    };
+    if expr.is_empty() {
+        return Err(Error::InvalidQuery {
+            query: query.to_string(),
+            reason: "the query is empty".into(),
+        });
+    }
+    let bad = query_error(query);
+    // Validates the expression (errors surface on the first step) and skips all
+    // further work when nothing matches.
+    let any: Option<i64> = conn
+        .prepare_cached(SQL_ANY_MATCH)?
+        .query_row([&expr], |r| r.get(0))
+        .optional()
+        .map_err(&bad)?;
+    if any.is_none() || options.limit == 0 {
+        return Ok(Vec::new());
+    }
+    let f = &options.filters;
+    let ids: Vec<i64> = if f.is_empty() {
+        match options.sort {
+            Sort::Relevance => conn
+                .prepare_cached(SQL_RANKED_IDS)?
+                .query_map(params![expr, options.limit, options.offset], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&bad)?,
+            Sort::Newest => newest_ids(conn, &expr, options.limit, options.offset).map_err(&bad)?,
+        }
+    } else {
+        let sql = match options.sort {
+            Sort::Relevance => SQL_FILTERED_RANKED,
+            Sort::Newest => SQL_FILTERED_NEWEST,
+        };
+        let entity = filter_entity(conn, f)?;
+        conn.prepare_cached(sql)?
+            .query_map(
+                params![
+                    expr,
+                    entity,
+                    f.kind,
+                    f.since,
+                    f.until,
+                    f.source,
+                    f.language,
+                    options.limit,
+                    options.offset
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&bad)?
+    };
+    let mut hit = conn.prepare_cached(SQL_HIT)?;
+    let mut hits = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = hit
+            .query_row(
+                params![expr, id, options.highlight.0, options.highlight.1],
+                |r| {
+                    Ok(SearchHit {
+                        id: r.get(0)?,
+                        external_id: r.get(1)?,
+                        published_at: r.get(2)?,
+                        title: r.get(3)?,
+                        score: r.get(4)?,
+                        snippet: r.get(5)?,
+                        source: r.get(6)?,
+                        language: r.get(7)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(&bad)?;
+        hits.extend(row);
+    }
+    Ok(hits)
+}
+
+/// Newest-first page of matching ids without ranking every match (see the module docs).
+fn newest_ids(
+    conn: &Connection,
+    expr: &str,
+    limit: u32,
+    offset: u32,
+) -> rusqlite::Result<Vec<i64>> {
+    let wanted = limit as usize + offset as usize;
+    let budget = MIN_PROBES.max(wanted.saturating_mul(PROBES_PER_HIT));
+    let mut probe = conn.prepare_cached(SQL_PROBE)?;
+    let mut walk = conn.prepare_cached(SQL_WALK_NEWEST)?;
+    let mut rows = walk.query([])?;
+    let mut found = Vec::with_capacity(wanted);
+    let mut probes = 0;
+    while let Some(r) = rows.next()? {
+        if probes == budget {
+            drop(rows);
+            return conn
+                .prepare_cached(SQL_NEWEST_FALLBACK)?
+                .query_map(params![expr, limit, offset], |r| r.get(0))?
+                .collect();
+        }
+        probes += 1;
+        let id: i64 = r.get(0)?;
+        if probe.exists(params![expr, id])? {
+            found.push(id);
+            if found.len() == wanted {
+                break;
+            }
+        }
+    }
+    Ok(found.into_iter().skip(offset as usize).collect())
+}
+
+/// Articles matching `filters` (no text query), in id order, `limit` at a time. An
+/// entity filter naming no entity is [`Error::NotFound`].
+pub fn list_articles(
+    conn: &Connection,
+    filters: &Filters,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<ArticleRow>> {
+    let entity = filter_entity(conn, filters)?;
+    let f = filters;
+    let mut stmt = conn.prepare_cached(SQL_LIST)?;
+    let rows = stmt.query_map(
+        params![
+            Option::<i64>::None,
+            entity,
+            f.kind,
+            f.since,
+            f.until,
+            f.source,
+            f.language,
+            limit,
+            offset
+        ],
+        |r| {
+            Ok(ArticleRow {
+                id: r.get(0)?,
+                external_id: r.get(1)?,
+                title: r.get(2)?,
+                language: r.get(3)?,
+                source: r.get(4)?,
+                published_at: r.get(5)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    fn ids(hits: &[SearchHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.external_id.as_str()).collect()
+    }
+
+    #[test]
+    fn title_matches_rank_above_body_matches_and_snippets_highlight() {
+        let f = fixture::build();
+        // "Tehran" is in a1's title and body, only in a2's body.
+        let hits = search(f.store.conn(), "tehran", &SearchOptions::default()).unwrap();
+        assert_eq!(ids(&hits), ["a1", "a2"]);
+        assert!(hits[0].score < hits[1].score);
+        assert!(hits[0].snippet.contains("«Tehran»"), "{}", hits[0].snippet);
+    }
+
+    #[test]
+    fn newest_first_orders_by_date_with_undated_last() {
+        let f = fixture::build();
+        let opts = SearchOptions {
+            sort: Sort::Newest,
+            ..Default::default()
+        };
+        let hits = search(f.store.conn(), "assad", &opts).unwrap();
+        assert_eq!(ids(&hits), ["a2", "a1", "a3"]);
+        let page = SearchOptions {
+            limit: 1,
+            offset: 1,
+            ..opts.clone()
+        };
+        assert_eq!(
+            ids(&search(f.store.conn(), "assad", &page).unwrap()),
+            ["a1"]
+        );
+    }
+
+    #[test]
+    fn newest_first_falls_back_when_the_walk_runs_out_of_probes() {
+        let mut s = crate::Store::open_in_memory().unwrap();
+        for i in 0..(MIN_PROBES + 50) {
+            let rare = if i % 100 == 7 { " zebra" } else { "" };
+            s.upsert_article(&crate::NewArticle {
+                external_id: format!("x{i}"),
+                title: "t".into(),
+                body: format!("common words{rare}"),
+                published_at: Some(format!("2020-01-01T00:00:{:02}Z", i % 60)),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        let opts = SearchOptions {
+            sort: Sort::Newest,
+            limit: 5,
+            ..Default::default()
+        };
+        let hits = search(s.conn(), "zebra", &opts).unwrap();
+        assert_eq!(hits.len(), 3);
+        let dates: Vec<_> = hits.iter().map(|h| h.published_at.clone()).collect();
+        let mut sorted = dates.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(dates, sorted);
+    }
+
+    #[test]
+    fn filters_restrict_hits() {
+        let f = fixture::build();
+        let c = f.store.conn();
+        let with = |filters: Filters| {
+            let opts = SearchOptions {
+                filters,
+                ..Default::default()
+            };
+            ids(&search(c, "assad", &opts).unwrap())
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        let entity = Filters {
+            entity: Some("Donald Trump".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(entity), ["a2"]);
+        let since = Filters {
+            since: Some("2019-03".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(since), ["a2"]);
+        let until = Filters {
+            until: Some("2019-02-25".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(until), ["a1"]);
+        let source = Filters {
+            source: Some("blog".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(source), ["a3"]);
+        let kind = Filters {
+            kind: Some(EntityKind::Misc),
+            ..Default::default()
+        };
+        assert!(with(kind).is_empty());
+        let unknown = SearchOptions {
+            filters: Filters {
+                entity: Some("Nobody".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(matches!(
+            search(c, "assad", &unknown),
+            Err(Error::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_syntax_is_invalid_query_and_literal_searches_as_typed() {
+        let f = fixture::build();
+        let c = f.store.conn();
+        for q in ["\"unbalanced", "AND", "nosuchcolumn:x", "  "] {
+            let err = search(c, q, &SearchOptions::default()).unwrap_err();
+            assert!(matches!(err, Error::InvalidQuery { .. }), "{q}: {err}");
+        }
+        let literal = SearchOptions {
+            literal: true,
+            ..Default::default()
+        };
+        assert_eq!(ids(&search(c, "\"Tehran", &literal).unwrap()), ["a1", "a2"]);
+        assert_eq!(literal_query("a \"b\" OR"), "\"a\" \"\"\"b\"\"\" \"OR\"");
+    }
+
+    #[test]
+    fn list_articles_filters_without_a_query() {
+        let f = fixture::build();
+        let filters = Filters {
+            entity: Some("Assad".into()),
+            source: Some("wire".into()),
+            ..Default::default()
+        };
+        let rows = list_articles(f.store.conn(), &filters, 10, 0).unwrap();
+        let ext: Vec<_> = rows.iter().map(|r| r.external_id.as_str()).collect();
+        assert_eq!(ext, ["a1", "a2"]);
+    }
+}

@@ -1,0 +1,118 @@
+//! `newsdb check`: everything that must hold in a newsdb file, checked at once.
+
+use serde::Serialize;
+
+use super::Store;
+use crate::error::Result;
+
+/// One thing wrong with a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `paragraphs`).
+    pub check: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+const SQL_FTS_CHECK: &str =
+    "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)";
+const SQL_BAD_CHAR_SPANS: &str = "SELECT m.id, m.article_id, m.field, m.start_char, m.end_char
+    FROM mentions m JOIN articles a ON a.id = m.article_id
+    WHERE m.surface IS NOT substr(CASE m.field WHEN 'title' THEN a.title ELSE a.body END,
+                                  m.start_char + 1, m.end_char - m.start_char)
+    LIMIT 100";
+const SQL_BYTE_SPANS: &str = "SELECT m.id, m.article_id, m.start_byte, m.end_byte, m.surface,
+    CASE m.field WHEN 'title' THEN a.title ELSE a.body END
+    FROM mentions m JOIN articles a ON a.id = m.article_id ORDER BY m.article_id";
+const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
+    WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
+
+impl Store {
+    /// Runs every check and returns what is wrong (nothing, for a healthy file):
+    /// SQLite's integrity check, the FTS5 index against the articles, foreign keys,
+    /// the mention span invariant (by characters in SQL and by bytes in Rust), and
+    /// that every article has its paragraphs.
+    pub fn check(&self) -> Result<Vec<Problem>> {
+        let mut problems = Vec::new();
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let line = row?;
+            if line != "ok" {
+                problems.push(Problem {
+                    check: "integrity",
+                    message: line,
+                });
+            }
+        }
+        if let Err(e) = conn.execute(SQL_FTS_CHECK, []) {
+            problems.push(Problem {
+                check: "fts",
+                message: format!(
+                    "the full-text index does not match the articles ({e}); rebuild it with \
+                     INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
+        })? {
+            let (table, rowid, parent) = row?;
+            problems.push(Problem {
+                check: "foreign_keys",
+                message: format!(
+                    "{table} row {} points to a missing row of {parent}",
+                    rowid.map_or("?".into(), |r| r.to_string())
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_BAD_CHAR_SPANS)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })? {
+            let (id, article, field, s, e) = row?;
+            problems.push(Problem {
+                check: "spans",
+                message: format!(
+                    "mention {id}: characters {s}..{e} of article {article}'s {field} are not its surface"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_BYTE_SPANS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, article): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let (sb, eb): (i64, i64) = (r.get(2)?, r.get(3)?);
+            let surface = r.get_ref(4)?.as_str().unwrap_or_default();
+            let text = r.get_ref(5)?.as_str().unwrap_or_default();
+            let ok = usize::try_from(sb)
+                .ok()
+                .zip(usize::try_from(eb).ok())
+                .and_then(|(s, e)| text.get(s..e))
+                .is_some_and(|slice| slice == surface);
+            if !ok {
+                problems.push(Problem {
+                    check: "spans",
+                    message: format!(
+                        "mention {id}: bytes {sb}..{eb} of article {article} are not its surface"
+                    ),
+                });
+            }
+        }
+        let mut stmt = conn.prepare(SQL_NO_PARAGRAPHS)?;
+        for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            problems.push(Problem {
+                check: "paragraphs",
+                message: format!("article {} has no paragraphs", row?),
+            });
+        }
+        Ok(problems)
+    }
+}

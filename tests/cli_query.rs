@@ -1,0 +1,361 @@
+//! The query commands run through the real binary on the imported seed, with
+//! entities added through the library (offsets found in the text, never hard-coded).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{newsdb, seeds};
+use newsdb::{EntityKind, Field, NewArticle, NewMention, Store};
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+const SEED: &str = "000_74746990a53cdcfb";
+
+/// Marks the first occurrence of `surface` in the article's `field` as `name`,
+/// numbering paragraphs by newlines and sentences by periods before it.
+fn mark(
+    store: &mut Store,
+    external_id: &str,
+    field: Field,
+    surface: &str,
+    kind: EntityKind,
+    name: &str,
+) {
+    let article = store.article_by_external_id(external_id).unwrap().unwrap();
+    let text = match field {
+        Field::Title => article.title.clone(),
+        Field::Body => article.body.clone(),
+    };
+    let start = text.find(surface).expect("the surface is in the text");
+    let entity = store.entity_get_or_create(kind, name).unwrap();
+    store.add_alias(entity, surface).unwrap();
+    let mut m =
+        NewMention::from_byte_range(entity, field, &text, start, start + surface.len()).unwrap();
+    m.paragraph = Some(text[..start].matches('\n').count() as i64);
+    m.sentence = Some(text[..start].matches('.').count() as i64);
+    store.add_mentions(article.id, &[m]).unwrap();
+}
+
+/// Imports the seed with the binary, then adds a dated second article and mentions.
+fn database() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let mut store = Store::open(&db).unwrap();
+    store
+        .upsert_article(&NewArticle {
+            external_id: "dated-1".into(),
+            title: "Bashar al-Assad returns to Damascus".into(),
+            body: "Bashar al-Assad flew home on Tuesday.".into(),
+            source: Some("wire".into()),
+            published_at: Some("2019-02-26T09:00:00Z".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    use EntityKind::*;
+    mark(
+        &mut store,
+        SEED,
+        Field::Body,
+        "Bashar al-Assad",
+        Person,
+        "Bashar al-Assad",
+    );
+    mark(
+        &mut store,
+        SEED,
+        Field::Body,
+        "Ali Khamenei",
+        Person,
+        "Ali Khamenei",
+    );
+    mark(&mut store, SEED, Field::Body, "Tehran", Location, "Tehran");
+    mark(
+        &mut store,
+        "dated-1",
+        Field::Title,
+        "Bashar al-Assad",
+        Person,
+        "Bashar al-Assad",
+    );
+    mark(
+        &mut store,
+        "dated-1",
+        Field::Title,
+        "Damascus",
+        Location,
+        "Damascus",
+    );
+    mark(
+        &mut store,
+        "dated-1",
+        Field::Body,
+        "Bashar al-Assad",
+        Person,
+        "Bashar al-Assad",
+    );
+    (dir, db)
+}
+
+fn stdout(db: &Path, args: &[&str]) -> String {
+    let out = newsdb(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout(db, &all)).unwrap()
+}
+
+/// Runs `args` in every format and checks each is well formed and has `needle`.
+fn every_format(db: &Path, args: &[&str], needle: &str) {
+    for format in ["table", "json", "jsonl", "csv", "tsv"] {
+        let mut all = args.to_vec();
+        all.extend(["--format", format]);
+        let text = stdout(db, &all);
+        assert!(text.contains(needle), "{args:?} as {format}: {text}");
+        match format {
+            "json" => {
+                serde_json::from_str::<Value>(&text).unwrap();
+            }
+            "jsonl" => {
+                for line in text.lines() {
+                    serde_json::from_str::<Value>(line).unwrap();
+                }
+            }
+            "csv" | "tsv" => {
+                let delimiter = if format == "csv" { b',' } else { b'\t' };
+                let mut r = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .from_reader(text.as_bytes());
+                assert!(r.records().all(|rec| rec.is_ok()), "{format}: {text}");
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn search_finds_khamenei_in_every_format() {
+    let (_dir, db) = database();
+    every_format(&db, &["search", "Khamenei"], SEED);
+    let hits = json(&db, &["search", "Khamenei"]);
+    assert_eq!(hits[0]["external_id"], SEED);
+    assert!(hits[0]["snippet"].as_str().unwrap().contains("«Khamenei»"));
+    let newest = json(&db, &["search", "assad", "--sort", "newest"]);
+    assert_eq!(newest[0]["external_id"], "dated-1");
+    let filtered = json(&db, &["search", "assad", "--entity", "Ali Khamenei"]);
+    assert_eq!(filtered.as_array().unwrap().len(), 1);
+    let dated = json(
+        &db,
+        &["search", "assad", "--since", "2019-02", "--source", "wire"],
+    );
+    assert_eq!(dated[0]["external_id"], "dated-1");
+}
+
+#[test]
+fn search_with_bad_syntax_exits_2_and_literal_works() {
+    let (_dir, db) = database();
+    newsdb(&db)
+        .args(["search", "\"unbalanced"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid search query").and(contains("--literal")));
+    let hits = json(&db, &["search", "--literal", "\"Khamenei"]);
+    assert_eq!(hits[0]["external_id"], SEED);
+}
+
+#[test]
+fn empty_results_are_valid_json() {
+    let (_dir, db) = database();
+    assert_eq!(json(&db, &["search", "xylophone"]), serde_json::json!([]));
+    assert_eq!(
+        json(&db, &["timeline", "Ali Khamenei"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        stdout(&db, &["search", "xylophone", "--format", "jsonl"]),
+        ""
+    );
+}
+
+#[test]
+fn entity_profile_has_the_documented_fields() {
+    let (_dir, db) = database();
+    let p = json(&db, &["entity", "Bashar al-Assad"]);
+    assert_eq!(p["name"], "Bashar al-Assad");
+    assert_eq!(p["kind"], "person");
+    assert!(p["aliases"].is_array());
+    assert_eq!(p["articles"], 2);
+    assert_eq!(p["mentions"], 3);
+    assert_eq!(p["first_seen"], "2019-02-26T09:00:00Z");
+    let names: Vec<&str> = p["cooccurring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Ali Khamenei"), "{names:?}");
+    every_format(&db, &["entity", "Bashar al-Assad"], "Bashar al-Assad");
+}
+
+#[test]
+fn unknown_entities_exit_1_with_suggestions() {
+    let (_dir, db) = database();
+    for cmd in ["entity", "mentions", "cooccur", "timeline"] {
+        newsdb(&db)
+            .args([cmd, "Bashar al-Asad"])
+            .assert()
+            .code(1)
+            .stderr(contains("no entity named").and(contains("Bashar al-Assad")));
+    }
+    newsdb(&db)
+        .args(["search", "assad", "--entity", "Nobody At All"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn mentions_show_context_of_at_most_n_characters() {
+    let (_dir, db) = database();
+    let rows = json(&db, &["mentions", "Bashar al-Assad", "--context", "30"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert_eq!(r["surface"], "Bashar al-Assad");
+        assert!(r["left"].as_str().unwrap().chars().count() <= 30);
+        assert!(r["right"].as_str().unwrap().chars().count() <= 30);
+    }
+    assert!(rows.iter().any(|r| r["right"]
+        .as_str()
+        .unwrap()
+        .starts_with(" has travelled to Tehran")));
+    every_format(
+        &db,
+        &["mentions", "Bashar al-Assad", "--context", "30"],
+        "Bashar al-Assad",
+    );
+}
+
+#[test]
+fn cooccur_lists_khamenei_in_the_same_sentence() {
+    let (_dir, db) = database();
+    let rows = json(&db, &["cooccur", "Bashar al-Assad", "--level", "sentence"]);
+    let khamenei = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Ali Khamenei")
+        .expect("Ali Khamenei shares a sentence with Bashar al-Assad");
+    assert_eq!(khamenei["kind"], "person");
+    assert_eq!(khamenei["count"], 1);
+    assert!(khamenei["pmi"].is_number());
+    every_format(
+        &db,
+        &["cooccur", "Bashar al-Assad", "--level", "sentence"],
+        "Ali Khamenei",
+    );
+    let by_article = json(&db, &["cooccur", "Bashar al-Assad", "--level", "article"]);
+    assert!(by_article
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "Damascus"));
+}
+
+#[test]
+fn timeline_entities_articles_show_stats_and_export() {
+    let (dir, db) = database();
+    let t = json(&db, &["timeline", "Bashar al-Assad", "--by", "month"]);
+    assert_eq!(
+        t,
+        serde_json::json!([{"period": "2019-02", "mentions": 2, "articles": 1}])
+    );
+    every_format(
+        &db,
+        &["timeline", "Bashar al-Assad", "--by", "day"],
+        "2019-02-26",
+    );
+
+    let people = json(&db, &["entities", "--kind", "person"]);
+    assert!(people
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["kind"] == "person"));
+    every_format(&db, &["entities", "--article", "dated-1"], "Damascus");
+
+    let arts = json(&db, &["articles", "--entity", "Damascus"]);
+    // The importer's own NER may find Damascus in the seed too.
+    assert!(arts
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["external_id"] == "dated-1"));
+    let arts = json(
+        &db,
+        &["articles", "--entity", "Damascus", "--since", "2019"],
+    );
+    assert_eq!(arts.as_array().unwrap().len(), 1);
+    let none = json(&db, &["articles", "--until", "2000"]);
+    assert_eq!(none, serde_json::json!([]));
+
+    let shown = stdout(&db, &["show", "dated-1"]);
+    assert!(
+        shown.starts_with("[Bashar al-Assad|person] returns to [Damascus|location]"),
+        "{shown}"
+    );
+    assert!(stdout(&db, &["show", SEED]).contains("[Bashar al-Assad|"));
+    let shown = json(&db, &["show", "dated-1"]);
+    assert_eq!(shown["mentions"].as_array().unwrap().len(), 3);
+
+    let stats = json(&db, &["stats"]);
+    assert_eq!(stats["articles"], 2);
+    assert_eq!(stats["schema_version"], newsdb::db::latest_schema_version());
+    assert!(stats["file_bytes"].as_u64().unwrap() > 0);
+
+    let out = dir.path().join("articles.jsonl");
+    newsdb(&db)
+        .args(["export", "articles", "--format", "jsonl", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["external_id"], SEED);
+    let csv = stdout(&db, &["export", "mentions", "--format", "csv"]);
+    assert!(csv.starts_with("id,article_id,entity_id,field,"));
+    assert!(csv.contains("Ali Khamenei"));
+    let entities = stdout(&db, &["export", "entities"]);
+    assert!(entities
+        .lines()
+        .all(|l| serde_json::from_str::<Value>(l).is_ok()));
+}
+
+#[test]
+fn query_commands_have_examples_in_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    for cmd in [
+        "search", "entity", "entities", "mentions", "cooccur", "timeline", "stats", "export",
+        "articles", "show",
+    ] {
+        newsdb(&db)
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Example"));
+    }
+}
