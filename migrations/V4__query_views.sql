@@ -6,19 +6,22 @@
 -- entity occurs in without touching the table (profiles, co-occurrence, timelines).
 CREATE INDEX mentions_by_entity_unit
     ON mentions(entity_id, article_id, field, sentence, paragraph);
+-- V1's index on (entity_id, article_id) is a prefix of the one above: one index less
+-- to maintain on every mention insert.
+DROP INDEX mentions_by_entity;
 
 -- Which entities occur in a given sentence / paragraph: the other side of a
--- co-occurrence join, and the existence checks of the unit-count triggers.
+-- co-occurrence join.
 CREATE INDEX mentions_by_sentence ON mentions(article_id, field, sentence, entity_id);
 CREATE INDEX mentions_by_paragraph ON mentions(article_id, field, paragraph, entity_id);
 
 -- How many distinct units (articles, paragraphs, sentences) each entity occurs in.
 -- A unit is an article, an (article, field, paragraph) or an (article, field,
 -- sentence); mentions without a sentence or paragraph index count only at the levels
--- they have. Kept exact by the triggers below on every insert, delete and update of
--- mentions (also the cascade when an article is deleted or re-imported, and the
--- `UPDATE mentions SET entity_id = ...` of an entity merge). Rows reaching zero are
--- deleted.
+-- they have. Kept exact by newsdb itself wherever it changes mentions (imports,
+-- updates, re-extraction, merges; see src/store/units.rs) rather than by triggers, which
+-- cost a third of import time; `newsdb check` recomputes and compares them. Rows
+-- reaching zero are deleted.
 CREATE TABLE entity_units (
     entity_id INTEGER NOT NULL,
     level     TEXT NOT NULL CHECK (level IN ('article', 'paragraph', 'sentence')),
@@ -52,132 +55,6 @@ INSERT INTO entity_units (entity_id, level, units)
 SELECT entity_id, 'sentence', COUNT(*)
 FROM (SELECT DISTINCT entity_id, article_id, field, sentence FROM mentions
       WHERE sentence IS NOT NULL) GROUP BY entity_id;
-
--- A new mention adds a unit to its entity (and to the total) only when no other
--- mention of that entity (of any entity) is already in the unit.
-CREATE TRIGGER mentions_units_ai AFTER INSERT ON mentions BEGIN
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'article', 1
-        WHERE NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = new.entity_id
-            AND article_id = new.article_id AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'paragraph', 1
-        WHERE new.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = new.entity_id AND article_id = new.article_id
-            AND field = new.field AND paragraph = new.paragraph AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'sentence', 1
-        WHERE new.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = new.entity_id AND article_id = new.article_id
-            AND field = new.field AND sentence = new.sentence AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE article_id = new.article_id
-            AND id != new.id);
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'paragraph'
-        AND new.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = new.article_id AND field = new.field
-            AND paragraph = new.paragraph AND id != new.id);
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'sentence'
-        AND new.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = new.article_id AND field = new.field
-            AND sentence = new.sentence AND id != new.id);
-END;
-
--- A deleted mention takes its unit away when it was the last one of its entity
--- (of any entity) there. Fires for cascades from `articles` too.
-CREATE TRIGGER mentions_units_ad AFTER DELETE ON mentions BEGIN
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = old.entity_id
-            AND article_id = old.article_id AND id != old.id);
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'paragraph'
-        AND old.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = old.entity_id AND article_id = old.article_id
-            AND field = old.field AND paragraph = old.paragraph AND id != old.id);
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'sentence'
-        AND old.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = old.entity_id AND article_id = old.article_id
-            AND field = old.field AND sentence = old.sentence AND id != old.id);
-    DELETE FROM entity_units WHERE entity_id = old.entity_id AND units <= 0;
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE article_id = old.article_id
-            AND id != old.id);
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'paragraph'
-        AND old.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = old.article_id AND field = old.field
-            AND paragraph = old.paragraph AND id != old.id);
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'sentence'
-        AND old.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = old.article_id AND field = old.field
-            AND sentence = old.sentence AND id != old.id);
-END;
-
--- An update (an entity merge, re-numbered sentences) is a delete of the old row and
--- an insert of the new one. When a unit did not change, the decrement and the
--- increment see the same rows and cancel out.
-CREATE TRIGGER mentions_units_au
-AFTER UPDATE OF entity_id, article_id, field, sentence, paragraph ON mentions BEGIN
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = old.entity_id
-            AND article_id = old.article_id AND id != old.id);
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'paragraph'
-        AND old.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = old.entity_id AND article_id = old.article_id
-            AND field = old.field AND paragraph = old.paragraph AND id != old.id);
-    UPDATE entity_units SET units = units - 1
-        WHERE entity_id = old.entity_id AND level = 'sentence'
-        AND old.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = old.entity_id AND article_id = old.article_id
-            AND field = old.field AND sentence = old.sentence AND id != old.id);
-    DELETE FROM entity_units WHERE entity_id = old.entity_id AND units <= 0;
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE article_id = old.article_id
-            AND id != old.id);
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'paragraph'
-        AND old.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = old.article_id AND field = old.field
-            AND paragraph = old.paragraph AND id != old.id);
-    UPDATE unit_totals SET units = units - 1 WHERE level = 'sentence'
-        AND old.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = old.article_id AND field = old.field
-            AND sentence = old.sentence AND id != old.id);
-
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'article', 1
-        WHERE NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = new.entity_id
-            AND article_id = new.article_id AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'paragraph', 1
-        WHERE new.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = new.entity_id AND article_id = new.article_id
-            AND field = new.field AND paragraph = new.paragraph AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    INSERT INTO entity_units (entity_id, level, units)
-        SELECT new.entity_id, 'sentence', 1
-        WHERE new.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE entity_id = new.entity_id AND article_id = new.article_id
-            AND field = new.field AND sentence = new.sentence AND id != new.id)
-        ON CONFLICT (entity_id, level) DO UPDATE SET units = units + 1;
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'article'
-        AND NOT EXISTS (SELECT 1 FROM mentions WHERE article_id = new.article_id
-            AND id != new.id);
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'paragraph'
-        AND new.paragraph IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = new.article_id AND field = new.field
-            AND paragraph = new.paragraph AND id != new.id);
-    UPDATE unit_totals SET units = units + 1 WHERE level = 'sentence'
-        AND new.sentence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM mentions
-            WHERE article_id = new.article_id AND field = new.field
-            AND sentence = new.sentence AND id != new.id);
-END;
 
 -- One row per entity: how many articles and mentions it has and the first and last
 -- `published_at` of those articles (NULL when no article has a date). Entities without

@@ -237,6 +237,8 @@ fn changed_content_updates_the_article_and_its_search_index() {
         0
     );
     assert!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE surface = 'Paris'") >= 1);
+    // The co-occurrence unit counts followed the replaced mentions.
+    newsdb(&db).arg("check").assert().success();
 }
 
 #[test]

@@ -16,14 +16,18 @@ fn snapshot(conn: &Connection) -> (Vec<(i64, i64)>, Vec<(i64, String)>, Vec<(i64
             .map(Result::unwrap)
             .collect()
     };
-    let mut s = conn.prepare("SELECT id, entity_id FROM mentions ORDER BY id").unwrap();
+    let mut s = conn
+        .prepare("SELECT id, entity_id FROM mentions ORDER BY id")
+        .unwrap();
     let mentions = s
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let aliases = q("SELECT entity_id, alias FROM entity_aliases ORDER BY entity_id, alias");
-    let mut s = conn.prepare("SELECT id, merged_into FROM entities ORDER BY id").unwrap();
+    let mut s = conn
+        .prepare("SELECT id, merged_into FROM entities ORDER BY id")
+        .unwrap();
     let entities = s
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -57,7 +61,10 @@ fn merge_and_unmerge_round_trip_and_merges_survive_reextraction_and_reimport() {
 
     let merge = store.merge_entities(tehran, iran).unwrap();
     assert_eq!(merge.mentions as usize, tehran_mentions);
-    assert!(store.mentions_of_entity(tehran, 1000, 0).unwrap().is_empty());
+    assert!(store
+        .mentions_of_entity(tehran, 1000, 0)
+        .unwrap()
+        .is_empty());
     assert_eq!(
         store.mentions_of_entity(iran, 1000, 0).unwrap().len(),
         iran_mentions + tehran_mentions
@@ -66,7 +73,10 @@ fn merge_and_unmerge_round_trip_and_merges_survive_reextraction_and_reimport() {
 
     // Re-extraction and a changed re-import both send Tehran's mentions to Iran.
     store.reextract(None, &ImportOptions::default()).unwrap();
-    assert!(store.mentions_of_entity(tehran, 1000, 0).unwrap().is_empty());
+    assert!(store
+        .mentions_of_entity(tehran, 1000, 0)
+        .unwrap()
+        .is_empty());
     assert_eq!(
         store.mentions_of_entity(iran, 1000, 0).unwrap().len(),
         iran_mentions + tehran_mentions
@@ -75,8 +85,14 @@ fn merge_and_unmerge_round_trip_and_merges_survive_reextraction_and_reimport() {
     // Unmerge restores exactly what was there (mention ids changed with the
     // re-extraction, so compare after re-extracting the unmerged state too).
     store.unmerge(merge.id).unwrap();
-    assert_eq!(store.mentions_of_entity(tehran, 1000, 0).unwrap().len(), tehran_mentions);
-    assert_eq!(store.mentions_of_entity(iran, 1000, 0).unwrap().len(), iran_mentions);
+    assert_eq!(
+        store.mentions_of_entity(tehran, 1000, 0).unwrap().len(),
+        tehran_mentions
+    );
+    assert_eq!(
+        store.mentions_of_entity(iran, 1000, 0).unwrap().len(),
+        iran_mentions
+    );
     let after = snapshot(store.conn());
     assert_eq!(before.1, after.1, "aliases are restored exactly");
     assert_eq!(before.2, after.2, "no entity stays merged");
@@ -103,13 +119,22 @@ fn rename_keeps_the_old_name_as_an_alias_and_refuses_collisions() {
     let syria = entity_named(&store, EntityKind::Location, "Syria");
     let iran = entity_named(&store, EntityKind::Location, "Iran");
     store.rename_entity(syria, "Syrian Arab Republic").unwrap();
-    assert_eq!(store.entity(syria).unwrap().unwrap().name, "Syrian Arab Republic");
+    assert_eq!(
+        store.entity(syria).unwrap().unwrap().name,
+        "Syrian Arab Republic"
+    );
     assert!(store.aliases(syria).unwrap().contains(&"Syria".to_string()));
-    let err = store.rename_entity(iran, "Syrian Arab Republic").unwrap_err();
+    let err = store
+        .rename_entity(iran, "Syrian Arab Republic")
+        .unwrap_err();
     assert!(err.to_string().contains("merge"), "{err}");
     // Re-extraction still finds "Syria" and attaches it to the renamed entity.
     store.reextract(None, &ImportOptions::default()).unwrap();
-    assert!(store.entities_named("Syria").unwrap().iter().all(|e| e.kind != EntityKind::Location));
+    assert!(store
+        .entities_named("Syria")
+        .unwrap()
+        .iter()
+        .all(|e| e.kind != EntityKind::Location));
     assert!(!store.mentions_of_entity(syria, 10, 0).unwrap().is_empty());
 }
 
@@ -121,7 +146,8 @@ fn check_passes_on_a_fresh_import_and_reports_a_broken_span() {
     newsdb(&db).arg("check").assert().success();
     {
         let conn = Connection::open(&db).unwrap();
-        conn.execute("UPDATE mentions SET surface = 'nonsense' WHERE id = 1", []).unwrap();
+        conn.execute("UPDATE mentions SET surface = 'nonsense' WHERE id = 1", [])
+            .unwrap();
     }
     newsdb(&db)
         .arg("check")
@@ -139,7 +165,10 @@ fn reextract_cli_replaces_mentions_without_duplicating_them() {
     assert!(n > 0);
     newsdb(&db).args(["reextract", "--all"]).assert().success();
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM mentions"), n);
-    newsdb(&db).args(["reextract", "000_74746990a53cdcfb"]).assert().success();
+    newsdb(&db)
+        .args(["reextract", "000_74746990a53cdcfb"])
+        .assert()
+        .success();
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM mentions"), n);
     newsdb(&db).args(["reextract"]).assert().code(2);
 }

@@ -253,6 +253,11 @@ fn embedded_model_reaches_target_f1_on_conll_dev() {
         return;
     }
     let report = ner::evaluate(Model::embedded(), Path::new(TESTA)).expect("evaluate");
-    eprintln!("eng.testa overall F1 {:.4}", report.overall.f1);
+    for s in report.per_type.iter().chain([&report.overall]) {
+        eprintln!(
+            "eng.testa {:8} P {:.4} R {:.4} F1 {:.4} (gold {}, predicted {}, correct {})",
+            s.label, s.precision, s.recall, s.f1, s.gold, s.predicted, s.correct
+        );
+    }
     assert!(report.overall.f1 >= 0.86, "{report:?}");
 }

@@ -101,7 +101,15 @@ fn load(path: &Option<PathBuf>) -> Result<Model> {
 }
 
 fn report_table(r: &EvalReport) -> Table {
-    let mut t = Table::new(&["type", "precision", "recall", "f1", "gold", "predicted", "correct"]);
+    let mut t = Table::new(&[
+        "type",
+        "precision",
+        "recall",
+        "f1",
+        "gold",
+        "predicted",
+        "correct",
+    ]);
     for s in r.per_type.iter().chain(std::iter::once(&r.overall)) {
         t.rows.push(vec![
             s.label.clone().into(),

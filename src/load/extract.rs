@@ -46,72 +46,111 @@ pub fn extractor_name(model: &Model) -> String {
     format!("{}@{}", model.name(), model.version())
 }
 
-/// One tagged piece of text: the title, or a paragraph of the body.
-struct Segment<'a> {
+/// One tagged piece of the article: the title, or a paragraph of the body, placed in
+/// the document text the tagger sees.
+struct Segment {
     field: Field,
     paragraph: Option<usize>,
-    text: &'a str,
-    byte_base: usize,
-    char_base: usize,
+    /// Byte and char offsets of the segment in the document text.
+    doc_byte: usize,
+    doc_char: usize,
+    /// Byte and char offsets of the segment in its field's text.
+    field_byte: usize,
+    field_char: usize,
+    /// Field-level index of the segment's first sentence.
     sentence_base: usize,
-    tokens: Vec<Token>,
-    sentences: Vec<Range<usize>>,
+    /// The document's sentences (token ranges) that belong to this segment.
+    sentences: Range<usize>,
 }
 
-/// Tags `title` and the paragraphs of `body` that are not boilerplate, and resolves
-/// the spans (in-document coreference, acronyms, aliases).
+/// Tags `title` and the paragraphs of `body` that are not boilerplate as one document
+/// (so the tagger's document-level features see every occurrence of a name), and
+/// resolves the spans (in-document coreference, acronyms, aliases).
 pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph]) -> Vec<Extracted> {
-    let mut segments = Vec::with_capacity(paragraphs.len() + 1);
-    let title_tokens = tokenize(title);
-    segments.push(Segment {
-        field: Field::Title,
-        paragraph: None,
-        text: title,
-        byte_base: 0,
-        char_base: 0,
-        sentence_base: 0,
-        sentences: split_sentences(title, &title_tokens),
-        tokens: title_tokens,
-    });
-    let mut sentence_base = 0;
-    for p in paragraphs {
+    // The document: the title and each tagged paragraph on a line of its own.
+    // Sentences are split per segment, so none crosses from one to the next.
+    let mut doc = String::with_capacity(title.len() + body.len() + paragraphs.len() + 1);
+    let mut doc_chars = 0usize;
+    let mut pieces: Vec<(Field, Option<usize>, usize, usize, &str)> =
+        vec![(Field::Title, None, 0, 0, title)];
+    for p in paragraphs.iter().filter(|p| !p.boilerplate) {
         let text = &body[p.start_byte..p.end_byte];
-        let tokens = tokenize(text);
-        let sentences = split_sentences(text, &tokens);
-        let n = sentences.len();
-        if !p.boilerplate {
-            segments.push(Segment {
-                field: Field::Body,
-                paragraph: Some(p.idx),
-                text,
-                byte_base: p.start_byte,
-                char_base: p.start_char,
-                sentence_base,
-                tokens,
-                sentences,
-            });
-        }
-        sentence_base += n;
+        pieces.push((Field::Body, Some(p.idx), p.start_byte, p.start_char, text));
     }
 
-    let mut out = Vec::new();
-    for seg in &segments {
-        for s in model.extract(seg.text) {
-            out.push(Extracted {
-                field: seg.field,
-                start_byte: seg.byte_base + s.start_byte,
-                end_byte: seg.byte_base + s.end_byte,
-                start_char: seg.char_base + s.start_char,
-                end_char: seg.char_base + s.end_char,
-                sentence: seg.sentence_base + s.sentence,
-                paragraph: seg.paragraph,
-                confidence: s.confidence,
-                kind: s.kind,
-                name: String::new(),
-            });
+    let mut segments = Vec::with_capacity(pieces.len());
+    let mut tokens: Vec<Token> = Vec::new();
+    let mut sentences: Vec<Range<usize>> = Vec::new();
+    let mut field_sentence = [0usize; 2];
+    let mut next_boilerplate = paragraphs.iter().filter(|p| p.boilerplate).peekable();
+    for (field, paragraph, field_byte, field_char, text) in pieces {
+        // Sentences of boilerplate paragraphs before this one still count, so sentence
+        // numbers do not depend on boilerplate flags.
+        if let Some(idx) = paragraph {
+            while let Some(b) = next_boilerplate.next_if(|b| b.idx < idx) {
+                let t = &body[b.start_byte..b.end_byte];
+                field_sentence[1] += split_sentences(t, &tokenize(t)).len();
+            }
         }
+        if !doc.is_empty() {
+            doc.push('\n');
+            doc_chars += 1;
+        }
+        let (doc_byte, doc_char) = (doc.len(), doc_chars);
+        doc.push_str(text);
+        doc_chars += text.chars().count();
+        let own = tokenize(text);
+        let own_sentences = split_sentences(text, &own);
+        let first_token = tokens.len();
+        tokens.extend(own.iter().map(|t| Token {
+            start_byte: t.start_byte + doc_byte,
+            end_byte: t.end_byte + doc_byte,
+            start_char: t.start_char + doc_char,
+            end_char: t.end_char + doc_char,
+        }));
+        let first_sentence = sentences.len();
+        sentences.extend(
+            own_sentences
+                .iter()
+                .map(|r| r.start + first_token..r.end + first_token),
+        );
+        let f = usize::from(field == Field::Body);
+        segments.push(Segment {
+            field,
+            paragraph,
+            doc_byte,
+            doc_char,
+            field_byte,
+            field_char,
+            sentence_base: field_sentence[f],
+            sentences: first_sentence..sentences.len(),
+        });
+        field_sentence[f] += own_sentences.len();
     }
-    add_anchor_mentions(title, body, &segments, &mut out);
+    // Which segment each document sentence is in.
+    let segment_of: Vec<usize> = segments
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.sentences.clone().map(move |_| i))
+        .collect();
+
+    let mut out = Vec::new();
+    for s in model.extract_tokens(&doc, &tokens, &sentences) {
+        let seg = &segments[segment_of[s.sentence]];
+        out.push(Extracted {
+            field: seg.field,
+            start_byte: seg.field_byte + s.start_byte - seg.doc_byte,
+            end_byte: seg.field_byte + s.end_byte - seg.doc_byte,
+            start_char: seg.field_char + s.start_char - seg.doc_char,
+            end_char: seg.field_char + s.end_char - seg.doc_char,
+            sentence: seg.sentence_base + s.sentence - seg.sentences.start,
+            paragraph: seg.paragraph,
+            confidence: s.confidence,
+            kind: s.kind,
+            name: String::new(),
+        });
+    }
+    add_anchor_mentions(title, body, &doc, &tokens, &sentences, &segments, &mut out);
 
     let found: Vec<Found> = out
         .iter()
@@ -133,7 +172,15 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
 
 /// Adds a mention for every single-token word that names, in this article, an entity
 /// the tagger found elsewhere in it, unless a tagged span already covers the word.
-fn add_anchor_mentions(title: &str, body: &str, segments: &[Segment<'_>], out: &mut Vec<Extracted>) {
+fn add_anchor_mentions(
+    title: &str,
+    body: &str,
+    doc: &str,
+    tokens: &[Token],
+    sentences: &[Range<usize>],
+    segments: &[Segment],
+    out: &mut Vec<Extracted>,
+) {
     let found: Vec<Found> = out
         .iter()
         .map(|e| Found {
@@ -149,11 +196,13 @@ fn add_anchor_mentions(title: &str, body: &str, segments: &[Segment<'_>], out: &
     }
     let mut added = Vec::new();
     for seg in segments {
-        for (sentence, range) in seg.sentences.iter().enumerate() {
-            for tok in &seg.tokens[range.clone()] {
-                let word = &seg.text[tok.start_byte..tok.end_byte];
-                let Some(entity) = anchors.lookup(word) else { continue };
-                let (start, end) = (seg.byte_base + tok.start_byte, seg.byte_base + tok.end_byte);
+        for (k, sentence) in sentences[seg.sentences.clone()].iter().enumerate() {
+            for tok in &tokens[sentence.clone()] {
+                let Some(entity) = anchors.lookup(tok.text(doc)) else {
+                    continue;
+                };
+                let start = seg.field_byte + tok.start_byte - seg.doc_byte;
+                let end = seg.field_byte + tok.end_byte - seg.doc_byte;
                 let covered = out
                     .iter()
                     .any(|e| e.field == seg.field && e.start_byte < end && start < e.end_byte);
@@ -164,9 +213,9 @@ fn add_anchor_mentions(title: &str, body: &str, segments: &[Segment<'_>], out: &
                     field: seg.field,
                     start_byte: start,
                     end_byte: end,
-                    start_char: seg.char_base + tok.start_char,
-                    end_char: seg.char_base + tok.end_char,
-                    sentence: seg.sentence_base + sentence,
+                    start_char: seg.field_char + tok.start_char - seg.doc_char,
+                    end_char: seg.field_char + tok.end_char - seg.doc_char,
+                    sentence: seg.sentence_base + k,
                     paragraph: seg.paragraph,
                     confidence: ANCHOR_CONFIDENCE,
                     kind: entity.kind,

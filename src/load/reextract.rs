@@ -87,7 +87,11 @@ impl write::Writer<'_> {
         let Some((title, body, language)) = conn
             .prepare_cached(SQL_ARTICLE)?
             .query_row([id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })
             .map(Some)
             .or_else(|e| match e {
@@ -133,9 +137,12 @@ impl write::Writer<'_> {
     ) -> Result<()> {
         self.begin_batch()?;
         for (s, found) in done {
-            self.conn()
-                .prepare_cached(SQL_DELETE_MENTIONS)?
-                .execute(params![s.id])?;
+            let conn = self.conn();
+            crate::store::units::refresh(conn, &[s.id], || {
+                Ok(conn
+                    .prepare_cached(SQL_DELETE_MENTIONS)?
+                    .execute(params![s.id])?)
+            })?;
             match found {
                 Some(found) => {
                     self.count_updated();

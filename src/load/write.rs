@@ -1,7 +1,7 @@
 //! The write stage: one thread owns the connection and writes each batch in one
 //! transaction (articles, paragraphs, mentions and recorded problems together).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{params, Connection};
 
@@ -11,7 +11,7 @@ use super::{ImportEvent, ImportOptions, ImportReport, Processed, Ready, RecordEr
 use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
-use crate::store::{articles, entities, mentions, UpsertOutcome};
+use crate::store::{articles, entities, mentions, units, UpsertOutcome};
 
 const SQL_START_IMPORT: &str = "INSERT INTO imports (started_at, arguments, extractor)
     VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2)";
@@ -35,6 +35,9 @@ const SQL_DROP_REPEATED_MENTIONS: &str = "DELETE FROM mentions WHERE field = 'bo
     JOIN articles a ON a.id = p.article_id
     JOIN mentions m ON m.article_id = p.article_id AND m.paragraph = p.idx AND m.field = 'body'
     WHERE p.text_hash = ?1 AND a.source = ?2 AND p.boilerplate = 0)";
+const SQL_REPEATED_ARTICLES: &str = "SELECT DISTINCT p.article_id FROM paragraphs p
+    JOIN articles a ON a.id = p.article_id
+    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.boilerplate = 0";
 const SQL_FLAG_REPEATED: &str = "UPDATE paragraphs SET boilerplate = 1
     WHERE text_hash = ?1 AND boilerplate = 0
       AND article_id IN (SELECT id FROM articles WHERE source = ?2)";
@@ -57,6 +60,8 @@ pub(crate) struct Writer<'c> {
     single_transaction: bool,
     in_transaction: bool,
     entities: HashMap<(EntityKind, String), (EntityId, Vec<i64>)>,
+    /// Aliases already recorded during this run: most mentions repeat a known surface.
+    aliases: HashSet<(EntityId, String)>,
 }
 
 impl<'c> Writer<'c> {
@@ -77,6 +82,7 @@ impl<'c> Writer<'c> {
             single_transaction,
             in_transaction: false,
             entities: HashMap::new(),
+            aliases: HashSet::new(),
         };
         if single_transaction {
             w.begin()?;
@@ -301,9 +307,16 @@ impl<'c> Writer<'c> {
                 if seen >= REPEATED_PARAGRAPH_ARTICLES {
                     boilerplate = true;
                     repeated.push(p.idx);
-                    self.conn
-                        .prepare_cached(SQL_DROP_REPEATED_MENTIONS)?
-                        .execute(params![p.text_hash, source])?;
+                    let conn = &*self.conn;
+                    let affected: Vec<ArticleId> = conn
+                        .prepare_cached(SQL_REPEATED_ARTICLES)?
+                        .query_map(params![p.text_hash, source], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    units::refresh(conn, &affected, || {
+                        Ok(conn
+                            .prepare_cached(SQL_DROP_REPEATED_MENTIONS)?
+                            .execute(params![p.text_hash, source])?)
+                    })?;
                     self.conn
                         .prepare_cached(SQL_FLAG_REPEATED)?
                         .execute(params![p.text_hash, source])?;
@@ -358,7 +371,10 @@ impl<'c> Writer<'c> {
             m.paragraph = e.paragraph.map(|p| p as i64);
             m.extractor = self.extractor.clone();
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
-            entities::add_alias(self.conn, entity, &m.surface)?;
+            if !self.aliases.contains(&(entity, m.surface.clone())) {
+                entities::add_alias(self.conn, entity, &m.surface)?;
+                self.aliases.insert((entity, m.surface.clone()));
+            }
             new.push(m);
             via_merges.push(merges);
         }

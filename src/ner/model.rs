@@ -10,6 +10,7 @@
 //! features were trained with. Strings are a u32 byte length and UTF-8 bytes.
 
 use std::io::{Read, Write};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -18,7 +19,7 @@ use crate::model::EntityKind;
 use crate::ner::clusters::WordClusters;
 use crate::ner::features::{DocFeatures, Resources, TokInfo};
 use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
-use crate::ner::tokenize::{split_sentences, tokenize};
+use crate::ner::tokenize::{split_sentences, tokenize, Token};
 
 /// Entity types, in tag order.
 pub(crate) const TYPES: [EntityKind; 4] = [
@@ -540,6 +541,18 @@ impl Model {
     pub fn extract(&self, text: &str) -> Vec<EntitySpan> {
         let tokens = tokenize(text);
         let sentences = split_sentences(text, &tokens);
+        self.extract_tokens(text, &tokens, &sentences)
+    }
+
+    /// Like [`Model::extract`], on a text the caller already tokenized and split into
+    /// sentences (token-index ranges, in order, not overlapping). The whole text is one
+    /// document; each span's `sentence` indexes `sentences`.
+    pub fn extract_tokens(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        sentences: &[Range<usize>],
+    ) -> Vec<EntitySpan> {
         let infos: Vec<Vec<TokInfo>> = sentences
             .iter()
             .map(|r| {

@@ -186,8 +186,16 @@ pub(crate) mod fixture {
     use crate::model::{ArticleId, EntityId, EntityKind, Field, NewArticle, NewMention};
     use crate::Store;
 
-    /// Article texts: (external id, title, body, published_at).
-    pub const ARTICLES: [(&str, &str, &str, Option<&str>); 3] = [
+    /// (external id, title, body, published_at).
+    pub type Text = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    );
+
+    /// Article texts.
+    pub const ARTICLES: [Text; 3] = [
         (
             "a1",
             "Assad meets Khamenei in Tehran",
@@ -271,8 +279,15 @@ pub(crate) mod fixture {
         let assad = (Person, "Bashar al-Assad");
         let khamenei = (Person, "Ali Khamenei");
         let tehran = (Location, "Tehran");
+        type Mark = (
+            usize,
+            Field,
+            &'static str,
+            &'static str,
+            (EntityKind, &'static str),
+        );
         #[rustfmt::skip]
-        let marks: &[(usize, Field, &str, &str, (EntityKind, &str))] = &[
+        let marks: &[Mark] = &[
             (0, Title, "Assad", "Assad", assad),
             (0, Title, "Khamenei", "Khamenei", khamenei),
             (0, Title, "Tehran", "Tehran", tehran),

@@ -2,8 +2,13 @@
 //! its rows as JSON values, ready for any output format.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
+use rusqlite::ErrorCode;
 use serde::Serialize;
 
 use crate::db;
@@ -17,6 +22,25 @@ pub struct QueryResult {
     /// One vector of values per row.
     pub rows: Vec<Vec<serde_json::Value>>,
 }
+
+/// How many SQLite virtual-machine steps run between two looks at the clock: often
+/// enough to stop within milliseconds, rare enough to cost nothing measurable.
+const PROGRESS_OPS: i32 = 10_000;
+
+/// Pragmas whose argument names what to read (`PRAGMA table_info(articles)`), not a
+/// setting to change. Any other pragma with an argument is refused.
+const READING_PRAGMAS: &[&str] = &[
+    "table_info",
+    "table_xinfo",
+    "table_list",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "foreign_key_check",
+    "integrity_check",
+    "quick_check",
+];
 
 fn to_json(v: ValueRef<'_>) -> serde_json::Value {
     match v {
@@ -32,11 +56,73 @@ fn to_json(v: ValueRef<'_>) -> serde_json::Value {
     }
 }
 
+/// Refuses, while a statement is prepared, what a read-only tool must never do even
+/// where SQLite's read-only flags would let it: open other files, load code, or
+/// change connection settings such as `writable_schema`.
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
+        AuthAction::Function { function_name }
+            if function_name.eq_ignore_ascii_case("load_extension") =>
+        {
+            Authorization::Deny
+        }
+        AuthAction::Pragma {
+            pragma_name,
+            pragma_value: Some(_),
+        } if !READING_PRAGMAS
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(pragma_name)) =>
+        {
+            Authorization::Deny
+        }
+        _ => Authorization::Allow,
+    }
+}
+
+/// What a refused or interrupted statement becomes.
+fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: bool) -> Error {
+    if timed_out {
+        if let Some(t) = timeout {
+            return Error::InvalidArgument(format!(
+                "query interrupted: it ran longer than the timeout of {} s (raise it with --timeout SECONDS, 0 for none)",
+                t.as_secs_f64()
+            ));
+        }
+    }
+    match e.sqlite_error_code() {
+        Some(ErrorCode::AuthorizationForStatementDenied) => Error::ReadOnly(format!(
+            "{:?} opens another database, loads an extension or changes a setting",
+            sql.trim()
+        )),
+        _ => Error::Sqlite(e),
+    }
+}
+
 /// Runs one SQL statement against the database at `path` opened read-only. Any
-/// statement that would write is refused with [`Error::ReadOnly`] before it runs.
-pub fn run_read_only_sql(path: &Path, sql: &str) -> Result<QueryResult> {
-    let conn = db::open_read_only(path)?;
-    let mut stmt = conn.prepare(sql)?;
+/// statement that would write, attach a file, load an extension or change a pragma
+/// is refused with [`Error::ReadOnly`] before it runs. With a `timeout`, a statement
+/// still running after it is interrupted and an error names the timeout.
+pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> Result<QueryResult> {
+    let mut conn = db::open_read_only(path)?;
+    conn.authorizer(Some(authorize))?;
+    let timed_out = Arc::new(AtomicBool::new(false));
+    if let Some(t) = timeout {
+        let deadline = Instant::now() + t;
+        let flag = Arc::clone(&timed_out);
+        conn.progress_handler(
+            PROGRESS_OPS,
+            Some(move || {
+                let late = Instant::now() >= deadline;
+                if late {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                late
+            }),
+        )?;
+    }
+    let fail = |e: rusqlite::Error| explain(e, sql, timeout, timed_out.load(Ordering::Relaxed));
+    let mut stmt = conn.prepare(sql).map_err(fail)?;
     if !stmt.readonly() {
         return Err(Error::ReadOnly(format!(
             "{:?} would modify the database",
@@ -46,11 +132,11 @@ pub fn run_read_only_sql(path: &Path, sql: &str) -> Result<QueryResult> {
     let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
     let n = columns.len();
     let mut rows = Vec::new();
-    let mut it = stmt.query([])?;
-    while let Some(r) = it.next()? {
+    let mut it = stmt.query([]).map_err(fail)?;
+    while let Some(r) = it.next().map_err(fail)? {
         let mut row = Vec::with_capacity(n);
         for i in 0..n {
-            row.push(to_json(r.get_ref(i)?));
+            row.push(to_json(r.get_ref(i).map_err(fail)?));
         }
         rows.push(row);
     }

@@ -90,7 +90,9 @@ pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
             outcome: UpsertOutcome::Unchanged,
         }),
         Some((id, _)) => {
-            conn.prepare_cached(SQL_DELETE_MENTIONS)?.execute([id])?;
+            super::units::refresh(conn, &[id], || {
+                Ok(conn.prepare_cached(SQL_DELETE_MENTIONS)?.execute([id])?)
+            })?;
             conn.prepare_cached(SQL_UPDATE)?.execute(params![
                 id,
                 a.title,

@@ -8,7 +8,8 @@ use crate::error::Result;
 /// One thing wrong with a database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `paragraphs`).
+    /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `units`,
+    /// `paragraphs`).
     pub check: &'static str,
     /// What is wrong.
     pub message: String,
@@ -24,6 +25,32 @@ const SQL_BAD_CHAR_SPANS: &str = "SELECT m.id, m.article_id, m.field, m.start_ch
 const SQL_BYTE_SPANS: &str = "SELECT m.id, m.article_id, m.start_byte, m.end_byte, m.surface,
     CASE m.field WHEN 'title' THEN a.title ELSE a.body END
     FROM mentions m JOIN articles a ON a.id = m.article_id ORDER BY m.article_id";
+/// Rows where the stored unit counts differ from a recount over the mentions.
+const SQL_UNIT_DRIFT: &str = "WITH actual(entity_id, level, units) AS (
+        SELECT entity_id, 'article', COUNT(DISTINCT article_id) FROM mentions GROUP BY entity_id
+        UNION ALL
+        SELECT entity_id, 'paragraph', COUNT(*) FROM (SELECT DISTINCT entity_id, article_id,
+            field, paragraph FROM mentions WHERE paragraph IS NOT NULL) GROUP BY entity_id
+        UNION ALL
+        SELECT entity_id, 'sentence', COUNT(*) FROM (SELECT DISTINCT entity_id, article_id,
+            field, sentence FROM mentions WHERE sentence IS NOT NULL) GROUP BY entity_id)
+    SELECT COALESCE(a.entity_id, s.entity_id), COALESCE(a.level, s.level),
+           COALESCE(a.units, 0), COALESCE(s.units, 0)
+    FROM actual a FULL OUTER JOIN entity_units s
+         ON s.entity_id = a.entity_id AND s.level = a.level
+    WHERE COALESCE(a.units, 0) <> COALESCE(s.units, 0)
+    LIMIT 100";
+const SQL_TOTAL_DRIFT: &str = "WITH actual(level, units) AS (
+        SELECT 'article', COUNT(DISTINCT article_id) FROM mentions
+        UNION ALL
+        SELECT 'paragraph', COUNT(*) FROM (SELECT DISTINCT article_id, field, paragraph
+            FROM mentions WHERE paragraph IS NOT NULL)
+        UNION ALL
+        SELECT 'sentence', COUNT(*) FROM (SELECT DISTINCT article_id, field, sentence
+            FROM mentions WHERE sentence IS NOT NULL))
+    SELECT a.level, a.units, COALESCE(t.units, 0) FROM actual a
+    LEFT JOIN unit_totals t ON t.level = a.level
+    WHERE a.units <> COALESCE(t.units, 0)";
 const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
 
@@ -31,7 +58,7 @@ impl Store {
     /// Runs every check and returns what is wrong (nothing, for a healthy file):
     /// SQLite's integrity check, the FTS5 index against the articles, foreign keys,
     /// the mention span invariant (by characters in SQL and by bytes in Rust), and
-    /// that every article has its paragraphs.
+    /// that every article has its paragraphs, and the unit counts behind co-occurrence.
     pub fn check(&self) -> Result<Vec<Problem>> {
         let mut problems = Vec::new();
         let conn = self.conn();
@@ -56,7 +83,11 @@ impl Store {
         }
         let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
         for row in stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })? {
             let (table, rowid, parent) = row?;
             problems.push(Problem {
@@ -105,6 +136,39 @@ impl Store {
                     ),
                 });
             }
+        }
+        let mut stmt = conn.prepare(SQL_UNIT_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (entity, level, actual, stored) = row?;
+            problems.push(Problem {
+                check: "units",
+                message: format!(
+                    "entity {entity} occurs in {actual} {level} unit(s) but entity_units says {stored}"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_TOTAL_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (level, actual, stored) = row?;
+            problems.push(Problem {
+                check: "units",
+                message: format!(
+                    "{actual} {level} unit(s) hold mentions but unit_totals says {stored}"
+                ),
+            });
         }
         let mut stmt = conn.prepare(SQL_NO_PARAGRAPHS)?;
         for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {

@@ -95,14 +95,25 @@ pub(crate) fn insert(
             },
             e => e.into(),
         })?;
-    let mut stmt = conn.prepare_cached(SQL_INSERT)?;
-    let mut ids = Vec::with_capacity(mentions.len());
     for m in mentions {
         let text = match m.field {
             Field::Title => &title,
             Field::Body => &body,
         };
         check_span(article, text, m)?;
+    }
+    super::units::refresh(conn, &[article], || insert_checked(conn, article, mentions))
+}
+
+/// Inserts mentions whose spans were checked.
+fn insert_checked(
+    conn: &Connection,
+    article: ArticleId,
+    mentions: &[NewMention],
+) -> Result<Vec<MentionId>> {
+    let mut stmt = conn.prepare_cached(SQL_INSERT)?;
+    let mut ids = Vec::with_capacity(mentions.len());
+    for m in mentions {
         stmt.execute(params![
             article,
             m.entity_id,

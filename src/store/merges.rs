@@ -8,9 +8,9 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::Store;
+use super::{units, Store};
 use crate::error::{Error, Result};
-use crate::model::EntityId;
+use crate::model::{ArticleId, EntityId};
 
 /// One row of `entity_merges`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,7 +39,8 @@ const SQL_RECORD_ALIASES: &str = "INSERT INTO entity_merge_aliases (merge_id, al
     SELECT ?1, alias, 1,
            NOT EXISTS (SELECT 1 FROM entity_aliases t WHERE t.entity_id = ?3 AND t.alias = f.alias)
     FROM entity_aliases f WHERE f.entity_id = ?2";
-const SQL_RECORD_NAME_ALIAS: &str = "INSERT OR IGNORE INTO entity_merge_aliases (merge_id, alias, moved, added)
+const SQL_RECORD_NAME_ALIAS: &str =
+    "INSERT OR IGNORE INTO entity_merge_aliases (merge_id, alias, moved, added)
     SELECT ?1, e.name, 0,
            NOT EXISTS (SELECT 1 FROM entity_aliases t WHERE t.entity_id = ?3 AND t.alias = e.name)
     FROM entities e WHERE e.id = ?2";
@@ -67,6 +68,18 @@ const SQL_SAME_NAME: &str =
     "SELECT id FROM entities WHERE kind = (SELECT kind FROM entities WHERE id = ?1) AND name = ?2 AND id <> ?1";
 const SQL_ADD_ALIAS: &str = "INSERT OR IGNORE INTO entity_aliases (entity_id, alias)
     SELECT id, name FROM entities WHERE id = ?1";
+
+const SQL_ARTICLES_OF_ENTITY: &str =
+    "SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1";
+const SQL_ARTICLES_OF_MERGE: &str = "SELECT DISTINCT m.article_id FROM mentions m
+    JOIN entity_merge_mentions x ON x.mention_id = m.id WHERE x.merge_id = ?1";
+
+/// The articles a query over one id names.
+fn articles_of(conn: &rusqlite::Connection, sql: &str, id: i64) -> Result<Vec<ArticleId>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
 fn merge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Merge> {
     Ok(Merge {
@@ -118,7 +131,10 @@ impl Store {
         tx.execute(SQL_INSERT_MERGE, params![from, into])?;
         let merge = tx.last_insert_rowid();
         tx.execute(SQL_RECORD_MOVED_MENTIONS, params![merge, from])?;
-        tx.execute(SQL_MOVE_MENTIONS, params![from, into])?;
+        let articles = articles_of(&tx, SQL_ARTICLES_OF_ENTITY, from.0)?;
+        units::refresh(&tx, &articles, || {
+            Ok(tx.execute(SQL_MOVE_MENTIONS, params![from, into])?)
+        })?;
         tx.execute(SQL_RECORD_ALIASES, params![merge, from, into])?;
         tx.execute(SQL_RECORD_NAME_ALIAS, params![merge, from, into])?;
         tx.execute(SQL_ADD_RECORDED_ALIASES, params![merge, into])?;
@@ -148,10 +164,16 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(SQL_RESTORE_MENTIONS, params![merge_id, m.from_entity])?;
+        let articles = articles_of(&tx, SQL_ARTICLES_OF_MERGE, merge_id)?;
+        units::refresh(&tx, &articles, || {
+            Ok(tx.execute(SQL_RESTORE_MENTIONS, params![merge_id, m.from_entity])?)
+        })?;
         tx.execute(SQL_REMOVE_ADDED_ALIASES, params![merge_id, m.into_entity])?;
         tx.execute(SQL_RESTORE_ALIASES, params![merge_id, m.from_entity])?;
-        tx.execute(SQL_SET_MERGED_INTO, params![m.from_entity, Option::<i64>::None])?;
+        tx.execute(
+            SQL_SET_MERGED_INTO,
+            params![m.from_entity, Option::<i64>::None],
+        )?;
         tx.execute(SQL_UNDO, [merge_id])?;
         let m = tx.query_row(SQL_MERGE, [merge_id], merge_from_row)?;
         tx.commit()?;

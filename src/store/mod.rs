@@ -3,10 +3,11 @@
 
 mod adhoc;
 pub(crate) mod articles;
+mod check;
 pub(crate) mod entities;
 pub(crate) mod mentions;
-mod check;
 mod merges;
+pub(crate) mod units;
 
 use std::path::{Path, PathBuf};
 
