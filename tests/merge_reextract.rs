@@ -172,3 +172,43 @@ fn reextract_cli_replaces_mentions_without_duplicating_them() {
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM mentions"), n);
     newsdb(&db).args(["reextract"]).assert().code(2);
 }
+
+#[test]
+fn entities_merge_unmerge_and_rename_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let tehran = "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE e.name = 'Tehran'";
+    let before = common::scalar(&db, tehran);
+    let out = newsdb(&db)
+        .args(["entities", "merge", "Tehran", "Iran", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let merge: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merge["mentions"], before);
+    assert_eq!(common::scalar(&db, tehran), 0);
+    let id = merge["id"].as_i64().unwrap().to_string();
+    newsdb(&db)
+        .args(["entities", "unmerge", &id])
+        .assert()
+        .success();
+    assert_eq!(common::scalar(&db, tehran), before);
+    newsdb(&db)
+        .args(["entities", "unmerge", &id])
+        .assert()
+        .code(2);
+    newsdb(&db)
+        .args(["entities", "rename", "Syria", "Syrian Arab Republic"])
+        .assert()
+        .success();
+    assert_eq!(
+        common::scalar(&db, "SELECT COUNT(*) FROM entity_aliases a JOIN entities e ON e.id = a.entity_id WHERE e.name = 'Syrian Arab Republic' AND a.alias = 'Syria'"),
+        1
+    );
+    newsdb(&db)
+        .args(["entities", "merge", "Nobody", "Iran"])
+        .assert()
+        .code(1);
+    newsdb(&db).arg("check").assert().success();
+}

@@ -8,15 +8,22 @@ use newsdb::{query, EntityKind};
 
 use super::Ctx;
 
-/// List entities, most mentioned first, with article and mention counts.
+/// List entities, most mentioned first, with article and mention counts; merge,
+/// unmerge and rename them.
 ///
 /// With --article, the entities named in that article and their mentions there.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 #[command(after_help = "Examples:
   newsdb entities --kind person --limit 20
   newsdb entities --since 2019-01 --until 2019-03 --format csv
-  newsdb entities --article 000_74746990a53cdcfb")]
+  newsdb entities --article 000_74746990a53cdcfb
+  newsdb entities merge \"Assad\" \"Bashar al-Assad\"
+  newsdb entities unmerge 3
+  newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"")]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<Change>,
     /// Only this kind: person, organization, location or misc.
     #[arg(long)]
     kind: Option<EntityKind>,
@@ -34,9 +41,84 @@ pub struct Args {
     limit: u32,
 }
 
+/// Changes to entities.
+#[derive(Debug, clap::Subcommand)]
+enum Change {
+    /// Merge an entity into another: its mentions and aliases move, its name becomes
+    /// an alias, and later imports and re-extractions follow the merge. Undo with
+    /// `unmerge`.
+    Merge {
+        /// The entity to merge away (name, alias or id).
+        from: String,
+        /// The entity to keep (name, alias or id).
+        into: String,
+    },
+    /// Undo a merge exactly (ids are listed by `entities merges`).
+    Unmerge {
+        /// The merge id.
+        merge_id: i64,
+    },
+    /// Give an entity a new canonical name; the old one stays as an alias.
+    Rename {
+        /// The entity (name, alias or id).
+        entity: String,
+        /// Its new canonical name.
+        new_name: String,
+    },
+    /// List merges, oldest first.
+    Merges,
+}
+
 const COLUMNS: &[&str] = &["id", "kind", "name", "articles", "mentions"];
 
+fn change(ctx: &Ctx, change: Change) -> Result<ExitCode> {
+    let mut store = ctx.open_existing()?;
+    let find = |store: &newsdb::Store, name: &str| super::entity::resolve(store, name);
+    match change {
+        Change::Merge { from, into } => {
+            let (Some(f), Some(i)) = (find(&store, &from)?, find(&store, &into)?) else {
+                return Ok(ExitCode::from(1));
+            };
+            let m = store.merge_entities(f.id, i.id)?;
+            eprintln!(
+                "merged {} {:?} into {} {:?}: {} mention(s) moved (undo: newsdb entities unmerge {})",
+                f.kind, f.name, i.kind, i.name, m.mentions, m.id
+            );
+            ctx.print_record(&m)?;
+        }
+        Change::Unmerge { merge_id } => {
+            let m = store.unmerge(merge_id)?;
+            eprintln!("undid merge {merge_id}: {} mention(s) restored", m.mentions);
+            ctx.print_record(&m)?;
+        }
+        Change::Rename { entity, new_name } => {
+            let Some(e) = find(&store, &entity)? else {
+                return Ok(ExitCode::from(1));
+            };
+            store.rename_entity(e.id, &new_name)?;
+            eprintln!("renamed {} {:?} to {new_name:?}", e.kind, e.name);
+        }
+        Change::Merges => {
+            ctx.print(&Table::from_rows(
+                &store.merges()?,
+                &[
+                    "id",
+                    "from_entity",
+                    "into_entity",
+                    "merged_at",
+                    "undone_at",
+                    "mentions",
+                ],
+            )?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    if let Some(c) = args.command {
+        return change(ctx, c);
+    }
     let store = ctx.open_existing()?;
     let rows = match &args.article {
         Some(key) => {
