@@ -47,7 +47,11 @@ fn set_pragmas(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode returns a row; an in-memory database answers "memory".
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    // A 64 MB page cache: imports write several indexes per mention, and the default
+    // 2 MB cache makes them re-read pages through the kernel.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+    )?;
     Ok(())
 }
 
@@ -58,15 +62,33 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });
     }
-    let mut runner = embedded::migrations::runner();
-    if let Some(v) = target {
-        runner = runner.set_target(refinery::Target::Version(v));
+    let mut found = found;
+    let mut attempts = 0;
+    loop {
+        let mut runner = embedded::migrations::runner();
+        if let Some(v) = target {
+            runner = runner.set_target(refinery::Target::Version(v));
+        }
+        let Err(e) = runner.run(conn) else {
+            return Ok(());
+        };
+        // Another process migrating the same file at the same moment (two imports
+        // started at once into a new file) makes our copy of a migration fail: once
+        // it has moved the schema on, or while it holds the lock, try again.
+        attempts += 1;
+        let now = schema_version(conn)?;
+        let message = e.to_string();
+        let busy = message.contains("locked") || message.contains("busy");
+        if attempts >= MIGRATION_ATTEMPTS || (now <= found && !busy) {
+            return Err(Error::Migration(message));
+        }
+        found = now;
+        std::thread::sleep(Duration::from_millis(20));
     }
-    runner
-        .run(conn)
-        .map_err(|e| Error::Migration(e.to_string()))?;
-    Ok(())
 }
+
+/// How often opening retries migrations that raced with another process.
+const MIGRATION_ATTEMPTS: u32 = 50;
 
 /// Opens (creating if needed) the database at `path` for reading and writing, with
 /// the standard pragmas, and brings its schema up to date.

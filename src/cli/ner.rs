@@ -20,6 +20,7 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    Resources(ResourcesArgs),
     Train(TrainArgs),
     Eval(EvalArgs),
     Tag(TagArgs),
@@ -31,11 +32,9 @@ enum Command {
 /// dev scores after each epoch. The committed model `models/ner-conll03.bin.gz` is
 /// built into newsdb; after retraining it, rebuild to use the new one.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example (reproduces the committed model):
+#[command(after_help = "Example (reproduces the committed model byte for byte):
   newsdb ner train --train ../shared/data/conll2003/eng.train \\
-      --dev ../shared/data/conll2003/eng.testa \\
-      --gazetteers ../shared/data/gazetteers --unlabeled ../shared/data/bbc \\
-      --out models/ner-conll03.bin.gz")]
+      --dev ../shared/data/conll2003/eng.testa --out models/ner-conll03.bin.gz")]
 pub struct TrainArgs {
     /// Training data (CoNLL-2003: token POS chunk NER, IOB1 tags).
     #[arg(long)]
@@ -63,6 +62,27 @@ pub struct TrainArgs {
     /// absent.
     #[arg(long)]
     unlabeled: Option<PathBuf>,
+    /// Train one tagging pass only (no second, document-aware pass).
+    #[arg(long)]
+    one_stage: bool,
+}
+
+/// Rebuild the feature resources that training reads (gazetteer, case lexicon, word
+/// clusters) from the shared data, into `models/`. Rebuild newsdb afterwards.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  newsdb ner resources --gazetteers ../shared/data/gazetteers \\
+      --unlabeled ../shared/data/bbc --out models/")]
+pub struct ResourcesArgs {
+    /// Gazetteer directory (countries.tsv, cities.tsv, regions.tsv).
+    #[arg(long)]
+    gazetteers: PathBuf,
+    /// Directory of unlabeled news texts.
+    #[arg(long)]
+    unlabeled: PathBuf,
+    /// Directory to write the resource files to.
+    #[arg(long, default_value = "models")]
+    out: PathBuf,
 }
 
 /// Score the built-in model on a CoNLL file: precision, recall and F1 per type and
@@ -126,6 +146,10 @@ fn report_table(r: &EvalReport) -> Table {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     match args.command {
+        Command::Resources(a) => {
+            ner::build_resources(&a.gazetteers, &a.unlabeled, &a.out)?;
+            eprintln!("wrote the NER resources to {}; rebuild newsdb to bundle them", a.out.display());
+        }
         Command::Train(a) => {
             let mut opts = TrainOptions::default();
             if let Some(e) = a.epochs {
@@ -139,6 +163,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             }
             opts.gazetteer_dir = a.gazetteers;
             opts.unlabeled_dir = a.unlabeled;
+            opts.two_stage = !a.one_stage;
             let started = Instant::now();
             let model = ner::train(&a.train, &a.dev, &opts, &mut |epoch, r| {
                 let per: Vec<String> = r

@@ -302,8 +302,23 @@ pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
     }
 }
 
+/// Refuses NUL characters: SQLite's text functions stop at the first one, so
+/// `substr` could no longer check a mention's span, and a file full of them is
+/// usually UTF-16 read as UTF-8.
+fn refuse_nul(a: &NewArticle) -> std::result::Result<(), String> {
+    for (name, text) in [("title", &a.title), ("body", &a.body)] {
+        if let Some(at) = text.find('\0') {
+            return Err(format!(
+                "the {name} contains a NUL character at byte {at} (is the input UTF-16? convert it to UTF-8)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool) -> Processed {
-    let outcome = parse_unit(&unit).map(|parsed| {
+    let parsed = parse_unit(&unit).and_then(|p| refuse_nul(&p.article).map(|()| p));
+    let outcome = parsed.map(|parsed| {
         let skip = model.is_none() || pool.is_unchanged(&parsed.article);
         prepare(parsed, if skip { None } else { model })
     });
@@ -339,6 +354,7 @@ impl Store {
         opts: &ImportOptions,
         on_event: &mut dyn FnMut(ImportEvent<'_>),
     ) -> Result<ImportReport> {
+        self.ensure_writable()?;
         let started = Instant::now();
         let mut walk_errors = Vec::new();
         let files = collect_files(paths, &mut |origin: &Path, message: String| {
@@ -435,6 +451,22 @@ impl Store {
         }
     }
 
+    /// Fails before anything is read when SQLite could only open the file read-only,
+    /// naming the file instead of the first write's "attempt to write a readonly
+    /// database".
+    fn ensure_writable(&self) -> Result<()> {
+        if !self.conn().is_readonly(rusqlite::MAIN_DB)? {
+            return Ok(());
+        }
+        Err(Error::io(
+            self.path().unwrap_or(Path::new(":memory:")),
+            std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the database file is read-only (check its permissions)",
+            ),
+        ))
+    }
+
     /// Imports articles an application already has in memory, with the same
     /// semantics as file imports (idempotent, duplicates, extraction).
     pub fn import_articles(
@@ -458,13 +490,15 @@ impl Store {
                         origin: a.origin.clone().unwrap_or_else(|| "<api>".into()),
                         record: Some(format!("record {}", i + 1)),
                         bytes: (a.title.len() + a.body.len()) as u64,
-                        outcome: Ok(prepare(
-                            Parsed {
-                                article: a,
-                                warnings: Vec::new(),
-                            },
-                            model,
-                        )),
+                        outcome: refuse_nul(&a).map(|()| {
+                            prepare(
+                                Parsed {
+                                    article: a,
+                                    warnings: Vec::new(),
+                                },
+                                model,
+                            )
+                        }),
                     })
                     .collect()
             });

@@ -157,11 +157,13 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>, on_error: &mut dyn FnMut(&Path, S
                     out.push(SourceFile { path: p });
                 }
             }
-            Ok(md) if md.file_type().is_symlink() => {
-                if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) && has_known_extension(&p) {
-                    out.push(SourceFile { path: p });
-                }
-            }
+            Ok(md) if md.file_type().is_symlink() => match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() && has_known_extension(&p) => out.push(SourceFile { path: p }),
+                Ok(_) => {}
+                // A dangling link named like an input: the file it named is gone.
+                Err(e) if has_known_extension(&p) => on_error(&p, format!("cannot read file: {e}")),
+                Err(_) => {}
+            },
             Ok(_) => {}
             // The entry vanished between listing and reading: say so and go on.
             Err(e) => on_error(&p, format!("cannot read file: {e}")),
@@ -351,6 +353,8 @@ pub fn read_units(
                     Ok(Line::Ok) => {
                         let n = buf.len() as u64 + 1;
                         let line = buf.strip_suffix(b"\r").unwrap_or(&buf);
+                        // A BOM starts the file, or a line when files were concatenated.
+                        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
                         let blank = line.iter().all(|b| b.is_ascii_whitespace());
                         if !blank {
                             let body = match std::str::from_utf8(line) {

@@ -90,12 +90,16 @@ fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: 
             ));
         }
     }
-    match e.sqlite_error_code() {
-        Some(ErrorCode::AuthorizationForStatementDenied) => Error::ReadOnly(format!(
+    // A denied function (load_extension) comes back as a plain SQL error.
+    let denied = e.sqlite_error_code() == Some(ErrorCode::AuthorizationForStatementDenied)
+        || e.to_string().contains("not authorized");
+    if denied {
+        Error::ReadOnly(format!(
             "{:?} opens another database, loads an extension or changes a setting",
             sql.trim()
-        )),
-        _ => Error::Sqlite(e),
+        ))
+    } else {
+        Error::Sqlite(e)
     }
 }
 

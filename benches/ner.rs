@@ -1,5 +1,5 @@
 //! Tagging speed over a directory of news texts (default: the BBC corpus), single
-//! thread: `cargo run --release --example ner_bench -- [DIR]`. Prints tokens per second
+//! thread: `cargo bench --bench ner [-- DIR]`. Prints tokens per second
 //! of `tokenize` alone and of `Model::extract` (tokenize + split + tag) in the same run.
 
 use std::path::{Path, PathBuf};
@@ -20,8 +20,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn main() -> std::io::Result<()> {
+    // `cargo bench` passes `--bench`; any other argument is the directory.
     let dir = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/bbc"))
