@@ -62,6 +62,7 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });
     }
+    let before = found;
     let mut found = found;
     let mut attempts = 0;
     loop {
@@ -70,6 +71,10 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
             runner = runner.set_target(refinery::Target::Version(v));
         }
         let Err(e) = runner.run(conn) else {
+            // V2 brought the paragraphs table; articles stored before it get theirs now.
+            if before < 2 && schema_version(conn)? >= 2 {
+                crate::load::paragraphs::backfill(conn)?;
+            }
             return Ok(());
         };
         // Another process migrating the same file at the same moment (two imports

@@ -148,7 +148,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Resources(a) => {
             ner::build_resources(&a.gazetteers, &a.unlabeled, &a.out)?;
-            eprintln!("wrote the NER resources to {}; rebuild newsdb to bundle them", a.out.display());
+            eprintln!(
+                "wrote the NER resources to {}; rebuild newsdb to bundle them",
+                a.out.display()
+            );
         }
         Command::Train(a) => {
             let mut opts = TrainOptions::default();

@@ -80,17 +80,15 @@ pub struct Cooccurrence {
 
 /// Per level: the other entities in the units of `?1`, with their shared-unit count
 /// and their own unit count.
-const SQL_SENTENCE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
-    FROM (SELECT entity_id, COUNT(*) AS n FROM (
-            SELECT DISTINCT m.article_id, m.field, m.sentence, m.entity_id
-            FROM (SELECT DISTINCT article_id, field, sentence FROM mentions
-                  WHERE entity_id = ?1 AND sentence IS NOT NULL) s
-            JOIN mentions m ON m.article_id = s.article_id AND m.field = s.field
-                           AND m.sentence = s.sentence
-            WHERE m.entity_id != ?1)
-          GROUP BY entity_id) x
-    JOIN entities e ON e.id = x.entity_id
-    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'sentence'";
+/// Sentence level reads the pair counts of `sentence_pairs` (migration V5), only the
+/// partners with at least `?2` shared sentences (the count of the `limit`-th partner).
+const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COALESCE(u.units, 0)
+    FROM sentence_pairs p
+    JOIN entities e ON e.id = p.other_id
+    LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'sentence'
+    WHERE p.entity_id = ?1 AND p.sentences >= ?2";
+const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
+    ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
 const SQL_PARAGRAPH: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
     FROM (SELECT entity_id, COUNT(*) AS n FROM (
             SELECT DISTINCT m.article_id, m.field, m.paragraph, m.entity_id
@@ -150,20 +148,36 @@ pub fn cooccurrences(
         .query_row([level.as_str()], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
-    let mut rows: Vec<Cooccurrence> = conn
-        .prepare_cached(sql)?
-        .query_map([entity], |r| {
-            let count: i64 = r.get(3)?;
-            let theirs: i64 = r.get(4)?;
-            Ok(Cooccurrence {
-                entity_id: r.get(0)?,
-                name: r.get(1)?,
-                kind: r.get(2)?,
-                count,
-                pmi: pmi(count, own, theirs, total),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(sql)?;
+    let row = |r: &rusqlite::Row<'_>| {
+        let count: i64 = r.get(3)?;
+        let theirs: i64 = r.get(4)?;
+        Ok(Cooccurrence {
+            entity_id: r.get(0)?,
+            name: r.get(1)?,
+            kind: r.get(2)?,
+            count,
+            pmi: pmi(count, own, theirs, total),
+        })
+    };
+    let mut rows: Vec<Cooccurrence> = match level {
+        Level::Sentence => {
+            // Partners tied with the last one kept still compete on PMI and name.
+            let cutoff: i64 = conn
+                .prepare_cached(SQL_SENTENCE_CUTOFF)?
+                .query_row(
+                    rusqlite::params![entity, limit.saturating_sub(1) as i64],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            stmt.query_map(rusqlite::params![entity, cutoff], row)?
+                .collect::<rusqlite::Result<_>>()?
+        }
+        _ => stmt
+            .query_map([entity], row)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
     rows.sort_by(|x, y| {
         y.count
             .cmp(&x.count)

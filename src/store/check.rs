@@ -51,6 +51,20 @@ const SQL_TOTAL_DRIFT: &str = "WITH actual(level, units) AS (
     SELECT a.level, a.units, COALESCE(t.units, 0) FROM actual a
     LEFT JOIN unit_totals t ON t.level = a.level
     WHERE a.units <> COALESCE(t.units, 0)";
+/// Pairs whose stored shared-sentence count differs from a recount.
+const SQL_PAIR_DRIFT: &str = "WITH s AS (SELECT DISTINCT article_id, field, sentence, entity_id
+                   FROM mentions WHERE sentence IS NOT NULL),
+    actual(entity_id, other_id, sentences) AS (
+        SELECT a.entity_id, b.entity_id, COUNT(*) FROM s a
+        JOIN s b ON b.article_id = a.article_id AND b.field = a.field
+                AND b.sentence = a.sentence AND b.entity_id <> a.entity_id
+        GROUP BY a.entity_id, b.entity_id)
+    SELECT COALESCE(a.entity_id, p.entity_id), COALESCE(a.other_id, p.other_id),
+           COALESCE(a.sentences, 0), COALESCE(p.sentences, 0)
+    FROM actual a FULL OUTER JOIN sentence_pairs p
+         ON p.entity_id = a.entity_id AND p.other_id = a.other_id
+    WHERE COALESCE(a.sentences, 0) <> COALESCE(p.sentences, 0)
+    LIMIT 100";
 const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
 
@@ -167,6 +181,23 @@ impl Store {
                 check: "units",
                 message: format!(
                     "{actual} {level} unit(s) hold mentions but unit_totals says {stored}"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_PAIR_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (a, b, actual, stored) = row?;
+            problems.push(Problem {
+                check: "units",
+                message: format!(
+                    "entities {a} and {b} share {actual} sentence(s) but sentence_pairs says {stored}"
                 ),
             });
         }

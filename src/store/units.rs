@@ -1,5 +1,6 @@
 //! The per-entity unit counts behind co-occurrence PMI (`entity_units`, `unit_totals`,
-//! created by migration V4), kept exact by the code that changes mentions.
+//! created by migration V4) and the shared-sentence counts of entity pairs
+//! (`sentence_pairs`, V5), kept exact by the code that changes mentions.
 //!
 //! Units never span articles (an article, a paragraph or a sentence of one), so the
 //! counts change only through the articles whose mentions change. Every writer wraps
@@ -27,6 +28,13 @@ const SQL_DROP_EMPTY: &str =
     "DELETE FROM entity_units WHERE entity_id = ?1 AND level = ?2 AND units <= 0";
 const SQL_ADD_TOTAL: &str = "INSERT INTO unit_totals (level, units) VALUES (?1, ?2)
     ON CONFLICT (level) DO UPDATE SET units = units + excluded.units";
+const SQL_ADD_PAIR: &str = "INSERT INTO sentence_pairs (entity_id, other_id, sentences)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (entity_id, other_id) DO UPDATE SET sentences = sentences + excluded.sentences";
+const SQL_SUB_PAIR: &str =
+    "UPDATE sentence_pairs SET sentences = sentences + ?3 WHERE entity_id = ?1 AND other_id = ?2";
+const SQL_DROP_PAIR: &str =
+    "DELETE FROM sentence_pairs WHERE entity_id = ?1 AND other_id = ?2 AND sentences <= 0";
 const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE level = ?1";
 
 /// Signed unit counts of some articles' mentions.
@@ -34,6 +42,8 @@ const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE lev
 struct Delta {
     entity: HashMap<(EntityId, usize), i64>,
     totals: [i64; 3],
+    /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
+    pairs: HashMap<(EntityId, EntityId), i64>,
 }
 
 impl Delta {
@@ -50,9 +60,17 @@ impl Delta {
         })?;
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64)> = HashSet::new();
+        // The distinct entities of each sentence.
+        let mut sentences: HashMap<(bool, i64), Vec<EntityId>> = HashMap::new();
         for row in rows {
             let (entity, field, sentence, paragraph) = row?;
             let body = field == "body";
+            if let Some(n) = sentence {
+                let members = sentences.entry((body, n)).or_default();
+                if !members.contains(&entity) {
+                    members.push(entity);
+                }
+            }
             let units = [Some(0), paragraph, sentence];
             for (level, unit) in units.into_iter().enumerate() {
                 let Some(unit) = unit else { continue };
@@ -64,6 +82,15 @@ impl Delta {
                 }
                 if seen.insert((None, level, body, unit)) {
                     self.totals[level] += sign;
+                }
+            }
+        }
+        for members in sentences.values() {
+            for &a in members {
+                for &b in members {
+                    if a != b {
+                        *self.pairs.entry((a, b)).or_default() += sign;
+                    }
                 }
             }
         }
@@ -89,6 +116,17 @@ impl Delta {
                 ])?;
                 conn.prepare_cached(SQL_DROP_EMPTY)?
                     .execute(params![entity, LEVELS[level]])?;
+            }
+        }
+        for (&(a, b), &n) in &self.pairs {
+            let sql = match n {
+                0 => continue,
+                1.. => SQL_ADD_PAIR,
+                _ => SQL_SUB_PAIR,
+            };
+            conn.prepare_cached(sql)?.execute(params![a, b, n])?;
+            if n < 0 {
+                conn.prepare_cached(SQL_DROP_PAIR)?.execute(params![a, b])?;
             }
         }
         for (level, &n) in self.totals.iter().enumerate() {
