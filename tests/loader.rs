@@ -21,6 +21,9 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
 
 const PARA: &str = "The central bank raised interest rates on Thursday, saying inflation had stayed too high for too long.";
 
+/// external_id, title, source, published_at, body.
+type StoredRow = (String, String, Option<String>, Option<String>, String);
+
 fn counts(db: &Path) -> (i64, i64, i64) {
     (
         scalar(db, "SELECT COUNT(*) FROM articles"),
@@ -181,7 +184,7 @@ fn every_structured_format_and_gzip_and_stdin_import() {
     let mut s = conn
         .prepare("SELECT external_id, title, source, published_at, body FROM articles ORDER BY external_id")
         .unwrap();
-    let rows: Vec<(String, String, Option<String>, Option<String>, String)> = s
+    let rows: Vec<StoredRow> = s
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
@@ -395,4 +398,42 @@ fn repeated_paragraphs_of_one_source_become_boilerplate() {
         ),
         0
     );
+}
+
+#[test]
+fn files_of_the_same_name_in_different_folders_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    for sub in ["business", "politics"] {
+        std::fs::create_dir_all(input.join(sub)).unwrap();
+        write(
+            &input.join(sub),
+            "001.txt",
+            format!("A {sub} story\n{PARA} ({sub})\n").as_bytes(),
+        );
+    }
+    write(&input, "top.txt", format!("Top\n{PARA} (top)\n").as_bytes());
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&input).assert().success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut s = conn
+        .prepare("SELECT external_id FROM articles ORDER BY external_id")
+        .unwrap();
+    let ids: Vec<String> = s
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids, ["business/001", "politics/001", "top"]);
+    // Importing again is a no-op, not a flip between the two.
+    newsdb(&db)
+        .arg("import")
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3 unchanged"));
+    newsdb(&db)
+        .args(["show", "politics/001"])
+        .assert()
+        .success();
 }

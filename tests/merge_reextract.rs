@@ -7,8 +7,11 @@ use common::{newsdb, seeds};
 use newsdb::{EntityKind, ImportOptions, Store};
 use rusqlite::Connection;
 
+/// Mention → entity, entity → alias, entity → merged_into.
+type Snapshot = (Vec<(i64, i64)>, Vec<(i64, String)>, Vec<(i64, Option<i64>)>);
+
 /// Everything an entity merge touches, in a comparable form.
-fn snapshot(conn: &Connection) -> (Vec<(i64, i64)>, Vec<(i64, String)>, Vec<(i64, Option<i64>)>) {
+fn snapshot(conn: &Connection) -> Snapshot {
     let q = |sql: &str| -> Vec<(i64, String)> {
         let mut s = conn.prepare(sql).unwrap();
         s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

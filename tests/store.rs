@@ -76,7 +76,7 @@ fn mention_spans_are_checked_on_insert() {
     let start = body.find("Angela").unwrap();
     let good = NewMention::from_byte_range(e, Field::Body, body, start, start + 13).unwrap();
     assert_eq!(good.start_char, 11);
-    s.add_mentions(a, &[good.clone()]).unwrap();
+    s.add_mentions(a, std::slice::from_ref(&good)).unwrap();
 
     let mut shifted = good.clone();
     shifted.start_char += 1;

@@ -67,6 +67,8 @@ impl InputFormat {
 pub struct SourceFile {
     /// Path as found (`-` for standard input).
     pub path: PathBuf,
+    /// The directory given on the command line that the walk found this file in.
+    pub root: Option<PathBuf>,
 }
 
 impl SourceFile {
@@ -87,6 +89,29 @@ impl SourceFile {
         match name.rsplit_once('.') {
             Some((stem, _)) if !stem.is_empty() => stem.to_string(),
             _ => name.to_string(),
+        }
+    }
+
+    /// The external id of a one-article file: its path below the directory it was
+    /// found in, without extensions (`business/001` for `bbc/business/001.txt` when
+    /// importing `bbc/`), so files of the same name in different folders stay apart;
+    /// the file stem for a file given directly.
+    pub fn external_id(&self) -> String {
+        let stem = self.stem();
+        let dir = self
+            .root
+            .as_ref()
+            .and_then(|root| self.path.parent()?.strip_prefix(root).ok());
+        match dir {
+            Some(dir) if !dir.as_os_str().is_empty() => {
+                let mut parts: Vec<String> = dir
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                parts.push(stem);
+                parts.join("/")
+            }
+            _ => stem,
         }
     }
 
@@ -127,7 +152,16 @@ fn has_known_extension(path: &Path) -> bool {
     InputFormat::from_path(path).is_some()
 }
 
-fn walk(dir: &Path, out: &mut Vec<SourceFile>, on_error: &mut dyn FnMut(&Path, String)) {
+fn walk(
+    dir: &Path,
+    root: &Path,
+    out: &mut Vec<SourceFile>,
+    on_error: &mut dyn FnMut(&Path, String),
+) {
+    let found = |path: PathBuf| SourceFile {
+        path,
+        root: Some(root.to_path_buf()),
+    };
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => return on_error(dir, format!("cannot read directory: {e}")),
@@ -151,14 +185,14 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>, on_error: &mut dyn FnMut(&Path, S
         // symlink_metadata: a symlinked directory is never followed, so a loop of
         // links cannot make the walk run forever.
         match std::fs::symlink_metadata(&p) {
-            Ok(md) if md.is_dir() => walk(&p, out, on_error),
+            Ok(md) if md.is_dir() => walk(&p, root, out, on_error),
             Ok(md) if md.is_file() => {
                 if has_known_extension(&p) {
-                    out.push(SourceFile { path: p });
+                    out.push(found(p));
                 }
             }
             Ok(md) if md.file_type().is_symlink() => match std::fs::metadata(&p) {
-                Ok(m) if m.is_file() && has_known_extension(&p) => out.push(SourceFile { path: p }),
+                Ok(m) if m.is_file() && has_known_extension(&p) => out.push(found(p)),
                 Ok(_) => {}
                 // A dangling link named like an input: the file it named is gone.
                 Err(e) if has_known_extension(&p) => on_error(&p, format!("cannot read file: {e}")),
@@ -181,14 +215,20 @@ pub fn collect_files(
     let mut out = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            out.push(SourceFile { path: p.clone() });
+            out.push(SourceFile {
+                path: p.clone(),
+                root: None,
+            });
             continue;
         }
         let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         if md.is_dir() {
-            walk(p, &mut out, on_error);
+            walk(p, p, &mut out, on_error);
         } else {
-            out.push(SourceFile { path: p.clone() });
+            out.push(SourceFile {
+                path: p.clone(),
+                root: None,
+            });
         }
     }
     Ok(out)
@@ -330,7 +370,7 @@ pub fn read_units(
                 bytes: bytes.len() as u64,
                 body: UnitBody::Text {
                     bytes,
-                    external_id: (!file.is_stdin()).then(|| file.stem()),
+                    external_id: (!file.is_stdin()).then(|| file.external_id()),
                 },
             }),
             Err(e) => emit(fail(None, format!("cannot read: {e}"))),
@@ -597,7 +637,19 @@ mod tests {
         assert_eq!(f("README"), None);
         let s = SourceFile {
             path: "d/001.txt.gz".into(),
+            root: None,
         };
         assert_eq!(s.stem(), "001");
+        assert_eq!(s.external_id(), "001");
+        let nested = SourceFile {
+            path: "bbc/business/001.txt".into(),
+            root: Some("bbc".into()),
+        };
+        assert_eq!(nested.external_id(), "business/001");
+        let top = SourceFile {
+            path: "seeds/000_x.txt".into(),
+            root: Some("seeds/".into()),
+        };
+        assert_eq!(top.external_id(), "000_x");
     }
 }

@@ -1,0 +1,596 @@
+//! Crash safety and concurrency through the real binary: imports killed with SIGKILL
+//! at several points leave a valid database that a second run completes; readers
+//! running beside an import never see "database is locked" or a count going down;
+//! two imports into one file serialize; a full disk or a read-only file is a clear
+//! error with nothing half-written.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::newsdb;
+use newsdb::{ImportOptions, Store};
+use predicates::prelude::*;
+use rusqlite::{Connection, OpenFlags};
+
+/// BBC categories copied for the tests: enough articles that an import takes a few
+/// seconds on a loaded 2-core machine.
+const CATEGORIES: &[&str] = &["business", "politics"];
+
+fn bbc() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/bbc"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} is absent", p.display());
+        None
+    }
+}
+
+/// Row counts compared between interrupted and uninterrupted imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    articles: i64,
+    paragraphs: i64,
+    entities: i64,
+    mentions: i64,
+    aliases: i64,
+}
+
+fn counts(db: &Path) -> Counts {
+    let conn = Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM paragraphs),
+                (SELECT COUNT(*) FROM entities), (SELECT COUNT(*) FROM mentions),
+                (SELECT COUNT(*) FROM entity_aliases)",
+        [],
+        |r| {
+            Ok(Counts {
+                articles: r.get(0)?,
+                paragraphs: r.get(1)?,
+                entities: r.get(2)?,
+                mentions: r.get(3)?,
+                aliases: r.get(4)?,
+            })
+        },
+    )
+    .unwrap()
+}
+
+/// The corpus (copied once into a temp dir) and the counts of one uninterrupted import.
+struct Reference {
+    _dir: tempfile::TempDir,
+    corpus: PathBuf,
+    db: PathBuf,
+    counts: Counts,
+}
+
+fn reference() -> Option<&'static Reference> {
+    static REF: OnceLock<Option<Reference>> = OnceLock::new();
+    REF.get_or_init(|| {
+        let bbc = bbc()?;
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("bbc");
+        for cat in CATEGORIES {
+            let to = corpus.join(cat);
+            std::fs::create_dir_all(&to).unwrap();
+            for e in std::fs::read_dir(bbc.join(cat)).unwrap() {
+                let p = e.unwrap().path();
+                // Every category has a 001.txt; the external id is the file stem, so
+                // prefix the category to keep the articles apart.
+                let name = format!("{cat}-{}", p.file_name().unwrap().to_string_lossy());
+                std::fs::copy(&p, to.join(name)).unwrap();
+            }
+        }
+        let db = dir.path().join("reference.sqlite");
+        newsdb(&db).arg("import").arg(&corpus).assert().success();
+        let counts = counts(&db);
+        assert!(counts.articles > 500 && counts.mentions > 0, "{counts:?}");
+        Some(Reference {
+            _dir: dir,
+            corpus,
+            db,
+            counts,
+        })
+    })
+    .as_ref()
+}
+
+fn spawn_import(db: &Path, corpus: &Path) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .arg("import")
+        .arg(corpus)
+        .arg("--db")
+        .arg(db)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Articles committed so far, read as another process would (0 before the schema exists).
+fn committed_articles(db: &Path) -> i64 {
+    Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| {
+            c.busy_timeout(Duration::from_secs(5))?;
+            c.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))
+        })
+        .unwrap_or(0)
+}
+
+/// Everything `newsdb check` promises, checked with plain SQL, then `newsdb check`.
+fn assert_healthy(db: &Path, reference: Option<&Path>, when: &str) {
+    {
+        let conn = Connection::open(db).unwrap();
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok", "{when}");
+        let has_schema: bool = conn
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'articles_fts'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if has_schema {
+            conn.execute(
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap_or_else(|e| panic!("{when}: fts index: {e}"));
+            let fk: i64 = conn
+                .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(fk, 0, "{when}: foreign keys");
+            let orphans: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM articles a
+                     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(orphans, 0, "{when}: articles without paragraphs");
+            if let Some(reference) = reference {
+                // Each committed article has all its paragraphs and mentions: the
+                // same numbers as in the uninterrupted import.
+                conn.execute("ATTACH ?1 AS ref", [reference.to_str().unwrap()])
+                    .unwrap();
+                let incomplete: i64 = conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM articles a JOIN ref.articles r USING (external_id)
+                         WHERE (SELECT COUNT(*) FROM mentions WHERE article_id = a.id)
+                            <> (SELECT COUNT(*) FROM ref.mentions WHERE article_id = r.id)
+                            OR (SELECT COUNT(*) FROM paragraphs WHERE article_id = a.id)
+                            <> (SELECT COUNT(*) FROM ref.paragraphs WHERE article_id = r.id)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(incomplete, 0, "{when}: articles with missing rows");
+                conn.execute("DETACH ref", []).unwrap();
+            }
+        }
+    }
+    newsdb(db)
+        .arg("check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("ok"));
+}
+
+#[test]
+fn imports_killed_at_any_point_leave_a_valid_database_that_a_rerun_completes() {
+    let Some(reference) = reference() else { return };
+    let total = reference.counts.articles;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("killed.sqlite");
+
+    // (label, kill once this many articles are committed (None: as soon as the file
+    // exists), then wait this long so the kill lands inside the next batch)
+    let points: [(&str, Option<i64>, u64); 7] = [
+        ("while creating the file", None, 0),
+        ("right after the first batch", Some(1), 0),
+        ("inside the second batch", Some(1), 150),
+        ("a quarter in", Some(total / 4), 80),
+        ("half-way", Some(total / 2), 300),
+        ("three quarters in", Some(total * 3 / 4), 40),
+        ("near the end", Some(total * 19 / 20), 0),
+    ];
+    let mut survived = Vec::new();
+    for (label, threshold, delay) in points {
+        let mut child = spawn_import(&db, &reference.corpus);
+        let killed_at = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                eprintln!("import finished ({status}) before the kill point {label:?}");
+                break None;
+            }
+            let reached = match threshold {
+                None => db.exists(),
+                Some(n) => committed_articles(&db) >= n,
+            };
+            if reached {
+                std::thread::sleep(Duration::from_millis(delay));
+                if child.try_wait().unwrap().is_some() {
+                    eprintln!("import finished before the kill point {label:?}");
+                    break None;
+                }
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                break Some(committed_articles(&db));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if let Some(n) = killed_at {
+            survived.push(format!("{label} ({n} of {total} articles committed)"));
+        }
+        assert_healthy(&db, Some(&reference.db), label);
+    }
+    eprintln!(
+        "kills survived: {}: {}",
+        survived.len(),
+        survived.join("; ")
+    );
+    assert!(
+        survived.len() >= 3,
+        "too few kills landed during an import: {survived:?}"
+    );
+
+    // Running the import again finishes the job: the same rows as one clean run.
+    newsdb(&db)
+        .arg("import")
+        .arg(&reference.corpus)
+        .assert()
+        .success();
+    assert_healthy(&db, Some(&reference.db), "after the re-run");
+    assert_eq!(counts(&db), reference.counts);
+}
+
+/// Runs `newsdb sql QUERY --format csv` and returns the single number it prints.
+fn sql_number(db: &Path, query: &str) -> i64 {
+    let out = newsdb(db)
+        .args(["sql", query, "--format", "csv"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{query}: {:?}: {stderr}",
+        out.status.code()
+    );
+    assert!(!stderr.contains("locked"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{query} printed {stdout:?}"))
+}
+
+#[test]
+fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
+    let Some(reference) = reference() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("busy.sqlite");
+    let mut import = spawn_import(&db, &reference.corpus);
+    // Readers start once the schema exists and a first batch is in.
+    while committed_articles(&db) == 0 {
+        if import.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    let done = AtomicBool::new(false);
+    let runs = AtomicUsize::new(0);
+    let during = AtomicUsize::new(0);
+    let queries: [&str; 3] = [
+        "SELECT COUNT(*) FROM articles",
+        "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'government OR market'",
+        "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id",
+    ];
+    std::thread::scope(|s| {
+        for query in queries {
+            let (db, done, runs, during) = (&db, &done, &runs, &during);
+            s.spawn(move || {
+                let mut last = 0;
+                loop {
+                    let finished = done.load(Ordering::SeqCst);
+                    let n = sql_number(db, query);
+                    assert!(n >= last, "{query}: {n} after {last}");
+                    last = n;
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    if !finished {
+                        during.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if finished {
+                        break;
+                    }
+                }
+            });
+        }
+        let (db, done, runs, during) = (&db, &done, &runs, &during);
+        s.spawn(move || loop {
+            let finished = done.load(Ordering::SeqCst);
+            newsdb(db)
+                .args(["search", "government", "--limit", "3", "--format", "json"])
+                .assert()
+                .success()
+                .stderr(predicate::str::contains("locked").not());
+            runs.fetch_add(1, Ordering::SeqCst);
+            if !finished {
+                during.fetch_add(1, Ordering::SeqCst);
+            } else {
+                break;
+            }
+        });
+        let out = import.wait_with_output().unwrap();
+        done.store(true, Ordering::SeqCst);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    eprintln!(
+        "reader runs: {} ({} while the import ran)",
+        runs.load(Ordering::SeqCst),
+        during.load(Ordering::SeqCst)
+    );
+    assert_eq!(counts(&db), reference.counts);
+    assert_healthy(&db, Some(&reference.db), "after the import with readers");
+}
+
+#[test]
+fn two_imports_into_one_file_serialize() {
+    let Some(reference) = reference() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("twice.sqlite");
+    let a = spawn_import(&db, &reference.corpus);
+    let b = spawn_import(&db, &reference.corpus);
+    for (name, child) in [("first", a), ("second", b)] {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{name} import: {:?}: {stderr}",
+            out.status.code()
+        );
+    }
+    assert_healthy(&db, Some(&reference.db), "after two imports at once");
+    assert_eq!(counts(&db), reference.counts);
+    let runs: i64 = common::scalar(
+        &db,
+        "SELECT COUNT(*) FROM imports WHERE finished_at IS NOT NULL",
+    );
+    assert_eq!(runs, 2);
+}
+
+#[test]
+fn a_full_disk_rolls_the_batch_back_and_a_rerun_completes() {
+    let Some(reference) = reference() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("full.sqlite");
+    let mut store = Store::open(&db).unwrap();
+    let opts = ImportOptions {
+        jobs: 2,
+        ..ImportOptions::default()
+    };
+    store.import(&[common::seeds()], &opts).unwrap();
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    // The "disk" holds about 600 KB more: a few batches, not the whole corpus.
+    store
+        .conn()
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + 150),
+            [],
+            |_| Ok(()),
+        )
+        .unwrap();
+    let err = store
+        .import(std::slice::from_ref(&reference.corpus), &opts)
+        .expect_err("the import does not fit");
+    assert!(err.to_string().contains("full"), "{err}");
+    let problems = store.check().unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let stored = store.counts().unwrap().articles;
+    assert!(stored < reference.counts.articles + 1, "{stored}");
+    drop(store);
+    assert_healthy(&db, Some(&reference.db), "after a full disk");
+
+    // With room again, the same import finishes the job.
+    newsdb(&db)
+        .arg("import")
+        .arg(&reference.corpus)
+        .assert()
+        .success();
+    assert_healthy(&db, Some(&reference.db), "after the re-run");
+    let c = counts(&db);
+    assert_eq!(
+        c.articles,
+        reference.counts.articles + 1,
+        "the seed and the corpus"
+    );
+}
+
+fn writable(path: &Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_ok()
+}
+
+/// `chattr +i` on a file for as long as the guard lives.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Option<Immutable> {
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        (ok && !writable(path)).then(|| Immutable(path.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn importing_into_a_read_only_file_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ro.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    // Root writes to a 0444 file anyway; the immutable attribute stops root too.
+    let _immutable = if writable(&db) {
+        match Immutable::set(&db) {
+            Some(guard) => Some(guard),
+            None => {
+                eprintln!("skipping: running as root and chattr +i is unavailable");
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let before = std::fs::read(&db).unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(
+        input.join("new.txt"),
+        "A new title\nA paragraph about the Bank of England.\n",
+    )
+    .unwrap();
+    newsdb(&db)
+        .arg("import")
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("ro.sqlite")
+                .and(predicate::str::contains("read-only"))
+                .and(predicate::str::contains("panicked").not()),
+        );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
+    // Reading still works.
+    newsdb(&db)
+        .args([
+            "sql",
+            "SELECT COUNT(*) AS n FROM articles",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n1\n");
+}
+
+const RUNAWAY: &str =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+
+#[test]
+fn a_runaway_query_is_interrupted_by_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    newsdb(&db)
+        .args(["sql", "--timeout", "1", RUNAWAY])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("timeout of 1 s"));
+    let err = newsdb::store::run_read_only_sql(&db, RUNAWAY, Some(Duration::from_millis(200)))
+        .unwrap_err();
+    assert!(err.to_string().contains("timeout"), "{err}");
+    // A quick query is not affected, and a bad value is a usage error.
+    newsdb(&db)
+        .args([
+            "sql",
+            "--timeout",
+            "0.5",
+            "SELECT COUNT(*) AS n FROM articles",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n1\n");
+    newsdb(&db)
+        .args(["sql", "--timeout", "-1", "SELECT 1"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn sql_refuses_attach_extensions_pragmas_and_vacuum_into_and_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    let before = std::fs::read(&db).unwrap();
+    let other = dir.path().join("other.sqlite");
+    let copy = dir.path().join("copy.sqlite");
+    let refused = [
+        format!("ATTACH '{}' AS x", other.display()),
+        "SELECT load_extension('/nonexistent/ext')".to_string(),
+        "PRAGMA writable_schema = ON".to_string(),
+        "PRAGMA journal_mode = DELETE".to_string(),
+        "PRAGMA user_version = 7".to_string(),
+        format!("VACUUM INTO '{}'", copy.display()),
+        "VACUUM".to_string(),
+        "DELETE FROM articles".to_string(),
+        "UPDATE articles SET title = 'x'".to_string(),
+        "DROP TABLE mentions".to_string(),
+        "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')".to_string(),
+    ];
+    for q in &refused {
+        newsdb(&db)
+            .args(["sql", q])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("refused").and(predicate::str::contains("read-only")));
+    }
+    assert!(
+        !other.exists() && !copy.exists(),
+        "no other file was created"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database file is untouched"
+    );
+    // Pragmas that read are still allowed.
+    for q in [
+        "PRAGMA table_info(articles)",
+        "PRAGMA writable_schema",
+        "PRAGMA integrity_check",
+    ] {
+        newsdb(&db).args(["sql", q]).assert().success();
+    }
+}

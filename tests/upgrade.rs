@@ -1,0 +1,340 @@
+//! Schema upgrades: a database left by each older newsdb (built with only the
+//! migrations up to that version, then filled with plain SQL as that version would
+//! have) opens with the current code, is migrated and keeps its data; a database
+//! from a newer newsdb is refused by the library and by the binary.
+
+mod common;
+
+use std::path::Path;
+
+use common::{newsdb, scalar};
+use newsdb::db::{latest_schema_version, open_at_version};
+use newsdb::{content_hash, Error, Store};
+use predicates::prelude::*;
+use rusqlite::{params, Connection};
+
+const EXTERNAL_ID: &str = "old-1";
+const TITLE: &str = "Assad visits Tehran";
+const PARAGRAPHS: [&str; 2] = [
+    "Bashar al-Assad travelled to Tehran on Monday.",
+    "Later he flew on to Zürich, where officials met him.",
+];
+
+fn body() -> String {
+    PARAGRAPHS.join("\n")
+}
+
+/// Character and byte offsets of the first `needle` in `text`.
+fn span(text: &str, needle: &str) -> (i64, i64, i64, i64) {
+    let sb = text.find(needle).expect("the needle is in the text");
+    let eb = sb + needle.len();
+    let sc = text[..sb].chars().count();
+    let ec = sc + needle.chars().count();
+    (sc as i64, ec as i64, sb as i64, eb as i64)
+}
+
+/// The mentions the old database holds: (entity id, field, surface).
+const MENTIONS: [(i64, &str, &str); 4] = [
+    (1, "title", "Tehran"),
+    (1, "body", "Tehran"),
+    (2, "body", "Bashar al-Assad"),
+    (3, "body", "Zürich"),
+];
+
+/// The counts a V4 newsdb kept beside its mentions (as the V4 migration computes them).
+const UNIT_COUNTS_V4: &str = "
+    DELETE FROM unit_totals;
+    INSERT INTO unit_totals (level, units)
+    SELECT 'article', COUNT(*) FROM (SELECT DISTINCT article_id FROM mentions)
+    UNION ALL
+    SELECT 'paragraph', COUNT(*) FROM (SELECT DISTINCT article_id, field, paragraph
+                                       FROM mentions WHERE paragraph IS NOT NULL)
+    UNION ALL
+    SELECT 'sentence', COUNT(*) FROM (SELECT DISTINCT article_id, field, sentence
+                                      FROM mentions WHERE sentence IS NOT NULL);
+    DELETE FROM entity_units;
+    INSERT INTO entity_units (entity_id, level, units)
+    SELECT entity_id, 'article', COUNT(*)
+    FROM (SELECT DISTINCT entity_id, article_id FROM mentions) GROUP BY entity_id;
+    INSERT INTO entity_units (entity_id, level, units)
+    SELECT entity_id, 'paragraph', COUNT(*)
+    FROM (SELECT DISTINCT entity_id, article_id, field, paragraph FROM mentions
+          WHERE paragraph IS NOT NULL) GROUP BY entity_id;
+    INSERT INTO entity_units (entity_id, level, units)
+    SELECT entity_id, 'sentence', COUNT(*)
+    FROM (SELECT DISTINCT entity_id, article_id, field, sentence FROM mentions
+          WHERE sentence IS NOT NULL) GROUP BY entity_id;";
+
+/// The sentence pair counts a V5 newsdb kept (as the V5 migration computes them).
+const SENTENCE_PAIRS_V5: &str = "
+    DELETE FROM sentence_pairs;
+    INSERT INTO sentence_pairs (entity_id, other_id, sentences)
+    SELECT a.entity_id, b.entity_id, COUNT(*)
+    FROM (SELECT DISTINCT article_id, field, sentence, entity_id FROM mentions
+          WHERE sentence IS NOT NULL) a
+    JOIN (SELECT DISTINCT article_id, field, sentence, entity_id FROM mentions
+          WHERE sentence IS NOT NULL) b
+      ON b.article_id = a.article_id AND b.field = a.field AND b.sentence = a.sentence
+     AND b.entity_id <> a.entity_id
+    GROUP BY a.entity_id, b.entity_id;";
+
+/// Fills a database at schema `version` the way that version of newsdb would have.
+fn fill(conn: &Connection, version: i32) {
+    let body = body();
+    conn.execute(
+        "INSERT INTO imports (id, started_at, finished_at, arguments, inserted)
+         VALUES (1, '2019-03-01T00:00:00Z', '2019-03-01T00:00:01Z', 'import old/', 1)",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO import_errors (import_id, origin, record, message)
+         VALUES (1, 'old/bad.txt', NULL, 'empty file')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO articles (id, external_id, title, body, language, source, content_hash,
+                               origin, imported_at, published_at)
+         VALUES (1, ?1, ?2, ?3, 'eng', 'Old Wire', ?4, 'old/old-1.txt',
+                 '2019-03-01T00:00:00Z', '2019-02-28')",
+        params![EXTERNAL_ID, TITLE, body, content_hash(TITLE, &body)],
+    )
+    .unwrap();
+    conn.execute_batch(
+        "INSERT INTO entities (id, kind, name) VALUES
+             (1, 'location', 'Tehran'), (2, 'person', 'Bashar al-Assad'), (3, 'location', 'Zürich');
+         INSERT INTO entity_aliases (entity_id, alias) VALUES
+             (1, 'Tehran'), (2, 'Bashar al-Assad'), (2, 'Assad'), (3, 'Zürich');",
+    )
+    .unwrap();
+    for (entity, field, surface) in MENTIONS {
+        let text = if field == "title" { TITLE } else { &body };
+        let (sc, ec, sb, eb) = span(text, surface);
+        let paragraph: Option<i64> = (field == "body").then(|| i64::from(surface == "Zürich"));
+        conn.execute(
+            "INSERT INTO mentions (article_id, entity_id, field, start_char, end_char,
+                                   start_byte, end_byte, surface, sentence, paragraph,
+                                   extractor, confidence)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 'old-model', 0.9)",
+            params![entity, field, sc, ec, sb, eb, surface, paragraph],
+        )
+        .unwrap();
+    }
+    if version >= 4 {
+        // From V4 on, newsdb keeps per-entity unit counts beside the mentions.
+        conn.execute_batch(UNIT_COUNTS_V4).unwrap();
+    }
+    if version >= 5 {
+        conn.execute_batch(SENTENCE_PAIRS_V5).unwrap();
+    }
+    if version >= 2 {
+        let mut start_byte = 0usize;
+        for (idx, p) in PARAGRAPHS.iter().enumerate() {
+            let (sc, ec, sb, eb) = span(&body, p);
+            assert_eq!(sb as usize, start_byte);
+            start_byte = eb as usize + 1;
+            conn.execute(
+                "INSERT INTO paragraphs (article_id, idx, start_char, end_char, start_byte,
+                                         end_byte, language, boilerplate, text_hash)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, 'eng', 0, ?6)",
+                params![idx as i64, sc, ec, sb, eb, format!("hash-{idx}")],
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Everything the old database held is still there and queryable.
+fn assert_data_intact(db: &Path, only_old_data: bool) {
+    let store = Store::open(db).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    let a = store
+        .article_by_external_id(EXTERNAL_ID)
+        .unwrap()
+        .expect("the old article is kept");
+    assert_eq!(a.title, TITLE);
+    assert_eq!(a.body, body());
+    assert_eq!(a.published_at.as_deref(), Some("2019-02-28"));
+    let mut surfaces: Vec<String> = store
+        .mentions_of_article(a.id)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.surface)
+        .collect();
+    surfaces.sort();
+    let mut expected: Vec<String> = MENTIONS.iter().map(|m| m.2.to_string()).collect();
+    expected.sort();
+    assert_eq!(surfaces, expected);
+    if only_old_data {
+        let counts = store.counts().unwrap();
+        assert_eq!(
+            (
+                counts.articles,
+                counts.entities,
+                counts.mentions,
+                counts.aliases
+            ),
+            (1, 3, 4, 4)
+        );
+        assert_eq!(counts.import_errors, 1);
+    }
+    drop(store);
+
+    // The full-text index and the V4 unit counts (backfilled for older files) work.
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'zürich'"
+        ),
+        1
+    );
+    if only_old_data {
+        assert_eq!(
+            scalar(
+                db,
+                "SELECT units FROM entity_units WHERE entity_id = 1 AND level = 'article'"
+            ),
+            1
+        );
+        assert_eq!(
+            scalar(db, "SELECT units FROM unit_totals WHERE level = 'article'"),
+            1
+        );
+        assert_eq!(
+            scalar(
+                db,
+                "SELECT mentions FROM entity_stats WHERE name = 'Tehran'"
+            ),
+            2
+        );
+    }
+
+    // And through the binary.
+    newsdb(db)
+        .args(["show", EXTERNAL_ID])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Zürich"));
+    newsdb(db)
+        .args([
+            "sql",
+            "SELECT COUNT(*) AS n FROM mentions WHERE article_id = 1",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("n\n4\n");
+}
+
+#[test]
+fn every_older_schema_is_upgraded_and_keeps_its_data() {
+    let latest = latest_schema_version();
+    assert!(latest >= 2, "there is something to upgrade from");
+    for version in 1..latest {
+        let version = version as i32;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(format!("v{version}.sqlite"));
+        let conn = open_at_version(&db, version).unwrap();
+        assert_eq!(
+            newsdb::db::schema_version(&conn).unwrap(),
+            i64::from(version)
+        );
+        fill(&conn, version);
+        drop(conn);
+
+        assert_data_intact(&db, true);
+
+        // A V1 file had no paragraphs table: opening it fills in the paragraphs.
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 2);
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM paragraphs WHERE idx = 1 AND start_byte = 47"
+            ),
+            1
+        );
+        newsdb(&db).arg("check").assert().success();
+        // Opening again is a no-op: no migration runs twice.
+        assert_data_intact(&db, true);
+    }
+}
+
+#[test]
+fn an_upgraded_database_accepts_new_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v1.sqlite");
+    let conn = open_at_version(&db, 1).unwrap();
+    fill(&conn, 1);
+    drop(conn);
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 2);
+    assert_data_intact(&db, false);
+}
+
+#[test]
+fn a_database_from_a_newer_newsdb_is_refused() {
+    let latest = latest_schema_version();
+    let newer = latest + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.sqlite");
+    drop(Store::open(&db).unwrap());
+    {
+        let conn = Connection::open(&db).unwrap();
+        conn.execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (?1, 'from_the_future', '2030-01-01T00:00:00Z', '0')",
+            [newer],
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    let expected = format!("database schema v{newer} is newer than this newsdb (v{latest})");
+
+    match Store::open(&db) {
+        Err(e @ Error::SchemaTooNew { .. }) => {
+            assert!(e.to_string().contains(&expected), "{e}")
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a newer database was opened"),
+    }
+    let read_only = newsdb::db::open_read_only(&db);
+    assert!(
+        matches!(read_only, Err(Error::SchemaTooNew { .. })),
+        "read-only opening refuses it too"
+    );
+
+    for args in [
+        vec!["articles"],
+        vec!["check"],
+        vec!["sql", "SELECT 1"],
+        vec!["import", "SEEDS"],
+    ] {
+        let args: Vec<String> = args
+            .into_iter()
+            .map(|a| {
+                if a == "SEEDS" {
+                    common::seeds().display().to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        newsdb(&db)
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected.as_str()));
+    }
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the newer file is untouched"
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
+}
