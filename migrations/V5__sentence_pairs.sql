@@ -21,3 +21,10 @@ JOIN (SELECT DISTINCT article_id, field, sentence, entity_id FROM mentions
   ON b.article_id = a.article_id AND b.field = a.field AND b.sentence = a.sentence
  AND b.entity_id <> a.entity_id
 GROUP BY a.entity_id, b.entity_id;
+
+-- With the pair counts above, sentence co-occurrence no longer joins mentions by
+-- sentence, and paragraph co-occurrence does as well through mentions_by_article
+-- (an article's mentions are few): two indexes less to maintain on every mention
+-- insert, a sixth of import time.
+DROP INDEX mentions_by_sentence;
+DROP INDEX mentions_by_paragraph;

@@ -173,6 +173,13 @@ fn reextract_cli_replaces_mentions_without_duplicating_them() {
         .assert()
         .success();
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM mentions"), n);
+    // The same article named twice in one batch: counts stay exact.
+    newsdb(&db)
+        .args(["reextract", "1", "000_74746990a53cdcfb"])
+        .assert()
+        .success();
+    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM mentions"), n);
+    newsdb(&db).arg("check").assert().success();
     newsdb(&db).args(["reextract"]).assert().code(2);
 }
 

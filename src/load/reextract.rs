@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rusqlite::params;
 
 use super::paragraphs::{self, Paragraph};
 use super::{extract, thread_pool, write, ImportOptions, ImportReport};
@@ -17,7 +16,6 @@ const SQL_ALL_IDS: &str = "SELECT id FROM articles ORDER BY id";
 const SQL_ARTICLE: &str = "SELECT title, body, language FROM articles WHERE id = ?1";
 const SQL_PARAGRAPHS: &str = "SELECT idx, start_char, end_char, start_byte, end_byte, language,
     boilerplate, text_hash FROM paragraphs WHERE article_id = ?1 ORDER BY idx";
-const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 
 struct Stored {
     id: ArticleId,
@@ -137,12 +135,7 @@ impl write::Writer<'_> {
     ) -> Result<()> {
         self.begin_batch()?;
         for (s, found) in done {
-            let conn = self.conn();
-            crate::store::units::refresh(conn, &[s.id], || {
-                Ok(conn
-                    .prepare_cached(SQL_DELETE_MENTIONS)?
-                    .execute(params![s.id])?)
-            })?;
+            self.delete_mentions(s.id)?;
             match found {
                 Some(found) => {
                     self.count_updated();

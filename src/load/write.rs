@@ -41,6 +41,7 @@ const SQL_REPEATED_ARTICLES: &str = "SELECT DISTINCT p.article_id FROM paragraph
 const SQL_FLAG_REPEATED: &str = "UPDATE paragraphs SET boilerplate = 1
     WHERE text_hash = ?1 AND boilerplate = 0
       AND article_id IN (SELECT id FROM articles WHERE source = ?2)";
+const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 const SQL_MERGE_MENTION: &str =
     "INSERT OR IGNORE INTO entity_merge_mentions (merge_id, mention_id) VALUES (?1, ?2)";
 
@@ -67,6 +68,8 @@ pub(crate) struct Writer<'c> {
     entities: HashMap<(EntityKind, String), (EntityId, Vec<i64>)>,
     /// Aliases already recorded during this run: most mentions repeat a known surface.
     aliases: HashSet<(EntityId, String)>,
+    /// Co-occurrence summary counts of the current batch, written before it commits.
+    units: units::Delta,
 }
 
 impl<'c> Writer<'c> {
@@ -88,6 +91,7 @@ impl<'c> Writer<'c> {
             in_transaction: false,
             entities: HashMap::new(),
             aliases: HashSet::new(),
+            units: units::Delta::default(),
         };
         if single_transaction {
             w.begin()?;
@@ -109,6 +113,7 @@ impl<'c> Writer<'c> {
     }
 
     fn commit(&mut self) -> Result<()> {
+        self.units.apply(self.conn)?;
         self.conn.execute_batch("COMMIT")?;
         self.in_transaction = false;
         Ok(())
@@ -137,6 +142,16 @@ impl<'c> Writer<'c> {
         }
     }
 
+    /// Deletes an article's mentions, counting the change in this batch's summary delta.
+    pub(crate) fn delete_mentions(&mut self, article: ArticleId) -> Result<()> {
+        let conn = &*self.conn;
+        units::refresh_into(conn, &[article], &mut self.units, || {
+            conn.prepare_cached(SQL_DELETE_MENTIONS)?
+                .execute([article])?;
+            Ok(())
+        })
+    }
+
     /// Counts an article whose mentions were replaced.
     pub(crate) fn count_updated(&mut self) {
         self.report.updated += 1;
@@ -153,6 +168,7 @@ impl<'c> Writer<'c> {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.in_transaction = false;
         }
+        self.units.clear();
     }
 
     /// Records a problem (an `import_errors` row and an event). In strict mode an
@@ -317,7 +333,7 @@ impl<'c> Writer<'c> {
                         .prepare_cached(SQL_REPEATED_ARTICLES)?
                         .query_map(params![p.text_hash, source], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?;
-                    units::refresh(conn, &affected, || {
+                    units::refresh_into(conn, &affected, &mut self.units, || {
                         Ok(conn
                             .prepare_cached(SQL_DROP_REPEATED_MENTIONS)?
                             .execute(params![p.text_hash, source])?)
@@ -383,7 +399,7 @@ impl<'c> Writer<'c> {
             new.push(m);
             via_merges.push(merges);
         }
-        let ids = mentions::insert(self.conn, article, &new)?;
+        let ids = mentions::insert(self.conn, article, &new, Some(&mut self.units))?;
         for (id, merges) in ids.iter().zip(&via_merges) {
             for merge in merges {
                 self.conn

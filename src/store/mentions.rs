@@ -80,10 +80,13 @@ pub fn check_span(article: ArticleId, text: &str, m: &NewMention) -> Result<()> 
 }
 
 /// Validates and inserts mentions of one article. Runs on the caller's transaction.
+/// The summary counts are updated at once, or added to `deferred` for the caller to
+/// apply before it commits.
 pub(crate) fn insert(
     conn: &Connection,
     article: ArticleId,
     mentions: &[NewMention],
+    deferred: Option<&mut super::units::Delta>,
 ) -> Result<Vec<MentionId>> {
     let (title, body): (String, String) = conn
         .prepare_cached(SQL_TEXTS)?
@@ -102,7 +105,12 @@ pub(crate) fn insert(
         };
         check_span(article, text, m)?;
     }
-    super::units::refresh(conn, &[article], || insert_checked(conn, article, mentions))
+    match deferred {
+        Some(delta) => super::units::refresh_into(conn, &[article], delta, || {
+            insert_checked(conn, article, mentions)
+        }),
+        None => super::units::refresh(conn, &[article], || insert_checked(conn, article, mentions)),
+    }
 }
 
 /// Inserts mentions whose spans were checked.
@@ -142,7 +150,7 @@ impl Store {
         mentions: &[NewMention],
     ) -> Result<Vec<MentionId>> {
         let tx = self.conn.transaction()?;
-        let ids = insert(&tx, article, mentions)?;
+        let ids = insert(&tx, article, mentions, None)?;
         tx.commit()?;
         Ok(ids)
     }

@@ -39,7 +39,7 @@ const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE lev
 
 /// Signed unit counts of some articles' mentions.
 #[derive(Debug, Default)]
-struct Delta {
+pub(crate) struct Delta {
     entity: HashMap<(EntityId, usize), i64>,
     totals: [i64; 3],
     /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
@@ -97,7 +97,8 @@ impl Delta {
         Ok(())
     }
 
-    fn apply(&self, conn: &Connection) -> Result<()> {
+    /// Writes the counts to the summary tables and starts over.
+    pub(crate) fn apply(&mut self, conn: &Connection) -> Result<()> {
         for (&(entity, level), &n) in &self.entity {
             if n == 0 {
                 continue;
@@ -138,7 +139,13 @@ impl Delta {
             conn.prepare_cached(sql)?
                 .execute(params![LEVELS[level], n])?;
         }
+        *self = Delta::default();
         Ok(())
+    }
+
+    /// Forgets counts that will not be written (the transaction rolled back).
+    pub(crate) fn clear(&mut self) {
+        *self = Delta::default();
     }
 }
 
@@ -150,6 +157,20 @@ pub(crate) fn refresh<T>(
     change: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     let mut delta = Delta::default();
+    let out = refresh_into(conn, articles, &mut delta, change)?;
+    delta.apply(conn)?;
+    Ok(out)
+}
+
+/// Like [`refresh`], but adds the change to `delta` for the caller to apply later in
+/// the same transaction: the loader applies one delta per batch, so a pair of
+/// entities met in many articles of the batch is one write, not one per article.
+pub(crate) fn refresh_into<T>(
+    conn: &Connection,
+    articles: &[ArticleId],
+    delta: &mut Delta,
+    change: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     for &a in articles {
         delta.article(conn, a, -1)?;
     }
@@ -157,6 +178,5 @@ pub(crate) fn refresh<T>(
     for &a in articles {
         delta.article(conn, a, 1)?;
     }
-    delta.apply(conn)?;
     Ok(out)
 }
