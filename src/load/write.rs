@@ -399,7 +399,10 @@ impl<'c> Writer<'c> {
             new.push(m);
             via_merges.push(merges);
         }
-        let ids = mentions::insert(self.conn, article, &new, Some(&mut self.units))?;
+        // The article has no mentions here: new, updated (cleared by the upsert) or
+        // re-extracted (cleared by `delete_mentions`).
+        let ids =
+            mentions::insert_into_empty(self.conn, article, title, body, &new, &mut self.units)?;
         for (id, merges) in ids.iter().zip(&via_merges) {
             for merge in merges {
                 self.conn

@@ -113,6 +113,34 @@ pub(crate) fn insert(
     }
 }
 
+/// The loader's insert: mentions of an article that has none (new, or just cleared),
+/// checked against the `title` and `body` the caller wrote in this transaction, with
+/// their summary counts added to `delta` from memory instead of read back.
+pub(crate) fn insert_into_empty(
+    conn: &Connection,
+    article: ArticleId,
+    title: &str,
+    body: &str,
+    mentions: &[NewMention],
+    delta: &mut super::units::Delta,
+) -> Result<Vec<MentionId>> {
+    for m in mentions {
+        let text = match m.field {
+            Field::Title => title,
+            Field::Body => body,
+        };
+        check_span(article, text, m)?;
+    }
+    let ids = insert_checked(conn, article, mentions)?;
+    delta.mentions(
+        mentions
+            .iter()
+            .map(|m| (m.entity_id, m.field == Field::Body, m.sentence, m.paragraph)),
+        1,
+    );
+    Ok(ids)
+}
+
 /// Inserts mentions whose spans were checked.
 fn insert_checked(
     conn: &Connection,

@@ -50,21 +50,32 @@ impl Delta {
     /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions.
     fn article(&mut self, conn: &Connection, article: ArticleId, sign: i64) -> Result<()> {
         let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTIONS)?;
-        let rows = stmt.query_map([article], |r| {
-            Ok((
-                r.get::<_, EntityId>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-            ))
-        })?;
+        let rows = stmt
+            .query_map([article], |r| {
+                Ok((
+                    r.get::<_, EntityId>(0)?,
+                    r.get::<_, String>(1)? == "body",
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.mentions(rows, sign);
+        Ok(())
+    }
+
+    /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions, given as
+    /// (entity, in the body, sentence, paragraph).
+    pub(crate) fn mentions(
+        &mut self,
+        rows: impl IntoIterator<Item = (EntityId, bool, Option<i64>, Option<i64>)>,
+        sign: i64,
+    ) {
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64)> = HashSet::new();
         // The distinct entities of each sentence.
         let mut sentences: HashMap<(bool, i64), Vec<EntityId>> = HashMap::new();
-        for row in rows {
-            let (entity, field, sentence, paragraph) = row?;
-            let body = field == "body";
+        for (entity, body, sentence, paragraph) in rows {
             if let Some(n) = sentence {
                 let members = sentences.entry((body, n)).or_default();
                 if !members.contains(&entity) {
@@ -94,7 +105,6 @@ impl Delta {
                 }
             }
         }
-        Ok(())
     }
 
     /// Writes the counts to the summary tables and starts over.
