@@ -283,11 +283,9 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
         return Ok(Vec::new());
     }
     let f = &options.filters;
+    // Unfiltered relevance pages returned above; unfiltered here means newest first.
     let ids: Vec<i64> = if f.is_empty() {
-        match options.sort {
-            Sort::Relevance => unreachable!("unfiltered relevance pages return above"),
-            Sort::Newest => newest_ids(conn, &expr, options.limit, options.offset).map_err(&bad)?,
-        }
+        newest_ids(conn, &expr, options.limit, options.offset).map_err(&bad)?
     } else {
         let sql = match options.sort {
             Sort::Relevance => SQL_FILTERED_RANKED,
