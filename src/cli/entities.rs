@@ -18,7 +18,7 @@ use super::Ctx;
   newsdb entities --kind person --limit 20
   newsdb entities --since 2019-01 --until 2019-03 --format csv
   newsdb entities --article 000_74746990a53cdcfb
-  newsdb entities merge \"Assad\" \"Bashar al-Assad\"
+  newsdb entities merge \"Bashar Assad\" \"Bashar al-Assad\"
   newsdb entities unmerge 3
   newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"")]
 pub struct Args {
