@@ -66,7 +66,9 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
     let mut found = found;
     let mut attempts = 0;
     loop {
-        let mut runner = embedded::migrations::runner();
+        // Grouped: all pending migrations in one transaction, so another process
+        // never sees tables of a migration whose history row is not written yet.
+        let mut runner = embedded::migrations::runner().set_grouped(true);
         if let Some(v) = target {
             runner = runner.set_target(refinery::Target::Version(v));
         }
@@ -80,27 +82,61 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
         // Another process migrating the same file at the same moment (two imports
         // started at once into a new file) makes our copy of a migration fail: once
         // it has moved the schema on, or while it holds the lock, try again.
-        attempts += 1;
-        let now = schema_version(conn)?;
         let message = e.to_string();
+        // Whatever the runner left open is not ours to keep.
+        let _ = conn.execute_batch("ROLLBACK");
+        attempts += 1;
         let busy = message.contains("locked") || message.contains("busy");
+        let now = match schema_version(conn) {
+            Ok(v) => v,
+            Err(e) if is_busy(&e) => found,
+            Err(e) => return Err(e),
+        };
         if attempts >= MIGRATION_ATTEMPTS || (now <= found && !busy) {
             return Err(Error::Migration(message));
         }
         found = now;
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(MIGRATION_RETRY);
     }
 }
 
-/// How often opening retries migrations that raced with another process.
-const MIGRATION_ATTEMPTS: u32 = 50;
+/// Whether an error is SQLite saying another connection holds the lock.
+fn is_busy(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Runs `f`, retrying while another process holds the lock (for up to as long as the
+/// busy timeout): setting up a new file races with a second process doing the same.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempts = 0;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && attempts < MIGRATION_ATTEMPTS => {
+                attempts += 1;
+                std::thread::sleep(MIGRATION_RETRY);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Pause between two attempts at a migration that raced with another process.
+const MIGRATION_RETRY: Duration = Duration::from_millis(20);
+
+/// How often opening retries migrations that raced with another process: as long as
+/// the busy timeout, since the other process may be migrating a large file.
+const MIGRATION_ATTEMPTS: u32 = 1500;
 
 /// Opens (creating if needed) the database at `path` for reading and writing, with
 /// the standard pragmas, and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
-    set_pragmas(&conn)?;
-    migrate(&mut conn, None)?;
+    retry_busy(|| set_pragmas(&conn))?;
+    retry_busy(|| migrate(&mut conn, None))?;
     Ok(conn)
 }
 
