@@ -152,15 +152,7 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
     }
     add_anchor_mentions(title, body, &doc, &tokens, &sentences, &segments, &mut out);
 
-    let found: Vec<Found> = out
-        .iter()
-        .map(|e| Found {
-            field: e.field,
-            start_byte: e.start_byte,
-            end_byte: e.end_byte,
-            kind: e.kind,
-        })
-        .collect();
+    let found = as_found(&out);
     let resolved = resolve_article(title, body, &found);
     for (e, r) in out.iter_mut().zip(resolved) {
         e.kind = r.kind;
@@ -168,6 +160,19 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
     }
     out.retain(|e| !e.name.is_empty());
     out
+}
+
+/// The spans as the resolver takes them.
+fn as_found(spans: &[Extracted]) -> Vec<Found> {
+    spans
+        .iter()
+        .map(|e| Found {
+            field: e.field,
+            start_byte: e.start_byte,
+            end_byte: e.end_byte,
+            kind: e.kind,
+        })
+        .collect()
 }
 
 /// Adds a mention for every single-token word that names, in this article, an entity
@@ -181,15 +186,7 @@ fn add_anchor_mentions(
     segments: &[Segment],
     out: &mut Vec<Extracted>,
 ) {
-    let found: Vec<Found> = out
-        .iter()
-        .map(|e| Found {
-            field: e.field,
-            start_byte: e.start_byte,
-            end_byte: e.end_byte,
-            kind: e.kind,
-        })
-        .collect();
+    let found = as_found(out);
     let anchors = Anchors::new(title, body, &found);
     if anchors.is_empty() {
         return;

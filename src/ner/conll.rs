@@ -38,8 +38,18 @@ pub(crate) enum GoldTag {
 /// One document: the sentences between two `-DOCSTART-` lines.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConllDoc {
-    /// The `-DOCSTART-` line and blank lines before the first sentence, echoed as-is.
+    /// The document's sentences, in order.
     pub(crate) sentences: Vec<ConllSentence>,
+}
+
+impl ConllDoc {
+    /// The tokens of each sentence, as the tagger takes them.
+    pub(crate) fn words(&self) -> Vec<Vec<&str>> {
+        self.sentences
+            .iter()
+            .map(|s| s.words.iter().map(String::as_str).collect())
+            .collect()
+    }
 }
 
 /// Reads a CoNLL file into documents. Lines are `token ... tag`, whitespace-separated;
@@ -305,11 +315,7 @@ pub(crate) fn evaluate_docs(model: &Model, docs: &[ConllDoc]) -> Result<EvalRepo
     let counts = docs
         .par_iter()
         .map(|doc| {
-            let sentences: Vec<Vec<&str>> = doc
-                .sentences
-                .iter()
-                .map(|s| s.words.iter().map(String::as_str).collect())
-                .collect();
+            let sentences = doc.words();
             let tags = model.tag_document(&sentences);
             let mut c = Counts::default();
             for (s, t) in doc.sentences.iter().zip(&tags) {
@@ -359,11 +365,7 @@ pub fn tag_conll(model: &Model, conll: &Path, out: &mut dyn Write) -> Result<()>
     let tagged: Vec<Vec<Vec<u8>>> = docs
         .par_iter()
         .map(|doc| {
-            let sentences: Vec<Vec<&str>> = doc
-                .sentences
-                .iter()
-                .map(|s| s.words.iter().map(String::as_str).collect())
-                .collect();
+            let sentences = doc.words();
             model.tag_document(&sentences)
         })
         .collect();

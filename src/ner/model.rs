@@ -477,11 +477,7 @@ impl Model {
         let sents: Vec<(Vec<f32>, Vec<u8>)> = docs
             .par_iter()
             .flat_map_iter(|doc| {
-                let words: Vec<Vec<&str>> = doc
-                    .sentences
-                    .iter()
-                    .map(|s| s.words.iter().map(String::as_str).collect())
-                    .collect();
+                let words = doc.words();
                 let lens: Vec<usize> = words.iter().map(Vec::len).collect();
                 let (feats, _) = self.run(self.res.featurize(&words), &lens);
                 let mut start = 0;

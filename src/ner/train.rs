@@ -156,11 +156,7 @@ pub fn train(
     let docs: Vec<(DocFeatures, Vec<Vec<u8>>)> = train_docs
         .iter()
         .map(|doc| {
-            let sentences: Vec<Vec<&str>> = doc
-                .sentences
-                .iter()
-                .map(|s| s.words.iter().map(String::as_str).collect())
-                .collect();
+            let sentences = doc.words();
             let gold = doc
                 .sentences
                 .iter()
