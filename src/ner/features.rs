@@ -214,6 +214,11 @@ impl TokInfo {
         }
     }
 
+    /// The hash of the exact word: equal hashes mean equal per-word features.
+    pub(crate) fn word(&self) -> u64 {
+        self.word
+    }
+
     /// The hash of the lowercase form (for gazetteer matching).
     pub(crate) fn lower(&self) -> u64 {
         self.lower
@@ -252,8 +257,141 @@ impl DocContext {
 const BOS: u64 = 0x0123_4567_89ab_cdef;
 const EOS: u64 = 0xfedc_ba98_7654_3210;
 
-/// Appends the feature hashes of token `i` of a sentence to `out`.
+/// The template hash of feature value `x`.
+#[inline]
+fn f(template: u64, x: u64) -> u64 {
+    mix(
+        mix(template.wrapping_mul(0x2545_F491_4F6C_DD1D), x),
+        template,
+    )
+}
+
+/// Appends the feature hashes of token `i` of a sentence to `out`: the token's own
+/// features, its neighbours' and its context's.
 pub(crate) fn token_features(
+    sent: &[TokInfo],
+    gaz: &[u32],
+    doc: &DocContext,
+    i: usize,
+    out: &mut Vec<u64>,
+) {
+    own_features(&sent[i], i == 0, out);
+    for n in Neighbour::ALL {
+        neighbour_features(n, n.of(sent, i), out);
+    }
+    context_features(sent, gaz, doc, i, out);
+}
+
+/// A neighbour of a token whose features depend on that neighbour's word alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Neighbour {
+    /// The previous token.
+    Prev,
+    /// The token two before.
+    Prev2,
+    /// The next token.
+    Next,
+    /// The token two after.
+    Next2,
+}
+
+impl Neighbour {
+    /// Every neighbour, in the order their features are emitted.
+    pub(crate) const ALL: [Neighbour; 4] = [
+        Neighbour::Prev,
+        Neighbour::Prev2,
+        Neighbour::Next,
+        Neighbour::Next2,
+    ];
+
+    /// The neighbour of token `i` in `sent`, `None` past the sentence's edges.
+    #[inline]
+    pub(crate) fn of(self, sent: &[TokInfo], i: usize) -> Option<&TokInfo> {
+        match self {
+            Neighbour::Prev => i.checked_sub(1).map(|j| &sent[j]),
+            Neighbour::Prev2 => i.checked_sub(2).map(|j| &sent[j]),
+            Neighbour::Next => sent.get(i + 1),
+            Neighbour::Next2 => sent.get(i + 2),
+        }
+    }
+}
+
+/// Features of a token that depend only on its own word and on whether it starts its
+/// sentence (so a tagger may cache their scores per word).
+pub(crate) fn own_features(t: &TokInfo, first: bool, out: &mut Vec<u64>) {
+    let first = u64::from(first);
+    out.push(f(0, 0));
+    out.push(f(1, t.word));
+    out.push(f(2, t.lower));
+    out.push(f(3, t.shape));
+    out.push(f(4, t.short_shape));
+    for k in 0..4 {
+        out.push(f(5 + k as u64, t.prefixes[k]));
+        out.push(f(9 + k as u64, t.suffixes[k]));
+    }
+    let flags = u64::from(t.case)
+        | first << 3
+        | u64::from(t.has_digit) << 4
+        | u64::from(t.has_hyphen) << 5
+        | u64::from(t.has_period) << 6
+        | u64::from(t.len) << 8;
+    out.push(f(24, flags));
+    out.push(f(25, u64::from(t.case) | first << 3));
+    if t.seg_last != 0 {
+        out.push(f(38, t.seg_first));
+        out.push(f(39, t.seg_last));
+    }
+    out.push(f(41, u64::from(t.clusters.0)));
+    out.push(f(42, u64::from(t.clusters.1)));
+    out.push(f(
+        43,
+        u64::from(t.clusters.1) | u64::from(t.case) << 16 | first << 20,
+    ));
+    out.push(f(
+        35,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+    ));
+}
+
+/// Features of a token that depend only on the word of neighbour `which` (`None` when
+/// the sentence ends before it).
+pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mut Vec<u64>) {
+    let lower = n.map_or(
+        if matches!(which, Neighbour::Prev | Neighbour::Prev2) {
+            BOS
+        } else {
+            EOS
+        },
+        |n| n.lower,
+    );
+    match which {
+        Neighbour::Prev | Neighbour::Next => {
+            let prev = which == Neighbour::Prev;
+            let edge = if prev { BOS } else { EOS };
+            out.push(f(if prev { 13 } else { 14 }, lower));
+            out.push(f(
+                if prev { 17 } else { 18 },
+                n.map_or(edge, |n| n.short_shape),
+            ));
+            if let Some(n) = n {
+                out.push(f(
+                    if prev { 36 } else { 37 },
+                    u64::from(n.lex) << 4 | u64::from(n.case),
+                ));
+            }
+            out.push(f(
+                if prev { 44 } else { 45 },
+                n.map_or(1 << 30, |n| u64::from(n.clusters.1)),
+            ));
+        }
+        Neighbour::Prev2 => out.push(f(15, lower)),
+        Neighbour::Next2 => out.push(f(16, lower)),
+    }
+}
+
+/// Features of token `i` that depend on more than one word, on gazetteer matches or on
+/// the rest of the document.
+pub(crate) fn context_features(
     sent: &[TokInfo],
     gaz: &[u32],
     doc: &DocContext,
@@ -282,41 +420,11 @@ pub(crate) fn token_features(
             sent[j as usize].short_shape
         }
     };
-    let f = |template: u64, x: u64| {
-        mix(
-            mix(template.wrapping_mul(0x2545_F491_4F6C_DD1D), x),
-            template,
-        )
-    };
-    let first = u64::from(i == 0);
-    out.push(f(0, 0));
-    out.push(f(1, t.word));
-    out.push(f(2, t.lower));
-    out.push(f(3, t.shape));
-    out.push(f(4, t.short_shape));
-    for k in 0..4 {
-        out.push(f(5 + k as u64, t.prefixes[k]));
-        out.push(f(9 + k as u64, t.suffixes[k]));
-    }
-    out.push(f(13, lower_at(-1)));
-    out.push(f(14, lower_at(1)));
-    out.push(f(15, lower_at(-2)));
-    out.push(f(16, lower_at(2)));
-    out.push(f(17, sshape_at(-1)));
-    out.push(f(18, sshape_at(1)));
     out.push(f(19, mix(sshape_at(-1), t.short_shape)));
     out.push(f(20, mix(t.short_shape, sshape_at(1))));
     out.push(f(21, mix(mix(sshape_at(-1), t.short_shape), sshape_at(1))));
     out.push(f(22, mix(lower_at(-1), t.lower)));
     out.push(f(23, mix(t.lower, lower_at(1))));
-    let flags = u64::from(t.case)
-        | first << 3
-        | u64::from(t.has_digit) << 4
-        | u64::from(t.has_hyphen) << 5
-        | u64::from(t.has_period) << 6
-        | u64::from(t.len) << 8;
-    out.push(f(24, flags));
-    out.push(f(25, u64::from(t.case) | first << 3));
     out.push(f(26, mix(t.lower, lower_at(-1).wrapping_add(sshape_at(1)))));
     if i > 0 {
         out.push(f(27, mix(sent[i - 1].word, t.short_shape)));
@@ -345,39 +453,16 @@ pub(crate) fn token_features(
         out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
     }
     // Document evidence, only interesting for capitalised tokens.
+    let first = u64::from(i == 0);
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
         let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
         out.push(f(34, u64::from(seen) | u64::from(t.case) << 2 | first << 5));
     }
     if t.seg_last != 0 {
         let seen = doc.seen.get(&t.seg_last).copied().unwrap_or(0);
-        out.push(f(38, t.seg_first));
-        out.push(f(39, t.seg_last));
         out.push(f(
             40,
             u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
-        ));
-    }
-    let cl = |j: usize| u64::from(sent[j].clusters.1);
-    out.push(f(41, u64::from(t.clusters.0)));
-    out.push(f(42, cl(i)));
-    out.push(f(43, cl(i) | u64::from(t.case) << 16 | first << 20));
-    out.push(f(44, if i > 0 { cl(i - 1) } else { 1 << 30 }));
-    out.push(f(45, if i + 1 < n { cl(i + 1) } else { 1 << 30 }));
-    out.push(f(
-        35,
-        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
-    ));
-    if i > 0 {
-        out.push(f(
-            36,
-            u64::from(sent[i - 1].lex) << 4 | u64::from(sent[i - 1].case),
-        ));
-    }
-    if i + 1 < n {
-        out.push(f(
-            37,
-            u64::from(sent[i + 1].lex) << 4 | u64::from(sent[i + 1].case),
         ));
     }
 }
@@ -428,12 +513,6 @@ impl DocFeatures {
             let c = counts.entry(lower).or_insert([0; 5]);
             c[ty(tags[k]).unwrap_or(4)] += 1;
         }
-        let f = |template: u64, x: u64| {
-            mix(
-                mix(template.wrapping_mul(0x2545_F491_4F6C_DD1D), x),
-                template,
-            )
-        };
         let mut out = DocFeatures {
             hashes: Vec::with_capacity(self.hashes.len() + 6 * n),
             offsets: Vec::with_capacity(n + 1),
@@ -483,19 +562,42 @@ impl Resources {
     where
         S: AsRef<[&'a str]>,
     {
-        let infos: Vec<Vec<TokInfo>> = sentences
-            .iter()
-            .map(|s| s.as_ref().iter().map(|w| TokInfo::new(w, self)).collect())
-            .collect();
-        self.featurize_infos(&infos)
+        self.featurize_infos(&self.infos(sentences))
     }
 
-    /// Featurizes a document given as sentences of hashed tokens.
+    /// Hashes the words of a document given as sentences of words.
+    pub(crate) fn infos<'a, S>(&self, sentences: &[S]) -> Vec<Vec<TokInfo>>
+    where
+        S: AsRef<[&'a str]>,
+    {
+        sentences
+            .iter()
+            .map(|s| s.as_ref().iter().map(|w| TokInfo::new(w, self)).collect())
+            .collect()
+    }
+
+    /// Featurizes a document given as sentences of hashed tokens: every feature of every
+    /// token (what training sees).
     pub(crate) fn featurize_infos(&self, infos: &[Vec<TokInfo>]) -> DocFeatures {
+        self.featurize_with(infos, token_features, 48)
+    }
+
+    /// Featurizes a document with only the [`context_features`]: a tagger adds the scores
+    /// of the per-word features ([`own_features`], [`neighbour_features`]) from a cache.
+    pub(crate) fn featurize_context(&self, infos: &[Vec<TokInfo>]) -> DocFeatures {
+        self.featurize_with(infos, context_features, 16)
+    }
+
+    fn featurize_with(
+        &self,
+        infos: &[Vec<TokInfo>],
+        features: fn(&[TokInfo], &[u32], &DocContext, usize, &mut Vec<u64>),
+        per_token: usize,
+    ) -> DocFeatures {
         let doc = DocContext::new(infos.iter().map(Vec::as_slice));
         let total: usize = infos.iter().map(Vec::len).sum();
         let mut out = DocFeatures {
-            hashes: Vec::with_capacity(total * 48),
+            hashes: Vec::with_capacity(total * per_token),
             offsets: Vec::with_capacity(total + 1),
             tokens: Vec::with_capacity(total),
         };
@@ -508,7 +610,7 @@ impl Resources {
             self.gazetteer.annotate(&lowers, &mut gaz);
             for i in 0..sent.len() {
                 out.tokens.push((sent[i].lower, sent[i].case, i == 0));
-                token_features(sent, &gaz, &doc, i, &mut out.hashes);
+                features(sent, &gaz, &doc, i, &mut out.hashes);
                 out.offsets.push(out.hashes.len());
             }
         }

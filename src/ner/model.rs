@@ -9,16 +9,18 @@
 //! then high bytes). Last come the gazetteer, case-lexicon and word-cluster texts the
 //! features were trained with. Strings are a u32 byte length and UTF-8 bytes.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
 use crate::ner::clusters::WordClusters;
-use crate::ner::features::{DocFeatures, Resources, TokInfo};
-use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
+use crate::ner::features::{neighbour_features, own_features, Neighbour, Resources, TokInfo};
+use crate::ner::gazetteer::{CaseLexicon, Gazetteer, HashKeyed};
 use crate::ner::tokenize::{split_sentences, tokenize, Token};
 
 /// Entity types, in tag order.
@@ -236,9 +238,9 @@ impl Stage {
         (h >> (64 - self.bits)) as usize
     }
 
+    /// Adds the weights of `rows` to `acc`.
     #[inline]
-    fn score_rows(&self, rows: impl Iterator<Item = usize>, out: &mut Vec<f32>) {
-        let mut acc = [0i32; NT];
+    fn add_rows(&self, rows: impl Iterator<Item = usize>, acc: &mut [i32; NT]) {
         for r in rows {
             let w: &[i16; NT] = self.weights[r * NT..r * NT + NT]
                 .try_into()
@@ -247,15 +249,35 @@ impl Stage {
                 acc[k] += i32::from(w[k]);
             }
         }
+    }
+
+    /// Appends the scores of feature hashes `hashes` plus the integer scores `acc`.
+    #[inline]
+    fn score(&self, hashes: &[u64], mut acc: [i32; NT], out: &mut Vec<f32>) {
+        self.add_rows(hashes.iter().map(|&h| self.row(h)), &mut acc);
         out.extend(acc.iter().map(|&a| a as f32 * self.scale));
     }
 
-    /// Emission scores of tokens `range` of a featurized document, `NT` per token.
-    fn emissions(&self, feats: &DocFeatures, range: std::ops::Range<usize>, out: &mut Vec<f32>) {
+    #[inline]
+    fn score_rows(&self, rows: impl Iterator<Item = usize>, out: &mut Vec<f32>) {
+        let mut acc = [0i32; NT];
+        self.add_rows(rows, &mut acc);
+        out.extend(acc.iter().map(|&a| a as f32 * self.scale));
+    }
+
+    /// Emission scores of tokens `range` of a document featurized with every feature,
+    /// `NT` per token (the reference the cached path must match).
+    #[cfg(test)]
+    fn emissions(
+        &self,
+        feats: &crate::ner::features::DocFeatures,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<f32>,
+    ) {
         out.clear();
         for t in range {
             let hashes = &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]];
-            self.score_rows(hashes.iter().map(|&h| self.row(h)), out);
+            self.score(hashes, [0; NT], out);
         }
     }
 
@@ -281,6 +303,40 @@ pub struct Model {
     /// tags across the document.
     stages: Vec<Stage>,
     res: Resources,
+    /// Identifies this model's entries in the per-thread [`WordScores`] cache.
+    id: u64,
+}
+
+/// Score groups cached per word and stage: the word's own features when it starts a
+/// sentence, its own features elsewhere, then its features as each [`Neighbour`].
+const GROUPS: usize = 2 + Neighbour::ALL.len();
+
+/// How many words a thread's [`WordScores`] holds before it starts over (about 25 MB
+/// with two stages): enough for the frequent words of a news archive.
+const CACHE_WORDS: usize = 1 << 14;
+
+/// A fresh id for every model built, so caches never mix two models' scores.
+fn next_model_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Per-thread cache of the integer scores of the features that depend on one word
+/// only ([`own_features`], [`neighbour_features`]): most of a token's ~48 features.
+/// Integer sums make the cached path exactly equal to summing every feature.
+#[derive(Default)]
+struct WordScores {
+    /// The model whose scores these are.
+    model: u64,
+    /// Word hash -> slot.
+    slots: HashKeyed<u32>,
+    /// `stages * GROUPS * NT` scores per slot, then the scores of missing neighbours
+    /// (past a sentence edge) are kept in the model-independent slot 0.
+    scores: Vec<i32>,
+}
+
+thread_local! {
+    static WORD_SCORES: RefCell<WordScores> = RefCell::new(WordScores::default());
 }
 
 /// Precomputed per-sentence decoding output.
@@ -299,6 +355,7 @@ impl Model {
             temperature: 1.0,
             stages,
             res,
+            id: next_model_id(),
         };
         m.finish();
         m
@@ -411,6 +468,7 @@ impl Model {
                 lexicon,
                 clusters,
             },
+            id: next_model_id(),
         };
         m.finish();
         Ok(m)
@@ -420,27 +478,101 @@ impl Model {
         self.stages.last().expect("a model has at least one stage")
     }
 
-    /// Runs every stage over a featurized document whose sentences have `lens` tokens;
-    /// returns the features the last stage saw and its tags per sentence.
-    fn run(&self, mut feats: DocFeatures, lens: &[usize]) -> (DocFeatures, Vec<Vec<u8>>) {
-        let mut em = Vec::new();
-        let mut tags = Vec::new();
-        for (k, stage) in self.stages.iter().enumerate() {
-            if k > 0 {
-                let flat: Vec<u8> = tags.iter().flatten().copied().collect();
-                feats = feats.with_hints(&flat);
+    /// Scores per group and stage of one word (`stages * GROUPS * NT`), or of a missing
+    /// neighbour when `info` is `None` (the own groups are then zero).
+    fn word_scores(&self, info: Option<&TokInfo>, buf: &mut Vec<u64>, out: &mut Vec<i32>) {
+        for stage in &self.stages {
+            for g in 0..GROUPS {
+                buf.clear();
+                match (g, info) {
+                    (0 | 1, Some(t)) => own_features(t, g == 0, buf),
+                    (0 | 1, None) => {}
+                    (_, n) => neighbour_features(Neighbour::ALL[g - 2], n, buf),
+                }
+                let mut acc = [0i32; NT];
+                stage.add_rows(buf.iter().map(|&h| stage.row(h)), &mut acc);
+                out.extend_from_slice(&acc);
             }
-            let mut start = 0;
-            tags = lens
+        }
+    }
+
+    /// Tags a document given as sentences of hashed tokens with every stage; returns the
+    /// last stage's tags per sentence and its emission scores for the whole document
+    /// (`NT` per token). The per-word part of each emission comes from the thread's
+    /// [`WordScores`], the rest from the document's context features.
+    fn run(&self, infos: &[Vec<TokInfo>]) -> (Vec<Vec<u8>>, Vec<f32>) {
+        let mut feats = self.res.featurize_context(infos);
+        WORD_SCORES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let cache = &mut *cache;
+            let stride = self.stages.len() * GROUPS * NT;
+            if cache.model != self.id || cache.slots.len() >= CACHE_WORDS {
+                cache.model = self.id;
+                cache.slots.clear();
+                cache.scores.clear();
+                let mut buf = Vec::new();
+                self.word_scores(None, &mut buf, &mut cache.scores);
+            }
+            // Slot of every token, computing the scores of words not seen before.
+            let mut buf = Vec::new();
+            let slots: Vec<usize> = infos
                 .iter()
-                .map(|&len| {
-                    stage.emissions(&feats, start..start + len, &mut em);
-                    start += len;
-                    viterbi(&em, &stage.trans)
+                .flatten()
+                .map(|t| {
+                    let next = cache.slots.len() as u32 + 1;
+                    let slot = *cache.slots.entry(t.word()).or_insert(next);
+                    if slot == next {
+                        self.word_scores(Some(t), &mut buf, &mut cache.scores);
+                    }
+                    slot as usize * stride
                 })
                 .collect();
-        }
-        (feats, tags)
+            let scores = &cache.scores;
+            let mut em = Vec::new();
+            let mut tags: Vec<Vec<u8>> = Vec::new();
+            for (k, stage) in self.stages.iter().enumerate() {
+                if k > 0 {
+                    let flat: Vec<u8> = tags.iter().flatten().copied().collect();
+                    feats = feats.with_hints(&flat);
+                }
+                em.clear();
+                let base = k * GROUPS * NT;
+                let mut start = 0;
+                tags = infos
+                    .iter()
+                    .map(|sent| {
+                        let n = sent.len();
+                        let from = em.len();
+                        for i in 0..n {
+                            let t = start + i;
+                            let own = slots[t] + base + if i == 0 { 0 } else { NT };
+                            let mut acc: [i32; NT] = scores[own..own + NT]
+                                .try_into()
+                                .expect("a score group has NT entries");
+                            for (g, nb) in Neighbour::ALL.iter().enumerate() {
+                                let at = match nb {
+                                    Neighbour::Prev => i.checked_sub(1),
+                                    Neighbour::Prev2 => i.checked_sub(2),
+                                    Neighbour::Next => Some(i + 1).filter(|&j| j < n),
+                                    Neighbour::Next2 => Some(i + 2).filter(|&j| j < n),
+                                };
+                                // Slot 0 holds the scores of a missing neighbour.
+                                let slot = at.map_or(0, |j| slots[start + j]);
+                                let at = slot + base + (2 + g) * NT;
+                                for (a, s) in acc.iter_mut().zip(&scores[at..at + NT]) {
+                                    *a += s;
+                                }
+                            }
+                            let hashes = &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]];
+                            stage.score(hashes, acc, &mut em);
+                        }
+                        start += n;
+                        viterbi(&em[from..], &stage.trans)
+                    })
+                    .collect();
+            }
+            (tags, em)
+        })
     }
 
     /// Viterbi tags plus forward-backward posteriors of the chosen tags.
@@ -463,9 +595,7 @@ impl Model {
 
     /// Tags each sentence of a document (sentences of words).
     pub(crate) fn tag_document(&self, sentences: &[Vec<&str>]) -> Vec<Vec<u8>> {
-        let feats = self.res.featurize(sentences);
-        let lens: Vec<usize> = sentences.iter().map(Vec::len).collect();
-        self.run(feats, &lens).1
+        self.run(&self.res.infos(sentences)).0
     }
 
     /// Picks the temperature that maximises the likelihood of the gold tags of `docs`
@@ -477,15 +607,11 @@ impl Model {
         let sents: Vec<(Vec<f32>, Vec<u8>)> = docs
             .par_iter()
             .flat_map_iter(|doc| {
-                let words = doc.words();
-                let lens: Vec<usize> = words.iter().map(Vec::len).collect();
-                let (feats, _) = self.run(self.res.featurize(&words), &lens);
+                let (_, em) = self.run(&self.res.infos(&doc.words()));
                 let mut start = 0;
                 let mut out = Vec::new();
                 for s in &doc.sentences {
-                    let mut em = Vec::new();
-                    self.last_stage()
-                        .emissions(&feats, start..start + s.words.len(), &mut em);
+                    let em = em[start * NT..(start + s.words.len()) * NT].to_vec();
                     start += s.words.len();
                     let gold: Vec<GoldTag> =
                         s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
@@ -558,15 +684,13 @@ impl Model {
                     .collect()
             })
             .collect();
-        let lens: Vec<usize> = sentences.iter().map(ExactSizeIterator::len).collect();
-        let (feats, tags) = self.run(self.res.featurize_infos(&infos), &lens);
+        let (tags, em) = self.run(&infos);
         let mut spans = Vec::new();
-        let mut em = Vec::new();
+        let mut start = 0;
         for ((sent_idx, range), tags) in sentences.iter().enumerate().zip(tags) {
-            if tags.iter().any(|&t| t != 0) {
-                self.last_stage().emissions(&feats, range.clone(), &mut em);
-            }
-            let d = self.posteriors(&em, tags);
+            let em = &em[start * NT..(start + tags.len()) * NT];
+            start += tags.len();
+            let d = self.posteriors(em, tags);
             let mut i = 0;
             while i < d.tags.len() {
                 let Some((pos, ty)) = untag(d.tags[i]) else {
@@ -621,6 +745,7 @@ pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
     if n == 0 {
         return Vec::new();
     }
+    let preds = Predecessors::new(|p, c| trans[p * NTB + c] > f32::NEG_INFINITY);
     let mut score = [0f32; NT];
     let mut back = vec![0u8; n * NT];
     for c in 0..NT {
@@ -631,7 +756,8 @@ pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
         for c in 0..NT {
             let mut best = f32::NEG_INFINITY;
             let mut arg = 0u8;
-            for p in 0..NT {
+            for &p in preds.of(c) {
+                let p = p as usize;
                 let s = score[p] + trans[p * NTB + c];
                 if s > best {
                     best = s;
@@ -680,6 +806,9 @@ pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
             pe[t * NT + c] = ((row[c] - max) * inv_temp).exp();
         }
     }
+    // Terms with a zero transition add nothing: skip them (the sums are unchanged).
+    let preds = Predecessors::new(|p, c| et[p * NTB + c] != 0.0);
+    let succs = Predecessors::new(|p, c| et[c * NTB + p] != 0.0);
     let mut alpha = vec![0f32; n * NT];
     for c in 0..NT {
         alpha[c] = et[BOUNDARY * NTB + c] * pe[c];
@@ -688,7 +817,8 @@ pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
     for t in 1..n {
         for c in 0..NT {
             let mut s = 0f32;
-            for p in 0..NT {
+            for &p in preds.of(c) {
+                let p = p as usize;
                 s += alpha[(t - 1) * NT + p] * et[p * NTB + c];
             }
             alpha[t * NT + c] = s * pe[t * NT + c];
@@ -703,7 +833,8 @@ pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
     for t in (0..n - 1).rev() {
         for p in 0..NT {
             let mut s = 0f32;
-            for c in 0..NT {
+            for &c in succs.of(p) {
+                let c = c as usize;
                 s += et[p * NTB + c] * pe[(t + 1) * NT + c] * beta[(t + 1) * NT + c];
             }
             beta[t * NT + p] = s;
@@ -719,6 +850,36 @@ pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
         }
     }
     out
+}
+
+/// For each tag `c`, the tags `p` (in increasing order) for which `linked(p, c)`:
+/// the transitions a decoder must consider (BILOU allows about a third of them).
+struct Predecessors {
+    list: [[u8; NT]; NT],
+    len: [u8; NT],
+}
+
+impl Predecessors {
+    fn new(linked: impl Fn(usize, usize) -> bool) -> Predecessors {
+        let mut out = Predecessors {
+            list: [[0; NT]; NT],
+            len: [0; NT],
+        };
+        for c in 0..NT {
+            for p in 0..NT {
+                if linked(p, c) {
+                    out.list[c][out.len[c] as usize] = p as u8;
+                    out.len[c] += 1;
+                }
+            }
+        }
+        out
+    }
+
+    #[inline]
+    fn of(&self, c: usize) -> &[u8] {
+        &self.list[c][..self.len[c] as usize]
+    }
 }
 
 fn normalize(v: &mut [f32]) {
@@ -787,6 +948,66 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every stage over every feature of the document, summed row by row: what training
+    /// sees and what the cached [`Model::run`] must reproduce exactly.
+    fn run_reference(model: &Model, infos: &[Vec<TokInfo>]) -> (Vec<Vec<u8>>, Vec<f32>) {
+        let mut feats = model.res.featurize_infos(infos);
+        let mut tags: Vec<Vec<u8>> = Vec::new();
+        let mut all = Vec::new();
+        for (k, stage) in model.stages.iter().enumerate() {
+            if k > 0 {
+                let flat: Vec<u8> = tags.iter().flatten().copied().collect();
+                feats = feats.with_hints(&flat);
+            }
+            all.clear();
+            let mut start = 0;
+            tags = infos
+                .iter()
+                .map(|sent| {
+                    let mut em = Vec::new();
+                    stage.emissions(&feats, start..start + sent.len(), &mut em);
+                    start += sent.len();
+                    all.extend_from_slice(&em);
+                    viterbi(&em, &stage.trans)
+                })
+                .collect();
+        }
+        (tags, all)
+    }
+
+    #[test]
+    fn cached_word_scores_equal_summing_every_feature() {
+        let model = Model::embedded();
+        let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
+        let texts = [
+            seed,
+            "Hi. A. Yes , no. Paris",
+            "Mr. Smith met Ms. Jones in Zürich on Monday. \"Bank of England\" rose 3%.",
+            seed,
+        ];
+        for text in texts {
+            let tokens = tokenize(text);
+            let infos: Vec<Vec<TokInfo>> = split_sentences(text, &tokens)
+                .into_iter()
+                .map(|r| {
+                    tokens[r]
+                        .iter()
+                        .map(|t| TokInfo::new(t.text(text), &model.res))
+                        .collect()
+                })
+                .collect();
+            let (tags, em) = model.run(&infos);
+            let (ref_tags, ref_em) = run_reference(model, &infos);
+            assert_eq!(tags, ref_tags);
+            // Bit-for-bit: integer sums in any order are the same sum.
+            assert_eq!(em, ref_em);
+            assert!(
+                tags.iter().flatten().any(|&t| t != 0),
+                "{text:?} has entities"
+            );
+        }
+    }
 
     #[test]
     fn bilou_constraints() {
