@@ -107,6 +107,8 @@ fn spawn_import(db: &Path, corpus: &Path) -> Child {
         .arg("--db")
         .arg(db)
         .arg("--quiet")
+        // Several batches in the corpus, so kills land inside and between them.
+        .args(["--batch-size", "100"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -144,6 +146,17 @@ fn assert_healthy(db: &Path, reference: Option<&Path>, when: &str) {
                 [],
             )
             .unwrap_or_else(|e| panic!("{when}: fts index: {e}"));
+            // The loader drops `articles_ai` inside each batch's transaction and creates
+            // it again before committing: a kill must never leave it missing.
+            let triggers: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'
+                     AND name IN ('articles_ai', 'articles_ad', 'articles_au')",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(triggers, 3, "{when}: full-text index triggers");
             let fk: i64 = conn
                 .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
                     r.get(0)
@@ -382,6 +395,7 @@ fn a_full_disk_rolls_the_batch_back_and_a_rerun_completes() {
     let mut store = Store::open(&db).unwrap();
     let opts = ImportOptions {
         jobs: 2,
+        batch_size: 100,
         ..ImportOptions::default()
     };
     store.import(&[common::seeds()], &opts).unwrap();

@@ -56,6 +56,10 @@ pub struct Args {
     /// Worker threads for parsing and extraction (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     jobs: usize,
+    /// Articles per transaction: a crash or a failed batch loses at most this many
+    /// (a re-run redoes them); larger batches import faster.
+    #[arg(long, default_value_t = newsdb::ImportOptions::default().batch_size)]
+    batch_size: usize,
     /// Print the import report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -79,8 +83,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         strict: args.strict,
         max_record_bytes: args.max_record_bytes,
         jobs: args.jobs,
+        batch_size: args.batch_size,
         arguments: Some(std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
-        ..Default::default()
     };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     if !args.quiet && ctx.stderr_is_terminal() {

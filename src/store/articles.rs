@@ -47,6 +47,7 @@ const SQL_UPDATE: &str = "UPDATE articles SET title = ?2, body = ?3, language = 
     imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE id = ?1";
 const SQL_EXTERNAL_ID: &str = "SELECT external_id FROM articles WHERE id = ?1";
+const SQL_INDEX_FTS: &str = "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
 const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 
 fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
@@ -65,9 +66,24 @@ fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
+/// How a new article row gets into the full-text index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FtsInsert {
+    /// The `articles_ai` trigger indexes it (the schema's default).
+    Trigger,
+    /// The caller dropped `articles_ai` inside its transaction: index it here.
+    Explicit,
+}
+
 /// Inserts `a`, or replaces the article with the same external id when its content
 /// differs. Runs on any connection or transaction; the caller owns atomicity.
 pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
+    upsert_with(conn, a, FtsInsert::Trigger)
+}
+
+/// Like [`upsert`]; a new row is indexed as `fts` says (updates always go through the
+/// `articles_au` trigger).
+pub(crate) fn upsert_with(conn: &Connection, a: &NewArticle, fts: FtsInsert) -> Result<Upserted> {
     let hash = a.content_hash();
     let existing: Option<(ArticleId, String)> = conn
         .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
@@ -111,8 +127,13 @@ pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
         }
         None => {
             conn.prepare_cached(SQL_INSERT)?.execute(values)?;
+            let id = ArticleId(conn.last_insert_rowid());
+            if fts == FtsInsert::Explicit {
+                conn.prepare_cached(SQL_INDEX_FTS)?
+                    .execute(params![id, a.title, a.body])?;
+            }
             Ok(Upserted {
-                id: ArticleId(conn.last_insert_rowid()),
+                id,
                 outcome: UpsertOutcome::Inserted,
             })
         }

@@ -15,6 +15,8 @@ pub struct Problem {
     pub message: String,
 }
 
+const SQL_FTS_TRIGGERS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'
+    AND name IN ('articles_ai', 'articles_ad', 'articles_au')";
 const SQL_FTS_CHECK: &str =
     "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)";
 const SQL_BAD_CHAR_SPANS: &str = "SELECT m.id, m.article_id, m.field, m.start_char, m.end_char
@@ -92,6 +94,18 @@ impl Store {
                 message: format!(
                     "the full-text index does not match the articles ({e}); rebuild it with \
                      INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"
+                ),
+            });
+        }
+        let triggers: i64 = conn.query_row(SQL_FTS_TRIGGERS, [], |r| r.get(0))?;
+        if triggers != 3 {
+            problems.push(Problem {
+                check: "fts",
+                message: format!(
+                    "{} of the triggers articles_ai, articles_ad, articles_au that keep the \
+                     full-text index in step with the articles are missing; articles \
+                     written by other programs will not be searchable",
+                    3 - triggers
                 ),
             });
         }

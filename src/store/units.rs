@@ -109,7 +109,12 @@ impl Delta {
 
     /// Writes the counts to the summary tables and starts over.
     pub(crate) fn apply(&mut self, conn: &Connection) -> Result<()> {
-        for (&(entity, level), &n) in &self.entity {
+        // In key order, so that the upserts walk each table's B-tree forward.
+        let mut entity: Vec<_> = self.entity.iter().map(|(&k, &n)| (k, n)).collect();
+        entity.sort_unstable();
+        let mut pairs: Vec<_> = self.pairs.iter().map(|(&k, &n)| (k, n)).collect();
+        pairs.sort_unstable();
+        for ((entity, level), n) in entity {
             if n == 0 {
                 continue;
             }
@@ -129,7 +134,7 @@ impl Delta {
                     .execute(params![entity, LEVELS[level]])?;
             }
         }
-        for (&(a, b), &n) in &self.pairs {
+        for ((a, b), n) in pairs {
             let sql = match n {
                 0 => continue,
                 1.. => SQL_ADD_PAIR,
