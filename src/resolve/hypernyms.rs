@@ -191,7 +191,7 @@ impl<'a> View<'a> {
         lexicon().get(&word.to_lowercase()).copied()
     }
 
-    /// "<noun> [,] such as E1, E2 and E3": the members and the noun's kind, if a cue
+    /// `<noun> [,] such as E1, E2 and E3`: the members and the noun's kind, if a cue
     /// starts at token `i`.
     fn list_after_cue(&self, i: usize) -> Option<(Vec<usize>, EntityKind)> {
         let cue = CUES
@@ -231,7 +231,7 @@ impl<'a> View<'a> {
         Some((members, kind))
     }
 
-    /// "E and other <noun>": the name just before "and" and the noun's kind, if token `i`
+    /// `E and other <noun>`: the name just before "and" and the noun's kind, if token `i`
     /// is that "other".
     fn name_before_other(&self, i: usize) -> Option<(Vec<usize>, EntityKind)> {
         if !self.is(i, "other") || !self.is_one_of(i.checked_sub(1)?, CONJUNCTIONS) {
