@@ -2,7 +2,21 @@
 //! article names. Pure functions over one article's text, no database: the store maps the
 //! resulting (kind, name) pairs to entity rows.
 //!
-//! A span is resolved by the first rule that applies:
+//! First, each span gets the kind it starts resolution with:
+//!
+//! 0. **Hypernym patterns** (`data/hypernyms.tsv`, Hearst 1992). In "Tehran-backed
+//!    groups, including Lebanon's Hezbollah", "countries such as France and Germany" or
+//!    "Shell, BP and other companies", the listed names take the kind of the plural noun
+//!    ("groups" -> organization). A possessive name before a member only modifies it
+//!    ("Lebanon" stays a location). The kind applies to every span of the article with the
+//!    same surface, so all mentions of "Hezbollah" agree; if two lists disagree about a
+//!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
+//!    listed. Otherwise a span starts with the tagger's kind.
+//!
+//! That kind is only a starting point: every rule below that decides a kind itself beats
+//! it, because each rests on stronger evidence than a list (an explicit definition, a
+//! curated list, a full name in the same article). Then a span is resolved by the first
+//! rule that applies:
 //!
 //! 1. **Acronyms the article defines.** "the Islamic State (IS)" (or "IS (Islamic
 //!    State)") makes every "IS" of that article, title included, name the long form, with
@@ -19,16 +33,21 @@
 //!    surname resolves to the person **even if the tagger gave it another kind**: taggers
 //!    often call a bare surname ORG or LOC in titles. The price is that a place sharing
 //!    a surname of the same article ("Washington" next to "George Washington") is read as
-//!    the person. When two different full names share the surname, the surname stays
-//!    ambiguous and becomes a person named by the surname alone.
-//! 4. **The canonical form of the surface** ([`canonical_name`]): whitespace normalised,
-//!    quotes, edge punctuation and a trailing possessive stripped and, for persons, titles
-//!    and honorifics dropped from the start (`data/honorifics.txt`).
+//!    the person, even in "cities such as Washington". When two different full names share
+//!    the surname, the surname stays ambiguous and becomes a person named by the surname
+//!    alone. Full names are collected with the kinds of step 0, so "banks such as Goldman
+//!    Sachs" does not make "Sachs" a person.
+//! 4. **The canonical form of the surface** ([`canonical_name`]) with the kind of step 0:
+//!    whitespace normalised, quotes, edge punctuation and a trailing possessive stripped
+//!    and, for persons, titles and honorifics dropped from the start
+//!    (`data/honorifics.txt`).
 
 mod acronyms;
 mod aliases;
+mod hypernyms;
 mod names;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -72,6 +91,7 @@ pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved
         .iter()
         .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
         .collect();
+    let spans = &with_article_kinds(title, body, spans, &surfaces);
 
     let acronyms = acronym_map(title, body, spans, &surfaces);
     let persons = persons_by_surname(spans, &surfaces);
@@ -148,6 +168,7 @@ impl Anchors {
             .iter()
             .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
             .collect();
+        let spans = &with_article_kinds(title, body, spans, &surfaces);
         let surnames = persons_by_surname(spans, &surfaces)
             .into_iter()
             .filter_map(|(key, names)| match names.as_slice() {
@@ -181,6 +202,44 @@ impl Anchors {
     pub fn is_empty(&self) -> bool {
         self.acronyms.is_empty() && self.surnames.is_empty()
     }
+}
+
+/// The spans with the kinds resolution starts from (step 0 of the module docs): the kind
+/// a hypernym pattern gives a surface applies to every span with that surface.
+fn with_article_kinds(
+    title: &str,
+    body: &str,
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+) -> Vec<Found> {
+    // `None` marks a surface that two lists give different kinds.
+    let mut listed: HashMap<String, Option<EntityKind>> = HashMap::new();
+    for (idx, kind) in hypernyms::listed_kinds(title, body, spans) {
+        let Some(surface) = surfaces[idx] else {
+            continue;
+        };
+        match listed.entry(names::clean(surface)) {
+            Entry::Vacant(e) => {
+                e.insert(Some(kind));
+            }
+            Entry::Occupied(mut e) => {
+                if *e.get() != Some(kind) {
+                    e.insert(None);
+                }
+            }
+        }
+    }
+    spans
+        .iter()
+        .zip(surfaces)
+        .map(|(span, surface)| {
+            let listed_kind = surface.and_then(|s| listed.get(&names::clean(s)).copied().flatten());
+            Found {
+                kind: listed_kind.unwrap_or(span.kind),
+                ..span.clone()
+            }
+        })
+        .collect()
 }
 
 /// Applies the rules of the module docs, in order, to one span.
