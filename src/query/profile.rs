@@ -107,7 +107,7 @@ fn count_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntityCount> {
 
 /// The profile of the entity `name_or_id` names (resolved as
 /// [`super::resolve_entity`] does), `Ok(None)` when it names none. Co-occurring
-/// entities are counted per sentence, the top [`PROFILE_COOCCURRING`].
+/// entities are counted per sentence, the top ten.
 pub fn entity_profile(conn: &Connection, name_or_id: &str) -> Result<Option<EntityProfile>> {
     let Some(entity) = super::resolve_entity(conn, name_or_id)? else {
         return Ok(None);
