@@ -392,8 +392,10 @@ impl Store {
         }
 
         let result = std::thread::scope(|s| -> Result<()> {
-            let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(4);
-            let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(4);
+            // One batch waiting at each hand-over keeps every stage busy; more would
+            // only hold more articles in memory (a batch is up to `batch_size` of them).
+            let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(1);
+            let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
             let stop = &stop;
             let files = &files;
             s.spawn(move || {
