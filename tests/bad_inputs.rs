@@ -133,7 +133,12 @@ const EXPECTED: &[Expect] = &[
         ],
     ),
     bad("not_an_array.json", 0, &["not a JSON array of objects"]),
-    bad("truncated.json", 0, &["not a JSON array of objects: EOF"]),
+    // Read element by element: the complete record before the cut is imported.
+    bad(
+        "truncated.json",
+        1,
+        &["invalid JSON: EOF while parsing a string at line 1 column 177 (the records before"],
+    ),
     // CSV and TSV.
     ok("embedded_newlines.csv", 2),
     bad(
@@ -161,6 +166,9 @@ const EXPECTED: &[Expect] = &[
     // Made at test time.
     ok("generated/good.txt.gz", 1),
     bad("generated/big_line.jsonl", 1, &[TOO_BIG]),
+    // A 50 MB element between two good ones: the first is imported, the big one refused
+    // once 10 MB of it were read (an array cannot be read past an element it skipped).
+    bad("generated/big_element.json", 1, &[TOO_BIG]),
     bad("generated/big.txt", 0, &[TOO_BIG]),
     bad("generated/gone.txt", 0, &["cannot read file"]),
     ok("generated/loop/inside.txt", 1),
@@ -201,6 +209,25 @@ fn build_corpus(root: &Path) -> PathBuf {
     writeln!(
         f,
         "{{\"id\": \"after-big\", \"title\": \"After the big line\", \"body\": \"{PARA} Big.\"}}"
+    )
+    .unwrap();
+    drop(f);
+    let mut f =
+        std::io::BufWriter::new(std::fs::File::create(gen.join("big_element.json")).unwrap());
+    writeln!(
+        f,
+        "[{{\"id\": \"before-big\", \"title\": \"Before the big element\", \"body\": \"{PARA} Before.\"}},"
+    )
+    .unwrap();
+    f.write_all(b"{\"id\": \"big\", \"title\": \"Huge\", \"body\": \"")
+        .unwrap();
+    for _ in 0..(50 * 1024 * 1024 / chunk.len()) {
+        f.write_all(chunk.as_bytes()).unwrap();
+    }
+    f.write_all(b"\"},\n").unwrap();
+    writeln!(
+        f,
+        "{{\"id\": \"after-big\", \"title\": \"After\", \"body\": \"{PARA} After.\"}}]"
     )
     .unwrap();
     drop(f);

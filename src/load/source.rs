@@ -4,6 +4,7 @@
 //! one JSON line, one array element, one CSV row) without parsing them, so parsing
 //! can run in parallel.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -420,7 +421,7 @@ pub fn read_units(
                 }
             }
         }
-        InputFormat::Json => read_json_array(&mut reader, &origin, max_record_bytes, emit),
+        InputFormat::Json => read_json_array(&mut *reader, &origin, max_record_bytes, emit),
         InputFormat::Csv | InputFormat::Tsv => {
             let delimiter = if format == InputFormat::Csv {
                 b','
@@ -439,58 +440,158 @@ fn error_text(e: &Error) -> String {
     }
 }
 
+/// Reads a JSON array element by element: memory holds one element at a time, and the
+/// elements before a syntax error or a truncation are imported (the error names the
+/// element it stopped at; the rest of the file cannot be read past it).
 fn read_json_array(
-    reader: &mut dyn Read,
+    reader: &mut dyn BufRead,
     origin: &str,
     max_record_bytes: usize,
     emit: &mut dyn FnMut(Unit) -> bool,
 ) -> bool {
-    let fail = |message: String| Unit {
+    // A byte-order mark may start the file.
+    if let Ok(head) = reader.fill_buf() {
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+        }
+    }
+    let progress = ArrayProgress::default();
+    let counting = CountingReader {
+        inner: reader,
+        progress: &progress,
+        max: max_record_bytes as u64,
+    };
+    let mut elements = ArrayElements {
+        origin,
+        max: max_record_bytes,
+        progress: &progress,
+        emit,
+        count: 0,
+        stopped: false,
+    };
+    let mut de = serde_json::Deserializer::from_reader(counting);
+    let result =
+        serde::Deserializer::deserialize_seq(&mut de, &mut elements).and_then(|()| de.end());
+    if elements.stopped {
+        return false;
+    }
+    let Err(e) = result else {
+        return true;
+    };
+    let n = elements.count + 1;
+    let (record, message) = if progress.too_large.get() {
+        (
+            Some(format!("record {n}")),
+            format!(
+                "{}; the rest of the file was not read",
+                too_big(progress.pos.get() - progress.start.get(), max_record_bytes)
+            ),
+        )
+    } else if elements.count == 0 && !progress.in_array.get() {
+        (
+            None,
+            format!(
+                "not a JSON array of objects: {e} (use --format jsonl for one object per line)"
+            ),
+        )
+    } else {
+        (
+            Some(format!("record {n}")),
+            format!(
+                "invalid JSON: {e} (the records before this one were read; the file \
+                 cannot be read past it)"
+            ),
+        )
+    };
+    (elements.emit)(Unit {
         origin: origin.to_string(),
-        record: None,
+        record,
         bytes: 0,
         body: UnitBody::Failed(message),
-    };
-    let mut bytes = Vec::new();
-    if let Err(e) = reader.read_to_end(&mut bytes) {
-        return emit(fail(format!("cannot read: {e}")));
-    }
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => return emit(fail(format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let items: Vec<&serde_json::value::RawValue> = match serde_json::from_str(text) {
-        Ok(items) => items,
-        Err(e) => {
-            return emit(fail(format!(
-                "not a JSON array of objects: {e} (use --format jsonl for one object per line)"
-            )))
+    })
+}
+
+/// Where the JSON array reader is: shared by the byte counter and the element visitor.
+#[derive(Default)]
+struct ArrayProgress {
+    /// Bytes read so far.
+    pos: Cell<u64>,
+    /// Where the current element started.
+    start: Cell<u64>,
+    /// Whether the array has opened (its first element was asked for).
+    in_array: Cell<bool>,
+    /// Set when an element outgrew the limit (the read then failed).
+    too_large: Cell<bool>,
+}
+
+/// Counts the bytes serde_json reads and fails a read once the current element is
+/// larger than `max`, so an oversized element is never held whole.
+struct CountingReader<'a> {
+    inner: &'a mut dyn BufRead,
+    progress: &'a ArrayProgress,
+    max: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let p = self.progress;
+        if p.in_array.get() && p.pos.get() - p.start.get() > self.max {
+            p.too_large.set(true);
+            return Err(io::Error::other("record over --max-record-bytes"));
         }
-    };
-    for (i, raw) in items.iter().enumerate() {
-        let s = raw.get();
-        let record = Some(format!("record {}", i + 1));
-        let unit = if s.len() > max_record_bytes {
-            Unit {
-                origin: origin.to_string(),
+        let n = self.inner.read(buf)?;
+        p.pos.set(p.pos.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Emits each element of a JSON array as a unit while serde_json reads it.
+struct ArrayElements<'a> {
+    origin: &'a str,
+    max: usize,
+    progress: &'a ArrayProgress,
+    emit: &'a mut dyn FnMut(Unit) -> bool,
+    /// Elements emitted.
+    count: usize,
+    /// `emit` asked to stop.
+    stopped: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut ArrayElements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of objects")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.progress.in_array.set(true);
+        loop {
+            self.progress.start.set(self.progress.pos.get());
+            let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? else {
+                return Ok(());
+            };
+            self.count += 1;
+            let s = raw.get();
+            let record = Some(format!("record {}", self.count));
+            let body = if s.len() > self.max {
+                UnitBody::Failed(too_big(s.len() as u64, self.max))
+            } else {
+                UnitBody::Json(s.as_bytes().to_vec())
+            };
+            let unit = Unit {
+                origin: self.origin.to_string(),
                 record,
                 bytes: s.len() as u64,
-                body: UnitBody::Failed(too_big(s.len() as u64, max_record_bytes)),
+                body,
+            };
+            if !(self.emit)(unit) {
+                // Stop reading; the caller ignores the error this makes.
+                self.stopped = true;
+                return Err(serde::de::Error::custom("stopped"));
             }
-        } else {
-            Unit {
-                origin: origin.to_string(),
-                record,
-                bytes: s.len() as u64,
-                body: UnitBody::Json(s.as_bytes().to_vec()),
-            }
-        };
-        if !emit(unit) {
-            return false;
         }
     }
-    true
 }
 
 fn read_csv(
