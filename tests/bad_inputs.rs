@@ -197,40 +197,36 @@ fn build_corpus(root: &Path) -> PathBuf {
         .unwrap();
     std::fs::write(gen.join("good.txt.gz"), gz.finish().unwrap()).unwrap();
 
-    // A 50 MB single line, then a good one: the big record is refused, not loaded.
-    let mut f = std::io::BufWriter::new(std::fs::File::create(gen.join("big_line.jsonl")).unwrap());
-    f.write_all(b"{\"id\": \"big\", \"title\": \"Huge\", \"body\": \"")
-        .unwrap();
-    let chunk = "word ".repeat(1000);
-    for _ in 0..(50 * 1024 * 1024 / chunk.len()) {
-        f.write_all(chunk.as_bytes()).unwrap();
-    }
-    f.write_all(b"\"}\n").unwrap();
-    writeln!(
-        f,
-        "{{\"id\": \"after-big\", \"title\": \"After the big line\", \"body\": \"{PARA} Big.\"}}"
-    )
-    .unwrap();
-    drop(f);
-    let mut f =
-        std::io::BufWriter::new(std::fs::File::create(gen.join("big_element.json")).unwrap());
-    writeln!(
-        f,
-        "[{{\"id\": \"before-big\", \"title\": \"Before the big element\", \"body\": \"{PARA} Before.\"}},"
-    )
-    .unwrap();
-    f.write_all(b"{\"id\": \"big\", \"title\": \"Huge\", \"body\": \"")
-        .unwrap();
-    for _ in 0..(50 * 1024 * 1024 / chunk.len()) {
-        f.write_all(chunk.as_bytes()).unwrap();
-    }
-    f.write_all(b"\"},\n").unwrap();
-    writeln!(
-        f,
-        "{{\"id\": \"after-big\", \"title\": \"After\", \"body\": \"{PARA} After.\"}}]"
-    )
-    .unwrap();
-    drop(f);
+    // A 50 MB record, as a single JSON line and as an array element between good ones:
+    // the big record is refused, not loaded.
+    let big_record = |path: PathBuf, before: &str, after: &str| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        f.write_all(before.as_bytes()).unwrap();
+        f.write_all(b"{\"id\": \"big\", \"title\": \"Huge\", \"body\": \"")
+            .unwrap();
+        let chunk = "word ".repeat(1000);
+        for _ in 0..(50 * 1024 * 1024 / chunk.len()) {
+            f.write_all(chunk.as_bytes()).unwrap();
+        }
+        f.write_all(b"\"}").unwrap();
+        f.write_all(after.as_bytes()).unwrap();
+    };
+    big_record(
+        gen.join("big_line.jsonl"),
+        "",
+        &format!(
+            "\n{{\"id\": \"after-big\", \"title\": \"After the big line\", \"body\": \"{PARA} Big.\"}}\n"
+        ),
+    );
+    big_record(
+        gen.join("big_element.json"),
+        &format!(
+            "[{{\"id\": \"before-big\", \"title\": \"Before the big element\", \"body\": \"{PARA} Before.\"}},\n"
+        ),
+        &format!(
+            ",\n{{\"id\": \"after-big\", \"title\": \"After\", \"body\": \"{PARA} After.\"}}]\n"
+        ),
+    );
     let mut big = format!("A text file over the limit\n{PARA}\n").into_bytes();
     big.resize(11 * 1024 * 1024, b'x');
     std::fs::write(gen.join("big.txt"), big).unwrap();

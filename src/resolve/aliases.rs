@@ -40,24 +40,16 @@ fn table() -> &'static Table {
 /// The rows of an alias file. Malformed rows are skipped (a unit test checks the shipped
 /// file has none).
 fn parse(tsv: &str) -> impl Iterator<Item = (&str, Resolved)> {
-    tsv.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            let alias = cols.next()?.trim();
-            let kind = EntityKind::from_str(cols.next()?.trim()).ok()?;
-            let name = cols.next()?.trim();
-            if alias.is_empty() || name.is_empty() || cols.next().is_some() {
-                return None;
-            }
-            Some((
-                alias,
-                Resolved {
-                    kind,
-                    name: name.to_string(),
-                },
-            ))
-        })
+    super::tsv_rows(tsv).filter_map(|row| match row.as_slice() {
+        [alias, kind, name] if !alias.is_empty() && !name.is_empty() => Some((
+            *alias,
+            Resolved {
+                kind: EntityKind::from_str(kind).ok()?,
+                name: name.to_string(),
+            },
+        )),
+        _ => None,
+    })
 }
 
 /// True if `s` has a letter and no lowercase letter ("US", "U.S.", "NATO").

@@ -83,17 +83,10 @@ fn lexicon() -> &'static HashMap<String, EntityKind> {
 /// The rows of a lexicon file. Malformed rows are skipped (a unit test checks the shipped
 /// file has none).
 fn parse(tsv: &str) -> impl Iterator<Item = (&str, EntityKind)> {
-    tsv.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            let noun = cols.next()?.trim();
-            let kind = EntityKind::from_str(cols.next()?.trim()).ok()?;
-            if noun.is_empty() || cols.next().is_some() {
-                return None;
-            }
-            Some((noun, kind))
-        })
+    super::tsv_rows(tsv).filter_map(|row| match row.as_slice() {
+        [noun, kind] if !noun.is_empty() => Some((*noun, EntityKind::from_str(kind).ok()?)),
+        _ => None,
+    })
 }
 
 /// Every span that a hypernym pattern lists, with the noun's kind, as (index into

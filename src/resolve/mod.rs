@@ -204,6 +204,14 @@ impl Anchors {
     }
 }
 
+/// The rows of a shipped tab-separated data file (`data/*.tsv`): blank lines and `#`
+/// comments skipped, cells trimmed.
+fn tsv_rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
+    tsv.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::trim).collect())
+}
+
 /// The spans with the kinds resolution starts from (step 0 of the module docs): the kind
 /// a hypernym pattern gives a surface applies to every span with that surface.
 fn with_article_kinds(
