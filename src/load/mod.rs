@@ -267,11 +267,7 @@ pub fn parse_unit(unit: &Unit) -> std::result::Result<Parsed, String> {
                 warnings: Vec::new(),
             })
         }
-        UnitBody::Json(bytes) => {
-            let value: serde_json::Value =
-                serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
-            records::from_json(value, &unit.origin)
-        }
+        UnitBody::Json(bytes) => records::from_json_bytes(bytes, &unit.origin),
         UnitBody::Row(map) => records::from_object(map, &unit.origin),
     }
 }

@@ -59,6 +59,41 @@ pub fn normalize_body(body: &str) -> String {
         .join("\n")
 }
 
+/// The literal text of the id fields of a JSON record.
+#[derive(serde::Deserialize)]
+struct IdLiterals<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    external_id: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Parses one JSON record (a JSON line or an array element) into an article. An integer
+/// id too large for 64 bits keeps its digits: as a JSON number it would be rounded to a
+/// float ("1.2345678901234568e29").
+pub fn from_json_bytes(bytes: &[u8], origin: &str) -> RecordResult {
+    let mut value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
+    if let Value::Object(obj) = &mut value {
+        let rounded = |v: Option<&Value>| matches!(v, Some(Value::Number(n)) if n.is_f64());
+        if rounded(obj.get("id")) || rounded(obj.get("external_id")) {
+            // Duplicate keys make this fail; the rounded value then stays.
+            if let Ok(lit) = serde_json::from_slice::<IdLiterals<'_>>(bytes) {
+                for (key, raw) in [("id", lit.id), ("external_id", lit.external_id)] {
+                    let Some(text) = raw.map(|r| r.get()) else {
+                        continue;
+                    };
+                    let digits = text.strip_prefix('-').unwrap_or(text);
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                        obj.insert(key.to_string(), Value::String(text.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    from_json(value, origin)
+}
+
 /// Turns one JSON value into an article. `origin` names the file.
 pub fn from_json(value: Value, origin: &str) -> RecordResult {
     let Value::Object(obj) = value else {
