@@ -154,8 +154,20 @@ const EXPECTED: &[Expect] = &[
         1,
         &["row has 2 fields but the header has 3"],
     ),
-    // An unterminated quote runs to the end of the file: the csv reader keeps it.
-    ok("unterminated_quote.csv", 2),
+    // An unterminated quote runs to the end of the file: that row is refused (rows after
+    // it would be inside its field), the rows before it import.
+    bad(
+        "unterminated_quote.csv",
+        1,
+        &["a quoted field of this row is never closed"],
+    ),
+    bad(
+        "unterminated_mid.csv",
+        0,
+        &["never closed: it runs to the end of the file (3 line break(s) inside it"],
+    ),
+    // A stray quote in an unquoted field is kept as text.
+    ok("stray_quote.csv", 2),
     // Compression.
     bad("not_gzip.txt.gz", 0, &["invalid gzip header"]),
     bad(

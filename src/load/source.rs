@@ -601,11 +601,15 @@ fn read_csv(
     max_record_bytes: usize,
     emit: &mut dyn FnMut(Unit) -> bool,
 ) -> bool {
+    let quotes = Cell::new(0u64);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(false)
-        .from_reader(reader);
+        .from_reader(QuoteCounter {
+            inner: reader,
+            quotes: &quotes,
+        });
     let unit = |record: Option<String>, bytes: u64, body: UnitBody| Unit {
         origin: origin.to_string(),
         record,
@@ -642,11 +646,30 @@ fn read_csv(
     }
     let mut record = csv::ByteRecord::new();
     let mut row_no = 1u64;
+    // Each row is emitted once the next one is read: at the end of the file, the last
+    // row may turn out to hold a quote that never closed.
+    let mut pending: Option<(Unit, usize)> = None;
     loop {
         row_no += 1;
         let label = Some(format!("row {row_no}"));
         match rdr.read_byte_record(&mut record) {
-            Ok(false) => return true,
+            Ok(false) => {
+                // Quotes come in pairs ("..." and "" inside). An odd count with a last
+                // row spanning lines means its quoted field ran to the end of the file,
+                // swallowing every row after its start: refuse it rather than store
+                // those rows as one field.
+                let Some((mut last, lines)) = pending else {
+                    return true;
+                };
+                if quotes.get() % 2 == 1 && lines > 0 {
+                    last.body = UnitBody::Failed(format!(
+                        "a quoted field of this row is never closed: it runs to the end of \
+                         the file ({lines} line break(s) inside it, so later rows may be in \
+                         it); close the quote (a quote inside a quoted field is written \"\")"
+                    ));
+                }
+                return emit(last);
+            }
             Ok(true) => {
                 let size = record.as_slice().len() as u64;
                 let body = if size > max_record_bytes as u64 {
@@ -654,8 +677,14 @@ fn read_csv(
                 } else {
                     row_to_map(&headers, &record)
                 };
-                if !emit(unit(label, size, body)) {
-                    return false;
+                let lines = record
+                    .iter()
+                    .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+                    .sum();
+                if let Some((u, _)) = pending.replace((unit(label, size, body), lines)) {
+                    if !emit(u) {
+                        return false;
+                    }
                 }
             }
             Err(e) => {
@@ -666,11 +695,31 @@ fn read_csv(
                     _ => format!("malformed row: {e}"),
                 };
                 let keep_going = matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. });
+                if let Some((u, _)) = pending.take() {
+                    if !emit(u) {
+                        return false;
+                    }
+                }
                 if !emit(unit(label, 0, UnitBody::Failed(message))) || !keep_going {
                     return false;
                 }
             }
         }
+    }
+}
+
+/// Counts the `"` bytes read through it.
+struct QuoteCounter<'a> {
+    inner: Box<dyn BufRead + Send>,
+    quotes: &'a Cell<u64>,
+}
+
+impl Read for QuoteCounter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let q = buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
+        self.quotes.set(self.quotes.get() + q);
+        Ok(n)
     }
 }
 
