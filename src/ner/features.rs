@@ -304,15 +304,22 @@ impl Neighbour {
         Neighbour::Next2,
     ];
 
+    /// The index of this neighbour of token `i` in a sentence of `n` tokens, `None`
+    /// past the sentence's edges.
+    #[inline]
+    pub(crate) fn index(self, i: usize, n: usize) -> Option<usize> {
+        match self {
+            Neighbour::Prev => i.checked_sub(1),
+            Neighbour::Prev2 => i.checked_sub(2),
+            Neighbour::Next => Some(i + 1).filter(|&j| j < n),
+            Neighbour::Next2 => Some(i + 2).filter(|&j| j < n),
+        }
+    }
+
     /// The neighbour of token `i` in `sent`, `None` past the sentence's edges.
     #[inline]
     pub(crate) fn of(self, sent: &[TokInfo], i: usize) -> Option<&TokInfo> {
-        match self {
-            Neighbour::Prev => i.checked_sub(1).map(|j| &sent[j]),
-            Neighbour::Prev2 => i.checked_sub(2).map(|j| &sent[j]),
-            Neighbour::Next => sent.get(i + 1),
-            Neighbour::Next2 => sent.get(i + 2),
-        }
+        self.index(i, sent.len()).map(|j| &sent[j])
     }
 }
 
@@ -400,32 +407,19 @@ pub(crate) fn context_features(
 ) {
     let t = &sent[i];
     let n = sent.len();
-    let lower_at = |k: isize| -> u64 {
-        let j = i as isize + k;
-        if j < 0 {
-            BOS
-        } else if j as usize >= n {
-            EOS
-        } else {
-            sent[j as usize].lower
-        }
-    };
-    let sshape_at = |k: isize| -> u64 {
-        let j = i as isize + k;
-        if j < 0 {
-            BOS
-        } else if j as usize >= n {
-            EOS
-        } else {
-            sent[j as usize].short_shape
-        }
-    };
-    out.push(f(19, mix(sshape_at(-1), t.short_shape)));
-    out.push(f(20, mix(t.short_shape, sshape_at(1))));
-    out.push(f(21, mix(mix(sshape_at(-1), t.short_shape), sshape_at(1))));
-    out.push(f(22, mix(lower_at(-1), t.lower)));
-    out.push(f(23, mix(t.lower, lower_at(1))));
-    out.push(f(26, mix(t.lower, lower_at(-1).wrapping_add(sshape_at(1)))));
+    let prev = Neighbour::Prev.of(sent, i);
+    let next = Neighbour::Next.of(sent, i);
+    let (lower_prev, lower_next) = (prev.map_or(BOS, |p| p.lower), next.map_or(EOS, |x| x.lower));
+    let (sshape_prev, sshape_next) = (
+        prev.map_or(BOS, |p| p.short_shape),
+        next.map_or(EOS, |x| x.short_shape),
+    );
+    out.push(f(19, mix(sshape_prev, t.short_shape)));
+    out.push(f(20, mix(t.short_shape, sshape_next)));
+    out.push(f(21, mix(mix(sshape_prev, t.short_shape), sshape_next)));
+    out.push(f(22, mix(lower_prev, t.lower)));
+    out.push(f(23, mix(t.lower, lower_next)));
+    out.push(f(26, mix(t.lower, lower_prev.wrapping_add(sshape_next))));
     if i > 0 {
         out.push(f(27, mix(sent[i - 1].word, t.short_shape)));
     }

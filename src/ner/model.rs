@@ -611,14 +611,8 @@ impl Model {
                                 .try_into()
                                 .expect("a score group has NT entries");
                             for (g, nb) in Neighbour::ALL.iter().enumerate() {
-                                let at = match nb {
-                                    Neighbour::Prev => i.checked_sub(1),
-                                    Neighbour::Prev2 => i.checked_sub(2),
-                                    Neighbour::Next => Some(i + 1).filter(|&j| j < n),
-                                    Neighbour::Next2 => Some(i + 2).filter(|&j| j < n),
-                                };
                                 // Slot 0 holds the scores of a missing neighbour.
-                                let slot = at.map_or(0, |j| slots[start + j]);
+                                let slot = nb.index(i, n).map_or(0, |j| slots[start + j]);
                                 let at = slot + base + (2 + g) * NT;
                                 for (a, s) in acc.iter_mut().zip(&scores[at..at + NT]) {
                                     *a += s;

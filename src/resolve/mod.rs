@@ -83,22 +83,14 @@ pub struct Resolved {
 /// boundaries) resolves to its tagger kind with an empty name; the store rejects such a
 /// span anyway when it builds the mention.
 pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved> {
-    let text_of = |field: Field| match field {
-        Field::Title => title,
-        Field::Body => body,
-    };
-    let surfaces: Vec<Option<&str>> = spans
-        .iter()
-        .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
-        .collect();
-    let spans = &with_article_kinds(title, body, spans, &surfaces);
+    let (surfaces, spans) = &with_surfaces(title, body, spans);
 
-    let acronyms = acronym_map(title, body, spans, &surfaces);
-    let persons = persons_by_surname(spans, &surfaces);
+    let acronyms = acronym_map(title, body, spans, surfaces);
+    let persons = persons_by_surname(spans, surfaces);
 
     spans
         .iter()
-        .zip(&surfaces)
+        .zip(surfaces)
         .map(|(span, surface)| match surface {
             Some(surface) => resolve_one(span.kind, surface, &acronyms, &persons),
             None => Resolved {
@@ -160,16 +152,8 @@ pub struct Anchors {
 impl Anchors {
     /// Builds the anchors of one article from the tagger's spans.
     pub fn new(title: &str, body: &str, spans: &[Found]) -> Anchors {
-        let text_of = |field: Field| match field {
-            Field::Title => title,
-            Field::Body => body,
-        };
-        let surfaces: Vec<Option<&str>> = spans
-            .iter()
-            .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
-            .collect();
-        let spans = &with_article_kinds(title, body, spans, &surfaces);
-        let surnames = persons_by_surname(spans, &surfaces)
+        let (surfaces, spans) = &with_surfaces(title, body, spans);
+        let surnames = persons_by_surname(spans, surfaces)
             .into_iter()
             .filter_map(|(key, names)| match names.as_slice() {
                 [only] => Some((key, only.clone())),
@@ -177,7 +161,7 @@ impl Anchors {
             })
             .collect();
         Anchors {
-            acronyms: acronym_map(title, body, spans, &surfaces),
+            acronyms: acronym_map(title, body, spans, surfaces),
             surnames,
         }
     }
@@ -210,6 +194,25 @@ fn tsv_rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
     tsv.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| l.split('\t').map(str::trim).collect())
+}
+
+/// Each span's surface (`None` when its offsets do not slice its field) and the spans
+/// with the kinds resolution starts from ([`with_article_kinds`]).
+fn with_surfaces<'a>(
+    title: &'a str,
+    body: &'a str,
+    spans: &[Found],
+) -> (Vec<Option<&'a str>>, Vec<Found>) {
+    let text_of = |field: Field| match field {
+        Field::Title => title,
+        Field::Body => body,
+    };
+    let surfaces: Vec<Option<&str>> = spans
+        .iter()
+        .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
+        .collect();
+    let spans = with_article_kinds(title, body, spans, &surfaces);
+    (surfaces, spans)
 }
 
 /// The spans with the kinds resolution starts from (step 0 of the module docs): the kind
