@@ -75,7 +75,7 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
         let Err(e) = runner.run(conn) else {
             // V2 brought the paragraphs table; articles stored before it get theirs now.
             if before < 2 && schema_version(conn)? >= 2 {
-                crate::load::paragraphs::backfill(conn)?;
+                crate::store::paragraphs::backfill(conn)?;
             }
             return Ok(());
         };

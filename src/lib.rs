@@ -34,6 +34,7 @@ pub mod load;
 pub mod model;
 pub mod ner;
 pub mod output;
+pub mod paragraphs;
 pub mod query;
 pub mod resolve;
 pub mod store;

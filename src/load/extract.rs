@@ -7,9 +7,9 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::paragraphs::Paragraph;
 use crate::model::{EntityKind, Field};
 use crate::ner::{split_sentences, tokenize, Model, Token};
+use crate::paragraphs::Paragraph;
 use crate::resolve::{resolve_article, Anchors, Found};
 
 /// A mention found in an article, resolved to an entity name but not yet to a row.

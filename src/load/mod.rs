@@ -12,7 +12,6 @@
 
 pub mod dates;
 pub mod extract;
-pub mod paragraphs;
 pub mod records;
 mod reextract;
 mod source;
@@ -34,8 +33,8 @@ use crate::model::{ImportId, NewArticle};
 use crate::ner::Model;
 use crate::store::Store;
 
+use crate::paragraphs::{self, Paragraph};
 use extract::Extracted;
-use paragraphs::Paragraph;
 pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody};
 
 /// How an import behaves.

@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::paragraphs::{self, Paragraph};
 use super::{extract, thread_pool, write, ImportOptions, ImportReport};
 use crate::error::Result;
 use crate::model::ArticleId;
 use crate::ner::Model;
+use crate::paragraphs::{self, Paragraph};
 use crate::store::Store;
 
 const SQL_ALL_IDS: &str = "SELECT id FROM articles ORDER BY id";

@@ -6,11 +6,12 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::extract::{self, Extracted};
-use super::paragraphs::Paragraph;
 use super::{ImportEvent, ImportOptions, ImportReport, Processed, Ready, RecordError, Severity};
 use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
+use crate::paragraphs::Paragraph;
+use crate::store::paragraphs::{self as stored, REPEATED_PARAGRAPH_ARTICLES};
 use crate::store::{articles, entities, mentions, units, UpsertOutcome};
 
 const SQL_START_IMPORT: &str = "INSERT INTO imports (started_at, arguments, extractor)
@@ -23,24 +24,6 @@ const SQL_FINISH_IMPORT: &str = "UPDATE imports SET
 const SQL_IMPORT_ERROR: &str =
     "INSERT INTO import_errors (import_id, origin, record, message, severity)
     VALUES (?1, ?2, ?3, ?4, ?5)";
-const SQL_DELETE_PARAGRAPHS: &str = "DELETE FROM paragraphs WHERE article_id = ?1";
-const SQL_INSERT_PARAGRAPH: &str = "INSERT INTO paragraphs
-    (article_id, idx, start_char, end_char, start_byte, end_byte, language, boilerplate, text_hash)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-const SQL_REPEATS_IN_SOURCE: &str = "SELECT COUNT(*) FROM paragraphs p
-    JOIN articles a ON a.id = p.article_id
-    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.article_id <> ?3";
-const SQL_DROP_REPEATED_MENTIONS: &str = "DELETE FROM mentions WHERE field = 'body' AND id IN (
-    SELECT m.id FROM paragraphs p
-    JOIN articles a ON a.id = p.article_id
-    JOIN mentions m ON m.article_id = p.article_id AND m.paragraph = p.idx AND m.field = 'body'
-    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.boilerplate = 0)";
-const SQL_REPEATED_ARTICLES: &str = "SELECT DISTINCT p.article_id FROM paragraphs p
-    JOIN articles a ON a.id = p.article_id
-    WHERE p.text_hash = ?1 AND a.source = ?2 AND p.boilerplate = 0";
-const SQL_FLAG_REPEATED: &str = "UPDATE paragraphs SET boilerplate = 1
-    WHERE text_hash = ?1 AND boilerplate = 0
-      AND article_id IN (SELECT id FROM articles WHERE source = ?2)";
 const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 const SQL_MERGE_MENTION: &str =
     "INSERT OR IGNORE INTO entity_merge_mentions (merge_id, mention_id) VALUES (?1, ?2)";
@@ -54,10 +37,6 @@ const SQL_DROP_FTS_TRIGGER: &str = "DROP TRIGGER articles_ai";
 /// index into one segment.
 pub const OPTIMIZE_AFTER: u64 = 1000;
 const SQL_FTS_OPTIMIZE: &str = "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')";
-
-/// A paragraph text seen in this many other articles of the same source is
-/// boilerplate (a publisher's notice, a byline), here and in those articles.
-pub const REPEATED_PARAGRAPH_ARTICLES: i64 = 3;
 
 /// Owns the connection for one import run.
 pub(crate) struct Writer<'c> {
@@ -311,19 +290,14 @@ impl<'c> Writer<'c> {
         } else {
             articles::FtsInsert::Trigger
         };
-        let up = articles::upsert_with(self.conn, a, fts)?;
+        let up = articles::upsert_with(self.conn, a, fts, &mut self.units)?;
         match up.outcome {
             UpsertOutcome::Unchanged => {
                 self.report.unchanged += 1;
                 return Ok(());
             }
             UpsertOutcome::Inserted => self.report.inserted += 1,
-            UpsertOutcome::Updated => {
-                self.report.updated += 1;
-                self.conn
-                    .prepare_cached(SQL_DELETE_PARAGRAPHS)?
-                    .execute([up.id])?;
-            }
+            UpsertOutcome::Updated => self.report.updated += 1,
         }
         if not_english {
             self.report.not_english += 1;
@@ -344,53 +318,61 @@ impl<'c> Writer<'c> {
     }
 
     /// Writes paragraphs; returns the indexes newly found to be repeated boilerplate.
+    ///
+    /// Each distinct text of the article bumps its per-source count once. The copy
+    /// that takes a text over [`REPEATED_PARAGRAPH_ARTICLES`] other articles flags the
+    /// earlier copies and drops their mentions; later copies are flagged as they come,
+    /// without looking at earlier articles again.
     fn write_paragraphs(
         &mut self,
         article: ArticleId,
         source: Option<&str>,
         paragraphs: &[Paragraph],
     ) -> Result<Vec<usize>> {
+        let mut boilerplate: Vec<bool> = paragraphs.iter().map(|p| p.boilerplate).collect();
         let mut repeated = Vec::new();
-        for p in paragraphs {
-            let mut boilerplate = p.boilerplate;
-            if let (Some(source), false) = (source, boilerplate) {
-                let seen: i64 = self
-                    .conn
-                    .prepare_cached(SQL_REPEATS_IN_SOURCE)?
-                    .query_row(params![p.text_hash, source, article], |r| r.get(0))?;
-                if seen >= REPEATED_PARAGRAPH_ARTICLES {
-                    boilerplate = true;
-                    repeated.push(p.idx);
-                    let conn = &*self.conn;
-                    let affected: Vec<ArticleId> = conn
-                        .prepare_cached(SQL_REPEATED_ARTICLES)?
-                        .query_map(params![p.text_hash, source], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?;
-                    units::refresh_into(conn, &affected, &mut self.units, || {
-                        Ok(conn
-                            .prepare_cached(SQL_DROP_REPEATED_MENTIONS)?
-                            .execute(params![p.text_hash, source])?)
-                    })?;
-                    self.conn
-                        .prepare_cached(SQL_FLAG_REPEATED)?
-                        .execute(params![p.text_hash, source])?;
+        if let Some(source) = source {
+            for (hash, idxs) in stored::distinct_texts(paragraphs) {
+                let others = stored::count_copy(self.conn, source, hash)? - 1;
+                if others < REPEATED_PARAGRAPH_ARTICLES {
+                    continue;
+                }
+                if others == REPEATED_PARAGRAPH_ARTICLES {
+                    self.flag_earlier_copies(source, hash)?;
+                }
+                for i in idxs {
+                    if !boilerplate[i] {
+                        boilerplate[i] = true;
+                        repeated.push(i);
+                    }
                 }
             }
-            self.conn
-                .prepare_cached(SQL_INSERT_PARAGRAPH)?
-                .execute(params![
-                    article,
-                    p.idx as i64,
-                    p.start_char as i64,
-                    p.end_char as i64,
-                    p.start_byte as i64,
-                    p.end_byte as i64,
-                    p.language,
-                    boilerplate,
-                    p.text_hash
-                ])?;
+        }
+        for (p, &flag) in paragraphs.iter().zip(&boilerplate) {
+            stored::insert(self.conn, article, p, flag)?;
         }
         Ok(repeated)
+    }
+
+    /// Flags the stored copies of a text that has just become boilerplate in `source`,
+    /// dropping their mentions (counted in this batch's summary delta).
+    fn flag_earlier_copies(&mut self, source: &str, hash: &str) -> Result<()> {
+        let conn = &*self.conn;
+        let affected: Vec<ArticleId> = conn
+            .prepare_cached(stored::SQL_UNFLAGGED_COPIES)?
+            .query_map(params![hash, source], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if affected.is_empty() {
+            return Ok(());
+        }
+        units::refresh_into(conn, &affected, &mut self.units, || {
+            Ok(conn
+                .prepare_cached(stored::SQL_DROP_COPY_MENTIONS)?
+                .execute(params![hash, source])?)
+        })?;
+        conn.prepare_cached(stored::SQL_FLAG_COPIES)?
+            .execute(params![hash, source])?;
+        Ok(())
     }
 
     fn entity_for(&mut self, kind: EntityKind, name: &str) -> Result<(EntityId, Vec<i64>)> {

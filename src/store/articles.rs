@@ -3,7 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::Store;
+use super::units::{refresh_into, Delta};
+use super::{paragraphs, Store};
 use crate::error::Result;
 use crate::model::{Article, ArticleId, NewArticle};
 
@@ -37,7 +38,7 @@ const SQL_BY_EXTERNAL_ID: &str = "SELECT id, external_id, title, body, language,
 const SQL_LIST: &str = "SELECT id, external_id, title, body, language, source, url, published_at, \
      content_hash, origin, imported_at FROM articles ORDER BY id LIMIT ?1 OFFSET ?2";
 const SQL_HASH_BY_EXTERNAL_ID: &str =
-    "SELECT id, content_hash FROM articles WHERE external_id = ?1";
+    "SELECT id, content_hash, source FROM articles WHERE external_id = ?1";
 const SQL_BY_HASH: &str = "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY id LIMIT 1";
 const SQL_INSERT: &str = "INSERT INTO articles
     (external_id, title, body, language, source, url, published_at, content_hash, origin, imported_at)
@@ -78,16 +79,25 @@ pub(crate) enum FtsInsert {
 /// Inserts `a`, or replaces the article with the same external id when its content
 /// differs. Runs on any connection or transaction; the caller owns atomicity.
 pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
-    upsert_with(conn, a, FtsInsert::Trigger)
+    let mut delta = Delta::default();
+    let done = upsert_with(conn, a, FtsInsert::Trigger, &mut delta)?;
+    delta.apply(conn)?;
+    Ok(done)
 }
 
 /// Like [`upsert`]; a new row is indexed as `fts` says (updates always go through the
-/// `articles_au` trigger).
-pub(crate) fn upsert_with(conn: &Connection, a: &NewArticle, fts: FtsInsert) -> Result<Upserted> {
+/// `articles_au` trigger). An update deletes the article's mentions and paragraphs;
+/// the change to the unit counts is added to `delta` for the caller to apply.
+pub(crate) fn upsert_with(
+    conn: &Connection,
+    a: &NewArticle,
+    fts: FtsInsert,
+    delta: &mut Delta,
+) -> Result<Upserted> {
     let hash = a.content_hash();
-    let existing: Option<(ArticleId, String)> = conn
+    let existing: Option<(ArticleId, String, Option<String>)> = conn
         .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
-        .query_row([&a.external_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([&a.external_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let values = params![
         a.external_id,
@@ -101,14 +111,17 @@ pub(crate) fn upsert_with(conn: &Connection, a: &NewArticle, fts: FtsInsert) -> 
         a.origin
     ];
     match existing {
-        Some((id, old_hash)) if old_hash == hash => Ok(Upserted {
+        Some((id, old_hash, _)) if old_hash == hash => Ok(Upserted {
             id,
             outcome: UpsertOutcome::Unchanged,
         }),
-        Some((id, _)) => {
-            super::units::refresh(conn, &[id], || {
+        Some((id, _, old_source)) => {
+            // Into the caller's delta: the same article may have been written earlier
+            // in the caller's batch, with its counts not yet applied.
+            refresh_into(conn, &[id], delta, || {
                 Ok(conn.prepare_cached(SQL_DELETE_MENTIONS)?.execute([id])?)
             })?;
+            paragraphs::delete(conn, id, old_source.as_deref())?;
             conn.prepare_cached(SQL_UPDATE)?.execute(params![
                 id,
                 a.title,

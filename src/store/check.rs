@@ -9,7 +9,7 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `units`,
-    /// `paragraphs`).
+    /// `paragraphs`: missing paragraphs, repeated-text counts and flags).
     pub check: &'static str,
     /// What is wrong.
     pub message: String,
@@ -66,6 +66,31 @@ const SQL_PAIR_DRIFT: &str = "WITH s AS (SELECT DISTINCT article_id, field, sent
     FROM actual a FULL OUTER JOIN sentence_pairs p
          ON p.entity_id = a.entity_id AND p.other_id = a.other_id
     WHERE COALESCE(a.sentences, 0) <> COALESCE(p.sentences, 0)
+    LIMIT 100";
+/// Per-source paragraph text counts that differ from a recount.
+const SQL_REPEAT_DRIFT: &str = "WITH actual(source, text_hash, articles) AS (
+        SELECT a.source, p.text_hash, COUNT(DISTINCT p.article_id)
+        FROM paragraphs p JOIN articles a ON a.id = p.article_id
+        WHERE a.source IS NOT NULL GROUP BY a.source, p.text_hash)
+    SELECT COALESCE(a.source, s.source), COALESCE(a.text_hash, s.text_hash),
+           COALESCE(a.articles, 0), COALESCE(s.articles, 0)
+    FROM actual a FULL OUTER JOIN source_paragraphs s
+         ON s.source = a.source AND s.text_hash = a.text_hash
+    WHERE COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)
+    LIMIT 100";
+/// Copies of a text repeated in more articles of their source than the threshold
+/// allows, yet not flagged as boilerplate.
+const SQL_UNFLAGGED_REPEATS: &str = "SELECT p.article_id, p.idx, s.source, s.articles
+    FROM source_paragraphs s
+    JOIN paragraphs p ON p.text_hash = s.text_hash AND p.boilerplate = 0
+    JOIN articles a ON a.id = p.article_id AND a.source = s.source
+    WHERE s.articles > ?1
+    LIMIT 100";
+/// Body mentions inside boilerplate paragraphs, which extraction skips.
+const SQL_BOILERPLATE_MENTIONS: &str = "SELECT m.id, m.article_id, m.paragraph
+    FROM paragraphs p
+    JOIN mentions m ON m.article_id = p.article_id AND m.paragraph = p.idx AND m.field = 'body'
+    WHERE p.boilerplate = 1
     LIMIT 100";
 const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
@@ -220,6 +245,59 @@ impl Store {
             problems.push(Problem {
                 check: "paragraphs",
                 message: format!("article {} has no paragraphs", row?),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_REPEAT_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (source, hash, actual, stored) = row?;
+            problems.push(Problem {
+                check: "paragraphs",
+                message: format!(
+                    "paragraph text {hash} occurs in {actual} article(s) of source {source:?} \
+                     but source_paragraphs says {stored}"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_UNFLAGGED_REPEATS)?;
+        for row in stmt.query_map([super::REPEATED_PARAGRAPH_ARTICLES], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (article, idx, source, n) = row?;
+            problems.push(Problem {
+                check: "paragraphs",
+                message: format!(
+                    "paragraph {idx} of article {article} repeats in {n} articles of source \
+                     {source:?} but is not flagged as boilerplate"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_BOILERPLATE_MENTIONS)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (id, article, idx) = row?;
+            problems.push(Problem {
+                check: "paragraphs",
+                message: format!(
+                    "mention {id} lies in paragraph {idx} of article {article}, which is \
+                     boilerplate"
+                ),
             });
         }
         Ok(problems)

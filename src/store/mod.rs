@@ -7,6 +7,7 @@ mod check;
 pub(crate) mod entities;
 pub(crate) mod mentions;
 mod merges;
+pub(crate) mod paragraphs;
 pub(crate) mod units;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub use adhoc::{run_read_only_sql, QueryResult};
 pub use articles::{UpsertOutcome, Upserted};
 pub use check::Problem;
 pub use merges::Merge;
+pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
 
 /// A newsdb database: one SQLite file (or an in-memory database) with the current schema.
 pub struct Store {

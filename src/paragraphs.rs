@@ -1,6 +1,7 @@
 //! Paragraphs of a body: their spans, detected language, and the language-based
 //! boilerplate flag (a paragraph in another language than the article's, like a
-//! publisher's notice in French under an English story).
+//! publisher's notice in French under an English story). Pure text analysis: the
+//! loader and the store's upgrade path both call it; neither is called from here.
 
 use serde::Serialize;
 
@@ -144,41 +145,6 @@ fn majority(paragraphs: &[Paragraph]) -> Option<String> {
         .into_iter()
         .max_by_key(|(_, w)| *w)
         .map(|(l, _)| l.to_string())
-}
-
-const SQL_WITHOUT_PARAGRAPHS: &str = "SELECT id, body, language FROM articles a
-    WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)";
-const SQL_INSERT_PARAGRAPH: &str = "INSERT INTO paragraphs
-    (article_id, idx, start_char, end_char, start_byte, end_byte, language, boilerplate, text_hash)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-
-/// Writes the paragraphs of stored articles that have none: those a newsdb older than
-/// the paragraphs table imported. Returns how many articles were filled in.
-pub(crate) fn backfill(conn: &mut rusqlite::Connection) -> crate::Result<usize> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let missing: Vec<(i64, String, Option<String>)> = tx
-        .prepare(SQL_WITHOUT_PARAGRAPHS)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, body, language) in &missing {
-        let (paragraphs, _) = analyze(body, language.as_deref());
-        let mut insert = tx.prepare_cached(SQL_INSERT_PARAGRAPH)?;
-        for p in paragraphs {
-            insert.execute(rusqlite::params![
-                id,
-                p.idx as i64,
-                p.start_char as i64,
-                p.end_char as i64,
-                p.start_byte as i64,
-                p.end_byte as i64,
-                p.language,
-                p.boilerplate,
-                p.text_hash
-            ])?;
-        }
-    }
-    tx.commit()?;
-    Ok(missing.len())
 }
 
 #[cfg(test)]
