@@ -437,3 +437,61 @@ fn files_of_the_same_name_in_different_folders_stay_apart() {
         .assert()
         .success();
 }
+
+#[test]
+fn the_same_external_id_twice_in_one_batch_keeps_the_last_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // `x.txt` and `x.txt.gz` are both the article "x"; the later file wins.
+    write(
+        &input,
+        "x.txt",
+        b"Blair visits Paris\n\nTony Blair met Jacques Chirac in Paris on Monday to talk about Iraq.\n",
+    );
+    write(
+        &input,
+        "x.txt.gz",
+        &gz(b"Blair visits Berlin\n\nTony Blair met Gerhard Schroeder in Berlin on Tuesday to talk about Iran.\n"),
+    );
+    let jsonl = "{\"id\": \"a\", \"title\": \"Brown in Washington\", \"body\": \"The chancellor Gordon Brown met Alan Greenspan in Washington on Monday to talk about the economy.\"}\n\
+                 {\"id\": \"a\", \"title\": \"Brown in New York\", \"body\": \"The chancellor Gordon Brown met Kofi Annan in New York on Tuesday to talk about the economy.\"}\n";
+    write(&input, "a.jsonl", jsonl.as_bytes());
+    for extract in [true, false] {
+        let db = dir.path().join(format!("news-{extract}.sqlite"));
+        let mut cmd = newsdb(&db);
+        cmd.arg("import").arg(&input);
+        if !extract {
+            cmd.arg("--no-extract");
+        }
+        cmd.assert().success();
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 2);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let body = |id: &str| -> String {
+            conn.query_row(
+                "SELECT body FROM articles WHERE external_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert!(body("x").contains("Schroeder"), "{}", body("x"));
+        assert!(body("a").contains("Kofi Annan"), "{}", body("a"));
+        if extract {
+            // Only the last version's entities are mentioned, once each.
+            let names: Vec<String> = conn
+                .prepare(
+                    "SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+                     JOIN articles a ON a.id = m.article_id
+                     WHERE a.external_id = 'a' AND m.field = 'body' ORDER BY m.start_char",
+                )
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(names, ["Gordon Brown", "Kofi Annan", "New York"]);
+        }
+        newsdb(&db).arg("check").assert().success();
+    }
+}
