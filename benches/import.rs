@@ -1,14 +1,22 @@
-//! Import benchmark: builds N unique articles from the BBC corpus (paragraphs
-//! reshuffled within a category, unique ids, dates over 2004-2005), then imports them
-//! into fresh files three ways, each in its own process so peak RSS is its own:
+//! Import benchmark: builds corpora of N articles from the BBC texts (paragraphs
+//! reshuffled within a category, unique ids, dates over 2004-2005) in four shapes real
+//! feeds have, then imports each into a fresh file, each run in its own process so
+//! peak RSS is its own:
 //!
-//! 1. baseline: a raw rusqlite insert of the same rows into the same schema (same
-//!    FTS5 index and triggers), no parsing pipeline, no extraction;
-//! 2. `newsdb` import with `--no-extract`;
-//! 3. `newsdb` import with extraction (NER and resolution).
+//! - (a) `plain`: unique articles, no source;
+//! - (b) `footer`: one source, the same footer line in every article;
+//! - (c) `updates`: one source, 20% of records updated versions of earlier stories;
+//! - (d) `sources`: ten sources, each with its footer line.
 //!
-//! Run: `cargo bench --bench import` (N = 100000; set NEWSDB_BENCH_ARTICLES to change
-//! it). Needs ../shared/data/bbc.
+//! On (a) it runs a baseline, a raw rusqlite insert of the same rows into the same
+//! schema (same batch size, page cache and batch-level FTS5 indexing), then `newsdb`
+//! import with `--no-extract` and with extraction; on (b)-(d) the import with
+//! extraction. It ends with each corpus's rate against (a) and the largest size's
+//! rate against the smallest (a linear import keeps it within 15%).
+//!
+//! Run: `cargo bench --bench import` (sizes 10000 and 100000;
+//! `NEWSDB_BENCH_ARTICLES=10000,100000` and `NEWSDB_BENCH_CORPORA=plain,footer` to
+//! choose). Needs ../shared/data/bbc.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -79,9 +87,52 @@ fn read_bbc() -> Vec<Vec<Source>> {
     categories
 }
 
+/// What a generated corpus contains, beside unique articles built from BBC texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corpus {
+    /// (a) Unique articles, no source.
+    Plain,
+    /// (b) The same articles from one source, each ending with the same footer line.
+    Footer,
+    /// (c) One source; 20% of records are updated versions of earlier stories under new
+    /// ids (a paragraph replaced, most paragraphs shared), as feeds re-publish them.
+    Updates,
+    /// (d) Ten sources, each with its own footer line.
+    Sources,
+}
+
+impl Corpus {
+    const ALL: [Corpus; 4] = [
+        Corpus::Plain,
+        Corpus::Footer,
+        Corpus::Updates,
+        Corpus::Sources,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Corpus::Plain => "plain",
+            Corpus::Footer => "footer",
+            Corpus::Updates => "updates",
+            Corpus::Sources => "sources",
+        }
+    }
+}
+
+/// Bumped whenever the generator changes, so a cached corpus is never stale.
+const GENERATOR_VERSION: u32 = 2;
+
 /// Writes the corpus as JSON Lines (reused when it already exists).
-fn build_corpus(n: usize) -> (PathBuf, u64) {
-    let path = work_dir().join(format!("corpus-{n}.jsonl"));
+///
+/// Every paragraph gets a short numeric suffix unique to its article, as real stories
+/// rarely share whole paragraphs: without it, every paragraph of a source would repeat
+/// and become boilerplate. Only the footers (and the shared paragraphs of updated
+/// stories) repeat.
+fn build_corpus(n: usize, kind: Corpus) -> (PathBuf, u64) {
+    let path = work_dir().join(format!(
+        "corpus-v{GENERATOR_VERSION}-{}-{n}.jsonl",
+        kind.name()
+    ));
     if let Ok(md) = std::fs::metadata(&path) {
         return (path, md.len());
     }
@@ -90,24 +141,62 @@ fn build_corpus(n: usize) -> (PathBuf, u64) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let tmp = path.with_extension("tmp");
     let mut out = BufWriter::new(std::fs::File::create(&tmp).expect("corpus file"));
+    // Earlier stories (title, paragraphs) that an update may re-publish.
+    let mut stories: Vec<(String, Vec<String>)> = Vec::new();
     for i in 0..n {
         let cat = &categories[rng.below(categories.len())];
-        let base = &cat[rng.below(cat.len())];
-        let k = 3 + rng.below(6);
-        let mut body = Vec::with_capacity(k);
-        body.push(base.paragraphs[0].clone());
-        for _ in 1..k {
+        let (title, mut body) = if kind == Corpus::Updates && i > 0 && rng.below(5) == 0 {
+            let (title, body) = &stories[rng.below(stories.len())];
+            let mut body = body.clone();
             let other = &cat[rng.below(cat.len())];
-            body.push(other.paragraphs[rng.below(other.paragraphs.len())].clone());
+            let k = rng.below(body.len());
+            body[k] = format!(
+                "{} ({i}.u)",
+                other.paragraphs[rng.below(other.paragraphs.len())]
+            );
+            (format!("{title} (updated {i})"), body)
+        } else {
+            let base = &cat[rng.below(cat.len())];
+            let k = 3 + rng.below(6);
+            let mut body = Vec::with_capacity(k + 1);
+            body.push(format!("{} ({i}.0)", base.paragraphs[0]));
+            for j in 1..k {
+                let other = &cat[rng.below(cat.len())];
+                body.push(format!(
+                    "{} ({i}.{j})",
+                    other.paragraphs[rng.below(other.paragraphs.len())]
+                ));
+            }
+            (format!("{} ({i})", base.title), body)
+        };
+        if kind == Corpus::Updates {
+            stories.push((title.clone(), body.clone()));
+        }
+        let source = match kind {
+            Corpus::Plain => None,
+            Corpus::Footer | Corpus::Updates => Some("bbc".to_string()),
+            Corpus::Sources => Some(format!("source-{}", rng.below(10))),
+        };
+        match (kind, &source) {
+            (Corpus::Footer, _) => body.push(
+                "Copyright 2005 BBC News. All rights reserved. Follow us for more stories."
+                    .to_string(),
+            ),
+            (Corpus::Sources, Some(s)) => body.push(format!(
+                "Copyright 2005 {s}. All rights reserved. Sign up to the {s} newsletter."
+            )),
+            _ => {}
         }
         let day = rng.below(730);
-        let date = chrono_like_date(day);
-        let record = serde_json::json!({
+        let mut record = serde_json::json!({
             "id": format!("bench-{i:06}"),
-            "title": format!("{} ({i})", base.title),
+            "title": title,
             "body": body.join("\n"),
-            "published": date,
+            "published": chrono_like_date(day),
         });
+        if let Some(s) = source {
+            record["source"] = s.into();
+        }
         writeln!(out, "{record}").expect("corpus write");
     }
     out.flush().expect("corpus flush");
@@ -151,6 +240,9 @@ fn peak_rss_mb() -> f64 {
 const SQL_RAW_INSERT: &str = "INSERT INTO articles
     (external_id, title, body, published_at, content_hash, origin, imported_at)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+const SQL_RAW_FTS: &str = "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
+const SQL_FTS_TRIGGER: &str =
+    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_ai'";
 
 /// Phase run in a child process: prints `seconds articles peak_rss_mb`.
 fn phase(name: &str, corpus: &Path, db: &Path) {
@@ -158,14 +250,31 @@ fn phase(name: &str, corpus: &Path, db: &Path) {
     let started = Instant::now();
     let articles = match name {
         "raw" => {
+            // Like for like with the loader: the same batch size, page cache and
+            // batch-level full-text indexing (the trigger dropped inside each
+            // transaction, rows indexed explicitly, the trigger restored before commit).
             let mut store = Store::open(db).expect("bench database opens");
             drop(store.counts());
             let conn = rusqlite::Connection::open(db).expect("raw connection");
-            conn.execute_batch("PRAGMA synchronous = NORMAL; BEGIN")
-                .expect("begin");
+            conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;")
+                .expect("pragmas");
+            let trigger: String = conn
+                .query_row(SQL_FTS_TRIGGER, [], |r| r.get(0))
+                .expect("the schema has articles_ai");
+            let batch = ImportOptions::default().batch_size as u64;
+            let begin = || {
+                conn.execute_batch("BEGIN IMMEDIATE; DROP TRIGGER articles_ai;")
+                    .expect("begin")
+            };
+            let commit = || {
+                conn.execute_batch(&trigger).expect("trigger restored");
+                conn.execute_batch("COMMIT").expect("commit");
+            };
+            begin();
             let mut n = 0u64;
             {
                 let mut stmt = conn.prepare(SQL_RAW_INSERT).expect("prepare");
+                let mut fts = conn.prepare(SQL_RAW_FTS).expect("prepare");
                 let f = std::io::BufReader::new(std::fs::File::open(corpus).expect("corpus"));
                 for line in f.lines() {
                     let line = line.expect("corpus line");
@@ -183,13 +292,18 @@ fn phase(name: &str, corpus: &Path, db: &Path) {
                         corpus.display().to_string(),
                     ])
                     .expect("raw insert");
+                    fts.execute(rusqlite::params![conn.last_insert_rowid(), title, body])
+                        .expect("raw index");
                     n += 1;
-                    if n % 256 == 0 {
-                        conn.execute_batch("COMMIT; BEGIN").expect("commit");
+                    if n % batch == 0 {
+                        commit();
+                        begin();
                     }
                 }
             }
-            conn.execute_batch("COMMIT").expect("commit");
+            commit();
+            conn.execute_batch("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+                .expect("optimize, as the loader does after a bulk import");
             store = Store::open(db).expect("reopen");
             store.counts().expect("counts").articles as u64
         }
@@ -215,6 +329,38 @@ fn phase(name: &str, corpus: &Path, db: &Path) {
     );
 }
 
+/// Runs one phase in its own process: (seconds, articles, peak RSS MB, db MB).
+fn run_phase(name: &str, corpus: &Path, db: &Path) -> (f64, f64, f64, f64) {
+    let me = std::env::current_exe().expect("bench binary path");
+    let out = Command::new(&me)
+        .args(["--phase", name])
+        .arg(corpus)
+        .arg(db)
+        .output()
+        .expect("phase runs");
+    assert!(
+        out.status.success(),
+        "phase {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<f64> = text
+        .split_whitespace()
+        .map(|x| x.parse().expect("phase output is numbers"))
+        .collect();
+    let db_mb = std::fs::metadata(db).map_or(0.0, |m| m.len() as f64 / 1e6);
+    (f[0], f[1], f[2], db_mb)
+}
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--phase") {
@@ -229,50 +375,81 @@ fn main() {
         eprintln!("skipping: {} is absent", bbc_dir().display());
         return;
     }
-    let n: usize = std::env::var("NEWSDB_BENCH_ARTICLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let t = Instant::now();
-    let (corpus, bytes) = build_corpus(n);
-    eprintln!(
-        "corpus: {n} articles, {:.1} MB ({:.1} s to build or find)",
-        bytes as f64 / 1e6,
-        t.elapsed().as_secs_f64()
+    let sizes: Vec<usize> = env_list("NEWSDB_BENCH_ARTICLES", "10000,100000")
+        .iter()
+        .map(|v| {
+            v.parse()
+                .expect("NEWSDB_BENCH_ARTICLES is a list of numbers")
+        })
+        .collect();
+    let wanted = env_list("NEWSDB_BENCH_CORPORA", "plain,footer,updates,sources");
+    let corpora: Vec<Corpus> = Corpus::ALL
+        .into_iter()
+        .filter(|c| wanted.iter().any(|w| w == c.name()))
+        .collect();
+    println!(
+        "| articles | corpus | run | seconds | articles/s | MB/s | vs raw | peak RSS MB | db MB |"
     );
-    let me = std::env::current_exe().expect("bench binary path");
-    let mut results = Vec::new();
-    for name in ["raw", "no-extract", "extract"] {
-        let db = work_dir().join(format!("bench-{name}.sqlite"));
-        let out = Command::new(&me)
-            .args(["--phase", name])
-            .arg(&corpus)
-            .arg(&db)
-            .output()
-            .expect("phase runs");
-        assert!(
-            out.status.success(),
-            "phase {name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8_lossy(&out.stdout);
-        let f: Vec<f64> = text
-            .split_whitespace()
-            .map(|x| x.parse().expect("phase output is numbers"))
-            .collect();
-        let (secs, articles, rss) = (f[0], f[1], f[2]);
-        let db_mb = std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6);
-        results.push((name, secs, articles, rss, db_mb));
+    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|");
+    // MB/s with extraction per (size, corpus), for the ratios below.
+    let mut rates: Vec<(usize, Corpus, f64)> = Vec::new();
+    for &n in &sizes {
+        let mut raw_mbs = f64::NAN;
+        for &kind in &corpora {
+            let t = Instant::now();
+            let (corpus, bytes) = build_corpus(n, kind);
+            eprintln!(
+                "corpus {}: {n} articles, {:.1} MB ({:.1} s to build or find)",
+                kind.name(),
+                bytes as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+            let runs: &[&str] = if kind == Corpus::Plain {
+                &["raw", "no-extract", "extract"]
+            } else {
+                &["extract"]
+            };
+            for &name in runs {
+                let db = work_dir().join(format!("bench-{name}.sqlite"));
+                let (secs, articles, rss, db_mb) = run_phase(name, &corpus, &db);
+                let mbs = bytes as f64 / 1e6 / secs;
+                if name == "raw" {
+                    raw_mbs = mbs;
+                }
+                if name == "extract" {
+                    rates.push((n, kind, mbs));
+                }
+                println!(
+                    "| {n} | {} | {name} | {secs:.1} | {:.0} | {mbs:.2} | {:.0}% | {rss:.0} | {db_mb:.0} |",
+                    kind.name(),
+                    articles / secs,
+                    100.0 * mbs / raw_mbs
+                );
+            }
+        }
     }
-    let raw_mbs = bytes as f64 / 1e6 / results[0].1;
-    println!("| run | seconds | articles | articles/s | MB/s | vs raw | peak RSS MB | db MB |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (name, secs, articles, rss, db_mb) in &results {
-        let mbs = bytes as f64 / 1e6 / secs;
+    let rate = |n: usize, k: Corpus| rates.iter().find(|r| r.0 == n && r.1 == k).map(|r| r.2);
+    println!();
+    println!("With extraction: each corpus against (a) plain, and the largest size against the smallest (linear: within 15%).");
+    println!("| corpus | MB/s per size | vs plain at the largest size | largest / smallest |");
+    println!("|---|---|---:|---:|");
+    let (small, large) = (sizes.iter().min(), sizes.iter().max());
+    for &kind in &corpora {
+        let per_size: Vec<String> = sizes
+            .iter()
+            .filter_map(|&n| rate(n, kind).map(|r| format!("{n}: {r:.2}")))
+            .collect();
+        let vs_plain = large
+            .and_then(|&n| Some(rate(n, kind)? / rate(n, Corpus::Plain)?))
+            .map_or("-".to_string(), |r| format!("{:.0}%", 100.0 * r));
+        let scale = small
+            .zip(large)
+            .and_then(|(&a, &b)| Some(rate(b, kind)? / rate(a, kind)?))
+            .map_or("-".to_string(), |r| format!("{:.0}%", 100.0 * r));
         println!(
-            "| {name} | {secs:.1} | {articles:.0} | {:.0} | {mbs:.2} | {:.0}% | {rss:.0} | {db_mb:.0} |",
-            articles / secs,
-            100.0 * mbs / raw_mbs
+            "| {} | {} | {vs_plain} | {scale} |",
+            kind.name(),
+            per_size.join(", ")
         );
     }
 }
