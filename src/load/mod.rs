@@ -273,8 +273,11 @@ pub fn parse_unit(unit: &Unit) -> std::result::Result<Parsed, String> {
 
 /// Paragraphs, language and (when wanted) extraction for a parsed article.
 pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
-    let (paragraphs, language) =
-        paragraphs::analyze(&parsed.article.body, parsed.article.language.as_deref());
+    let (paragraphs, language) = paragraphs::analyze(
+        &parsed.article.title,
+        &parsed.article.body,
+        parsed.article.language.as_deref(),
+    );
     let mut parsed = parsed;
     parsed.article.language = language;
     let not_english = parsed

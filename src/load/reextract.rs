@@ -115,7 +115,7 @@ impl write::Writer<'_> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         let paragraphs = if paragraphs.is_empty() {
-            paragraphs::analyze(&body, language.as_deref()).0
+            paragraphs::analyze(&title, &body, language.as_deref()).0
         } else {
             paragraphs
         };

@@ -116,7 +116,7 @@ pub(crate) fn distinct_texts(paragraphs: &[Paragraph]) -> Vec<(&str, Vec<usize>)
     out
 }
 
-const SQL_WITHOUT_PARAGRAPHS: &str = "SELECT id, body, language FROM articles a
+const SQL_WITHOUT_PARAGRAPHS: &str = "SELECT id, title, body, language FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id)";
 
 /// Writes the paragraphs of stored articles that have none (those a newsdb older than
@@ -124,12 +124,12 @@ const SQL_WITHOUT_PARAGRAPHS: &str = "SELECT id, body, language FROM articles a
 /// how many articles were filled in.
 pub(crate) fn backfill(conn: &mut Connection) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let missing: Vec<(ArticleId, String, Option<String>)> = tx
+    let missing: Vec<(ArticleId, String, String, Option<String>)> = tx
         .prepare(SQL_WITHOUT_PARAGRAPHS)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, body, language) in &missing {
-        let (ps, _) = paragraphs::analyze(body, language.as_deref());
+    for (id, title, body, language) in &missing {
+        let (ps, _) = paragraphs::analyze(title, body, language.as_deref());
         for p in &ps {
             insert(&tx, *id, p, p.boilerplate)?;
         }
