@@ -274,7 +274,11 @@ fn embedded_model_reaches_target_f1_on_conll_dev() {
             .chain([&report.overall])
             .find(|s| s.label == label)
             .unwrap_or_else(|| panic!("no {label} score"));
-        assert!(s.f1 >= floor, "{label} F1 {:.4} < {floor}: {report:?}", s.f1);
+        assert!(
+            s.f1 >= floor,
+            "{label} F1 {:.4} < {floor}: {report:?}",
+            s.f1
+        );
     }
     // eng.testa's size, so that the floors are over the whole file.
     assert_eq!(report.overall.gold, 5942, "gold entities in eng.testa");

@@ -1043,12 +1043,9 @@ mod tests {
         assert!(Model::from_bytes(&file_with_row_deltas(&[1, 5])).is_ok());
         // ...and a delta that would overflow the row index is refused, not a panic.
         let err = Model::from_bytes(&file_with_row_deltas(&[1, u64::MAX]))
-            .err()
-            .expect("an out-of-range row");
+            .expect_err("an out-of-range row");
         assert!(err.to_string().contains("out of range"), "{err}");
-        let err = Model::from_bytes(&file_with_row_deltas(&[300]))
-            .err()
-            .expect("row 300 of 256");
+        let err = Model::from_bytes(&file_with_row_deltas(&[300])).expect_err("row 300 of 256");
         assert!(err.to_string().contains("out of range"), "{err}");
     }
 
