@@ -447,7 +447,7 @@ fn every_hostile_input_has_its_expected_outcome_and_good_files_still_import() {
 }
 
 #[test]
-fn a_big_line_is_refused_below_a_raised_limit_too() {
+fn a_big_line_is_refused_over_a_lowered_limit_and_imported_under_a_raised_one() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("lines.jsonl");
     let body = "word ".repeat(300);
@@ -458,6 +458,7 @@ fn a_big_line_is_refused_below_a_raised_limit_too() {
         ),
     )
     .unwrap();
+    // Lowered from the default 10 MiB to 1000 bytes: the 1.5 KB line is refused.
     let db = dir.path().join("t.sqlite");
     newsdb(&db)
         .args(["import", "--max-record-bytes", "1000"])
@@ -470,4 +471,39 @@ fn a_big_line_is_refused_below_a_raised_limit_too() {
             )),
         );
     assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    assert_eq!(
+        common::scalar(&db, "SELECT COUNT(*) FROM articles WHERE external_id = 'b'"),
+        1
+    );
+
+    // Raised above the default: a line over 10 MiB is refused by default and stored
+    // under the raised limit (no extraction: the record is only words).
+    let big = dir.path().join("big.jsonl");
+    let words = "word ".repeat(2_200_000);
+    std::fs::write(
+        &big,
+        format!("{{\"id\": \"huge\", \"title\": \"Huge\", \"body\": \"{words}\"}}\n"),
+    )
+    .unwrap();
+    assert!(std::fs::metadata(&big).unwrap().len() > 10 * 1024 * 1024);
+    let db = dir.path().join("raised.sqlite");
+    newsdb(&db)
+        .args(["import", "--no-extract"])
+        .arg(&big)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(TOO_BIG));
+    assert_eq!(common::scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
+    newsdb(&db)
+        .args(["import", "--no-extract", "--max-record-bytes", "16000000"])
+        .arg(&big)
+        .assert()
+        .success();
+    assert_eq!(
+        common::scalar(
+            &db,
+            "SELECT length(body) FROM articles WHERE external_id = 'huge'"
+        ),
+        words.trim_end().len() as i64
+    );
 }

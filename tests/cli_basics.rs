@@ -140,7 +140,42 @@ fn articles_and_show_and_schema_work() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&by_ext.stdout).unwrap();
     assert_eq!(v["id"], 1);
-    assert!(v["mentions"].is_array());
+    // Every mention of the article, each one the exact slice of its field.
+    let mentions = v["mentions"].as_array().expect("a mentions array");
+    assert_eq!(
+        mentions.len() as i64,
+        common::scalar(&db, "SELECT COUNT(*) FROM mentions WHERE article_id = 1")
+    );
+    let title: Vec<char> = v["title"].as_str().unwrap().chars().collect();
+    let body: Vec<char> = v["body"].as_str().unwrap().chars().collect();
+    for m in mentions {
+        assert_eq!(m["article_id"], 1, "{m}");
+        let text = if m["field"] == "title" { &title } else { &body };
+        let (s, e) = (
+            m["start_char"].as_u64().unwrap() as usize,
+            m["end_char"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            text[s..e].iter().collect::<String>(),
+            m["surface"].as_str().unwrap(),
+            "{m}"
+        );
+    }
+    let surfaces: Vec<&str> = mentions
+        .iter()
+        .map(|m| m["surface"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "Bashar al-Assad",
+        "Ayatollah Ali Khamenei",
+        "Tehran",
+        "Damascus",
+    ] {
+        assert!(
+            surfaces.contains(&expected),
+            "{expected} not in {surfaces:?}"
+        );
+    }
 
     newsdb(&db)
         .args(["schema", "--format", "csv"])

@@ -1,19 +1,17 @@
 //! Named-entity recognition: tokenizer offsets, sentence splitting, conlleval scoring
 //! and the embedded model on the seed article and CoNLL-2003 dev data.
 
+mod common;
+
 use std::io::Write;
-use std::path::Path;
 
 use newsdb::ner::{self, split_sentences, tokenize, EntitySpan, Model};
 use newsdb::EntityKind;
+use predicates::prelude::*;
 
 const SEED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/seeds/000_74746990a53cdcfb.txt"
-);
-const TESTA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/conll2003/eng.testa"
 );
 
 fn words(text: &str) -> Vec<&str> {
@@ -248,16 +246,142 @@ fn model_round_trips_through_bytes() {
 
 #[test]
 fn embedded_model_reaches_target_f1_on_conll_dev() {
-    if !Path::new(TESTA).exists() {
-        eprintln!("skipping: {TESTA} not found");
+    let Some(testa) = common::shared_file("conll2003/eng.testa") else {
         return;
-    }
-    let report = ner::evaluate(Model::embedded(), Path::new(TESTA)).expect("evaluate");
+    };
+    let report = ner::evaluate(Model::embedded(), &testa).expect("evaluate");
     for s in report.per_type.iter().chain([&report.overall]) {
         eprintln!(
             "eng.testa {:8} P {:.4} R {:.4} F1 {:.4} (gold {}, predicted {}, correct {})",
             s.label, s.precision, s.recall, s.f1, s.gold, s.predicted, s.correct
         );
     }
-    assert!(report.overall.f1 >= 0.86, "{report:?}");
+    // Floors about 0.02 under the figures measured for the committed model (README:
+    // PER 0.938, LOC 0.955, ORG 0.871, MISC 0.891, overall 0.921, with
+    // `newsdb ner eval --conll ../shared/data/conll2003/eng.testa`): room for a
+    // retrained model, not for a type that gets worse while the others hide it.
+    let floors = [
+        ("LOC", 0.935),
+        ("MISC", 0.87),
+        ("ORG", 0.85),
+        ("PER", 0.915),
+        ("overall", 0.90),
+    ];
+    for (label, floor) in floors {
+        let s = report
+            .per_type
+            .iter()
+            .chain([&report.overall])
+            .find(|s| s.label == label)
+            .unwrap_or_else(|| panic!("no {label} score"));
+        assert!(
+            s.f1 >= floor,
+            "{label} F1 {:.4} < {floor}: {report:?}",
+            s.f1
+        );
+    }
+    // eng.testa's size, so that the floors are over the whole file.
+    assert_eq!(report.overall.gold, 5942, "gold entities in eng.testa");
+}
+
+fn gzip(payload: &[u8]) -> Vec<u8> {
+    // Stored blocks: these tests are about the payload, and compressing it is slow.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    enc.write_all(payload).expect("write to a Vec");
+    enc.finish().expect("write to a Vec")
+}
+
+fn model_error(bytes: &[u8]) -> String {
+    match Model::from_bytes(bytes) {
+        Ok(_) => panic!("a damaged model file was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn truncated_or_corrupt_model_files_are_clear_errors_not_panics() {
+    use std::io::Read;
+    let file = Model::embedded().to_bytes();
+    let mut payload = Vec::new();
+    flate2::read::GzDecoder::new(&file[..])
+        .read_to_end(&mut payload)
+        .expect("the model file is gzip");
+    assert!(Model::from_bytes(&gzip(&payload)).is_ok());
+
+    // The compressed file cut short, or not gzip at all.
+    for cut in [0, 5, 100, file.len() / 2, file.len() - 1] {
+        let err = model_error(&file[..cut]);
+        assert!(
+            err.contains("gzip") || err.contains("truncated"),
+            "cut at {cut}: {err}"
+        );
+    }
+    // The payload cut anywhere: every field is fixed-size or length-prefixed, so every
+    // strict prefix is short of something.
+    let n = payload.len();
+    let mut cuts: Vec<usize> = (0..64).collect();
+    cuts.extend((1..48).map(|k| n * k / 48));
+    cuts.extend([n - 2, n - 1]);
+    for cut in cuts {
+        let err = model_error(&gzip(&payload[..cut]));
+        assert_eq!(err, "ner model: model file is truncated", "cut at {cut}");
+    }
+
+    // Header fields with impossible values: magic, version, temperature, stages, hash
+    // size, tag count. Layout: magic (8), version (u32), name (u32 length + bytes),
+    // temperature (f32), stages (u32), then per stage hash bits (u32), tags (u32).
+    let name = Model::embedded().name().len();
+    let temperature = 16 + name;
+    let stages = temperature + 4;
+    let bits = stages + 4;
+    let tags = bits + 4;
+    let set = |at: usize, value: [u8; 4]| {
+        let mut p = payload.clone();
+        p[at..at + 4].copy_from_slice(&value);
+        model_error(&gzip(&p))
+    };
+    let mut bad_magic = payload.clone();
+    bad_magic[0] ^= 0x20;
+    assert!(model_error(&gzip(&bad_magic)).contains("bad magic"));
+    assert!(set(8, 7u32.to_le_bytes()).contains("format v7 is not supported"));
+    assert!(set(temperature, f32::NAN.to_le_bytes()).contains("invalid temperature"));
+    assert!(set(temperature, (-1.0f32).to_le_bytes()).contains("invalid temperature"));
+    assert!(set(stages, 3u32.to_le_bytes()).contains("3 stages"));
+    assert!(set(stages, 0u32.to_le_bytes()).contains("0 stages"));
+    assert!(set(bits, 40u32.to_le_bytes()).contains("invalid hash size 2^40"));
+    assert!(set(tags, 99u32.to_le_bytes()).contains("99 tags"));
+    // A string length past the end of the file.
+    assert!(set(12, u32::MAX.to_le_bytes()).contains("truncated"));
+
+    // Bytes flipped anywhere (a fixed pseudo-random sequence): an error or a model, but
+    // never a panic.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..24 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut p = payload.clone();
+        let at = (x % n as u64) as usize;
+        p[at] ^= 0xff;
+        let _ = Model::from_bytes(&gzip(&p));
+    }
+
+    // Through the CLI: exit 2 with the file and the reason.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cut.bin.gz");
+    std::fs::write(&path, gzip(&payload[..n / 3])).expect("write");
+    let conll = dir.path().join("one.conll");
+    std::fs::write(&conll, "EU NNP I-NP I-ORG\n").expect("write");
+    common::newsdb(&dir.path().join("unused.sqlite"))
+        .args(["ner", "eval", "--conll"])
+        .arg(&conll)
+        .arg("--model")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("cut.bin.gz")
+                .and(predicates::str::contains("truncated"))
+                .and(predicates::str::contains("panicked").not()),
+        );
 }

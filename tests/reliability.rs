@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -21,14 +21,9 @@ use rusqlite::{Connection, OpenFlags};
 /// seconds on a loaded 2-core machine.
 const CATEGORIES: &[&str] = &["business", "politics"];
 
+/// `../shared/data/bbc`, or `None` with a visible skip line (a panic in CI).
 fn bbc() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/bbc"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} is absent", p.display());
-        None
-    }
+    common::shared_file("bbc")
 }
 
 /// Row counts compared between interrupted and uninterrupted imports.
@@ -305,14 +300,19 @@ fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
     let done = AtomicBool::new(false);
     let runs = AtomicUsize::new(0);
     let during = AtomicUsize::new(0);
+    // Per reader (three SQL readers, then search): runs started while the import ran.
+    let during_by_reader: [AtomicUsize; 4] = Default::default();
+    // The smallest article count a reader saw while the import ran.
+    let partial = AtomicI64::new(i64::MAX);
     let queries: [&str; 3] = [
         "SELECT COUNT(*) FROM articles",
         "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'government OR market'",
         "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id",
     ];
     std::thread::scope(|s| {
-        for query in queries {
+        for (k, query) in queries.into_iter().enumerate() {
             let (db, done, runs, during) = (&db, &done, &runs, &during);
+            let (mine, partial) = (&during_by_reader[k], &partial);
             s.spawn(move || {
                 let mut last = 0;
                 loop {
@@ -323,6 +323,10 @@ fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
                     runs.fetch_add(1, Ordering::SeqCst);
                     if !finished {
                         during.fetch_add(1, Ordering::SeqCst);
+                        mine.fetch_add(1, Ordering::SeqCst);
+                        if k == 0 {
+                            partial.fetch_min(n, Ordering::SeqCst);
+                        }
                     }
                     if finished {
                         break;
@@ -331,6 +335,7 @@ fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
             });
         }
         let (db, done, runs, during) = (&db, &done, &runs, &during);
+        let mine = &during_by_reader[3];
         s.spawn(move || loop {
             let finished = done.load(Ordering::SeqCst);
             newsdb(db)
@@ -341,6 +346,7 @@ fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
             runs.fetch_add(1, Ordering::SeqCst);
             if !finished {
                 during.fetch_add(1, Ordering::SeqCst);
+                mine.fetch_add(1, Ordering::SeqCst);
             } else {
                 break;
             }
@@ -357,6 +363,23 @@ fn readers_beside_an_import_see_growing_counts_and_never_a_lock() {
         "reader runs: {} ({} while the import ran)",
         runs.load(Ordering::SeqCst),
         during.load(Ordering::SeqCst)
+    );
+    // The readers really ran beside the import: each of them at least once (the
+    // import runs for seconds, a reader for a fraction of one), and one of them saw the
+    // import half done, with some articles committed and not all.
+    let by_reader: Vec<usize> = during_by_reader
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
+    assert!(
+        by_reader.iter().all(|&n| n >= 1) && during.load(Ordering::SeqCst) >= 8,
+        "too few reader runs overlapped the import: {by_reader:?}"
+    );
+    let partial = partial.load(Ordering::SeqCst);
+    assert!(
+        partial >= 1 && partial < reference.counts.articles,
+        "no reader saw a partial import ({partial} of {} articles)",
+        reference.counts.articles
     );
     assert_eq!(counts(&db), reference.counts);
     assert_healthy(&db, Some(&reference.db), "after the import with readers");
@@ -403,11 +426,13 @@ fn a_full_disk_rolls_the_batch_back_and_a_rerun_completes() {
         .conn()
         .query_row("PRAGMA page_count", [], |r| r.get(0))
         .unwrap();
-    // The "disk" holds about 600 KB more: a few batches, not the whole corpus.
+    // The "disk" holds about 3.6 MB more: a few batches of 100 articles (about 1 MB
+    // each), not the whole corpus (about 9.5 MB). (600 KB did not hold even one batch,
+    // so "the batch rolls back" could not be told from "everything rolls back".)
     store
         .conn()
         .query_row(
-            &format!("PRAGMA max_page_count = {}", pages + 150),
+            &format!("PRAGMA max_page_count = {}", pages + 900),
             [],
             |_| Ok(()),
         )
@@ -418,8 +443,15 @@ fn a_full_disk_rolls_the_batch_back_and_a_rerun_completes() {
     assert!(err.to_string().contains("full"), "{err}");
     let problems = store.check().unwrap();
     assert!(problems.is_empty(), "{problems:?}");
+    // The failed batch rolled back, the batches before it stayed: more than the seed,
+    // less than everything. ("Everything rolls back" would leave the seed alone.)
     let stored = store.counts().unwrap().articles;
-    assert!(stored < reference.counts.articles + 1, "{stored}");
+    eprintln!("the full disk kept {stored} articles");
+    assert!(
+        stored > 100 && stored < reference.counts.articles + 1,
+        "{stored} articles stored of 1 + {}",
+        reference.counts.articles
+    );
     drop(store);
     assert_healthy(&db, Some(&reference.db), "after a full disk");
 
@@ -479,7 +511,14 @@ fn importing_into_a_read_only_file_is_a_clear_error() {
         match Immutable::set(&db) {
             Some(guard) => Some(guard),
             None => {
-                eprintln!("skipping: running as root and chattr +i is unavailable");
+                // Root writes through 0444; without the immutable attribute there is
+                // no read-only file to test. CI must not pass without this test.
+                assert!(
+                    !common::in_ci(),
+                    "running as root and chattr +i is unavailable: cannot make a \
+                     read-only file for this test (run it as a normal user)"
+                );
+                common::skip("importing_into_a_read_only_file_is_a_clear_error: running as root and chattr +i is unavailable");
                 return;
             }
         }
@@ -607,4 +646,23 @@ fn sql_refuses_attach_extensions_pragmas_and_vacuum_into_and_leaves_the_file_alo
     ] {
         newsdb(&db).args(["sql", q]).assert().success();
     }
+}
+
+#[test]
+fn missing_shared_data_is_a_skip_locally_and_a_failure_in_ci() {
+    let missing = common::repo().join("../shared/data/no-such-folder");
+    assert_eq!(common::required(missing.clone(), false), None);
+    let in_ci = std::panic::catch_unwind(|| common::required(missing, true));
+    let message = in_ci.expect_err("a missing ../shared fails in CI");
+    let message = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("no-such-folder") && message.contains("CI"),
+        "{message}"
+    );
+    // Present data is returned as is.
+    let seeds = common::seeds();
+    assert_eq!(common::required(seeds.clone(), true), Some(seeds));
 }

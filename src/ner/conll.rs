@@ -411,6 +411,130 @@ mod tests {
         );
     }
 
+    /// Scores sentences given as (gold, predicted) tag strings.
+    fn score(sentences: &[(&str, &str)]) -> EvalReport {
+        let mut c = Counts::default();
+        for (gold, pred) in sentences {
+            c.add_sentence(&tags(gold), &tags(pred));
+        }
+        c.report()
+    }
+
+    /// (gold, predicted, correct) of a type label or `overall`.
+    fn counts(r: &EvalReport, label: &str) -> (usize, usize, usize) {
+        let s = std::iter::once(&r.overall)
+            .chain(&r.per_type)
+            .find(|s| s.label == label)
+            .expect("a label of the report");
+        (s.gold, s.predicted, s.correct)
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// Gold in IOB1 (as in eng.testa): PER 0..2, LOC 3..4, ORG 5..7, MISC 8..9.
+    const GOLD: &str = "I-PER I-PER O I-LOC O I-ORG I-ORG O I-MISC";
+
+    #[test]
+    fn exact_predictions_score_one_in_bio_and_in_iob1() {
+        for pred in [
+            "B-PER I-PER O B-LOC O B-ORG I-ORG O B-MISC",
+            GOLD, // IOB1: the same chunks
+        ] {
+            let r = score(&[(GOLD, pred)]);
+            assert_eq!(counts(&r, "overall"), (4, 4, 4), "{pred}");
+            for label in ["LOC", "MISC", "ORG", "PER"] {
+                assert_eq!(counts(&r, label), (1, 1, 1), "{label} {pred}");
+            }
+            assert!(close(r.overall.f1, 1.0));
+        }
+    }
+
+    #[test]
+    fn a_boundary_error_is_both_a_miss_and_a_false_alarm() {
+        // PER one token short, LOC one token long, ORG one token long, MISC right.
+        let r = score(&[(GOLD, "B-PER O O B-LOC I-LOC B-ORG I-ORG I-ORG B-MISC")]);
+        assert_eq!(counts(&r, "overall"), (4, 4, 1));
+        assert_eq!(counts(&r, "PER"), (1, 1, 0));
+        assert_eq!(counts(&r, "LOC"), (1, 1, 0));
+        assert_eq!(counts(&r, "ORG"), (1, 1, 0));
+        assert_eq!(counts(&r, "MISC"), (1, 1, 1));
+        // P = R = 1/4, F1 = 2 * 1/4 * 1/4 / (1/2) = 1/4.
+        assert!(close(r.overall.precision, 0.25) && close(r.overall.recall, 0.25));
+        assert!(close(r.overall.f1, 0.25));
+        let per = &r.per_type[3];
+        assert_eq!(per.label, "PER");
+        assert!(close(per.precision, 0.0) && close(per.recall, 0.0) && close(per.f1, 0.0));
+    }
+
+    #[test]
+    fn a_type_error_counts_against_both_types() {
+        // The right spans, PER and ORG swapped.
+        let r = score(&[(GOLD, "B-ORG I-ORG O B-LOC O B-PER I-PER O B-MISC")]);
+        assert_eq!(counts(&r, "overall"), (4, 4, 2));
+        assert_eq!(counts(&r, "PER"), (1, 1, 0));
+        assert_eq!(counts(&r, "ORG"), (1, 1, 0));
+        assert_eq!(counts(&r, "LOC"), (1, 1, 1));
+        assert!(close(r.overall.f1, 0.5));
+    }
+
+    #[test]
+    fn misses_and_false_alarms_give_hand_computed_scores() {
+        // Sentence 1: all four right plus a spurious LOC. Sentence 2: a missed PER, a
+        // right ORG.
+        let r = score(&[
+            (GOLD, "B-PER I-PER O B-LOC O B-ORG I-ORG B-LOC B-MISC"),
+            ("I-PER O I-ORG", "O O B-ORG"),
+        ]);
+        // Gold: 4 + 2 = 6. Predicted: 5 + 1 = 6. Correct: 4 + 1 = 5.
+        assert_eq!(counts(&r, "overall"), (6, 6, 5));
+        assert_eq!(counts(&r, "LOC"), (1, 2, 1));
+        assert_eq!(counts(&r, "PER"), (2, 1, 1));
+        assert_eq!(counts(&r, "ORG"), (2, 2, 2));
+        // LOC: P = 1/2, R = 1, F1 = 2 * 0.5 / 1.5 = 2/3. PER: P = 1, R = 1/2, F1 = 2/3.
+        let loc = &r.per_type[0];
+        assert_eq!(loc.label, "LOC");
+        assert!(close(loc.precision, 0.5) && close(loc.recall, 1.0));
+        assert!(close(loc.f1, 2.0 / 3.0));
+        let per = &r.per_type[3];
+        assert!(close(per.precision, 1.0) && close(per.recall, 0.5));
+        assert!(close(per.f1, 2.0 / 3.0));
+        // Overall: P = R = 5/6.
+        assert!(close(r.overall.f1, 5.0 / 6.0));
+        assert_eq!((r.sentences, r.tokens), (2, 12));
+        // Nothing predicted: precision 0 by convention, not NaN.
+        let r = score(&[("I-PER", "O")]);
+        assert_eq!(counts(&r, "PER"), (1, 0, 0));
+        assert!(close(r.overall.precision, 0.0) && close(r.overall.f1, 0.0));
+    }
+
+    #[test]
+    fn iob1_b_tags_split_adjacent_entities_and_bio_must_match_them() {
+        // Gold IOB1: two adjacent LOCs ("I-LOC B-LOC").
+        let gold = "I-LOC B-LOC";
+        // BIO with a B- on each: both right.
+        assert_eq!(
+            counts(&score(&[(gold, "B-LOC B-LOC")]), "overall"),
+            (2, 2, 2)
+        );
+        // One merged span: both gold missed, one false alarm.
+        assert_eq!(
+            counts(&score(&[(gold, "B-LOC I-LOC")]), "overall"),
+            (2, 1, 0)
+        );
+        assert_eq!(
+            counts(&score(&[(gold, "I-LOC I-LOC")]), "overall"),
+            (2, 1, 0)
+        );
+        // I- after another type starts a new chunk (conlleval): PER then ORG.
+        let r = score(&[("I-PER I-ORG", "B-PER I-ORG")]);
+        assert_eq!(counts(&r, "overall"), (2, 2, 2));
+        // I- after O starts a chunk in a prediction too.
+        let r = score(&[("I-MISC I-MISC O", "O I-MISC O")]);
+        assert_eq!(counts(&r, "MISC"), (1, 1, 0));
+    }
+
     #[test]
     fn bilou_round_trip() {
         let t = tags("I-PER I-PER O I-LOC B-LOC I-LOC");

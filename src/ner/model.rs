@@ -267,10 +267,16 @@ impl Stage {
             if k > 0 && delta == 0 {
                 return Err(Error::Model(format!("weight row {last} stored twice")));
             }
-            last += delta;
-            if last >= total_rows {
-                return Err(Error::Model(format!("weight row {last} out of range")));
-            }
+            // Checked: a corrupt delta must be an error, not an overflow (a panic in
+            // debug builds, a wrapped and so unsorted row index in release).
+            last = match last.checked_add(delta) {
+                Some(row) if row < total_rows => row,
+                _ => {
+                    return Err(Error::Model(format!(
+                        "weight row {last} + {delta} out of range"
+                    )))
+                }
+            };
             rows.push(last);
         }
         let lo = r.take(nrows * NT)?;
@@ -1003,6 +1009,45 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-stage model file whose weight-row index list is `deltas` (varints).
+    fn file_with_row_deltas(deltas: &[u64]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        put_str(&mut out, "crafted");
+        out.extend_from_slice(&1.0f32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes()); // stages
+        out.extend_from_slice(&8u32.to_le_bytes()); // 2^8 rows
+        out.extend_from_slice(&(NT as u32).to_le_bytes());
+        out.extend_from_slice(&1.0f32.to_le_bytes()); // scale
+        for _ in 0..NTB * NTB {
+            out.extend_from_slice(&0.0f32.to_le_bytes());
+        }
+        out.extend_from_slice(&(deltas.len() as u32).to_le_bytes());
+        for &d in deltas {
+            put_varint(&mut out, d);
+        }
+        out.resize(out.len() + 2 * deltas.len() * NT, 0); // weights
+        for _ in 0..3 {
+            put_str(&mut out, "");
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&out).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn row_index_overflow_in_a_model_file_is_an_error() {
+        // The crafted file is valid as such...
+        assert!(Model::from_bytes(&file_with_row_deltas(&[1, 5])).is_ok());
+        // ...and a delta that would overflow the row index is refused, not a panic.
+        let err = Model::from_bytes(&file_with_row_deltas(&[1, u64::MAX]))
+            .expect_err("an out-of-range row");
+        assert!(err.to_string().contains("out of range"), "{err}");
+        let err = Model::from_bytes(&file_with_row_deltas(&[300])).expect_err("row 300 of 256");
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
 
     /// Every stage over every feature of the document, summed row by row: what training
     /// sees and what the cached [`Model::run`] must reproduce exactly.

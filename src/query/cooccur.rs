@@ -197,6 +197,18 @@ mod tests {
         rows.iter().map(|c| (c.name.as_str(), c.count)).collect()
     }
 
+    fn unit_total(c: &Connection, level: &str) -> i64 {
+        c.query_row(SQL_TOTAL, [level], |r| r.get(0)).unwrap()
+    }
+
+    fn assert_pmis(rows: &[Cooccurrence], expected: &[f64]) {
+        let got: Vec<f64> = rows.iter().map(|r| r.pmi).collect();
+        assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
+        for (g, w) in got.iter().zip(expected) {
+            assert!((g - w).abs() < 1e-12, "{got:?} vs {expected:?}");
+        }
+    }
+
     #[test]
     fn sentence_cooccurrence_counts_shared_sentences() {
         let f = fixture::build();
@@ -211,18 +223,26 @@ mod tests {
                 ("Zürich", 1)
             ]
         );
-        // Assad is in 5 sentences, Khamenei in 3.
-        let total: i64 = f
-            .store
-            .conn()
-            .query_row(
-                "SELECT units FROM unit_totals WHERE level = 'sentence'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let expected = pmi(3, 5, 3, total);
-        assert!((rows[0].pmi - expected).abs() < 1e-9);
+        // Sentence units of the fixture, counted by hand from `fixture::ARTICLES` (the
+        // sentence index is the number of periods before the mention):
+        //   a1 title s0: Assad, Khamenei, Tehran      a1 body s0: Assad, Tehran, Khamenei
+        //   a1 body s1: Khamenei, Assad                a1 body s2: United States
+        //   a2 body s0: Trump, Iran, Tehran            a2 body s1: Assad
+        //   a3 body s0: Zoë, Zürich, Assad
+        // N = 7 units; Assad is in 5, Khamenei in 3, Tehran in 3, Zoë and Zürich in 1.
+        //   Khamenei: log2(3 * 7 / (5 * 3)) = log2(1.4)   =  0.485426827170242
+        //   Tehran:   log2(2 * 7 / (5 * 3)) = log2(14/15) = -0.099535673550914
+        //   Zoë, Zürich: log2(1 * 7 / (5 * 1)) = log2(1.4) = 0.485426827170242
+        assert_eq!(unit_total(f.store.conn(), "sentence"), 7);
+        assert_pmis(
+            &rows,
+            &[
+                0.485_426_827_170_242,
+                -0.099_535_673_550_914,
+                0.485_426_827_170_242,
+                0.485_426_827_170_242,
+            ],
+        );
         assert_eq!(
             cooccurrences(f.store.conn(), assad, Level::Sentence, 1)
                 .unwrap()
@@ -241,8 +261,22 @@ mod tests {
             names(&by_article),
             [("Iran", 1), ("Tehran", 1), ("Bashar al-Assad", 1)]
         );
+        // By hand: 3 articles hold mentions; Trump and Iran are in 1 (a2), Tehran in 2,
+        // Assad in 3: log2(1*3/(1*1)) = 1.584962500721156, log2(1*3/(1*2)) =
+        // 0.584962500721156, log2(1*3/(1*3)) = 0.
+        assert_eq!(unit_total(c, "article"), 3);
+        assert_pmis(
+            &by_article,
+            &[1.584_962_500_721_156, 0.584_962_500_721_156, 0.0],
+        );
         let by_paragraph = cooccurrences(c, trump, Level::Paragraph, 10).unwrap();
         assert_eq!(names(&by_paragraph), [("Iran", 1), ("Tehran", 1)]);
+        // Paragraph units (newlines before the mention): a1 title p0, a1 body p0 and p1,
+        // a2 body p0 and p1, a3 body p0: N = 6. Trump and Iran are in 1 (a2 p0), Tehran
+        // in 3 (a1 title, a1 p0, a2 p0): log2(1*6/(1*1)) = 2.584962500721156 and
+        // log2(1*6/(1*3)) = 1.
+        assert_eq!(unit_total(c, "paragraph"), 6);
+        assert_pmis(&by_paragraph, &[2.584_962_500_721_156, 1.0]);
         assert!("word".parse::<Level>().is_err());
     }
 

@@ -530,6 +530,188 @@ mod tests {
         ));
     }
 
+    /// The fixture plus a German wire article naming Assad and an organization, so
+    /// that every filter keeps some hits of "assad" and drops others.
+    fn fixture_with_a4() -> fixture::Fixture {
+        let mut f = fixture::build();
+        let body = "The Bundestag debated Assad on Tuesday.";
+        let a4 = f
+            .store
+            .upsert_article(&crate::NewArticle {
+                external_id: "a4".into(),
+                title: "Bundestag und Assad".into(),
+                body: body.into(),
+                source: Some("wire".into()),
+                language: Some("deu".into()),
+                published_at: Some("2019-04-02T12:00:00Z".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .id;
+        let org = f
+            .store
+            .entity_get_or_create(EntityKind::Organization, "Bundestag")
+            .unwrap();
+        let start = body.find("Bundestag").unwrap();
+        let m = crate::NewMention::from_byte_range(
+            org,
+            crate::Field::Body,
+            body,
+            start,
+            start + "Bundestag".len(),
+        )
+        .unwrap();
+        f.store.add_mentions(a4, &[m]).unwrap();
+        f
+    }
+
+    #[test]
+    fn every_filter_keeps_the_matching_hits_and_drops_the_others() {
+        let f = fixture_with_a4();
+        let c = f.store.conn();
+        // Every article says "Assad": without filters all four match.
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let run = |filters: &Filters, sort: Sort| -> Vec<String> {
+            let opts = SearchOptions {
+                filters: filters.clone(),
+                sort,
+                ..Default::default()
+            };
+            let hits = ids(&search(c, "assad", &opts).unwrap())
+                .into_iter()
+                .map(String::from)
+                .collect();
+            sorted(hits)
+        };
+        let listed = |filters: &Filters| -> Vec<String> {
+            let rows = list_articles(c, filters, 10, 0).unwrap();
+            rows.into_iter().map(|r| r.external_id).collect()
+        };
+        assert_eq!(
+            run(&Filters::default(), Sort::Relevance),
+            ["a1", "a2", "a3", "a4"]
+        );
+        // (filter, the articles it keeps): each keeps at least one and drops at least one.
+        let cases: Vec<(Filters, Vec<&str>)> = vec![
+            (
+                Filters {
+                    entity: Some("Donald Trump".into()),
+                    ..Default::default()
+                },
+                vec!["a2"],
+            ),
+            (
+                Filters {
+                    entity: Some("Tehran".into()),
+                    ..Default::default()
+                },
+                vec!["a1", "a2"],
+            ),
+            (
+                Filters {
+                    kind: Some(EntityKind::Organization),
+                    ..Default::default()
+                },
+                vec!["a4"],
+            ),
+            (
+                Filters {
+                    kind: Some(EntityKind::Person),
+                    ..Default::default()
+                },
+                vec!["a1", "a2", "a3"],
+            ),
+            (
+                Filters {
+                    since: Some("2019-03".into()),
+                    ..Default::default()
+                },
+                vec!["a2", "a4"],
+            ),
+            // Inclusive at the precision given: all of 2019-03-10, but not April.
+            (
+                Filters {
+                    since: Some("2019-03-10".into()),
+                    until: Some("2019-03-10".into()),
+                    ..Default::default()
+                },
+                vec!["a2"],
+            ),
+            (
+                Filters {
+                    until: Some("2019-03".into()),
+                    ..Default::default()
+                },
+                vec!["a1", "a2"],
+            ),
+            (
+                Filters {
+                    source: Some("wire".into()),
+                    ..Default::default()
+                },
+                vec!["a1", "a2", "a4"],
+            ),
+            (
+                Filters {
+                    source: Some("blog".into()),
+                    ..Default::default()
+                },
+                vec!["a3"],
+            ),
+            (
+                Filters {
+                    language: Some("deu".into()),
+                    ..Default::default()
+                },
+                vec!["a4"],
+            ),
+            (
+                Filters {
+                    language: Some("eng".into()),
+                    ..Default::default()
+                },
+                vec!["a1", "a2", "a3"],
+            ),
+            // Filters combine with AND.
+            (
+                Filters {
+                    source: Some("wire".into()),
+                    kind: Some(EntityKind::Person),
+                    since: Some("2019-03".into()),
+                    ..Default::default()
+                },
+                vec!["a2"],
+            ),
+        ];
+        for (filters, kept) in &cases {
+            assert!(!kept.is_empty() && kept.len() < 4, "{filters:?}");
+            for sort in [Sort::Relevance, Sort::Newest] {
+                assert_eq!(&run(filters, sort), kept, "{filters:?} {sort:?}");
+            }
+            assert_eq!(&listed(filters), kept, "list_articles {filters:?}");
+        }
+        // Newest first keeps the date order under a filter; the undated article is last.
+        let opts = SearchOptions {
+            sort: Sort::Newest,
+            filters: Filters {
+                kind: Some(EntityKind::Person),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(ids(&search(c, "assad", &opts).unwrap()), ["a2", "a1", "a3"]);
+        // A filter no article satisfies drops everything.
+        let misc = Filters {
+            kind: Some(EntityKind::Misc),
+            ..Default::default()
+        };
+        assert!(run(&misc, Sort::Relevance).is_empty());
+        assert!(listed(&misc).is_empty());
+    }
+
     #[test]
     fn bad_syntax_is_invalid_query_and_literal_searches_as_typed() {
         let f = fixture::build();

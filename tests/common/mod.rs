@@ -15,15 +15,43 @@ pub fn seeds() -> PathBuf {
     repo().join("seeds")
 }
 
-/// `../shared/data`, or `None` (with a message) when it is absent.
-pub fn shared_data() -> Option<PathBuf> {
-    let p = repo().join("../shared/data");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} is absent", p.display());
-        None
+/// Whether the tests run in CI (`CI` set to `true` or `1`, as CI services do).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// `path` if it exists; otherwise `None` with a skip line, or, in CI, a panic: a CI run
+/// where `../shared` is missing must fail instead of passing with its data tests skipped.
+pub fn required(path: PathBuf, ci: bool) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path);
     }
+    assert!(
+        !ci,
+        "{} is absent and CI is set: the tests that need ../shared must run in CI \
+         (check out the shared data beside the repository)",
+        path.display()
+    );
+    skip(&format!("{} is absent", path.display()));
+    None
+}
+
+/// `../shared/data`, or `None` (with a skip line) when it is absent; a panic in CI.
+pub fn shared_data() -> Option<PathBuf> {
+    required(repo().join("../shared/data"), in_ci())
+}
+
+/// A file or folder under `../shared/data` (`conll2003/eng.testa`), or `None` (with a
+/// skip line) when it is absent; a panic in CI.
+pub fn shared_file(relative: &str) -> Option<PathBuf> {
+    shared_data().and_then(|d| required(d.join(relative), in_ci()))
+}
+
+/// Reports a skipped test on the real stderr: `eprintln!` output is captured by the
+/// test harness and shown only for failures, so a skip would otherwise go unseen.
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// A `newsdb` command using the database `db`.
