@@ -77,6 +77,10 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
             if before < 2 && schema_version(conn)? >= 2 {
                 crate::store::paragraphs::backfill(conn)?;
             }
+            // V7 keyed entities by the identity of their name, which SQL cannot fold.
+            if before < 7 && schema_version(conn)? >= 7 {
+                crate::store::entities::backfill_keys(conn)?;
+            }
             return Ok(());
         };
         // Another process migrating the same file at the same moment (two imports

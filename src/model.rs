@@ -316,6 +316,12 @@ pub struct NewMention {
     pub extractor: Option<String>,
     /// Confidence in `[0, 1]`.
     pub confidence: Option<f64>,
+    /// The kind the tagger and the in-article rules gave the span: its vote for the
+    /// entity's kind (`None`: no vote).
+    pub local_kind: Option<EntityKind>,
+    /// The canonical name the in-article rules gave the span: its vote for the
+    /// entity's displayed name (`None`: no vote).
+    pub local_name: Option<String>,
 }
 
 impl NewMention {
@@ -349,6 +355,8 @@ impl NewMention {
             paragraph: None,
             extractor: None,
             confidence: None,
+            local_kind: None,
+            local_name: None,
         })
     }
 }

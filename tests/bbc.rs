@@ -48,3 +48,145 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
     );
     newsdb(&db).arg("check").assert().success();
 }
+
+/// The BBC corpus as JSON Lines records (id `folder/stem`), in folder order.
+fn bbc_records(bbc: &std::path::Path) -> Vec<String> {
+    let mut dirs: Vec<_> = std::fs::read_dir(bbc)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut out = Vec::new();
+    for d in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let id = format!(
+                "{}/{}",
+                d.file_name().unwrap().to_string_lossy(),
+                f.file_stem().unwrap().to_string_lossy()
+            );
+            let record =
+                serde_json::json!({"id": id, "title": lines[0], "body": lines[1..].join("\n")});
+            out.push(format!("{record}\n"));
+        }
+    }
+    out
+}
+
+/// Everything a user sees of the entity table, ids aside: each entity's kind, name
+/// and mention count, and each mention's article (by content), span and entity.
+fn entity_table(db: &std::path::Path) -> (Vec<String>, Vec<String>) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut v: Vec<String> = conn
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        v.sort();
+        v
+    };
+    (
+        rows(
+            "SELECT e.kind || '|' || e.name || '|' || COUNT(m.id) FROM entities e
+             JOIN mentions m ON m.entity_id = e.id GROUP BY e.id",
+        ),
+        rows(
+            "SELECT a.content_hash || '|' || m.field || '|' || m.start_char || '|' || m.end_char
+                    || '|' || e.kind || '|' || e.name
+             FROM mentions m JOIN articles a ON a.id = m.article_id
+             JOIN entities e ON e.id = m.entity_id",
+        ),
+    )
+}
+
+#[test]
+fn the_entity_table_does_not_depend_on_order_or_batching_and_reextraction_changes_nothing() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let records = bbc_records(&data.join("bbc"));
+    assert!(records.len() > 2200);
+    let forward = dir.path().join("forward.jsonl");
+    std::fs::write(&forward, records.concat()).unwrap();
+    // A fixed permutation: every 7th record, cycling (7 and the count are coprime
+    // unless the count is a multiple of 7, which it is not).
+    let n = records.len();
+    assert_ne!(n % 7, 0);
+    let shuffled: String = (0..n).map(|i| records[(i * 7 + 3) % n].as_str()).collect();
+    let backward = dir.path().join("shuffled.jsonl");
+    std::fs::write(&backward, shuffled).unwrap();
+
+    let import = |name: &str, file: &std::path::Path, extra: &[&str]| {
+        let db = dir.path().join(name);
+        newsdb(&db)
+            .args(["import", "--quiet"])
+            .args(extra)
+            .arg(file)
+            .assert()
+            .success();
+        db
+    };
+    let a = import("a.sqlite", &forward, &[]);
+    let b = import("b.sqlite", &backward, &[]);
+    let c = import("c.sqlite", &forward, &["--batch-size", "1"]);
+    let (ea, ma) = entity_table(&a);
+    assert!(
+        ea.len() > 10_000 && ma.len() > 60_000,
+        "{} {}",
+        ea.len(),
+        ma.len()
+    );
+    let (eb, mb) = entity_table(&b);
+    let (ec, mc) = entity_table(&c);
+    for (other, (e, m)) in [("shuffled", (&eb, &mb)), ("batch size 1", (&ec, &mc))] {
+        let only_a: Vec<_> = ea.iter().filter(|x| !e.contains(x)).take(5).collect();
+        let only_o: Vec<_> = e.iter().filter(|x| !ea.contains(x)).take(5).collect();
+        assert!(
+            only_a.is_empty() && only_o.is_empty(),
+            "entities differ with {other}: {only_a:?} vs {only_o:?}"
+        );
+        assert!(ma == *m, "mention links differ with {other}");
+    }
+
+    // Re-extraction right after an import changes no mention, entity or alias.
+    let snapshot =
+        |db: &std::path::Path| {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let q = |sql: &str| -> Vec<String> {
+                conn.prepare(sql)
+                    .unwrap()
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            };
+            (
+            q("SELECT article_id || '|' || field || '|' || start_char || '|' || end_char || '|'
+                      || entity_id || '|' || local_kind || '|' || local_name
+               FROM mentions ORDER BY article_id, field, start_char, end_char"),
+            q("SELECT id || '|' || kind || '|' || name FROM entities ORDER BY id"),
+            q("SELECT entity_id || '|' || alias FROM entity_aliases ORDER BY entity_id, alias"),
+        )
+        };
+    let before = snapshot(&a);
+    newsdb(&a).args(["reextract", "--all"]).assert().success();
+    let after = snapshot(&a);
+    assert!(before.0 == after.0, "reextract changed mentions");
+    assert!(before.1 == after.1, "reextract changed entities");
+    assert!(before.2 == after.2, "reextract changed aliases");
+    newsdb(&a).arg("check").assert().success();
+}

@@ -143,6 +143,15 @@ fn fill(conn: &Connection, version: i32) {
             .unwrap();
         }
     }
+    if version >= 6 {
+        // From V6 on, newsdb counts the articles of a source holding each paragraph
+        // text: one article of "Old Wire" holds each of the two.
+        conn.execute_batch(
+            "INSERT INTO source_paragraphs (source, text_hash, articles)
+             VALUES ('Old Wire', 'hash-0', 1), ('Old Wire', 'hash-1', 1)",
+        )
+        .unwrap();
+    }
 }
 
 /// Everything the old database held is still there and queryable.
@@ -180,6 +189,35 @@ fn assert_data_intact(db: &Path, only_old_data: bool) {
         assert_eq!(counts.import_errors, 1);
     }
     drop(store);
+
+    // V7: every entity is keyed by the identity of its name (folded case, hyphens and
+    // diacritics), and the old mentions keep their entity's kind and name as their
+    // local evidence.
+    let conn = Connection::open(db).unwrap();
+    let keys: Vec<(String, String)> = conn
+        .prepare("SELECT name, key FROM entities WHERE id <= 3 ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        keys,
+        [
+            ("Tehran".to_string(), "tehran".to_string()),
+            ("Bashar al-Assad".to_string(), "bashar al assad".to_string()),
+            ("Zürich".to_string(), "zurich".to_string()),
+        ]
+    );
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+             WHERE m.entity_id <= 3 AND (m.local_kind IS NOT e.kind OR m.local_name IS NOT e.name)"
+        ),
+        0
+    );
+    drop(conn);
 
     // The full-text index and the V4 unit counts (backfilled for older files) work.
     assert_eq!(

@@ -11,6 +11,7 @@ mod import;
 mod mentions;
 mod ner;
 mod reextract;
+mod resolve;
 mod schema;
 mod search;
 mod show;
@@ -101,6 +102,7 @@ enum Command {
     Sql(sql::Args),
     Check(check::Args),
     Reextract(reextract::Args),
+    Resolve(resolve::Args),
     Ner(ner::Args),
     Search(search::Args),
     Entities(entities::Args),
@@ -178,6 +180,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(a) => sql::run(&ctx, a),
         Command::Check(a) => check::run(&ctx, a),
         Command::Reextract(a) => reextract::run(&ctx, a),
+        Command::Resolve(a) => resolve::run(&ctx, a),
         Command::Ner(a) => ner::run(&ctx, a),
         Command::Search(a) => search::run(&ctx, a),
         Command::Entities(a) => entities::run(&ctx, a),

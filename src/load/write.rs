@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
 use crate::paragraphs::Paragraph;
+use crate::resolve::identity_key;
 use crate::store::paragraphs::{self as stored, REPEATED_PARAGRAPH_ARTICLES};
 use crate::store::{articles, entities, mentions, units, UpsertOutcome};
 
@@ -49,8 +50,8 @@ pub(crate) struct Writer<'c> {
     /// Dry runs and strict runs are one transaction, rolled back or committed at the end.
     single_transaction: bool,
     in_transaction: bool,
-    /// Entity (and merges it came through) per kind and name, looked up this run.
-    entities: HashMap<EntityKind, HashMap<String, (EntityId, Vec<i64>)>>,
+    /// Entity (and merges it came through) per identity key, looked up this run.
+    entities: HashMap<String, (EntityId, Vec<i64>)>,
     /// Aliases already recorded during this run: most mentions repeat a known surface.
     aliases: HashMap<EntityId, HashSet<String>>,
     /// Co-occurrence summary counts of the current batch, written before it commits.
@@ -376,14 +377,12 @@ impl<'c> Writer<'c> {
     }
 
     fn entity_for(&mut self, kind: EntityKind, name: &str) -> Result<(EntityId, Vec<i64>)> {
-        if let Some(hit) = self.entities.get(&kind).and_then(|m| m.get(name)) {
+        let key = identity_key(name);
+        if let Some(hit) = self.entities.get(&key) {
             return Ok(hit.clone());
         }
         let found = entities::lookup_or_create(self.conn, kind, name)?;
-        self.entities
-            .entry(kind)
-            .or_default()
-            .insert(name.to_string(), found.clone());
+        self.entities.insert(key, found.clone());
         Ok(found)
     }
 
@@ -409,6 +408,8 @@ impl<'c> Writer<'c> {
             m.paragraph = e.paragraph.map(|p| p as i64);
             m.extractor = self.extractor.clone();
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
+            m.local_kind = Some(e.kind);
+            m.local_name = Some(e.name.clone());
             let known = self.aliases.entry(entity).or_default();
             if !known.contains(&m.surface) {
                 entities::add_alias(self.conn, entity, &m.surface)?;

@@ -45,10 +45,13 @@
 mod acronyms;
 mod aliases;
 mod hypernyms;
+mod identity;
 mod names;
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+
+pub use identity::{identity_key, well_cased};
 
 use serde::Serialize;
 

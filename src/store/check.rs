@@ -9,7 +9,8 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `units`,
-    /// `paragraphs`: missing paragraphs, repeated-text counts and flags).
+    /// `paragraphs`: missing paragraphs, repeated-text counts and flags; `resolution`:
+    /// the kind votes and name counts behind each entity's kind and name).
     pub check: &'static str,
     /// What is wrong.
     pub message: String,
@@ -66,6 +67,29 @@ const SQL_PAIR_DRIFT: &str = "WITH s AS (SELECT DISTINCT article_id, field, sent
     FROM actual a FULL OUTER JOIN sentence_pairs p
          ON p.entity_id = a.entity_id AND p.other_id = a.other_id
     WHERE COALESCE(a.sentences, 0) <> COALESCE(p.sentences, 0)
+    LIMIT 100";
+/// Kind votes that differ from a recount over the mentions (the weight as in
+/// `units::vote_weight`).
+const SQL_VOTE_DRIFT: &str = "WITH actual(entity_id, kind, weight) AS (
+        SELECT entity_id, local_kind,
+               SUM(CAST(ROUND(MIN(MAX(COALESCE(confidence, 1.0), 0.0), 1.0) * 1000) AS INTEGER)
+                   * CASE field WHEN 'title' THEN 1 ELSE 4 END)
+        FROM mentions WHERE local_kind IS NOT NULL GROUP BY entity_id, local_kind)
+    SELECT COALESCE(a.entity_id, v.entity_id), COALESCE(a.kind, v.kind),
+           COALESCE(a.weight, 0), COALESCE(v.weight, 0)
+    FROM actual a FULL OUTER JOIN entity_kind_votes v
+         ON v.entity_id = a.entity_id AND v.kind = a.kind
+    WHERE COALESCE(a.weight, 0) <> COALESCE(v.weight, 0)
+    LIMIT 100";
+/// Name counts that differ from a recount over the mentions.
+const SQL_NAME_DRIFT: &str = "WITH actual(entity_id, name, mentions) AS (
+        SELECT entity_id, local_name, COUNT(*) FROM mentions
+        WHERE local_name IS NOT NULL GROUP BY entity_id, local_name)
+    SELECT COALESCE(a.entity_id, n.entity_id), COALESCE(a.name, n.name),
+           COALESCE(a.mentions, 0), COALESCE(n.mentions, 0)
+    FROM actual a FULL OUTER JOIN entity_names n
+         ON n.entity_id = a.entity_id AND n.name = a.name
+    WHERE COALESCE(a.mentions, 0) <> COALESCE(n.mentions, 0)
     LIMIT 100";
 /// Per-source paragraph text counts that differ from a recount.
 const SQL_REPEAT_DRIFT: &str = "WITH actual(source, text_hash, articles) AS (
@@ -245,6 +269,42 @@ impl Store {
             problems.push(Problem {
                 check: "paragraphs",
                 message: format!("article {} has no paragraphs", row?),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_VOTE_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (entity, kind, actual, stored) = row?;
+            problems.push(Problem {
+                check: "resolution",
+                message: format!(
+                    "entity {entity}'s mentions give kind {kind} a weight of {actual} but \
+                     entity_kind_votes says {stored}"
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_NAME_DRIFT)?;
+        for row in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (entity, name, actual, stored) = row?;
+            problems.push(Problem {
+                check: "resolution",
+                message: format!(
+                    "{actual} mention(s) of entity {entity} are resolved to {name:?} but \
+                     entity_names says {stored}"
+                ),
             });
         }
         let mut stmt = conn.prepare(SQL_REPEAT_DRIFT)?;

@@ -5,9 +5,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::Store;
 use crate::error::Result;
 use crate::model::{ArticleId, Entity, EntityId, EntityKind};
+use crate::resolve::{identity_key, well_cased};
 
 const SQL_FIND: &str = "SELECT id FROM entities WHERE kind = ?1 AND name = ?2";
-const SQL_INSERT: &str = "INSERT INTO entities (kind, name) VALUES (?1, ?2)";
 const SQL_BY_ID: &str = "SELECT id, kind, name FROM entities WHERE id = ?1";
 const SQL_BY_NAME: &str = "SELECT id, kind, name FROM entities WHERE name = ?1 ORDER BY id";
 const SQL_ADD_ALIAS: &str =
@@ -18,12 +18,17 @@ const SQL_OF_ARTICLE: &str = "SELECT DISTINCT e.id, e.kind, e.name
     WHERE m.article_id = ?1 ORDER BY e.kind, e.name";
 const SQL_LIST: &str = "SELECT id, kind, name FROM entities ORDER BY kind, name LIMIT ?1 OFFSET ?2";
 
-const SQL_FIND_WITH_MERGE: &str =
-    "SELECT id, merged_into FROM entities WHERE kind = ?1 AND name = ?2";
-const SQL_FIND_BY_ALIAS: &str = "SELECT e.id FROM entity_aliases a
-    JOIN entities e ON e.id = a.entity_id
-    WHERE a.alias = ?2 AND e.kind = ?1 AND e.merged_into IS NULL
-    ORDER BY e.id LIMIT 1";
+/// The entity of a key: the one not merged away first, then the oldest (a file from
+/// before keys may hold several entities per key until `newsdb resolve` runs).
+const SQL_FIND_BY_KEY: &str = "SELECT id, merged_into FROM entities WHERE key = ?1
+    ORDER BY merged_into IS NOT NULL, id LIMIT 1";
+const SQL_INSERT_KEYED: &str = "INSERT INTO entities (kind, name, key) VALUES (?1, ?2, ?3)";
+const SQL_CURRENT: &str = "SELECT kind, name, user_fixed FROM entities WHERE id = ?1";
+const SQL_VOTES: &str = "SELECT kind, weight FROM entity_kind_votes WHERE entity_id = ?1";
+const SQL_NAMES: &str =
+    "SELECT name, mentions FROM entity_names WHERE entity_id = ?1 AND mentions > 0";
+const SQL_TAKEN: &str = "SELECT 1 FROM entities WHERE kind = ?1 AND name = ?2 AND id <> ?3";
+const SQL_SET_KIND_NAME: &str = "UPDATE entities SET kind = ?2, name = ?3 WHERE id = ?1";
 const SQL_BY_ID_MERGED: &str = "SELECT merged_into FROM entities WHERE id = ?1";
 const SQL_ACTIVE_MERGE_FROM: &str = "SELECT id, into_entity FROM entity_merges
     WHERE from_entity = ?1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1";
@@ -45,37 +50,33 @@ pub(crate) fn get_or_create(conn: &Connection, kind: EntityKind, name: &str) -> 
     {
         return Ok(id);
     }
-    conn.prepare_cached(SQL_INSERT)?
-        .execute(params![kind, name])?;
+    conn.prepare_cached(SQL_INSERT_KEYED)?
+        .execute(params![kind, name, identity_key(name)])?;
     Ok(EntityId(conn.last_insert_rowid()))
 }
 
 /// The entity the loader should attach a mention of `(kind, name)` to: the entity
-/// with that canonical name, else the entity with that alias, else a new one; then
-/// followed through active merges. Returns the ids of the merges it went through.
+/// with the identity key of `name` whatever its kind (created with this kind and name
+/// if there is none), followed through active merges. Returns the ids of the merges
+/// it went through. The entity's kind and name are decided later, by [`decide`], from
+/// the evidence of all its mentions.
 pub(crate) fn lookup_or_create(
     conn: &Connection,
     kind: EntityKind,
     name: &str,
 ) -> Result<(EntityId, Vec<i64>)> {
+    let key = identity_key(name);
     let found: Option<(EntityId, Option<i64>)> = conn
-        .prepare_cached(SQL_FIND_WITH_MERGE)?
-        .query_row(params![kind, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(SQL_FIND_BY_KEY)?
+        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (mut id, mut merged) = match found {
         Some(hit) => hit,
-        None => match conn
-            .prepare_cached(SQL_FIND_BY_ALIAS)?
-            .query_row(params![kind, name], |r| r.get(0))
-            .optional()?
-        {
-            Some(id) => (id, None),
-            None => {
-                conn.prepare_cached(SQL_INSERT)?
-                    .execute(params![kind, name])?;
-                (EntityId(conn.last_insert_rowid()), None)
-            }
-        },
+        None => {
+            conn.prepare_cached(SQL_INSERT_KEYED)?
+                .execute(params![kind, name, key])?;
+            (EntityId(conn.last_insert_rowid()), None)
+        }
     };
     let mut merges = Vec::new();
     // A merged entity points at its target; chains are short, but guard against cycles.
@@ -96,6 +97,97 @@ pub(crate) fn lookup_or_create(
             .query_row([id], |r| r.get(0))?;
     }
     Ok((id, merges))
+}
+
+/// Sets an entity's kind and displayed name from the evidence of its mentions
+/// (`entity_kind_votes`, `entity_names`): the kind with the most weight (the first
+/// kind on ties), and the most frequent well-cased name (then the most frequent, then
+/// the first in order). A name or kind a person set (`user_fixed`) stays. If another
+/// entity already has the decided kind and name (an entity merged away), the old name
+/// stays. A function of the summary tables alone, so of the set of mentions, never
+/// of the order they came in.
+pub(crate) fn decide(conn: &Connection, id: EntityId) -> Result<()> {
+    let Some((kind, name, fixed)) = conn
+        .prepare_cached(SQL_CURRENT)?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, EntityKind>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let votes: Vec<(EntityKind, i64)> = conn
+        .prepare_cached(SQL_VOTES)?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let names: Vec<(String, i64)> = conn
+        .prepare_cached(SQL_NAMES)?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let new_kind = if fixed & 2 != 0 {
+        kind
+    } else {
+        votes
+            .iter()
+            .filter(|(_, w)| *w > 0)
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map_or(kind, |(k, _)| *k)
+    };
+    let new_name = if fixed & 1 != 0 {
+        name.clone()
+    } else {
+        names
+            .iter()
+            .max_by(|a, b| {
+                (well_cased(&a.0), a.1)
+                    .cmp(&(well_cased(&b.0), b.1))
+                    .then(b.0.cmp(&a.0))
+            })
+            .map_or(name.clone(), |(n, _)| n.clone())
+    };
+    if new_kind == kind && new_name == name {
+        return Ok(());
+    }
+    let taken = |k: EntityKind, n: &str| -> Result<bool> {
+        Ok(conn
+            .prepare_cached(SQL_TAKEN)?
+            .query_row(params![k, n, id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    };
+    let (k, n) = if !taken(new_kind, &new_name)? {
+        (new_kind, new_name)
+    } else if !taken(new_kind, &name)? {
+        (new_kind, name)
+    } else {
+        return Ok(());
+    };
+    conn.prepare_cached(SQL_SET_KIND_NAME)?
+        .execute(params![id, k, n])?;
+    Ok(())
+}
+
+const SQL_WITHOUT_KEY: &str = "SELECT id, name FROM entities WHERE key IS NULL";
+const SQL_SET_KEY: &str = "UPDATE entities SET key = ?2 WHERE id = ?1";
+
+/// Fills in the identity key of entities stored before keys existed (schema V7).
+/// Returns how many were filled in.
+pub(crate) fn backfill_keys(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let missing: Vec<(EntityId, String)> = tx
+        .prepare(SQL_WITHOUT_KEY)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name) in &missing {
+        tx.prepare_cached(SQL_SET_KEY)?
+            .execute(params![id, identity_key(name)])?;
+    }
+    tx.commit()?;
+    Ok(missing.len())
 }
 
 /// Records `alias` as a surface of `entity` (no-op if already known).

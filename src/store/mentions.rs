@@ -9,8 +9,8 @@ use crate::model::{ArticleId, EntityId, Field, Mention, MentionId, NewMention};
 const SQL_TEXTS: &str = "SELECT title, body FROM articles WHERE id = ?1";
 const SQL_INSERT: &str = "INSERT INTO mentions
     (article_id, entity_id, field, start_char, end_char, start_byte, end_byte, surface,
-     sentence, paragraph, extractor, confidence)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     sentence, paragraph, extractor, confidence, local_kind, local_name)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 const SQL_OF_ARTICLE: &str = "SELECT id, article_id, entity_id, field, start_char, end_char,
     start_byte, end_byte, surface, sentence, paragraph, extractor, confidence
     FROM mentions WHERE article_id = ?1 ORDER BY field DESC, start_char, id";
@@ -132,12 +132,7 @@ pub(crate) fn insert_into_empty(
         check_span(article, text, m)?;
     }
     let ids = insert_checked(conn, article, mentions)?;
-    delta.mentions(
-        mentions
-            .iter()
-            .map(|m| (m.entity_id, m.field == Field::Body, m.sentence, m.paragraph)),
-        1,
-    );
+    delta.mentions(mentions.iter().map(super::units::Facts::of_new), 1);
     Ok(ids)
 }
 
@@ -162,7 +157,9 @@ fn insert_checked(
             m.sentence,
             m.paragraph,
             m.extractor,
-            m.confidence
+            m.confidence,
+            m.local_kind,
+            m.local_name
         ])?;
         ids.push(MentionId(conn.last_insert_rowid()));
     }

@@ -63,7 +63,8 @@ const SQL_RESTORE_ALIASES: &str = "INSERT OR IGNORE INTO entity_aliases (entity_
     SELECT ?2, alias FROM entity_merge_aliases WHERE merge_id = ?1 AND moved = 1";
 const SQL_UNDO: &str =
     "UPDATE entity_merges SET undone_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1";
-const SQL_RENAME: &str = "UPDATE entities SET name = ?2 WHERE id = ?1";
+/// A renamed entity keeps its name whatever its mentions say (`user_fixed` bit 1).
+const SQL_RENAME: &str = "UPDATE entities SET name = ?2, user_fixed = user_fixed | 1 WHERE id = ?1";
 const SQL_SAME_NAME: &str =
     "SELECT id FROM entities WHERE kind = (SELECT kind FROM entities WHERE id = ?1) AND name = ?2 AND id <> ?1";
 const SQL_ADD_ALIAS: &str = "INSERT OR IGNORE INTO entity_aliases (entity_id, alias)

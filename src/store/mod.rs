@@ -4,6 +4,7 @@
 mod adhoc;
 pub(crate) mod articles;
 mod check;
+mod corpus;
 pub(crate) mod entities;
 pub(crate) mod mentions;
 mod merges;
@@ -21,6 +22,7 @@ use crate::error::Result;
 pub use adhoc::{run_read_only_sql, QueryResult};
 pub use articles::{UpsertOutcome, Upserted};
 pub use check::Problem;
+pub use corpus::ResolveReport;
 pub use merges::Merge;
 pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
 

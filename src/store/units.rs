@@ -12,12 +12,61 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
-use crate::model::{ArticleId, EntityId};
+use crate::model::{ArticleId, EntityId, EntityKind, Field, NewMention};
 
 const LEVELS: [&str; 3] = ["article", "paragraph", "sentence"];
 
-const SQL_ARTICLE_MENTIONS: &str =
-    "SELECT entity_id, field, sentence, paragraph FROM mentions WHERE article_id = ?1";
+const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph,
+    local_kind, local_name, confidence FROM mentions WHERE article_id = ?1";
+const SQL_ADD_VOTE: &str = "INSERT INTO entity_kind_votes (entity_id, kind, weight)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (entity_id, kind) DO UPDATE SET weight = weight + excluded.weight";
+const SQL_SUB_VOTE: &str =
+    "UPDATE entity_kind_votes SET weight = weight + ?3 WHERE entity_id = ?1 AND kind = ?2";
+const SQL_DROP_VOTE: &str =
+    "DELETE FROM entity_kind_votes WHERE entity_id = ?1 AND kind = ?2 AND weight <= 0";
+const SQL_ADD_NAME: &str = "INSERT INTO entity_names (entity_id, name, mentions)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (entity_id, name) DO UPDATE SET mentions = mentions + excluded.mentions";
+const SQL_SUB_NAME: &str =
+    "UPDATE entity_names SET mentions = mentions + ?3 WHERE entity_id = ?1 AND name = ?2";
+const SQL_DROP_NAME: &str =
+    "DELETE FROM entity_names WHERE entity_id = ?1 AND name = ?2 AND mentions <= 0";
+
+/// A mention's vote for its entity's kind: its confidence in thousandths, a title
+/// mention counting a quarter of a body mention (headlines are where the tagger errs).
+/// Migration V7 and `check` compute the same in SQL.
+pub(crate) fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
+    let thousandths = (confidence.unwrap_or(1.0).clamp(0.0, 1.0) * 1000.0).round() as i64;
+    thousandths * if body { 4 } else { 1 }
+}
+
+/// What the summaries need to know of one mention.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    pub entity: EntityId,
+    pub body: bool,
+    pub sentence: Option<i64>,
+    pub paragraph: Option<i64>,
+    pub local_kind: Option<EntityKind>,
+    pub local_name: Option<String>,
+    pub confidence: Option<f64>,
+}
+
+impl Facts {
+    /// The facts of a mention about to be inserted.
+    pub(crate) fn of_new(m: &NewMention) -> Facts {
+        Facts {
+            entity: m.entity_id,
+            body: m.field == Field::Body,
+            sentence: m.sentence,
+            paragraph: m.paragraph,
+            local_kind: m.local_kind,
+            local_name: m.local_name.clone(),
+            confidence: m.confidence,
+        }
+    }
+}
 const SQL_ADD_ENTITY_UNITS: &str = "INSERT INTO entity_units (entity_id, level, units)
     VALUES (?1, ?2, ?3)
     ON CONFLICT (entity_id, level) DO UPDATE SET units = units + excluded.units";
@@ -44,6 +93,10 @@ pub(crate) struct Delta {
     totals: [i64; 3],
     /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
     pairs: HashMap<(EntityId, EntityId), i64>,
+    /// Kind votes per entity (table `entity_kind_votes`).
+    votes: HashMap<(EntityId, EntityKind), i64>,
+    /// Local names per entity (table `entity_names`).
+    names: HashMap<(EntityId, String), i64>,
 }
 
 impl Delta {
@@ -52,30 +105,36 @@ impl Delta {
         let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTIONS)?;
         let rows = stmt
             .query_map([article], |r| {
-                Ok((
-                    r.get::<_, EntityId>(0)?,
-                    r.get::<_, String>(1)? == "body",
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                ))
+                Ok(Facts {
+                    entity: r.get(0)?,
+                    body: r.get::<_, String>(1)? == "body",
+                    sentence: r.get(2)?,
+                    paragraph: r.get(3)?,
+                    local_kind: r.get(4)?,
+                    local_name: r.get(5)?,
+                    confidence: r.get(6)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         self.mentions(rows, sign);
         Ok(())
     }
 
-    /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions, given as
-    /// (entity, in the body, sentence, paragraph).
-    pub(crate) fn mentions(
-        &mut self,
-        rows: impl IntoIterator<Item = (EntityId, bool, Option<i64>, Option<i64>)>,
-        sign: i64,
-    ) {
+    /// Adds (`sign` = 1) or removes (-1) the units and votes of one article's mentions.
+    pub(crate) fn mentions(&mut self, rows: impl IntoIterator<Item = Facts>, sign: i64) {
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64)> = HashSet::new();
         // The distinct entities of each sentence.
         let mut sentences: HashMap<(bool, i64), Vec<EntityId>> = HashMap::new();
-        for (entity, body, sentence, paragraph) in rows {
+        for f in rows {
+            if let Some(kind) = f.local_kind {
+                *self.votes.entry((f.entity, kind)).or_default() +=
+                    sign * vote_weight(f.confidence, f.body);
+            }
+            if let Some(name) = f.local_name {
+                *self.names.entry((f.entity, name)).or_default() += sign;
+            }
+            let (entity, body, sentence, paragraph) = (f.entity, f.body, f.sentence, f.paragraph);
             if let Some(n) = sentence {
                 let members = sentences.entry((body, n)).or_default();
                 if !members.contains(&entity) {
@@ -153,6 +212,40 @@ impl Delta {
             };
             conn.prepare_cached(sql)?
                 .execute(params![LEVELS[level], n])?;
+        }
+        let mut touched: Vec<EntityId> = Vec::new();
+        let mut votes: Vec<_> = self.votes.drain().filter(|(_, n)| *n != 0).collect();
+        votes.sort_unstable();
+        for ((entity, kind), n) in votes {
+            touched.push(entity);
+            if n > 0 {
+                conn.prepare_cached(SQL_ADD_VOTE)?
+                    .execute(params![entity, kind, n])?;
+            } else {
+                conn.prepare_cached(SQL_SUB_VOTE)?
+                    .execute(params![entity, kind, n])?;
+                conn.prepare_cached(SQL_DROP_VOTE)?
+                    .execute(params![entity, kind])?;
+            }
+        }
+        let mut names: Vec<_> = self.names.drain().filter(|(_, n)| *n != 0).collect();
+        names.sort_unstable();
+        for ((entity, name), n) in names {
+            touched.push(entity);
+            if n > 0 {
+                conn.prepare_cached(SQL_ADD_NAME)?
+                    .execute(params![entity, name, n])?;
+            } else {
+                conn.prepare_cached(SQL_SUB_NAME)?
+                    .execute(params![entity, name, n])?;
+                conn.prepare_cached(SQL_DROP_NAME)?
+                    .execute(params![entity, name])?;
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for entity in touched {
+            super::entities::decide(conn, entity)?;
         }
         *self = Delta::default();
         Ok(())
