@@ -26,6 +26,9 @@ pub struct Args {
     /// Only articles mentioning this entity (name, alias or id).
     #[arg(long)]
     entity: Option<String>,
+    /// The kind of the --entity, when its name means entities of several kinds.
+    #[arg(long, requires = "entity")]
+    kind: Option<newsdb::EntityKind>,
     /// Only articles published on or after this date (e.g. 2019-02-01).
     #[arg(long)]
     since: Option<String>,
@@ -48,13 +51,15 @@ const COLUMNS: &[&str] = &[
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
+    let mut entity_id = None;
     if let Some(name) = &args.entity {
-        if entity::resolve(&store, name)?.is_none() {
+        let Some(e) = entity::resolve(&store, name, args.kind)? else {
             return Ok(ExitCode::from(1));
-        }
+        };
+        entity_id = Some(e.id.to_string());
     }
     let filters = Filters {
-        entity: args.entity,
+        entity: entity_id,
         since: args.since,
         until: args.until,
         source: args.source,

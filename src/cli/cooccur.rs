@@ -6,6 +6,8 @@ use anyhow::Result;
 use newsdb::output::Table;
 use newsdb::query::{self, Level};
 
+use newsdb::EntityKind;
+
 use super::{entity, Ctx};
 
 /// List the entities named in the same sentence, paragraph or article as an entity,
@@ -18,6 +20,9 @@ use super::{entity, Ctx};
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
+    /// The entity's kind, when the name means entities of several kinds.
+    #[arg(long)]
+    kind: Option<EntityKind>,
     /// The shared unit: sentence, paragraph or article.
     #[arg(long, default_value = "sentence")]
     level: Level,
@@ -30,7 +35,7 @@ const COLUMNS: &[&str] = &["entity_id", "name", "kind", "count", "pmi"];
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let Some(e) = entity::resolve(&store, &args.name)? else {
+    let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = query::cooccurrences(store.conn(), e.id, args.level, args.limit)?;

@@ -20,7 +20,9 @@ use super::Ctx;
   newsdb entities --article 000_74746990a53cdcfb
   newsdb entities merge \"Bashar Assad\" \"Bashar al-Assad\"
   newsdb entities unmerge 3
-  newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"")]
+  newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"
+  newsdb entities set-kind Hezbollah organization
+  newsdb entities set-kind Hezbollah auto")]
 pub struct Args {
     #[command(subcommand)]
     command: Option<Change>,
@@ -64,6 +66,17 @@ enum Change {
         entity: String,
         /// Its new canonical name.
         new_name: String,
+        /// The entity's kind, when its name means entities of several kinds.
+        #[arg(long)]
+        kind: Option<EntityKind>,
+    },
+    /// Set an entity's kind, which no rule changes afterwards; `auto` gives the
+    /// decision back to the evidence of its mentions (undoing a set kind).
+    SetKind {
+        /// The entity (name, alias or id).
+        entity: String,
+        /// person, organization, location, misc, or auto.
+        new_kind: String,
     },
     /// List merges, oldest first.
     Merges,
@@ -73,7 +86,7 @@ const COLUMNS: &[&str] = &["id", "kind", "name", "articles", "mentions"];
 
 fn change(ctx: &Ctx, change: Change) -> Result<ExitCode> {
     let mut store = ctx.open_existing()?;
-    let find = |store: &newsdb::Store, name: &str| super::entity::resolve(store, name);
+    let find = |store: &newsdb::Store, name: &str| super::entity::resolve(store, name, None);
     match change {
         Change::Merge { from, into } => {
             let (Some(f), Some(i)) = (find(&store, &from)?, find(&store, &into)?) else {
@@ -91,8 +104,33 @@ fn change(ctx: &Ctx, change: Change) -> Result<ExitCode> {
             eprintln!("undid merge {merge_id}: {} mention(s) restored", m.mentions);
             ctx.print_record(&m)?;
         }
-        Change::Rename { entity, new_name } => {
+        Change::SetKind { entity, new_kind } => {
             let Some(e) = find(&store, &entity)? else {
+                return Ok(ExitCode::from(1));
+            };
+            let kind = match new_kind.as_str() {
+                "auto" => None,
+                k => Some(k.parse::<EntityKind>()?),
+            };
+            let now = store.set_entity_kind(e.id, kind)?;
+            match kind {
+                Some(_) => eprintln!(
+                    "{:?} is now a {} (undo: newsdb entities set-kind {} auto)",
+                    e.name, now.kind, e.id
+                ),
+                None => eprintln!(
+                    "{:?}'s kind follows its mentions again: {}",
+                    e.name, now.kind
+                ),
+            }
+            ctx.print_record(&now)?;
+        }
+        Change::Rename {
+            entity,
+            new_name,
+            kind,
+        } => {
+            let Some(e) = super::entity::resolve(&store, &entity, kind)? else {
                 return Ok(ExitCode::from(1));
             };
             store.rename_entity(e.id, &new_name)?;

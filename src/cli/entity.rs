@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use newsdb::output::Table;
-use newsdb::{query, Entity, Store};
+use newsdb::{query, Entity, EntityKind, Store};
 use serde::Serialize;
 
 use super::Ctx;
@@ -21,12 +21,38 @@ use super::Ctx;
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
+    /// The entity's kind, when the name means entities of several kinds.
+    #[arg(long)]
+    kind: Option<EntityKind>,
 }
 
-/// Resolves `name`, or prints "no entity named ..." with suggestions on stderr.
-pub(super) fn resolve(store: &Store, name: &str) -> Result<Option<Entity>> {
-    if let Some(e) = query::resolve_entity(store.conn(), name)? {
-        return Ok(Some(e));
+/// Resolves `name` (of `kind` if given). Prints "no entity named ..." with suggestions,
+/// or, when the name means entities of several kinds, the list of them, on stderr and
+/// returns `None` (exit code 1): a name is never resolved to one of several silently.
+pub(super) fn resolve(
+    store: &Store,
+    name: &str,
+    kind: Option<EntityKind>,
+) -> Result<Option<Entity>> {
+    let mut found = query::find_entities(store.conn(), name, kind)?;
+    if found.len() == 1 {
+        return Ok(found.pop());
+    }
+    if found.len() > 1 {
+        eprintln!(
+            "error: {name:?} names {} entities; choose one with --kind or by id:",
+            found.len()
+        );
+        for e in &found {
+            eprintln!("  {:>8}  {:<12}  {}", e.id.0, e.kind.to_string(), e.name);
+        }
+        return Ok(None);
+    }
+    if let Some(k) = kind {
+        if !query::find_entities(store.conn(), name, None)?.is_empty() {
+            eprintln!("error: no {k} named {name:?} (drop --kind to see the others)");
+            return Ok(None);
+        }
     }
     let near = query::suggest(store.conn(), name)?;
     if near.is_empty() {
@@ -58,7 +84,7 @@ struct Summary<'a> {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let Some(entity) = resolve(&store, &args.name)? else {
+    let Some(entity) = resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
     let profile = query::entity_profile(store.conn(), &entity.id.to_string())?

@@ -6,6 +6,8 @@ use anyhow::Result;
 use newsdb::output::Table;
 use newsdb::query;
 
+use newsdb::EntityKind;
+
 use super::{entity, Ctx};
 
 /// Show an entity's mentions with the text around them (keyword in context).
@@ -16,6 +18,9 @@ use super::{entity, Ctx};
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
+    /// The entity's kind, when the name means entities of several kinds.
+    #[arg(long)]
+    kind: Option<EntityKind>,
     /// Characters of context on each side.
     #[arg(long, default_value_t = 40)]
     context: usize,
@@ -35,7 +40,7 @@ const COLUMNS: &[&str] = &[
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let Some(e) = entity::resolve(&store, &args.name)? else {
+    let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = query::mentions_in_context(store.conn(), e.id, args.context, args.limit)?;

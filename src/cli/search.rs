@@ -76,7 +76,7 @@ const COLUMNS: &[&str] = &[
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
     if let Some(name) = &args.entity {
-        if entity::resolve(&store, name)?.is_none() {
+        if entity::resolve(&store, name, args.kind)?.is_none() {
             return Ok(ExitCode::from(1));
         }
     }

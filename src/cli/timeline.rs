@@ -6,6 +6,8 @@ use anyhow::Result;
 use newsdb::output::Table;
 use newsdb::query::{self, Bucket};
 
+use newsdb::EntityKind;
+
 use super::{entity, Ctx};
 
 /// Count an entity's mentions and articles per day, month or year of publication.
@@ -17,6 +19,9 @@ use super::{entity, Ctx};
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
+    /// The entity's kind, when the name means entities of several kinds.
+    #[arg(long)]
+    kind: Option<EntityKind>,
     /// Period length: day, month or year.
     #[arg(long, default_value = "month")]
     by: Bucket,
@@ -26,7 +31,7 @@ const COLUMNS: &[&str] = &["period", "mentions", "articles"];
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let Some(e) = entity::resolve(&store, &args.name)? else {
+    let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
     let rows = query::timeline(store.conn(), e.id, args.by)?;

@@ -113,6 +113,86 @@ pub fn resolve_entity(conn: &Connection, name_or_id: &str) -> Result<Option<Enti
     lookup(SQL_BY_ALIAS_NOCASE, &name)
 }
 
+// Every entity a typed name could mean, at each step of [`find_entities`].
+const SQL_ALL_BY_NAME: &str = "SELECT e.id FROM entities e
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE e.name = ?1 ORDER BY COALESCE(u.units, 0) DESC, e.id";
+const SQL_ALL_BY_ALIAS: &str = "SELECT e.id FROM entity_aliases al
+    JOIN entities e ON e.id = al.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE al.alias = ?1 ORDER BY COALESCE(u.units, 0) DESC, e.id";
+const SQL_ALL_BY_ID: &str = "SELECT id FROM entities WHERE id = ?1";
+const SQL_ALL_BY_NAME_NOCASE: &str = "SELECT e.id FROM entities e
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE e.name = ?1 COLLATE NOCASE ORDER BY COALESCE(u.units, 0) DESC, e.id";
+const SQL_ALL_BY_ALIAS_NOCASE: &str = "SELECT e.id FROM entity_aliases al
+    JOIN entities e ON e.id = al.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE al.alias = ?1 COLLATE NOCASE ORDER BY COALESCE(u.units, 0) DESC, e.id";
+const SQL_ALL_BY_KEY: &str = "SELECT e.id FROM entities e
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE e.key = ?1 ORDER BY COALESCE(u.units, 0) DESC, e.id";
+const SQL_MERGED_INTO: &str = "SELECT merged_into FROM entities WHERE id = ?1";
+
+/// Every entity `name_or_id` may mean, of `kind` if given, most written about first:
+/// the first of these steps that finds any decides, exact canonical name, exact
+/// alias, row id, name and alias ignoring case, then the identity key ("kilroy silk"
+/// finds "Kilroy-Silk"). An entity merged into another stands for its target. More
+/// than one entity means the name is ambiguous: a caller should say so and list them,
+/// never pick one silently.
+pub fn find_entities(
+    conn: &Connection,
+    name_or_id: &str,
+    kind: Option<crate::model::EntityKind>,
+) -> Result<Vec<Entity>> {
+    let name = name_or_id.trim();
+    let key = crate::resolve::identity_key(name);
+    let id: Option<i64> = name.parse().ok();
+    let steps: [(&str, &dyn rusqlite::ToSql); 6] = [
+        (SQL_ALL_BY_NAME, &name),
+        (SQL_ALL_BY_ALIAS, &name),
+        (SQL_ALL_BY_ID, &id),
+        (SQL_ALL_BY_NAME_NOCASE, &name),
+        (SQL_ALL_BY_ALIAS_NOCASE, &name),
+        (SQL_ALL_BY_KEY, &key),
+    ];
+    for (sql, value) in steps {
+        let ids: Vec<i64> = conn
+            .prepare_cached(sql)?
+            .query_map([value], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut found: Vec<Entity> = Vec::new();
+        for mut id in ids {
+            // Follow merges (a chain is short; a cycle stops at the bound).
+            for _ in 0..32 {
+                let next: Option<i64> = conn
+                    .prepare_cached(SQL_MERGED_INTO)?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                match next {
+                    Some(n) => id = n,
+                    None => break,
+                }
+            }
+            let Some(e) = conn
+                .prepare_cached(SQL_BY_ID)?
+                .query_row([id], entity_from_row)
+                .optional()?
+            else {
+                continue;
+            };
+            if kind.is_none_or(|k| k == e.kind) && !found.iter().any(|f| f.id == e.id) {
+                found.push(e);
+            }
+        }
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
+}
+
 /// Canonical names close to `name`, for "did you mean" messages: names containing it
 /// (most frequent first), then names within a small edit distance (ignoring case).
 /// At most [`MAX_SUGGESTIONS`]; empty when nothing is close.

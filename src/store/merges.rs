@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{units, Store};
 use crate::error::{Error, Result};
-use crate::model::{ArticleId, EntityId};
+use crate::model::{ArticleId, Entity, EntityId, EntityKind};
 
 /// One row of `entity_merges`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +63,12 @@ const SQL_RESTORE_ALIASES: &str = "INSERT OR IGNORE INTO entity_aliases (entity_
     SELECT ?2, alias FROM entity_merge_aliases WHERE merge_id = ?1 AND moved = 1";
 const SQL_UNDO: &str =
     "UPDATE entity_merges SET undone_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1";
+const SQL_SAME_KIND_AND_NAME: &str = "SELECT o.id FROM entities e JOIN entities o
+    ON o.name = e.name AND o.kind = ?2 AND o.id <> e.id WHERE e.id = ?1";
+const SQL_FIX_KIND: &str =
+    "UPDATE entities SET kind = ?2, user_fixed = user_fixed | 2 WHERE id = ?1";
+const SQL_UNFIX_KIND: &str = "UPDATE entities SET user_fixed = user_fixed & 1 WHERE id = ?1";
+const SQL_ENTITY: &str = "SELECT id, kind, name FROM entities WHERE id = ?1";
 /// A renamed entity keeps its name whatever its mentions say (`user_fixed` bit 1).
 const SQL_RENAME: &str = "UPDATE entities SET name = ?2, user_fixed = user_fixed | 1 WHERE id = ?1";
 const SQL_SAME_NAME: &str =
@@ -186,6 +192,42 @@ impl Store {
         let mut stmt = self.conn.prepare(SQL_MERGES)?;
         let rows = stmt.query_map([], merge_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets an entity's kind (`Some`), which no rule changes afterwards, or gives the
+    /// decision back to the evidence of its mentions (`None`). Returns the entity.
+    pub fn set_entity_kind(&mut self, id: EntityId, kind: Option<EntityKind>) -> Result<Entity> {
+        if self.merged_into(id)?.is_none() {
+            return Err(Error::NotFound {
+                what: "entity",
+                id: id.to_string(),
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match kind {
+            Some(k) => {
+                if let Some(other) = tx
+                    .query_row(SQL_SAME_KIND_AND_NAME, params![id, k], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .optional()?
+                {
+                    return Err(Error::InvalidArgument(format!(
+                        "entity {other} is already a {k} of the same name; merge the two instead (`newsdb entities merge {id} {other}`)"
+                    )));
+                }
+                tx.execute(SQL_FIX_KIND, params![id, k])?;
+            }
+            None => {
+                tx.execute(SQL_UNFIX_KIND, [id])?;
+                super::entities::decide(&tx, id)?;
+            }
+        }
+        let e = tx.query_row(SQL_ENTITY, [id], super::entities::entity_from_row)?;
+        tx.commit()?;
+        Ok(e)
     }
 
     /// Gives an entity a new canonical name; the old name stays as an alias, so later

@@ -1,0 +1,207 @@
+//! Corpus-level resolution through the real binary: name variants become one entity,
+//! kinds follow the evidence, ambiguous names are listed (never picked silently),
+//! kinds set by a person hold, and `newsdb resolve` joins what older files split.
+
+mod common;
+
+use std::path::Path;
+
+use common::{newsdb, scalar};
+
+fn import_records(db: &Path, dir: &Path, records: &[(&str, &str, &str)]) {
+    let mut lines = String::new();
+    for (id, title, body) in records {
+        lines.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": id, "title": title, "body": body})
+        ));
+    }
+    let f = dir.join(format!("batch-{}.jsonl", records[0].0));
+    std::fs::write(&f, lines).unwrap();
+    newsdb(db).arg("import").arg(&f).assert().success();
+}
+
+fn entities_with_key(db: &Path, key: &str) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let rows = conn
+        .prepare(
+            "SELECT DISTINCT e.kind, e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+         WHERE e.key = ?1",
+        )
+        .unwrap()
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows
+}
+
+#[test]
+fn spelling_variants_of_a_name_are_one_entity_with_the_well_cased_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[
+            ("k1", "Kilroy-Silk quits", "The former presenter Robert Kilroy-Silk said on Monday that he would leave the party he joined last year."),
+            ("k2", "Party row", "The former presenter Robert Kilroy Silk said on Tuesday that he would form a new party of his own."),
+            ("w1", "WORLDCOM BOSS JAILED", "The former chief executive of WorldCom was jailed on Wednesday for his part in the fraud at WorldCom."),
+            ("w2", "Worldcom fraud", "Investors who lost money when Worldcom collapsed said the sentence handed down in New York was fair."),
+        ],
+    );
+    let kilroy = entities_with_key(&db, "robert kilroy silk");
+    assert_eq!(kilroy.len(), 1, "{kilroy:?}");
+    let worldcom = entities_with_key(&db, "worldcom");
+    assert_eq!(worldcom.len(), 1, "{worldcom:?}");
+    // The headline's capitals never become the displayed name.
+    assert_ne!(worldcom[0].1, "WORLDCOM");
+    // Typed as a user would, any variant finds it.
+    for typed in ["worldcom", "Worldcom", "WORLDCOM"] {
+        newsdb(&db)
+            .args(["entity", typed, "--format", "json"])
+            .assert()
+            .success();
+    }
+    newsdb(&db).arg("check").assert().success();
+}
+
+#[test]
+fn a_name_of_several_kinds_is_listed_and_kind_choices_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[
+            ("j1", "King visits Jordan", "King Abdullah returned to Jordan on Monday after talks in Washington about the peace process."),
+            ("j2", "Bulls win", "The former Chicago Bulls star Michael Jordan said on Tuesday that he would not return to basketball."),
+        ],
+    );
+    let jordan = entities_with_key(&db, "jordan");
+    assert_eq!(jordan, [("location".to_string(), "Jordan".to_string())]);
+    // A person named just "Jordan" next to the country: two entities of one name.
+    newsdb(&db)
+        .args(["entities", "rename", "Michael Jordan", "Jordan"])
+        .assert()
+        .success();
+    let out = newsdb(&db).args(["entity", "Jordan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"Jordan\" names 2 entities"), "{err}");
+    assert!(err.contains("location") && err.contains("person"), "{err}");
+    for (kind, expected) in [("person", "person"), ("location", "location")] {
+        let out = newsdb(&db)
+            .args(["entity", "Jordan", "--kind", kind, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["kind"], expected, "{v}");
+    }
+    for cmd in [
+        &["mentions", "Jordan"][..],
+        &["cooccur", "Jordan"],
+        &["timeline", "Jordan"],
+        &["articles", "--entity", "Jordan"],
+    ] {
+        let out = newsdb(&db).args(cmd).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd:?} must not pick one");
+        let mut with_kind = cmd.to_vec();
+        with_kind.extend(["--kind", "person"]);
+        newsdb(&db).args(&with_kind).assert().success();
+    }
+
+    // A kind set by a person holds through later imports; `auto` gives it back.
+    newsdb(&db)
+        .args(["entities", "set-kind", "Abdullah", "location"])
+        .assert()
+        .success();
+    import_records(
+        &db,
+        dir.path(),
+        &[(
+            "j3",
+            "King speaks",
+            "King Abdullah said on Wednesday that Jordan would host the summit next year.",
+        )],
+    );
+    assert_eq!(
+        entities_with_key(&db, "abdullah"),
+        [("location".to_string(), "Abdullah".to_string())]
+    );
+    newsdb(&db)
+        .args(["entities", "set-kind", "Abdullah", "auto"])
+        .assert()
+        .success();
+    assert_eq!(
+        entities_with_key(&db, "abdullah"),
+        [("person".to_string(), "Abdullah".to_string())]
+    );
+    newsdb(&db).arg("check").assert().success();
+}
+
+#[test]
+fn resolve_joins_entities_an_older_store_split_by_kind_or_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let body =
+        "Microsoft said on Monday that profits at its games division in Seattle rose by a third.";
+    import_records(&db, dir.path(), &[("s1", "Microsoft results", body)]);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(DISTINCT entity_id) FROM mentions WHERE surface = 'Microsoft'"
+        ),
+        1
+    );
+    // As a newsdb before V7 left it: the same name under another kind and casing,
+    // written through the library (which keeps every summary exact).
+    {
+        let mut store = newsdb::Store::open(&db).unwrap();
+        let other = store
+            .entity_get_or_create(newsdb::EntityKind::Location, "MICROSOFT")
+            .unwrap();
+        let article = store.article_by_external_id("s1").unwrap().unwrap();
+        let span =
+            newsdb::NewMention::from_byte_range(other, newsdb::Field::Body, body, 0, 9).unwrap();
+        store.add_mentions(article.id, &[span]).unwrap();
+    }
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(DISTINCT entity_id) FROM mentions WHERE surface = 'Microsoft'"
+        ),
+        2
+    );
+    newsdb(&db).arg("check").assert().success();
+    let out = newsdb(&db)
+        .args(["resolve", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entities_joined"], 1, "{report}");
+    assert_eq!(report["mentions_moved"], 1, "{report}");
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(DISTINCT entity_id) FROM mentions WHERE surface = 'Microsoft'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM entities WHERE key = 'microsoft'"),
+        1
+    );
+    newsdb(&db).arg("check").assert().success();
+    // A second run changes nothing.
+    let out = newsdb(&db)
+        .args(["resolve", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entities_joined"], 0, "{report}");
+    assert_eq!(report["kinds_changed"], 0, "{report}");
+    assert_eq!(report["names_changed"], 0, "{report}");
+}
