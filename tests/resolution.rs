@@ -205,3 +205,41 @@ fn resolve_joins_entities_an_older_store_split_by_kind_or_case() {
     assert_eq!(report["kinds_changed"], 0, "{report}");
     assert_eq!(report["names_changed"], 0, "{report}");
 }
+
+#[test]
+fn a_lone_surname_stays_apart_and_is_suggested_with_the_full_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[
+            ("h1", "Tory leader speaks", "The Conservative leader Michael Howard said on Monday that taxes would fall under his party."),
+            ("h2", "Film news", "The director Ron Howard said on Tuesday that his new film would open in Los Angeles in May."),
+            ("h3", "Tax row", "Mr Howard told the party conference in Blackpool that the plans were affordable and fair."),
+        ],
+    );
+    // With no full name in its own article, "Mr Howard" is linked to neither namesake.
+    let linked = scalar(
+        &db,
+        "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+         JOIN articles a ON a.id = m.article_id
+         WHERE a.external_id = 'h3' AND m.surface LIKE '%Howard' AND e.name LIKE '% Howard'",
+    );
+    assert_eq!(linked, 0);
+    let out = newsdb(&db)
+        .args(["entities", "--suggest-merges", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut into: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["from_name"] == "Howard" && r["reason"] == "surname")
+        .map(|r| r["into_name"].as_str().unwrap().to_string())
+        .collect();
+    into.sort();
+    assert_eq!(into, ["Michael Howard", "Ron Howard"], "{rows}");
+}

@@ -18,6 +18,7 @@ use super::Ctx;
   newsdb entities --kind person --limit 20
   newsdb entities --since 2019-01 --until 2019-03 --format csv
   newsdb entities --article 000_74746990a53cdcfb
+  newsdb entities --suggest-merges --limit 30
   newsdb entities merge \"Bashar Assad\" \"Bashar al-Assad\"
   newsdb entities unmerge 3
   newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"
@@ -41,6 +42,11 @@ pub struct Args {
     /// How many entities to list.
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// List likely duplicates that no rule merged, for a person to confirm with
+    /// `entities merge`: a lone surname and the full names ending with it, an initial
+    /// and a full first name, names one letter apart.
+    #[arg(long, conflicts_with_all = ["article", "since", "until", "kind"])]
+    suggest_merges: bool,
 }
 
 /// Changes to entities.
@@ -158,6 +164,24 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         return change(ctx, c);
     }
     let store = ctx.open_existing()?;
+    if args.suggest_merges {
+        let rows = query::suggest_merges(store.conn(), args.limit as usize)?;
+        ctx.print(&Table::from_rows(
+            &rows,
+            &[
+                "from_id",
+                "from_kind",
+                "from_name",
+                "from_articles",
+                "into_id",
+                "into_kind",
+                "into_name",
+                "into_articles",
+                "reason",
+            ],
+        )?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let rows = match &args.article {
         Some(key) => {
             let Some(article) = store.find_article(key)? else {

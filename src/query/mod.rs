@@ -41,6 +41,7 @@ mod export;
 mod profile;
 mod search;
 mod stats;
+mod suggest;
 mod timeline;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -57,6 +58,7 @@ pub use profile::{
 };
 pub use search::{list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort};
 pub use stats::{database_stats, Stats};
+pub use suggest::{suggest_merges, MergeSuggestion};
 pub use timeline::{timeline, Bucket, TimelineRow};
 
 // Among entities of several kinds with the same name, the one in most articles wins.
