@@ -55,3 +55,15 @@ INSERT INTO entity_names (entity_id, name, mentions)
 SELECT entity_id, local_name, COUNT(*)
 FROM mentions WHERE local_name IS NOT NULL
 GROUP BY entity_id, local_name;
+
+-- A user's own aliases (`newsdb aliases add`, `import --aliases FILE`): a name whose
+-- identity key is `alias_key` belongs to the entity of `canonical` (created with this
+-- kind and name, which rules then leave alone). Applied across the store: to new
+-- mentions at once, to stored ones by the resolution `aliases add` runs.
+CREATE TABLE user_aliases (
+    alias_key     TEXT PRIMARY KEY,
+    alias         TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('person', 'organization', 'location', 'misc')),
+    canonical     TEXT NOT NULL,
+    canonical_key TEXT NOT NULL
+) WITHOUT ROWID;

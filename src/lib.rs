@@ -42,4 +42,4 @@ pub mod store;
 pub use error::{Error, Result};
 pub use load::{ImportOptions, ImportReport};
 pub use model::*;
-pub use store::Store;
+pub use store::{Store, UserAlias};

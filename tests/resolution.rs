@@ -243,3 +243,73 @@ fn a_lone_surname_stays_apart_and_is_suggested_with_the_full_names() {
     into.sort();
     assert_eq!(into, ["Michael Howard", "Ron Howard"], "{rows}");
 }
+
+#[test]
+fn a_users_alias_moves_stored_mentions_holds_for_imports_and_is_undone_by_removing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[
+            ("g1", "Microsoft founder", "Bill Gates said on Monday that Microsoft would give more money to schools in Seattle."),
+            ("g2", "Charity plans", "Mr Gates told reporters in London on Tuesday that the foundation would double its budget."),
+        ],
+    );
+    let gates_alone = |db: &Path| {
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+             WHERE m.surface LIKE '%Gates' AND m.surface NOT LIKE 'Bill%' AND e.name = 'Bill Gates'",
+        )
+    };
+    assert_eq!(
+        gates_alone(&db),
+        0,
+        "no rule links a lone surname across articles"
+    );
+    let file = dir.path().join("mine.tsv");
+    std::fs::write(&file, "# my aliases\nGates\tperson\tBill Gates\n").unwrap();
+    newsdb(&db)
+        .args(["aliases", "import"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(gates_alone(&db), 1);
+    newsdb(&db).arg("check").assert().success();
+    // New imports follow the alias at once.
+    import_records(
+        &db,
+        dir.path(),
+        &[(
+            "g3",
+            "Foundation grows",
+            "Mr Gates said on Wednesday that the foundation would open an office in Delhi.",
+        )],
+    );
+    assert_eq!(gates_alone(&db), 2);
+    let out = newsdb(&db)
+        .args(["aliases", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["alias"], "Gates");
+    assert_eq!(rows[0]["canonical"], "Bill Gates");
+    // Removing it sends the lone surnames back to their own entity.
+    newsdb(&db)
+        .args(["aliases", "remove", "gates"])
+        .assert()
+        .success();
+    assert_eq!(gates_alone(&db), 0);
+    newsdb(&db).arg("check").assert().success();
+    // A malformed file is refused with its line, and changes nothing.
+    std::fs::write(&file, "Gates\tpersn\tBill Gates\n").unwrap();
+    let out = newsdb(&db)
+        .args(["aliases", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1") && err.contains("persn"), "{err}");
+}

@@ -44,6 +44,10 @@ pub struct Args {
     /// Skip entity extraction (store articles and paragraphs only).
     #[arg(long)]
     no_extract: bool,
+    /// Add your aliases from this file first (`alias<TAB>kind<TAB>canonical` per
+    /// line; see `newsdb aliases --help`). They stay in the database.
+    #[arg(long, value_name = "FILE")]
+    aliases: Option<PathBuf>,
     /// Parse, extract and report, but write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -75,6 +79,9 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     // With `--format text|jsonl|...` meant as an input format, say how to spell it.
     let mut store = ctx.open()?;
+    if let Some(file) = &args.aliases {
+        super::aliases::add_file(&mut store, file)?;
+    }
     let opts = ImportOptions {
         format: args.input_format,
         keep_duplicates: args.keep_duplicates,

@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each parsing its arguments,
 //! calling the library and rendering the result through [`newsdb::output`].
 
+mod aliases;
 mod articles;
 mod check;
 mod cooccur;
@@ -102,6 +103,7 @@ enum Command {
     Sql(sql::Args),
     Check(check::Args),
     Reextract(reextract::Args),
+    Aliases(aliases::Args),
     Resolve(resolve::Args),
     Ner(ner::Args),
     Search(search::Args),
@@ -180,6 +182,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(a) => sql::run(&ctx, a),
         Command::Check(a) => check::run(&ctx, a),
         Command::Reextract(a) => reextract::run(&ctx, a),
+        Command::Aliases(a) => aliases::run(&ctx, a),
         Command::Resolve(a) => resolve::run(&ctx, a),
         Command::Ner(a) => ner::run(&ctx, a),
         Command::Search(a) => search::run(&ctx, a),

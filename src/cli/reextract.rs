@@ -24,6 +24,10 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]
     jobs: usize,
+    /// Add your aliases from this file first (`alias<TAB>kind<TAB>canonical` per
+    /// line; see `newsdb aliases --help`). They stay in the database.
+    #[arg(long, value_name = "FILE")]
+    aliases: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
@@ -31,6 +35,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         bail!("name the articles to re-extract (ids or external ids), or pass --all");
     }
     let mut store = ctx.open_existing()?;
+    if let Some(file) = &args.aliases {
+        super::aliases::add_file(&mut store, file)?;
+    }
     let ids = if args.all {
         None
     } else {

@@ -23,6 +23,10 @@ const SQL_LIST: &str = "SELECT id, kind, name FROM entities ORDER BY kind, name 
 const SQL_FIND_BY_KEY: &str = "SELECT id, merged_into FROM entities WHERE key = ?1
     ORDER BY merged_into IS NOT NULL, id LIMIT 1";
 const SQL_INSERT_KEYED: &str = "INSERT INTO entities (kind, name, key) VALUES (?1, ?2, ?3)";
+const SQL_INSERT_FIXED: &str =
+    "INSERT INTO entities (kind, name, key, user_fixed) VALUES (?1, ?2, ?3, 3)";
+const SQL_USER_ALIAS: &str =
+    "SELECT canonical_key, kind, canonical FROM user_aliases WHERE alias_key = ?1";
 const SQL_CURRENT: &str = "SELECT kind, name, user_fixed FROM entities WHERE id = ?1";
 const SQL_VOTES: &str = "SELECT kind, weight FROM entity_kind_votes WHERE entity_id = ?1";
 const SQL_NAMES: &str =
@@ -65,18 +69,41 @@ pub(crate) fn lookup_or_create(
     kind: EntityKind,
     name: &str,
 ) -> Result<(EntityId, Vec<i64>)> {
-    let key = identity_key(name);
+    lookup_key(conn, &identity_key(name), Some((kind, name)))
+        .map(|found| found.expect("an entity is created when a name is given"))
+}
+
+/// The entity of an identity key, after the user's aliases and active merges, with
+/// the merges it went through; created from `create` (kind and name) if there is
+/// none, else `None`.
+pub(crate) fn lookup_key(
+    conn: &Connection,
+    key: &str,
+    create: Option<(EntityKind, &str)>,
+) -> Result<Option<(EntityId, Vec<i64>)>> {
+    // A user's alias sends the name to its canonical entity.
+    let user: Option<(String, EntityKind, String)> = conn
+        .prepare_cached(SQL_USER_ALIAS)?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let key = user.as_ref().map_or(key, |u| u.0.as_str());
     let found: Option<(EntityId, Option<i64>)> = conn
         .prepare_cached(SQL_FIND_BY_KEY)?
-        .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (mut id, mut merged) = match found {
-        Some(hit) => hit,
-        None => {
+    let (mut id, mut merged) = match (found, &user, create) {
+        (Some(hit), _, _) => hit,
+        (None, Some((_, kind, canonical)), _) => {
+            conn.prepare_cached(SQL_INSERT_FIXED)?
+                .execute(params![kind, canonical, key])?;
+            (EntityId(conn.last_insert_rowid()), None)
+        }
+        (None, None, Some((kind, name))) => {
             conn.prepare_cached(SQL_INSERT_KEYED)?
                 .execute(params![kind, name, key])?;
             (EntityId(conn.last_insert_rowid()), None)
         }
+        (None, None, None) => return Ok(None),
     };
     let mut merges = Vec::new();
     // A merged entity points at its target; chains are short, but guard against cycles.
@@ -96,7 +123,7 @@ pub(crate) fn lookup_or_create(
             .prepare_cached(SQL_BY_ID_MERGED)?
             .query_row([id], |r| r.get(0))?;
     }
-    Ok((id, merges))
+    Ok(Some((id, merges)))
 }
 
 /// Sets an entity's kind and displayed name from the evidence of its mentions
