@@ -313,3 +313,122 @@ fn a_users_alias_moves_stored_mentions_holds_for_imports_and_is_undone_by_removi
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 1") && err.contains("persn"), "{err}");
 }
+
+#[test]
+fn check_reports_a_merge_cycle_and_opposite_merges_at_once_make_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[("m1", "Talks in London", "Tony Blair met Gordon Brown in London on Monday to discuss the budget and the election.")],
+    );
+    // Two opposite merges started while another connection holds the write lock:
+    // both wait, then the second one must see the first and refuse.
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("newsdb");
+    let spawn = |a: &str, b: &str| {
+        std::process::Command::new(&bin)
+            .env("NEWSDB_DB", &db)
+            .args(["entities", "merge", a, b])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = spawn("Tony Blair", "Gordon Brown");
+    let mut second = spawn("Gordon Brown", "Tony Blair");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    lock.execute_batch("COMMIT").unwrap();
+    let ok = [first.wait().unwrap(), second.wait().unwrap()]
+        .iter()
+        .filter(|s| s.success())
+        .count();
+    assert_eq!(ok, 1, "exactly one of two opposite merges succeeds");
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM entities WHERE merged_into IS NOT NULL"
+        ),
+        1
+    );
+    newsdb(&db).arg("check").assert().success();
+
+    // A cycle written by hand is reported.
+    lock.execute_batch(
+        "UPDATE entities SET merged_into = (SELECT id FROM entities WHERE name = 'Tony Blair')
+         WHERE name = 'Gordon Brown';
+         UPDATE entities SET merged_into = (SELECT id FROM entities WHERE name = 'Gordon Brown')
+         WHERE name = 'Tony Blair';",
+    )
+    .unwrap();
+    let out = newsdb(&db).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(a cycle)"), "{text}");
+}
+
+#[test]
+fn a_merge_committed_during_an_import_holds_for_the_rest_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let filler = "The minister told the committee that the plans for schools and hospitals were affordable. ".repeat(30);
+    let mut lines = String::new();
+    let n = 400;
+    for i in 0..n {
+        let body = format!(
+            "Tony Blair met Gordon Brown in London on day {i} to discuss the budget.\n{filler}"
+        );
+        lines.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"id": format!("d{i}"), "title": format!("Talks {i}"), "body": body})
+        ));
+    }
+    let f = dir.path().join("many.jsonl");
+    std::fs::write(&f, lines).unwrap();
+    import_records(
+        &db,
+        dir.path(),
+        &[(
+            "d-first",
+            "Talks",
+            "Tony Blair met Gordon Brown in London on Monday to discuss the budget.",
+        )],
+    );
+    let mut import = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .env("NEWSDB_DB", &db)
+        .args(["import", "--quiet", "--jobs", "1", "--batch-size", "5"])
+        .arg(&f)
+        .spawn()
+        .unwrap();
+    // Once some batches are in, merge.
+    let mut seen = 0;
+    for _ in 0..600 {
+        seen = scalar(&db, "SELECT COUNT(*) FROM articles");
+        if seen > 20 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    newsdb(&db)
+        .args(["entities", "merge", "Gordon Brown", "Tony Blair"])
+        .assert()
+        .success();
+    let at_merge = scalar(&db, "SELECT COUNT(*) FROM articles");
+    assert!(import.wait().unwrap().success());
+    assert!(
+        seen > 20 && at_merge < n + 1,
+        "the merge must land while the import runs ({at_merge} of {} articles were in)",
+        n + 1
+    );
+    // No mention was attached to the merged-away entity after the merge.
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM mentions WHERE entity_id = (SELECT id FROM entities WHERE merged_into IS NOT NULL)"
+        ),
+        0
+    );
+    newsdb(&db).arg("check").assert().success();
+}

@@ -135,6 +135,20 @@ impl write::Writer<'_> {
     ) -> Result<()> {
         self.begin_batch()?;
         for (s, found) in done {
+            // The article was read before this transaction: if an import changed it
+            // since, extract what is stored now, or the spans would point into the
+            // old text.
+            let (s, found) = match self.load_article(s.id)? {
+                None => continue,
+                Some(now) if now.title == s.title && now.body == s.body => (s, found),
+                Some(now) => {
+                    let english = now.language.as_deref().is_none_or(paragraphs::is_english);
+                    let found = english.then(|| {
+                        extract::extract(Model::embedded(), &now.title, &now.body, &now.paragraphs)
+                    });
+                    (now, found)
+                }
+            };
             self.delete_mentions(s.id)?;
             match found {
                 Some(found) => {

@@ -111,6 +111,10 @@ impl<'c> Writer<'c> {
         // timeout) instead of failing with "database is locked" half-way.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.in_transaction = true;
+        // Another process may have merged entities since the last batch: look every
+        // name up again inside this transaction.
+        self.entities.clear();
+        self.aliases.clear();
         if self.fts_trigger.is_some() {
             self.conn.execute_batch(SQL_DROP_FTS_TRIGGER)?;
         }

@@ -10,7 +10,8 @@ use crate::error::Result;
 pub struct Problem {
     /// Which check found it (`integrity`, `fts`, `foreign_keys`, `spans`, `units`,
     /// `paragraphs`: missing paragraphs, repeated-text counts and flags; `resolution`:
-    /// the kind votes and name counts behind each entity's kind and name).
+    /// the kind votes and name counts behind each entity's kind and name; `merges`:
+    /// cycles and merge marks without a merge).
     pub check: &'static str,
     /// What is wrong.
     pub message: String,
@@ -90,6 +91,18 @@ const SQL_NAME_DRIFT: &str = "WITH actual(entity_id, name, mentions) AS (
     FROM actual a FULL OUTER JOIN entity_names n
          ON n.entity_id = a.entity_id AND n.name = a.name
     WHERE COALESCE(a.mentions, 0) <> COALESCE(n.mentions, 0)
+    LIMIT 100";
+/// Entities whose chain of merges comes back to them.
+const SQL_MERGE_CYCLES: &str = "WITH RECURSIVE walk(start, cur, depth) AS (
+        SELECT id, merged_into, 1 FROM entities WHERE merged_into IS NOT NULL
+        UNION ALL
+        SELECT w.start, e.merged_into, w.depth + 1 FROM walk w JOIN entities e ON e.id = w.cur
+        WHERE e.merged_into IS NOT NULL AND w.depth < 64 AND w.cur <> w.start)
+    SELECT DISTINCT start FROM walk WHERE cur = start ORDER BY start LIMIT 100";
+/// Entities marked merged without an active merge that says so.
+const SQL_MERGE_UNRECORDED: &str = "SELECT e.id, e.merged_into FROM entities e
+    WHERE e.merged_into IS NOT NULL AND NOT EXISTS (SELECT 1 FROM entity_merges m
+        WHERE m.from_entity = e.id AND m.into_entity = e.merged_into AND m.undone_at IS NULL)
     LIMIT 100";
 /// Per-source paragraph text counts that differ from a recount.
 const SQL_REPEAT_DRIFT: &str = "WITH actual(source, text_hash, articles) AS (
@@ -269,6 +282,27 @@ impl Store {
             problems.push(Problem {
                 check: "paragraphs",
                 message: format!("article {} has no paragraphs", row?),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_MERGE_CYCLES)?;
+        for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            problems.push(Problem {
+                check: "merges",
+                message: format!(
+                    "entity {}'s merges lead back to it (a cycle); undo one of them with \
+                     `newsdb entities unmerge`",
+                    row?
+                ),
+            });
+        }
+        let mut stmt = conn.prepare(SQL_MERGE_UNRECORDED)?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+            let (id, into) = row?;
+            problems.push(Problem {
+                check: "merges",
+                message: format!(
+                    "entity {id} is marked merged into entity {into} but no active merge says so"
+                ),
             });
         }
         let mut stmt = conn.prepare(SQL_VOTE_DRIFT)?;

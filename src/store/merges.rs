@@ -116,8 +116,16 @@ impl Store {
                 "cannot merge entity {from} into itself"
             )));
         }
+        // The checks run inside the write transaction: two opposite merges started at
+        // once must not both pass them and leave a cycle.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for id in [from, into] {
-            match self.merged_into(id)? {
+            let state: Option<Option<EntityId>> = tx
+                .query_row(SQL_ENTITY_STATE, [id], |r| r.get(0))
+                .optional()?;
+            match state {
                 None => {
                     return Err(Error::NotFound {
                         what: "entity",
@@ -132,9 +140,6 @@ impl Store {
                 Some(None) => {}
             }
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(SQL_INSERT_MERGE, params![from, into])?;
         let merge = tx.last_insert_rowid();
         tx.execute(SQL_RECORD_MOVED_MENTIONS, params![merge, from])?;
@@ -155,8 +160,11 @@ impl Store {
     /// Undoes a merge: the mentions it covers go back to the merged entity, aliases are
     /// restored on both sides, and later imports keep the two apart again.
     pub fn unmerge(&mut self, merge_id: i64) -> Result<Merge> {
-        let m = self
+        // Read and checked inside the write transaction (see `merge_entities`).
+        let tx = self
             .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let m = tx
             .query_row(SQL_MERGE, [merge_id], merge_from_row)
             .optional()?
             .ok_or_else(|| Error::NotFound {
@@ -168,9 +176,6 @@ impl Store {
                 "merge {merge_id} was already undone at {when}"
             )));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let articles = articles_of(&tx, SQL_ARTICLES_OF_MERGE, merge_id)?;
         units::refresh(&tx, &articles, || {
             Ok(tx.execute(SQL_RESTORE_MENTIONS, params![merge_id, m.from_entity])?)
