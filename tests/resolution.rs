@@ -432,3 +432,58 @@ fn a_merge_committed_during_an_import_holds_for_the_rest_of_it() {
     );
     newsdb(&db).arg("check").assert().success();
 }
+
+#[test]
+fn reextraction_beside_an_import_that_changes_the_articles_keeps_every_span_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let filler =
+        "The minister told the committee in London that the plans for schools were affordable. "
+            .repeat(60);
+    let corpus = |prefix: &str| {
+        let mut lines = String::new();
+        for i in 0..200 {
+            let body =
+                format!("{prefix}Tony Blair met Gordon Brown in London on day {i}.\n{filler}");
+            lines.push_str(&format!(
+                "{}\n",
+                serde_json::json!({"id": format!("r{i}"), "title": format!("Talks {i}"), "body": body})
+            ));
+        }
+        lines
+    };
+    let v1 = dir.path().join("v1.jsonl");
+    let v2 = dir.path().join("v2.jsonl");
+    std::fs::write(&v1, corpus("")).unwrap();
+    std::fs::write(&v2, corpus("Updated: ")).unwrap();
+    newsdb(&db).arg("import").arg(&v1).assert().success();
+    let started = std::time::Instant::now();
+    let mut reextract = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+        .env("NEWSDB_DB", &db)
+        .args(["reextract", "--all", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Changes every article's text while the re-extraction tags the old text.
+    newsdb(&db)
+        .args(["import", "--no-extract", "--quiet"])
+        .arg(&v2)
+        .assert()
+        .success();
+    let imported_after = started.elapsed();
+    assert!(reextract.wait().unwrap().success());
+    let reextracted_after = started.elapsed();
+    assert!(
+        imported_after < reextracted_after,
+        "the import must land while the re-extraction runs ({imported_after:?} vs {reextracted_after:?})"
+    );
+    newsdb(&db).arg("check").assert().success();
+    assert!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM mentions WHERE surface = 'Tony Blair'"
+        ) >= 200
+    );
+}
