@@ -67,3 +67,7 @@ CREATE TABLE user_aliases (
     canonical     TEXT NOT NULL,
     canonical_key TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- A warning is recorded once per origin, record and message: re-importing an
+-- unchanged corpus must not append the same warnings again.
+CREATE INDEX import_errors_by_origin ON import_errors(origin, message);

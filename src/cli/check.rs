@@ -21,10 +21,16 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
     for p in &problems {
         t.rows.push(vec![p.check.into(), p.message.clone().into()]);
     }
+    // Machine formats always print a document, empty when all is well.
+    if ctx.format != newsdb::output::Format::Table {
+        ctx.print(&t)?;
+    }
     if problems.is_empty() {
         eprintln!("{}: ok", ctx.db.display());
     } else {
-        ctx.print(&t)?;
+        if ctx.format == newsdb::output::Format::Table {
+            ctx.print(&t)?;
+        }
         eprintln!("{}: {} problem(s)", ctx.db.display(), problems.len());
     }
     Ok(if problems.is_empty() {

@@ -101,8 +101,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             last_seen: profile.last_seen.as_deref(),
         })?;
         if !profile.cooccurring.is_empty() {
-            println!();
-            println!("Named in the same sentence:");
+            use std::io::Write;
+            writeln!(std::io::stdout(), "\nNamed in the same sentence:")?;
             ctx.print(&Table::from_rows(
                 &profile.cooccurring,
                 &["name", "kind", "count", "pmi"],

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use newsdb::load::{ImportEvent, InputFormat};
+use newsdb::load::{ImportEvent, InputFormat, Severity};
 use newsdb::ImportOptions;
 
 use super::Ctx;
@@ -111,12 +111,29 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             let secs = r.seconds.max(bar.elapsed().as_secs_f64()).max(1e-9);
             bar.set_message(format!("{:.0} articles/s", r.articles() as f64 / secs));
         }
+        // --quiet hides warnings; errors are always shown.
+        ImportEvent::Problem(p) if args.quiet && p.severity == Severity::Warning => {}
         ImportEvent::Problem(p) => bar.suspend(|| eprintln!("{p}")),
     };
     let report = store.import_with(&args.paths, &opts, &mut on_event)?;
     bar.finish_and_clear();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    if args.json || ctx.format == newsdb::output::Format::Json {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        out.flush()?;
+    } else if ctx.format == newsdb::output::Format::Jsonl {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        out.flush()?;
+    }
+    if !args.quiet && !report.skipped_files.is_empty() {
+        eprintln!(
+            "skipped {} documentation file(s), not articles: {}",
+            report.skipped_files.len(),
+            report.skipped_files.join(", ")
+        );
     }
     if !args.quiet {
         eprintln!(

@@ -1,5 +1,6 @@
 //! `newsdb show`: one article with its mentions.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -53,23 +54,29 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         article.language.clone(),
         article.url.clone(),
     ];
-    println!("{title}");
-    println!(
+    // writeln!, not println!: a closed pipe (`| head`) is an error to end on
+    // quietly, not a panic.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{title}")?;
+    writeln!(
+        out,
         "{}",
         meta.iter()
             .flatten()
             .cloned()
             .collect::<Vec<_>>()
             .join(" · ")
-    );
-    println!();
+    )?;
+    writeln!(out)?;
     for paragraph in body.split('\n') {
-        println!("{paragraph}");
-        println!();
+        writeln!(out, "{paragraph}")?;
+        writeln!(out)?;
     }
+    out.flush()?;
+    drop(out);
     let entities = query::entities_in_article(conn, article.id)?;
     if entities.is_empty() {
-        println!("(no mentions)");
+        writeln!(std::io::stdout(), "(no mentions)")?;
     } else {
         ctx.print(&Table::from_rows(
             &entities,

@@ -149,6 +149,8 @@ pub struct ImportReport {
     pub rolled_back: bool,
     /// The first problems (at most [`MAX_REPORTED_PROBLEMS`]; all are in `import_errors`).
     pub errors: Vec<RecordError>,
+    /// Documentation files (README, LICENSE, CHANGELOG) skipped in walked directories.
+    pub skipped_files: Vec<String>,
 }
 
 /// How many problems an [`ImportReport`] keeps in memory.
@@ -357,14 +359,19 @@ impl Store {
         self.ensure_writable()?;
         let started = Instant::now();
         let mut walk_errors = Vec::new();
-        let files = collect_files(paths, &mut |origin: &Path, message: String| {
-            walk_errors.push(RecordError {
-                origin: origin.display().to_string(),
-                record: None,
-                message,
-                severity: Severity::Error,
-            });
-        })?;
+        let mut skipped = Vec::new();
+        let files = collect_files(
+            paths,
+            &mut |origin: &Path, message: String| {
+                walk_errors.push(RecordError {
+                    origin: origin.display().to_string(),
+                    record: None,
+                    message,
+                    severity: Severity::Error,
+                });
+            },
+            &mut skipped,
+        )?;
         let total_bytes = files
             .iter()
             .filter(|f| !f.is_stdin())
@@ -445,7 +452,10 @@ impl Store {
         });
         let seconds = started.elapsed().as_secs_f64();
         match result {
-            Ok(()) => writer.finish(seconds),
+            Ok(()) => writer.finish(seconds).map(|mut report| {
+                report.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
+                report
+            }),
             Err(e) => {
                 writer.abort();
                 Err(e)

@@ -153,11 +153,25 @@ fn has_known_extension(path: &Path) -> bool {
     InputFormat::from_path(path).is_some()
 }
 
+/// Whether a file in a walked directory is a data set's documentation (README,
+/// LICENSE, CHANGELOG, any case and extension), not an article.
+pub fn is_documentation(path: &Path) -> bool {
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.split('.').next().unwrap_or(n).to_ascii_uppercase());
+    matches!(
+        stem.as_deref(),
+        Some("README" | "LICENSE" | "LICENCE" | "CHANGELOG" | "COPYING")
+    )
+}
+
 fn walk(
     dir: &Path,
     root: &Path,
     out: &mut Vec<SourceFile>,
     on_error: &mut dyn FnMut(&Path, String),
+    skipped: &mut Vec<PathBuf>,
 ) {
     let found = |path: PathBuf| SourceFile {
         path,
@@ -183,10 +197,14 @@ fn walk(
         if hidden {
             continue;
         }
+        if is_documentation(&p) && has_known_extension(&p) {
+            skipped.push(p);
+            continue;
+        }
         // symlink_metadata: a symlinked directory is never followed, so a loop of
         // links cannot make the walk run forever.
         match std::fs::symlink_metadata(&p) {
-            Ok(md) if md.is_dir() => walk(&p, root, out, on_error),
+            Ok(md) if md.is_dir() => walk(&p, root, out, on_error, skipped),
             Ok(md) if md.is_file() => {
                 if has_known_extension(&p) {
                     out.push(found(p));
@@ -209,9 +227,13 @@ fn walk(
 /// Expands `paths` into the inputs to import: files as given, `-` for standard input,
 /// directories walked recursively (hidden entries and unknown extensions skipped).
 /// A path that does not exist is an error: nothing has been imported yet.
+/// Files named README, LICENSE or CHANGELOG inside a directory are skipped (and
+/// listed in `skipped`): a data set's documentation is not an article. A file named
+/// on the command line is always read.
 pub fn collect_files(
     paths: &[PathBuf],
     on_error: &mut dyn FnMut(&Path, String),
+    skipped: &mut Vec<PathBuf>,
 ) -> Result<Vec<SourceFile>> {
     let mut out = Vec::new();
     for p in paths {
@@ -224,7 +246,7 @@ pub fn collect_files(
         }
         let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         if md.is_dir() {
-            walk(p, p, &mut out, on_error);
+            walk(p, p, &mut out, on_error, skipped);
         } else {
             out.push(SourceFile {
                 path: p.clone(),

@@ -25,6 +25,9 @@ const SQL_FINISH_IMPORT: &str = "UPDATE imports SET
 const SQL_IMPORT_ERROR: &str =
     "INSERT INTO import_errors (import_id, origin, record, message, severity)
     VALUES (?1, ?2, ?3, ?4, ?5)";
+/// The same warning about the same record, recorded by an earlier run.
+const SQL_KNOWN_WARNING: &str = "SELECT 1 FROM import_errors
+    WHERE origin = ?1 AND message = ?3 AND record IS ?2 AND severity = 'warning' LIMIT 1";
 const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 const SQL_MERGE_MENTION: &str =
     "INSERT OR IGNORE INTO entity_merge_mentions (merge_id, mention_id) VALUES (?1, ?2)";
@@ -204,7 +207,14 @@ impl<'c> Writer<'c> {
                 message: format!("{} (--strict: nothing was imported)", e.message),
             });
         }
-        if let Some(import) = self.import {
+        let known = e.severity == Severity::Warning
+            && self
+                .conn
+                .prepare_cached(SQL_KNOWN_WARNING)?
+                .query_row(params![e.origin, e.record, e.message], |_| Ok(()))
+                .optional()?
+                .is_some();
+        if let (Some(import), false) = (self.import, known) {
             self.conn
                 .prepare_cached(SQL_IMPORT_ERROR)?
                 .execute(params![

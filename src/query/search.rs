@@ -211,6 +211,90 @@ pub(crate) fn literal_query(query: &str) -> String {
         .join(" ")
 }
 
+/// Whether FTS5 reads `word` as one bareword (letters, digits, `_`, any non-ASCII),
+/// optionally a prefix query (`assad*`).
+fn is_bareword(word: &str) -> bool {
+    let w = word.strip_suffix('*').unwrap_or(word);
+    !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii())
+}
+
+/// Keeps a query's deliberate FTS5 syntax (quoted phrases, AND/OR/NOT, NEAR,
+/// parentheses, `*` prefixes, `title:`/`body:` filters) and quotes every other word,
+/// so that words people type with punctuation ("Kilroy-Silk", "al-Qaeda", "AT&T",
+/// "O'Driscoll", "9/11", "$100m", "Mr.") are searched as typed (as phrases of their
+/// parts) instead of failing with "no such column".
+pub(crate) fn prepare_query(query: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = query.trim();
+    while !rest.is_empty() {
+        if rest.starts_with('"') {
+            // A quoted phrase up to its closing quote (`""` inside is a quote); an
+            // unclosed one is left for FTS5 to refuse.
+            let mut end = None;
+            let bytes = rest.as_bytes();
+            let mut i = 1;
+            while i < bytes.len() {
+                if bytes[i] == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    end = Some(i + 1);
+                    break;
+                }
+                i += 1;
+            }
+            let end = end.unwrap_or(rest.len());
+            let mut phrase = rest[..end].to_string();
+            rest = &rest[end..];
+            if rest.starts_with('*') {
+                phrase.push('*');
+                rest = &rest[1..];
+            }
+            out.push(phrase);
+        } else if rest.starts_with("NEAR(") {
+            // NEAR(a b, 5) is syntax through its closing parenthesis.
+            let end = rest.find(')').map_or(rest.len(), |i| i + 1);
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        } else {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == '"')
+                .unwrap_or(rest.len());
+            let mut word = &rest[..end];
+            rest = &rest[end..];
+            let mut open = String::new();
+            while let Some(w) = word.strip_prefix('(') {
+                open.push('(');
+                word = w;
+            }
+            let mut close = String::new();
+            while let Some(w) = word.strip_suffix(')') {
+                close.push(')');
+                word = w;
+            }
+            let (column, bare) = match word.split_once(':') {
+                Some((c, b)) if matches!(c, "title" | "body") => (format!("{c}:"), b),
+                _ => (String::new(), word),
+            };
+            let kept = if bare.is_empty()
+                || is_bareword(bare)
+                || matches!(bare, "AND" | "OR" | "NOT")
+                || bare.starts_with("NEAR")
+            {
+                bare.to_string()
+            } else {
+                format!("\"{}\"", bare.replace('"', "\"\""))
+            };
+            out.push(format!("{open}{column}{kept}{close}"));
+        }
+        rest = rest.trim_start();
+    }
+    out.join(" ")
+}
+
 /// Turns SQLite's complaint about a MATCH expression into [`Error::InvalidQuery`].
 fn query_error(query: &str) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| match e {
@@ -246,7 +330,7 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
     let expr = if options.literal {
         literal_query(query)
     } else {
-        query.trim().to_string()
+        prepare_query(query)
     };
     if expr.is_empty() {
         return Err(Error::InvalidQuery {
@@ -716,7 +800,7 @@ mod tests {
     fn bad_syntax_is_invalid_query_and_literal_searches_as_typed() {
         let f = fixture::build();
         let c = f.store.conn();
-        for q in ["\"unbalanced", "AND", "nosuchcolumn:x", "  "] {
+        for q in ["\"unbalanced", "AND", "  "] {
             let err = search(c, q, &SearchOptions::default()).unwrap_err();
             assert!(matches!(err, Error::InvalidQuery { .. }), "{q}: {err}");
         }
@@ -726,6 +810,47 @@ mod tests {
         };
         assert_eq!(ids(&search(c, "\"Tehran", &literal).unwrap()), ["a1", "a2"]);
         assert_eq!(literal_query("a \"b\" OR"), "\"a\" \"\"\"b\"\"\" \"OR\"");
+    }
+
+    #[test]
+    fn words_with_punctuation_are_searched_as_typed_and_syntax_is_kept() {
+        for (typed, fts) in [
+            ("Kilroy-Silk", "\"Kilroy-Silk\""),
+            ("al-Assad Tehran-backed", "\"al-Assad\" \"Tehran-backed\""),
+            (
+                "AT&T O'Driscoll 9/11 $100m",
+                "\"AT&T\" \"O'Driscoll\" \"9/11\" \"$100m\"",
+            ),
+            ("\"Mr. Blair\"", "\"Mr. Blair\""),
+            ("iran NOT syria", "iran NOT syria"),
+            ("(iran OR syria) AND assad*", "(iran OR syria) AND assad*"),
+            (
+                "title:tehran body:al-Assad",
+                "title:tehran body:\"al-Assad\"",
+            ),
+            ("NEAR(iran syria, 5)", "NEAR(iran syria, 5)"),
+            ("nosuchcolumn:x", "\"nosuchcolumn:x\""),
+            ("e-mail", "\"e-mail\""),
+        ] {
+            assert_eq!(prepare_query(typed), fts, "{typed}");
+        }
+        let f = fixture::build();
+        let c = f.store.conn();
+        for q in [
+            "al-Assad",
+            "Tehran-backed",
+            "nosuchcolumn:x",
+            "AT&T",
+            "O'Driscoll",
+            "9/11",
+        ] {
+            assert!(search(c, q, &SearchOptions::default()).is_ok(), "{q}");
+        }
+        // "al-Assad" finds what "al Assad" as a phrase finds.
+        assert_eq!(
+            ids(&search(c, "al-Assad", &SearchOptions::default()).unwrap()),
+            ids(&search(c, "\"al Assad\"", &SearchOptions::default()).unwrap())
+        );
     }
 
     #[test]

@@ -1,0 +1,178 @@
+//! What every command prints, as a user meets it: machine formats are valid JSON,
+//! a closed pipe ends a command quietly, documentation files are not articles,
+//! warnings are recorded once, and words with punctuation can be searched.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::{newsdb, scalar, seeds};
+
+fn record(i: usize) -> String {
+    let body = format!(
+        "Robert Kilroy-Silk told reporters in London on day {i} that AT&T and al-Qaeda were in the news. {}",
+        "The minister said the plans for schools and hospitals were affordable. ".repeat(8)
+    );
+    format!(
+        "{}\n",
+        serde_json::json!({"id": format!("o{i}"), "title": format!("Story {i}"), "body": body})
+    )
+}
+
+#[test]
+fn documentation_files_in_a_directory_are_skipped_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("a.jsonl"), record(1)).unwrap();
+    std::fs::write(
+        input.join("README.TXT"),
+        "About this data set\n\nIt has articles.\n",
+    )
+    .unwrap();
+    std::fs::write(input.join("license.txt"), "Licence\n\nUse freely.\n").unwrap();
+    let db = dir.path().join("news.sqlite");
+    let out = newsdb(&db)
+        .args(["import", "--format", "json"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], 1, "{report}");
+    assert_eq!(
+        report["skipped_files"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("skipped 2 documentation file(s)"), "{err}");
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    // Named on the command line, a README is read: the user asked for it.
+    newsdb(&db)
+        .arg("import")
+        .arg(input.join("README.TXT"))
+        .assert()
+        .success();
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 2);
+}
+
+#[test]
+fn warnings_are_recorded_once_and_quiet_hides_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // Two files with the same content: the second is a duplicate (a warning).
+    std::fs::write(input.join("a.jsonl"), record(1)).unwrap();
+    std::fs::write(input.join("b.jsonl"), record(1).replace("\"o1\"", "\"o2\"")).unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&input).assert().success();
+    let warnings = "SELECT COUNT(*) FROM import_errors WHERE severity = 'warning'";
+    assert_eq!(scalar(&db, warnings), 1);
+    let out = newsdb(&db)
+        .args(["import", "--quiet"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        scalar(&db, warnings),
+        1,
+        "a re-import records the warning once"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("duplicate"), "--quiet hides warnings: {err}");
+}
+
+#[test]
+fn json_formats_always_print_one_valid_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let out = newsdb(&db)
+        .args(["import", "--format", "json"])
+        .arg(seeds())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["inserted"], 1);
+    let out = newsdb(&db)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!([]));
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_with_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let f = dir.path().join("many.jsonl");
+    std::fs::write(&f, (0..400).map(record).collect::<String>()).unwrap();
+    newsdb(&db)
+        .args(["import", "--no-extract"])
+        .arg(&f)
+        .assert()
+        .success();
+    for args in [
+        &["export", "articles"][..],
+        &["show", "o1"],
+        &["articles", "--limit", "400"],
+    ] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("newsdb"))
+            .env("NEWSDB_DB", &db)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, then hang up, as `| head -c 10` does.
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(status.success(), "{args:?}: {status} {err}");
+        assert!(
+            !err.contains("Broken pipe") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn words_with_punctuation_can_be_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let f = dir.path().join("one.jsonl");
+    std::fs::write(&f, record(1)).unwrap();
+    newsdb(&db).arg("import").arg(&f).assert().success();
+    for q in [
+        "Kilroy-Silk",
+        "al-Qaeda",
+        "AT&T",
+        "\"Robert Kilroy-Silk\"",
+        "e-mail",
+    ] {
+        let out = newsdb(&db)
+            .args(["search", q, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let expected = usize::from(q != "e-mail");
+        assert_eq!(hits.as_array().unwrap().len(), expected, "{q}: {hits}");
+    }
+}
