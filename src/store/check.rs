@@ -1,5 +1,6 @@
 //! `newsdb check`: everything that must hold in a newsdb file, checked at once.
 
+use rusqlite::Row;
 use serde::Serialize;
 
 use super::Store;
@@ -227,173 +228,98 @@ impl Store {
                 });
             }
         }
-        let mut stmt = conn.prepare(SQL_UNIT_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
+        let mut add = |check: &'static str,
+                       sql: &str,
+                       params: &[&dyn rusqlite::ToSql],
+                       message: &dyn Fn(&Row<'_>) -> rusqlite::Result<String>|
+         -> Result<()> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map(params, |r| message(r))?;
+            for m in rows {
+                problems.push(Problem { check, message: m? });
+            }
+            Ok(())
+        };
+        add("units", SQL_UNIT_DRIFT, &[], &|r| {
+            let (entity, level, actual, stored): (i64, String, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "entity {entity} occurs in {actual} {level} unit(s) but entity_units says {stored}"
             ))
-        })? {
-            let (entity, level, actual, stored) = row?;
-            problems.push(Problem {
-                check: "units",
-                message: format!(
-                    "entity {entity} occurs in {actual} {level} unit(s) but entity_units says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_TOTAL_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
+        })?;
+        add("units", SQL_TOTAL_DRIFT, &[], &|r| {
+            let (level, actual, stored): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(format!(
+                "{actual} {level} unit(s) hold mentions but unit_totals says {stored}"
             ))
-        })? {
-            let (level, actual, stored) = row?;
-            problems.push(Problem {
-                check: "units",
-                message: format!(
-                    "{actual} {level} unit(s) hold mentions but unit_totals says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_PAIR_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
+        })?;
+        add("units", SQL_PAIR_DRIFT, &[], &|r| {
+            let (a, b, actual, stored): (i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "entities {a} and {b} share {actual} sentence(s) but sentence_pairs says {stored}"
             ))
-        })? {
-            let (a, b, actual, stored) = row?;
-            problems.push(Problem {
-                check: "units",
-                message: format!(
-                    "entities {a} and {b} share {actual} sentence(s) but sentence_pairs says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_NO_PARAGRAPHS)?;
-        for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
-            problems.push(Problem {
-                check: "paragraphs",
-                message: format!("article {} has no paragraphs", row?),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_MERGE_CYCLES)?;
-        for row in stmt.query_map([], |r| r.get::<_, i64>(0))? {
-            problems.push(Problem {
-                check: "merges",
-                message: format!(
-                    "entity {}'s merges lead back to it (a cycle); undo one of them with \
-                     `newsdb entities unmerge`",
-                    row?
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_MERGE_UNRECORDED)?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-            let (id, into) = row?;
-            problems.push(Problem {
-                check: "merges",
-                message: format!(
-                    "entity {id} is marked merged into entity {into} but no active merge says so"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_VOTE_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
+        })?;
+        add("paragraphs", SQL_NO_PARAGRAPHS, &[], &|r| {
+            Ok(format!("article {} has no paragraphs", r.get::<_, i64>(0)?))
+        })?;
+        add("merges", SQL_MERGE_CYCLES, &[], &|r| {
+            Ok(format!(
+                "entity {}'s merges lead back to it (a cycle); undo one of them with \
+                 `newsdb entities unmerge`",
+                r.get::<_, i64>(0)?
             ))
-        })? {
-            let (entity, kind, actual, stored) = row?;
-            problems.push(Problem {
-                check: "resolution",
-                message: format!(
-                    "entity {entity}'s mentions give kind {kind} a weight of {actual} but \
-                     entity_kind_votes says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_NAME_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
+        })?;
+        add("merges", SQL_MERGE_UNRECORDED, &[], &|r| {
+            let (id, into): (i64, i64) = (r.get(0)?, r.get(1)?);
+            Ok(format!(
+                "entity {id} is marked merged into entity {into} but no active merge says so"
             ))
-        })? {
-            let (entity, name, actual, stored) = row?;
-            problems.push(Problem {
-                check: "resolution",
-                message: format!(
-                    "{actual} mention(s) of entity {entity} are resolved to {name:?} but \
-                     entity_names says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_REPEAT_DRIFT)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
+        })?;
+        add("resolution", SQL_VOTE_DRIFT, &[], &|r| {
+            let (entity, kind, actual, stored): (i64, String, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "entity {entity}'s mentions give kind {kind} a weight of {actual} but \
+                 entity_kind_votes says {stored}"
             ))
-        })? {
-            let (source, hash, actual, stored) = row?;
-            problems.push(Problem {
-                check: "paragraphs",
-                message: format!(
-                    "paragraph text {hash} occurs in {actual} article(s) of source {source:?} \
-                     but source_paragraphs says {stored}"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_UNFLAGGED_REPEATS)?;
-        for row in stmt.query_map([super::REPEATED_PARAGRAPH_ARTICLES], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
+        })?;
+        add("resolution", SQL_NAME_DRIFT, &[], &|r| {
+            let (entity, name, actual, stored): (i64, String, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "{actual} mention(s) of entity {entity} are resolved to {name:?} but \
+                 entity_names says {stored}"
             ))
-        })? {
-            let (article, idx, source, n) = row?;
-            problems.push(Problem {
-                check: "paragraphs",
-                message: format!(
+        })?;
+        add("paragraphs", SQL_REPEAT_DRIFT, &[], &|r| {
+            let (source, hash, actual, stored): (String, String, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "paragraph text {hash} occurs in {actual} article(s) of source {source:?} \
+                 but source_paragraphs says {stored}"
+            ))
+        })?;
+        add(
+            "paragraphs",
+            SQL_UNFLAGGED_REPEATS,
+            &[&super::REPEATED_PARAGRAPH_ARTICLES],
+            &|r| {
+                let (article, idx, source, n): (i64, i64, String, i64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                Ok(format!(
                     "paragraph {idx} of article {article} repeats in {n} articles of source \
                      {source:?} but is not flagged as boilerplate"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_BOILERPLATE_MENTIONS)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        add("paragraphs", SQL_BOILERPLATE_MENTIONS, &[], &|r| {
+            let (id, article, idx): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(format!(
+                "mention {id} lies in paragraph {idx} of article {article}, which is \
+                 boilerplate"
             ))
-        })? {
-            let (id, article, idx) = row?;
-            problems.push(Problem {
-                check: "paragraphs",
-                message: format!(
-                    "mention {id} lies in paragraph {idx} of article {article}, which is \
-                     boilerplate"
-                ),
-            });
-        }
+        })?;
         Ok(problems)
     }
 }
