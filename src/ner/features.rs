@@ -131,6 +131,51 @@ fn case_of(s: &str) -> Case {
     }
 }
 
+/// How a whole sentence is cased: news text, or one of the recasings that headlines,
+/// wire copy, transcripts and social media use. Features conjoined with it let one
+/// weight table read a capital letter as evidence in running text and as nothing in
+/// a headline or an all-caps line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Regime {
+    /// Ordinary sentence casing.
+    Normal = 0,
+    /// No upper-case letter at all.
+    Lower = 1,
+    /// At least 80% of the words with letters are all upper case.
+    Upper = 2,
+    /// At least 80% of the words with letters (and at least two) start upper case.
+    Title = 3,
+}
+
+/// The [`Regime`] of a sentence of hashed tokens.
+pub(crate) fn regime_of(sent: &[TokInfo]) -> Regime {
+    let (mut letters, mut upper, mut lower, mut capital) = (0usize, 0usize, 0usize, 0usize);
+    for t in sent {
+        match t.case {
+            c if c == Case::NoLetters as u8 => continue,
+            c if c == Case::Upper as u8 => {
+                upper += 1;
+                capital += 1;
+            }
+            c if c == Case::Lower as u8 => lower += 1,
+            _ => capital += 1,
+        }
+        letters += 1;
+    }
+    if letters == 0 {
+        Regime::Normal
+    } else if upper * 5 >= letters * 4 {
+        Regime::Upper
+    } else if lower == letters {
+        Regime::Lower
+    } else if letters >= 2 && capital * 5 >= letters * 4 {
+        Regime::Title
+    } else {
+        Regime::Normal
+    }
+}
+
 /// Everything about one token that features need, hashed once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TokInfo {
@@ -239,10 +284,12 @@ impl DocContext {
     pub(crate) fn new<'a>(sentences: impl Iterator<Item = &'a [TokInfo]>) -> DocContext {
         let mut seen = HashKeyed::default();
         for sent in sentences {
+            // A capital in a Title Case headline says nothing about the word.
+            let cased = regime_of(sent) == Regime::Normal;
             for (i, t) in sent.iter().enumerate() {
                 let bit = match t.case {
                     c if c == Case::Lower as u8 => 2,
-                    c if (c == Case::Title as u8 || c == Case::Mixed as u8) && i > 0 => 1,
+                    c if cased && (c == Case::Title as u8 || c == Case::Mixed as u8) && i > 0 => 1,
                     _ => 0,
                 };
                 if bit != 0 {
@@ -268,18 +315,24 @@ fn f(template: u64, x: u64) -> u64 {
 
 /// Appends the feature hashes of token `i` of a sentence to `out`: the token's own
 /// features, its neighbours' and its context's.
-pub(crate) fn token_features(
-    sent: &[TokInfo],
-    gaz: &[u32],
-    doc: &DocContext,
-    i: usize,
-    out: &mut Vec<u64>,
-) {
-    own_features(&sent[i], i == 0, out);
+pub(crate) fn token_features(sent: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    own_features(&sent.tokens[i], i == 0, out);
     for n in Neighbour::ALL {
-        neighbour_features(n, n.of(sent, i), out);
+        neighbour_features(n, n.of(sent.tokens, i), out);
     }
-    context_features(sent, gaz, doc, i, out);
+    context_features(sent, i, out);
+}
+
+/// A sentence with what its tokens' context features read besides the tokens.
+pub(crate) struct SentContext<'a> {
+    /// The sentence's tokens.
+    pub(crate) tokens: &'a [TokInfo],
+    /// Gazetteer match codes, one per token.
+    pub(crate) gaz: &'a [u32],
+    /// Evidence from the whole document.
+    pub(crate) doc: &'a DocContext,
+    /// How the sentence is cased.
+    pub(crate) regime: Regime,
 }
 
 /// A neighbour of a token whose features depend on that neighbour's word alone.
@@ -398,13 +451,8 @@ pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mu
 
 /// Features of token `i` that depend on more than one word, on gazetteer matches or on
 /// the rest of the document.
-pub(crate) fn context_features(
-    sent: &[TokInfo],
-    gaz: &[u32],
-    doc: &DocContext,
-    i: usize,
-    out: &mut Vec<u64>,
-) {
+pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    let (sent, gaz, doc) = (ctx.tokens, ctx.gaz, ctx.doc);
     let t = &sent[i];
     let n = sent.len();
     let prev = Neighbour::Prev.of(sent, i);
@@ -446,8 +494,18 @@ pub(crate) fn context_features(
     if i + 1 < n && gaz[i + 1] != 0 {
         out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
     }
-    // Document evidence, only interesting for capitalised tokens.
+    // The sentence's casing with the token's case, case-lexicon bucket, cluster and
+    // shape: what a capital (or its absence) means depends on it.
     let first = u64::from(i == 0);
+    let regime = ctx.regime as u64;
+    out.push(f(70, regime | u64::from(t.case) << 2 | first << 5));
+    out.push(f(
+        71,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | regime << 9,
+    ));
+    out.push(f(72, u64::from(t.clusters.1) | regime << 16));
+    out.push(f(73, mix(t.short_shape, regime)));
+    // Document evidence, only interesting for capitalised tokens.
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
         let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
         out.push(f(34, u64::from(seen) | u64::from(t.case) << 2 | first << 5));
@@ -486,8 +544,16 @@ pub(crate) struct DocFeatures {
     pub(crate) hashes: Vec<u64>,
     /// `offsets[t]..offsets[t+1]` are token `t`'s hashes (tokens numbered across the doc).
     pub(crate) offsets: Vec<usize>,
-    /// Per token: lowercase hash, case class, and whether it starts a sentence.
-    tokens: Vec<(u64, u8, bool)>,
+    /// Per token: lowercase hash, case class, whether it starts a sentence, and its
+    /// sentence's [`Regime`].
+    tokens: Vec<(u64, u8, bool, u8)>,
+}
+
+/// Whether the second pass counts a token's first-pass type as evidence about its word:
+/// capitalised words, and every word with letters in a sentence with no capitals
+/// (where names are lower case too).
+fn counted(case: u8, regime: u8) -> bool {
+    case != Case::NoLetters as u8 && (case != Case::Lower as u8 || regime == Regime::Lower as u8)
 }
 
 impl DocFeatures {
@@ -500,8 +566,8 @@ impl DocFeatures {
         let ty = |t: u8| crate::ner::model::untag(t).map(|x| x.1);
         // Per word: how often each type (index 0..4) and no type (4) was predicted.
         let mut counts: HashKeyed<[u16; 5]> = HashKeyed::default();
-        for (k, &(lower, case, _)) in self.tokens.iter().enumerate() {
-            if case == Case::Lower as u8 || case == Case::NoLetters as u8 {
+        for (k, &(lower, case, _, regime)) in self.tokens.iter().enumerate() {
+            if !counted(case, regime) {
                 continue;
             }
             let c = counts.entry(lower).or_insert([0; 5]);
@@ -516,7 +582,7 @@ impl DocFeatures {
         for k in 0..n {
             out.hashes
                 .extend_from_slice(&self.hashes[self.offsets[k]..self.offsets[k + 1]]);
-            let (lower, case, first) = self.tokens[k];
+            let (lower, case, first, regime) = self.tokens[k];
             let own = tags[k];
             let prev = if k == 0 || first { 255 } else { tags[k - 1] };
             let next = if k + 1 == n || self.tokens[k + 1].2 {
@@ -529,7 +595,7 @@ impl DocFeatures {
                 .push(f(61, u64::from(prev) << 8 | u64::from(next)));
             if let Some(c) = counts.get(&lower) {
                 let mut others = *c;
-                if case != Case::Lower as u8 && case != Case::NoLetters as u8 {
+                if counted(case, regime) {
                     others[ty(own).unwrap_or(4)] -= 1;
                 }
                 let total: u16 = others.iter().sum();
@@ -539,7 +605,10 @@ impl DocFeatures {
                     out.hashes.push(f(62, best as u64 | share << 4));
                     out.hashes.push(f(
                         63,
-                        best as u64 | u64::from(case) << 4 | u64::from(first) << 8,
+                        best as u64
+                            | u64::from(case) << 4
+                            | u64::from(first) << 8
+                            | u64::from(regime) << 9,
                     ));
                     out.hashes.push(f(64, best as u64 | u64::from(own) << 4));
                 }
@@ -585,7 +654,7 @@ impl Resources {
     fn featurize_with(
         &self,
         infos: &[Vec<TokInfo>],
-        features: fn(&[TokInfo], &[u32], &DocContext, usize, &mut Vec<u64>),
+        features: fn(&SentContext<'_>, usize, &mut Vec<u64>),
         per_token: usize,
     ) -> DocFeatures {
         let doc = DocContext::new(infos.iter().map(Vec::as_slice));
@@ -602,9 +671,16 @@ impl Resources {
             lowers.clear();
             lowers.extend(sent.iter().map(TokInfo::lower));
             self.gazetteer.annotate(&lowers, &mut gaz);
+            let ctx = SentContext {
+                tokens: sent,
+                gaz: &gaz,
+                doc: &doc,
+                regime: regime_of(sent),
+            };
             for i in 0..sent.len() {
-                out.tokens.push((sent[i].lower, sent[i].case, i == 0));
-                features(sent, &gaz, &doc, i, &mut out.hashes);
+                out.tokens
+                    .push((sent[i].lower, sent[i].case, i == 0, ctx.regime as u8));
+                features(&ctx, i, &mut out.hashes);
                 out.offsets.push(out.hashes.len());
             }
         }
