@@ -148,6 +148,18 @@ pub(crate) enum Regime {
     Title = 3,
 }
 
+/// A feature value that reads the case of a word, kept apart per sentence [`Regime`]:
+/// a capital means a name in running text and little in a headline. Ordinary sentences
+/// keep the plain value; case-insensitive features (the lowercase word, its neighbours,
+/// clusters, gazetteer and lexicon) are shared, so names learned in one regime carry over.
+#[inline]
+fn cased(x: u64, regime: Regime) -> u64 {
+    match regime {
+        Regime::Normal => x,
+        r => mix(x, 0xca5e_0000 | r as u64),
+    }
+}
+
 /// The [`Regime`] of a sentence of hashed tokens.
 pub(crate) fn regime_of(sent: &[TokInfo]) -> Regime {
     let (mut letters, mut upper, mut lower, mut capital) = (0usize, 0usize, 0usize, 0usize);
@@ -259,9 +271,10 @@ impl TokInfo {
         }
     }
 
-    /// The hash of the exact word: equal hashes mean equal per-word features.
-    pub(crate) fn word(&self) -> u64 {
-        self.word
+    /// The hash of the exact word in a sentence of `regime`: equal keys mean equal
+    /// per-word features.
+    pub(crate) fn word_key(&self, regime: Regime) -> u64 {
+        cased(self.word, regime)
     }
 
     /// The hash of the lowercase form (for gazetteer matching).
@@ -316,9 +329,9 @@ fn f(template: u64, x: u64) -> u64 {
 /// Appends the feature hashes of token `i` of a sentence to `out`: the token's own
 /// features, its neighbours' and its context's.
 pub(crate) fn token_features(sent: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
-    own_features(&sent.tokens[i], i == 0, out);
+    own_features(&sent.tokens[i], i == 0, sent.regime, out);
     for n in Neighbour::ALL {
-        neighbour_features(n, n.of(sent.tokens, i), out);
+        neighbour_features(n, n.of(sent.tokens, i), sent.regime, out);
     }
     context_features(sent, i, out);
 }
@@ -376,18 +389,19 @@ impl Neighbour {
     }
 }
 
-/// Features of a token that depend only on its own word and on whether it starts its
-/// sentence (so a tagger may cache their scores per word).
-pub(crate) fn own_features(t: &TokInfo, first: bool, out: &mut Vec<u64>) {
+/// Features of a token that depend only on its own word, on whether it starts its
+/// sentence and on the sentence's regime (so a tagger may cache their scores per word
+/// and regime).
+pub(crate) fn own_features(t: &TokInfo, first: bool, regime: Regime, out: &mut Vec<u64>) {
     let first = u64::from(first);
     out.push(f(0, 0));
-    out.push(f(1, t.word));
+    out.push(f(1, cased(t.word, regime)));
     out.push(f(2, t.lower));
-    out.push(f(3, t.shape));
-    out.push(f(4, t.short_shape));
+    out.push(f(3, cased(t.shape, regime)));
+    out.push(f(4, cased(t.short_shape, regime)));
     for k in 0..4 {
-        out.push(f(5 + k as u64, t.prefixes[k]));
-        out.push(f(9 + k as u64, t.suffixes[k]));
+        out.push(f(5 + k as u64, cased(t.prefixes[k], regime)));
+        out.push(f(9 + k as u64, cased(t.suffixes[k], regime)));
     }
     let flags = u64::from(t.case)
         | first << 3
@@ -395,27 +409,39 @@ pub(crate) fn own_features(t: &TokInfo, first: bool, out: &mut Vec<u64>) {
         | u64::from(t.has_hyphen) << 5
         | u64::from(t.has_period) << 6
         | u64::from(t.len) << 8;
-    out.push(f(24, flags));
-    out.push(f(25, u64::from(t.case) | first << 3));
+    out.push(f(24, cased(flags, regime)));
+    out.push(f(25, cased(u64::from(t.case) | first << 3, regime)));
     if t.seg_last != 0 {
-        out.push(f(38, t.seg_first));
-        out.push(f(39, t.seg_last));
+        out.push(f(38, cased(t.seg_first, regime)));
+        out.push(f(39, cased(t.seg_last, regime)));
     }
     out.push(f(41, u64::from(t.clusters.0)));
     out.push(f(42, u64::from(t.clusters.1)));
     out.push(f(
         43,
-        u64::from(t.clusters.1) | u64::from(t.case) << 16 | first << 20,
+        cased(
+            u64::from(t.clusters.1) | u64::from(t.case) << 16 | first << 20,
+            regime,
+        ),
     ));
     out.push(f(
         35,
-        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+        cased(
+            u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+            regime,
+        ),
     ));
 }
 
-/// Features of a token that depend only on the word of neighbour `which` (`None` when
-/// the sentence ends before it).
-pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mut Vec<u64>) {
+/// Features of a token that depend only on the word of neighbour `which` and the
+/// sentence's regime (`None` when the sentence ends before it: then they do not depend
+/// on the regime).
+pub(crate) fn neighbour_features(
+    which: Neighbour,
+    n: Option<&TokInfo>,
+    regime: Regime,
+    out: &mut Vec<u64>,
+) {
     let lower = n.map_or(
         if matches!(which, Neighbour::Prev | Neighbour::Prev2) {
             BOS
@@ -431,12 +457,12 @@ pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mu
             out.push(f(if prev { 13 } else { 14 }, lower));
             out.push(f(
                 if prev { 17 } else { 18 },
-                n.map_or(edge, |n| n.short_shape),
+                n.map_or(edge, |n| cased(n.short_shape, regime)),
             ));
             if let Some(n) = n {
                 out.push(f(
                     if prev { 36 } else { 37 },
-                    u64::from(n.lex) << 4 | u64::from(n.case),
+                    cased(u64::from(n.lex) << 4 | u64::from(n.case), regime),
                 ));
             }
             out.push(f(
@@ -462,17 +488,21 @@ pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u6
         prev.map_or(BOS, |p| p.short_shape),
         next.map_or(EOS, |x| x.short_shape),
     );
-    out.push(f(19, mix(sshape_prev, t.short_shape)));
-    out.push(f(20, mix(t.short_shape, sshape_next)));
-    out.push(f(21, mix(mix(sshape_prev, t.short_shape), sshape_next)));
+    let regime = ctx.regime;
+    out.push(f(19, cased(mix(sshape_prev, t.short_shape), regime)));
+    out.push(f(20, cased(mix(t.short_shape, sshape_next), regime)));
+    out.push(f(
+        21,
+        cased(mix(mix(sshape_prev, t.short_shape), sshape_next), regime),
+    ));
     out.push(f(22, mix(lower_prev, t.lower)));
     out.push(f(23, mix(t.lower, lower_next)));
     out.push(f(26, mix(t.lower, lower_prev.wrapping_add(sshape_next))));
     if i > 0 {
-        out.push(f(27, mix(sent[i - 1].word, t.short_shape)));
+        out.push(f(27, cased(mix(sent[i - 1].word, t.short_shape), regime)));
     }
     if i + 1 < n {
-        out.push(f(28, mix(t.short_shape, sent[i + 1].word)));
+        out.push(f(28, cased(mix(t.short_shape, sent[i + 1].word), regime)));
     }
     // Gazetteer: the token's own position in a match, and the kinds matched next to it.
     let g = gaz[i];
@@ -483,7 +513,10 @@ pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u6
                 out.push(f(30, (k as u64) << 8 | u64::from(code)));
                 out.push(f(
                     31,
-                    (k as u64) << 8 | u64::from(code) << 4 | u64::from(t.case),
+                    cased(
+                        (k as u64) << 8 | u64::from(code) << 4 | u64::from(t.case),
+                        regime,
+                    ),
                 ));
             }
         }
@@ -497,24 +530,33 @@ pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u6
     // The sentence's casing with the token's case, case-lexicon bucket, cluster and
     // shape: what a capital (or its absence) means depends on it.
     let first = u64::from(i == 0);
-    let regime = ctx.regime as u64;
-    out.push(f(70, regime | u64::from(t.case) << 2 | first << 5));
+    let r = regime as u64;
+    out.push(f(70, r | u64::from(t.case) << 2 | first << 5));
     out.push(f(
         71,
-        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | regime << 9,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | r << 9,
     ));
-    out.push(f(72, u64::from(t.clusters.1) | regime << 16));
-    out.push(f(73, mix(t.short_shape, regime)));
+    out.push(f(72, u64::from(t.clusters.1) | r << 16));
+    out.push(f(73, mix(t.short_shape, r)));
     // Document evidence, only interesting for capitalised tokens.
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
         let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
-        out.push(f(34, u64::from(seen) | u64::from(t.case) << 2 | first << 5));
+        out.push(f(
+            34,
+            cased(
+                u64::from(seen) | u64::from(t.case) << 2 | first << 5,
+                regime,
+            ),
+        ));
     }
     if t.seg_last != 0 {
         let seen = doc.seen.get(&t.seg_last).copied().unwrap_or(0);
         out.push(f(
             40,
-            u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
+            cased(
+                u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
+                regime,
+            ),
         ));
     }
 }
