@@ -65,6 +65,11 @@ pub struct TrainArgs {
     /// Train one tagging pass only (no second, document-aware pass).
     #[arg(long)]
     one_stage: bool,
+    /// Train on the documents as they are only, without their recased copies (all
+    /// lower case, all upper case, headlines in Title Case) that make the tagger
+    /// robust to casing; about three times faster.
+    #[arg(long)]
+    no_case_augment: bool,
 }
 
 /// Rebuild the feature resources that training reads (gazetteer, case lexicon, word
@@ -167,6 +172,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             opts.gazetteer_dir = a.gazetteers;
             opts.unlabeled_dir = a.unlabeled;
             opts.two_stage = !a.one_stage;
+            opts.case_augment = !a.no_case_augment;
             let started = Instant::now();
             let model = ner::train(&a.train, &a.dev, &opts, &mut |epoch, r| {
                 let per: Vec<String> = r

@@ -131,6 +131,63 @@ fn case_of(s: &str) -> Case {
     }
 }
 
+/// How a whole sentence is cased: news text, or one of the recasings that headlines,
+/// wire copy, transcripts and social media use. Features conjoined with it let one
+/// weight table read a capital letter as evidence in running text and as nothing in
+/// a headline or an all-caps line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Regime {
+    /// Ordinary sentence casing.
+    Normal = 0,
+    /// No upper-case letter at all.
+    Lower = 1,
+    /// At least 80% of the words with letters are all upper case.
+    Upper = 2,
+    /// At least 80% of the words with letters (and at least two) start upper case.
+    Title = 3,
+}
+
+/// A feature value that reads the case of a word, kept apart per sentence [`Regime`]:
+/// a capital means a name in running text and little in a headline. Ordinary sentences
+/// keep the plain value; case-insensitive features (the lowercase word, its neighbours,
+/// clusters, gazetteer and lexicon) are shared, so names learned in one regime carry over.
+#[inline]
+fn cased(x: u64, regime: Regime) -> u64 {
+    match regime {
+        Regime::Normal => x,
+        r => mix(x, 0xca5e_0000 | r as u64),
+    }
+}
+
+/// The [`Regime`] of a sentence of hashed tokens.
+pub(crate) fn regime_of(sent: &[TokInfo]) -> Regime {
+    let (mut letters, mut upper, mut lower, mut capital) = (0usize, 0usize, 0usize, 0usize);
+    for t in sent {
+        match t.case {
+            c if c == Case::NoLetters as u8 => continue,
+            c if c == Case::Upper as u8 => {
+                upper += 1;
+                capital += 1;
+            }
+            c if c == Case::Lower as u8 => lower += 1,
+            _ => capital += 1,
+        }
+        letters += 1;
+    }
+    if letters == 0 {
+        Regime::Normal
+    } else if upper * 5 >= letters * 4 {
+        Regime::Upper
+    } else if lower == letters {
+        Regime::Lower
+    } else if letters >= 2 && capital * 5 >= letters * 4 {
+        Regime::Title
+    } else {
+        Regime::Normal
+    }
+}
+
 /// Everything about one token that features need, hashed once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TokInfo {
@@ -214,9 +271,10 @@ impl TokInfo {
         }
     }
 
-    /// The hash of the exact word: equal hashes mean equal per-word features.
-    pub(crate) fn word(&self) -> u64 {
-        self.word
+    /// The hash of the exact word in a sentence of `regime`: equal keys mean equal
+    /// per-word features.
+    pub(crate) fn word_key(&self, regime: Regime) -> u64 {
+        cased(self.word, regime)
     }
 
     /// The hash of the lowercase form (for gazetteer matching).
@@ -239,10 +297,12 @@ impl DocContext {
     pub(crate) fn new<'a>(sentences: impl Iterator<Item = &'a [TokInfo]>) -> DocContext {
         let mut seen = HashKeyed::default();
         for sent in sentences {
+            // A capital in a Title Case headline says nothing about the word.
+            let cased = regime_of(sent) == Regime::Normal;
             for (i, t) in sent.iter().enumerate() {
                 let bit = match t.case {
                     c if c == Case::Lower as u8 => 2,
-                    c if (c == Case::Title as u8 || c == Case::Mixed as u8) && i > 0 => 1,
+                    c if cased && (c == Case::Title as u8 || c == Case::Mixed as u8) && i > 0 => 1,
                     _ => 0,
                 };
                 if bit != 0 {
@@ -268,18 +328,24 @@ fn f(template: u64, x: u64) -> u64 {
 
 /// Appends the feature hashes of token `i` of a sentence to `out`: the token's own
 /// features, its neighbours' and its context's.
-pub(crate) fn token_features(
-    sent: &[TokInfo],
-    gaz: &[u32],
-    doc: &DocContext,
-    i: usize,
-    out: &mut Vec<u64>,
-) {
-    own_features(&sent[i], i == 0, out);
+pub(crate) fn token_features(sent: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    own_features(&sent.tokens[i], i == 0, sent.regime, out);
     for n in Neighbour::ALL {
-        neighbour_features(n, n.of(sent, i), out);
+        neighbour_features(n, n.of(sent.tokens, i), sent.regime, out);
     }
-    context_features(sent, gaz, doc, i, out);
+    context_features(sent, i, out);
+}
+
+/// A sentence with what its tokens' context features read besides the tokens.
+pub(crate) struct SentContext<'a> {
+    /// The sentence's tokens.
+    pub(crate) tokens: &'a [TokInfo],
+    /// Gazetteer match codes, one per token.
+    pub(crate) gaz: &'a [u32],
+    /// Evidence from the whole document.
+    pub(crate) doc: &'a DocContext,
+    /// How the sentence is cased.
+    pub(crate) regime: Regime,
 }
 
 /// A neighbour of a token whose features depend on that neighbour's word alone.
@@ -323,18 +389,19 @@ impl Neighbour {
     }
 }
 
-/// Features of a token that depend only on its own word and on whether it starts its
-/// sentence (so a tagger may cache their scores per word).
-pub(crate) fn own_features(t: &TokInfo, first: bool, out: &mut Vec<u64>) {
+/// Features of a token that depend only on its own word, on whether it starts its
+/// sentence and on the sentence's regime (so a tagger may cache their scores per word
+/// and regime).
+pub(crate) fn own_features(t: &TokInfo, first: bool, regime: Regime, out: &mut Vec<u64>) {
     let first = u64::from(first);
     out.push(f(0, 0));
-    out.push(f(1, t.word));
+    out.push(f(1, cased(t.word, regime)));
     out.push(f(2, t.lower));
-    out.push(f(3, t.shape));
-    out.push(f(4, t.short_shape));
+    out.push(f(3, cased(t.shape, regime)));
+    out.push(f(4, cased(t.short_shape, regime)));
     for k in 0..4 {
-        out.push(f(5 + k as u64, t.prefixes[k]));
-        out.push(f(9 + k as u64, t.suffixes[k]));
+        out.push(f(5 + k as u64, cased(t.prefixes[k], regime)));
+        out.push(f(9 + k as u64, cased(t.suffixes[k], regime)));
     }
     let flags = u64::from(t.case)
         | first << 3
@@ -342,27 +409,39 @@ pub(crate) fn own_features(t: &TokInfo, first: bool, out: &mut Vec<u64>) {
         | u64::from(t.has_hyphen) << 5
         | u64::from(t.has_period) << 6
         | u64::from(t.len) << 8;
-    out.push(f(24, flags));
-    out.push(f(25, u64::from(t.case) | first << 3));
+    out.push(f(24, cased(flags, regime)));
+    out.push(f(25, cased(u64::from(t.case) | first << 3, regime)));
     if t.seg_last != 0 {
-        out.push(f(38, t.seg_first));
-        out.push(f(39, t.seg_last));
+        out.push(f(38, cased(t.seg_first, regime)));
+        out.push(f(39, cased(t.seg_last, regime)));
     }
     out.push(f(41, u64::from(t.clusters.0)));
     out.push(f(42, u64::from(t.clusters.1)));
     out.push(f(
         43,
-        u64::from(t.clusters.1) | u64::from(t.case) << 16 | first << 20,
+        cased(
+            u64::from(t.clusters.1) | u64::from(t.case) << 16 | first << 20,
+            regime,
+        ),
     ));
     out.push(f(
         35,
-        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+        cased(
+            u64::from(t.lex) | u64::from(t.case) << 4 | first << 8,
+            regime,
+        ),
     ));
 }
 
-/// Features of a token that depend only on the word of neighbour `which` (`None` when
-/// the sentence ends before it).
-pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mut Vec<u64>) {
+/// Features of a token that depend only on the word of neighbour `which` and the
+/// sentence's regime (`None` when the sentence ends before it: then they do not depend
+/// on the regime).
+pub(crate) fn neighbour_features(
+    which: Neighbour,
+    n: Option<&TokInfo>,
+    regime: Regime,
+    out: &mut Vec<u64>,
+) {
     let lower = n.map_or(
         if matches!(which, Neighbour::Prev | Neighbour::Prev2) {
             BOS
@@ -378,12 +457,12 @@ pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mu
             out.push(f(if prev { 13 } else { 14 }, lower));
             out.push(f(
                 if prev { 17 } else { 18 },
-                n.map_or(edge, |n| n.short_shape),
+                n.map_or(edge, |n| cased(n.short_shape, regime)),
             ));
             if let Some(n) = n {
                 out.push(f(
                     if prev { 36 } else { 37 },
-                    u64::from(n.lex) << 4 | u64::from(n.case),
+                    cased(u64::from(n.lex) << 4 | u64::from(n.case), regime),
                 ));
             }
             out.push(f(
@@ -398,13 +477,8 @@ pub(crate) fn neighbour_features(which: Neighbour, n: Option<&TokInfo>, out: &mu
 
 /// Features of token `i` that depend on more than one word, on gazetteer matches or on
 /// the rest of the document.
-pub(crate) fn context_features(
-    sent: &[TokInfo],
-    gaz: &[u32],
-    doc: &DocContext,
-    i: usize,
-    out: &mut Vec<u64>,
-) {
+pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    let (sent, gaz, doc) = (ctx.tokens, ctx.gaz, ctx.doc);
     let t = &sent[i];
     let n = sent.len();
     let prev = Neighbour::Prev.of(sent, i);
@@ -414,17 +488,21 @@ pub(crate) fn context_features(
         prev.map_or(BOS, |p| p.short_shape),
         next.map_or(EOS, |x| x.short_shape),
     );
-    out.push(f(19, mix(sshape_prev, t.short_shape)));
-    out.push(f(20, mix(t.short_shape, sshape_next)));
-    out.push(f(21, mix(mix(sshape_prev, t.short_shape), sshape_next)));
+    let regime = ctx.regime;
+    out.push(f(19, cased(mix(sshape_prev, t.short_shape), regime)));
+    out.push(f(20, cased(mix(t.short_shape, sshape_next), regime)));
+    out.push(f(
+        21,
+        cased(mix(mix(sshape_prev, t.short_shape), sshape_next), regime),
+    ));
     out.push(f(22, mix(lower_prev, t.lower)));
     out.push(f(23, mix(t.lower, lower_next)));
     out.push(f(26, mix(t.lower, lower_prev.wrapping_add(sshape_next))));
     if i > 0 {
-        out.push(f(27, mix(sent[i - 1].word, t.short_shape)));
+        out.push(f(27, cased(mix(sent[i - 1].word, t.short_shape), regime)));
     }
     if i + 1 < n {
-        out.push(f(28, mix(t.short_shape, sent[i + 1].word)));
+        out.push(f(28, cased(mix(t.short_shape, sent[i + 1].word), regime)));
     }
     // Gazetteer: the token's own position in a match, and the kinds matched next to it.
     let g = gaz[i];
@@ -435,7 +513,10 @@ pub(crate) fn context_features(
                 out.push(f(30, (k as u64) << 8 | u64::from(code)));
                 out.push(f(
                     31,
-                    (k as u64) << 8 | u64::from(code) << 4 | u64::from(t.case),
+                    cased(
+                        (k as u64) << 8 | u64::from(code) << 4 | u64::from(t.case),
+                        regime,
+                    ),
                 ));
             }
         }
@@ -446,17 +527,36 @@ pub(crate) fn context_features(
     if i + 1 < n && gaz[i + 1] != 0 {
         out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
     }
-    // Document evidence, only interesting for capitalised tokens.
+    // The sentence's casing with the token's case, case-lexicon bucket, cluster and
+    // shape: what a capital (or its absence) means depends on it.
     let first = u64::from(i == 0);
+    let r = regime as u64;
+    out.push(f(70, r | u64::from(t.case) << 2 | first << 5));
+    out.push(f(
+        71,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | r << 9,
+    ));
+    out.push(f(72, u64::from(t.clusters.1) | r << 16));
+    out.push(f(73, mix(t.short_shape, r)));
+    // Document evidence, only interesting for capitalised tokens.
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
         let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
-        out.push(f(34, u64::from(seen) | u64::from(t.case) << 2 | first << 5));
+        out.push(f(
+            34,
+            cased(
+                u64::from(seen) | u64::from(t.case) << 2 | first << 5,
+                regime,
+            ),
+        ));
     }
     if t.seg_last != 0 {
         let seen = doc.seen.get(&t.seg_last).copied().unwrap_or(0);
         out.push(f(
             40,
-            u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
+            cased(
+                u64::from(seen) | u64::from(t.seg_last_case) << 2 | u64::from(t.case) << 5,
+                regime,
+            ),
         ));
     }
 }
@@ -486,8 +586,16 @@ pub(crate) struct DocFeatures {
     pub(crate) hashes: Vec<u64>,
     /// `offsets[t]..offsets[t+1]` are token `t`'s hashes (tokens numbered across the doc).
     pub(crate) offsets: Vec<usize>,
-    /// Per token: lowercase hash, case class, and whether it starts a sentence.
-    tokens: Vec<(u64, u8, bool)>,
+    /// Per token: lowercase hash, case class, whether it starts a sentence, and its
+    /// sentence's [`Regime`].
+    tokens: Vec<(u64, u8, bool, u8)>,
+}
+
+/// Whether the second pass counts a token's first-pass type as evidence about its word:
+/// capitalised words, and every word with letters in a sentence with no capitals
+/// (where names are lower case too).
+fn counted(case: u8, regime: u8) -> bool {
+    case != Case::NoLetters as u8 && (case != Case::Lower as u8 || regime == Regime::Lower as u8)
 }
 
 impl DocFeatures {
@@ -500,8 +608,8 @@ impl DocFeatures {
         let ty = |t: u8| crate::ner::model::untag(t).map(|x| x.1);
         // Per word: how often each type (index 0..4) and no type (4) was predicted.
         let mut counts: HashKeyed<[u16; 5]> = HashKeyed::default();
-        for (k, &(lower, case, _)) in self.tokens.iter().enumerate() {
-            if case == Case::Lower as u8 || case == Case::NoLetters as u8 {
+        for (k, &(lower, case, _, regime)) in self.tokens.iter().enumerate() {
+            if !counted(case, regime) {
                 continue;
             }
             let c = counts.entry(lower).or_insert([0; 5]);
@@ -516,7 +624,7 @@ impl DocFeatures {
         for k in 0..n {
             out.hashes
                 .extend_from_slice(&self.hashes[self.offsets[k]..self.offsets[k + 1]]);
-            let (lower, case, first) = self.tokens[k];
+            let (lower, case, first, regime) = self.tokens[k];
             let own = tags[k];
             let prev = if k == 0 || first { 255 } else { tags[k - 1] };
             let next = if k + 1 == n || self.tokens[k + 1].2 {
@@ -529,7 +637,7 @@ impl DocFeatures {
                 .push(f(61, u64::from(prev) << 8 | u64::from(next)));
             if let Some(c) = counts.get(&lower) {
                 let mut others = *c;
-                if case != Case::Lower as u8 && case != Case::NoLetters as u8 {
+                if counted(case, regime) {
                     others[ty(own).unwrap_or(4)] -= 1;
                 }
                 let total: u16 = others.iter().sum();
@@ -539,7 +647,10 @@ impl DocFeatures {
                     out.hashes.push(f(62, best as u64 | share << 4));
                     out.hashes.push(f(
                         63,
-                        best as u64 | u64::from(case) << 4 | u64::from(first) << 8,
+                        best as u64
+                            | u64::from(case) << 4
+                            | u64::from(first) << 8
+                            | u64::from(regime) << 9,
                     ));
                     out.hashes.push(f(64, best as u64 | u64::from(own) << 4));
                 }
@@ -585,7 +696,7 @@ impl Resources {
     fn featurize_with(
         &self,
         infos: &[Vec<TokInfo>],
-        features: fn(&[TokInfo], &[u32], &DocContext, usize, &mut Vec<u64>),
+        features: fn(&SentContext<'_>, usize, &mut Vec<u64>),
         per_token: usize,
     ) -> DocFeatures {
         let doc = DocContext::new(infos.iter().map(Vec::as_slice));
@@ -602,9 +713,16 @@ impl Resources {
             lowers.clear();
             lowers.extend(sent.iter().map(TokInfo::lower));
             self.gazetteer.annotate(&lowers, &mut gaz);
+            let ctx = SentContext {
+                tokens: sent,
+                gaz: &gaz,
+                doc: &doc,
+                regime: regime_of(sent),
+            };
             for i in 0..sent.len() {
-                out.tokens.push((sent[i].lower, sent[i].case, i == 0));
-                features(sent, &gaz, &doc, i, &mut out.hashes);
+                out.tokens
+                    .push((sent[i].lower, sent[i].case, i == 0, ctx.regime as u8));
+                features(&ctx, i, &mut out.hashes);
                 out.offsets.push(out.hashes.len());
             }
         }

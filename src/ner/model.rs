@@ -19,7 +19,9 @@ use std::sync::OnceLock;
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
 use crate::ner::clusters::WordClusters;
-use crate::ner::features::{neighbour_features, own_features, Neighbour, Resources, TokInfo};
+use crate::ner::features::{
+    neighbour_features, own_features, regime_of, Neighbour, Regime, Resources, TokInfo,
+};
 use crate::ner::gazetteer::{CaseLexicon, Gazetteer, HashKeyed};
 use crate::ner::tokenize::{split_sentences, tokenize, Token};
 
@@ -125,11 +127,11 @@ pub struct EntitySpan {
 
 /// One tagging pass: a hashed, quantized emission table and tag transitions.
 ///
-/// Of the table's `2^bits` rows only a few percent are not all zero (84k of 1M for the
-/// shipped model), so only those are stored, in row order, with a bitmap of which rows
-/// they are and a running count per bitmap word to find a row's place: 3 MB instead of
-/// 34 MB, which keeps lookups in the processor's caches, and a feature that hits an
-/// empty row costs one bit test.
+/// Of the table's `2^bits` rows only a fifth are not all zero (196k of 1M for the
+/// shipped model's first pass), so only those are stored, in row order, with a bitmap of
+/// which rows they are and a running count per bitmap word to find a row's place: 7 MB
+/// instead of 34 MB, which keeps lookups in the processor's caches, and a feature that
+/// hits an empty row costs one bit test.
 #[derive(Debug, Clone)]
 pub(crate) struct Stage {
     bits: u32,
@@ -545,16 +547,23 @@ impl Model {
         self.stages.last().expect("a model has at least one stage")
     }
 
-    /// Scores per group and stage of one word (`stages * GROUPS * NT`), or of a missing
-    /// neighbour when `info` is `None` (the own groups are then zero).
-    fn word_scores(&self, info: Option<&TokInfo>, buf: &mut Vec<u64>, out: &mut Vec<i32>) {
+    /// Scores per group and stage of one word in a sentence of `regime` (`stages *
+    /// GROUPS * NT`), or of a missing neighbour when `info` is `None` (the own groups are
+    /// then zero, and nothing depends on the regime).
+    fn word_scores(
+        &self,
+        info: Option<&TokInfo>,
+        regime: Regime,
+        buf: &mut Vec<u64>,
+        out: &mut Vec<i32>,
+    ) {
         for stage in &self.stages {
             for g in 0..GROUPS {
                 buf.clear();
                 match (g, info) {
-                    (0 | 1, Some(t)) => own_features(t, g == 0, buf),
+                    (0 | 1, Some(t)) => own_features(t, g == 0, regime, buf),
                     (0 | 1, None) => {}
-                    (_, n) => neighbour_features(Neighbour::ALL[g - 2], n, buf),
+                    (_, n) => neighbour_features(Neighbour::ALL[g - 2], n, regime, buf),
                 }
                 let mut acc = [0i32; NT];
                 stage.add_rows(buf.iter().map(|&h| stage.row(h)), &mut acc);
@@ -578,22 +587,23 @@ impl Model {
                 cache.slots.clear();
                 cache.scores.clear();
                 let mut buf = Vec::new();
-                self.word_scores(None, &mut buf, &mut cache.scores);
+                self.word_scores(None, Regime::Normal, &mut buf, &mut cache.scores);
             }
-            // Slot of every token, computing the scores of words not seen before.
+            // Slot of every token, computing the scores of words (in their sentence's
+            // regime) not seen before.
             let mut buf = Vec::new();
-            let slots: Vec<usize> = infos
-                .iter()
-                .flatten()
-                .map(|t| {
+            let mut slots: Vec<usize> = Vec::with_capacity(infos.iter().map(Vec::len).sum());
+            for sent in infos {
+                let regime = regime_of(sent);
+                for t in sent {
                     let next = cache.slots.len() as u32 + 1;
-                    let slot = *cache.slots.entry(t.word()).or_insert(next);
+                    let slot = *cache.slots.entry(t.word_key(regime)).or_insert(next);
                     if slot == next {
-                        self.word_scores(Some(t), &mut buf, &mut cache.scores);
+                        self.word_scores(Some(t), regime, &mut buf, &mut cache.scores);
                     }
-                    slot as usize * stride
-                })
-                .collect();
+                    slots.push(slot as usize * stride);
+                }
+            }
             let scores = &cache.scores;
             let mut em = Vec::new();
             let mut tags: Vec<Vec<u8>> = Vec::new();

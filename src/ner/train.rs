@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::ner::clusters::WordClusters;
-use crate::ner::conll::{evaluate_docs, read_conll, to_bilou, EvalReport, GoldTag};
+use crate::ner::conll::{evaluate_docs, read_conll, to_bilou, ConllDoc, EvalReport, GoldTag};
 use crate::ner::features::{DocFeatures, Resources};
 use crate::ner::gazetteer::{CaseLexicon, Gazetteer};
 use crate::ner::model::{allowed, viterbi, Model, Stage, NT, NTB};
@@ -37,6 +37,11 @@ pub struct TrainOptions {
     /// elsewhere in the document (trained on two-fold cross-validated first-pass tags).
     /// Epochs of the second pass are reported to `on_epoch` as `epochs + 1 ..`.
     pub two_stage: bool,
+    /// Also trains on recased copies of every training document (all lower case, all
+    /// upper case, and headline sentences in Title Case), so that the tagger reads
+    /// headlines, wire copy and uncased text (Mayhew et al. 2019). The copies of a
+    /// document stay in the same cross-validation fold.
+    pub case_augment: bool,
 }
 
 impl Default for TrainOptions {
@@ -48,6 +53,7 @@ impl Default for TrainOptions {
             gazetteer_dir: None,
             unlabeled_dir: None,
             two_stage: true,
+            case_augment: true,
         }
     }
 }
@@ -152,22 +158,41 @@ pub fn train(
     let train_docs = read_conll(train)?;
     let dev_docs = read_conll(dev)?;
     let bits = opts.hash_bits;
-    // Features of every training document, and its gold BILOU tags per sentence.
-    let docs: Vec<(DocFeatures, Vec<Vec<u8>>)> = train_docs
-        .iter()
-        .map(|doc| {
-            let sentences = doc.words();
-            let gold = doc
-                .sentences
+    let recasings: &[Recase] = if opts.case_augment {
+        &[
+            Recase::Keep,
+            Recase::Lower,
+            Recase::Upper,
+            Recase::TitleHeadlines,
+        ]
+    } else {
+        &[Recase::Keep]
+    };
+    // Features of every training document (and of its recased copies), its gold BILOU
+    // tags per sentence, and the index of the document it was made from.
+    let mut docs: Vec<(DocFeatures, Vec<Vec<u8>>)> = Vec::new();
+    let mut origin: Vec<usize> = Vec::new();
+    for (o, doc) in train_docs.iter().enumerate() {
+        let gold: Vec<Vec<u8>> = doc
+            .sentences
+            .iter()
+            .map(|s| {
+                let g: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
+                to_bilou(&g)
+            })
+            .collect();
+        for &how in recasings {
+            let Some(words) = recase_doc(doc, how) else {
+                continue;
+            };
+            let sentences: Vec<Vec<&str>> = words
                 .iter()
-                .map(|s| {
-                    let g: Vec<GoldTag> = s.gold.iter().map(|g| g.unwrap_or(GoldTag::O)).collect();
-                    to_bilou(&g)
-                })
+                .map(|s| s.iter().map(String::as_str).collect())
                 .collect();
-            (res.featurize(&sentences), gold)
-        })
-        .collect();
+            docs.push((res.featurize(&sentences), gold.clone()));
+            origin.push(o);
+        }
+    }
     if docs.iter().all(|d| d.1.is_empty()) {
         return Err(Error::Model(format!(
             "no training sentences in {}",
@@ -196,10 +221,18 @@ pub fn train(
         // see the document (two folds), so the second pass learns how far to trust them.
         let mut hints: Vec<Vec<u8>> = vec![Vec::new(); docs.len()];
         for fold in 0..2 {
-            let train_idx: Vec<usize> = all.iter().copied().filter(|d| d % 2 != fold).collect();
+            let train_idx: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&d| origin[d] % 2 != fold)
+                .collect();
             let data = instances(&docs, &train_idx, bits, |d| docs[d].0.clone());
             let stage = train_stage(&data, bits, epochs1, opts.seed, &mut |_, _| Ok(()))?;
-            let held: Vec<usize> = all.iter().copied().filter(|d| d % 2 == fold).collect();
+            let held: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&d| origin[d] % 2 == fold)
+                .collect();
             let held_data = instances(&docs, &held, bits, |d| docs[d].0.clone());
             let mut k = 0;
             for &d in &held {
@@ -228,6 +261,74 @@ pub fn train(
     }
     model.calibrate(&dev_docs);
     Ok(model)
+}
+
+/// A recasing of a training document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recase {
+    /// The document as it is.
+    Keep,
+    /// Every word in lower case.
+    Lower,
+    /// Every word in upper case.
+    Upper,
+    /// Headline sentences (at least 80% of the words with letters in upper case) in
+    /// Title Case, as many publishers write headlines; the rest as it is.
+    TitleHeadlines,
+}
+
+/// Whether a sentence is an all-caps headline: at least 80% of its words with letters
+/// are upper case.
+fn is_headline(words: &[String]) -> bool {
+    let mut letters = 0;
+    let mut upper = 0;
+    for w in words {
+        if w.chars().any(|c| c.is_ascii_alphabetic()) {
+            letters += 1;
+            if w.chars().any(char::is_uppercase) && !w.chars().any(char::is_lowercase) {
+                upper += 1;
+            }
+        }
+    }
+    letters > 0 && upper * 5 >= letters * 4
+}
+
+/// "SOCCER" -> "Soccer": the first char upper case, the rest lower case.
+fn title_case(w: &str) -> String {
+    let mut chars = w.chars();
+    match chars.next() {
+        Some(c) => c
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// The words of `doc` recased `how`, `None` when that changes nothing worth training on
+/// (a Title Case copy of a document without headlines).
+fn recase_doc(doc: &ConllDoc, how: Recase) -> Option<Vec<Vec<String>>> {
+    if how == Recase::TitleHeadlines && !doc.sentences.iter().any(|s| is_headline(&s.words)) {
+        return None;
+    }
+    Some(
+        doc.sentences
+            .iter()
+            .map(|s| {
+                let headline = how == Recase::TitleHeadlines && is_headline(&s.words);
+                s.words
+                    .iter()
+                    .map(|w| match how {
+                        Recase::Keep => w.clone(),
+                        Recase::Lower => w.to_lowercase(),
+                        Recase::Upper => w.to_uppercase(),
+                        Recase::TitleHeadlines if headline => title_case(w),
+                        Recase::TitleHeadlines => w.clone(),
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
 /// Turns documents `which` into training instances, with the features `feats(doc)`.
