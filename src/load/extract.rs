@@ -150,6 +150,7 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
             name: String::new(),
         });
     }
+    complete_long_forms(title, body, &mut out);
     add_anchor_mentions(title, body, &doc, &tokens, &sentences, &segments, &mut out);
 
     let found = as_found(&out);
@@ -160,6 +161,41 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
     }
     out.retain(|e| !e.name.is_empty());
     out
+}
+
+/// Puts each acronym long form the tagger found only part of ("Islamic" in "the
+/// Islamic State (IS)") in place of its parts, with the parts' best confidence.
+fn complete_long_forms(title: &str, body: &str, out: &mut Vec<Extracted>) {
+    for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+        let ranges: Vec<(usize, usize, EntityKind)> = out
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| (e.start_byte, e.end_byte, e.kind))
+            .collect();
+        for (s, e, kind) in crate::resolve::partial_long_forms(text, &ranges) {
+            let parts: Vec<&Extracted> = out
+                .iter()
+                .filter(|x| x.field == field && s <= x.start_byte && x.end_byte <= e)
+                .collect();
+            let Some(first) = parts.first() else { continue };
+            let start_char = first.start_char - text[s..first.start_byte].chars().count();
+            let long = Extracted {
+                field,
+                start_byte: s,
+                end_byte: e,
+                start_char,
+                end_char: start_char + text[s..e].chars().count(),
+                sentence: first.sentence,
+                paragraph: first.paragraph,
+                confidence: parts.iter().map(|x| x.confidence).fold(0.0, f32::max),
+                kind,
+                name: String::new(),
+            };
+            out.retain(|x| !(x.field == field && s <= x.start_byte && x.end_byte <= e));
+            out.push(long);
+        }
+    }
+    out.sort_by_key(|e| (e.field == Field::Body, e.start_byte));
 }
 
 /// The spans as the resolver takes them.

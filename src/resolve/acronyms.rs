@@ -25,6 +25,8 @@ pub(crate) struct Definition {
     pub long: String,
     /// The kind of the tagger span that is exactly the long form, if any.
     pub kind: Option<EntityKind>,
+    /// The long form's byte range in the text.
+    pub long_range: (usize, usize),
 }
 
 /// A tagger span of the same text: byte range and kind.
@@ -66,6 +68,7 @@ fn long_then_short(text: &str, end: usize, short: &str, spans: &[SpanRange]) -> 
         let Some(long) = text.get(s..e) else {
             continue;
         };
+        let lead = long.len() - long.trim_start().len();
         let long = long.trim();
         let loose = kind != EntityKind::Person
             && is_all_caps(short)
@@ -76,6 +79,7 @@ fn long_then_short(text: &str, end: usize, short: &str, spans: &[SpanRange]) -> 
                 short: short.to_string(),
                 long: long.to_string(),
                 kind: Some(kind),
+                long_range: (s + lead, s + lead + long.len()),
             });
         }
     }
@@ -109,6 +113,7 @@ fn long_then_short(text: &str, end: usize, short: &str, spans: &[SpanRange]) -> 
                 short: short.to_string(),
                 long: candidate.to_string(),
                 kind,
+                long_range: (start, end),
             });
         }
     }
@@ -143,6 +148,7 @@ fn short_then_long(
         short: short.to_string(),
         long: inner.to_string(),
         kind,
+        long_range: (s, e),
     })
 }
 

@@ -104,6 +104,40 @@ pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved
         .collect()
 }
 
+/// Long forms of acronyms a text defines ("the Islamic State (IS)") that the tagger
+/// found only part of ("Islamic"): each as its byte range and a kind, from the shipped
+/// aliases if they know the long form, else from the part the tagger found. The
+/// extractor puts such a long form in place of its parts, so the definition (and
+/// with it every use of the acronym) resolves. `spans` are the tagger's spans of
+/// `text` (start byte, end byte, kind).
+pub fn partial_long_forms(
+    text: &str,
+    spans: &[(usize, usize, EntityKind)],
+) -> Vec<(usize, usize, EntityKind)> {
+    let mut out = Vec::new();
+    for def in acronyms::find_definitions(text, spans) {
+        if def.kind.is_some() {
+            continue;
+        }
+        let (s, e) = def.long_range;
+        // Within one paragraph (a line of the text).
+        if text.get(s..e).is_none_or(|t| t.contains('\n')) {
+            continue;
+        }
+        let Some(&(_, _, inner)) = spans
+            .iter()
+            .find(|&&(a, b, _)| s <= a && b <= e && (a, b) != (s, e))
+        else {
+            continue;
+        };
+        let kind = known_alias(&def.long).map_or(inner, |r| r.kind);
+        if !out.iter().any(|&(a, b, _)| a < e && s < b) {
+            out.push((s, e, kind));
+        }
+    }
+    out
+}
+
 /// Canonical form of one surface of the given kind, without document context
 /// (honorifics stripped, alias list applied).
 ///
