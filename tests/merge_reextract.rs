@@ -264,6 +264,26 @@ fn mapping(db: &std::path::Path) -> std::collections::BTreeMap<Span, i64> {
     .collect()
 }
 
+/// Every mention's span and the kind and name of its entity (comparable across files).
+fn named_mapping(db: &std::path::Path) -> std::collections::BTreeMap<Span, (String, String)> {
+    let conn = Connection::open(db).unwrap();
+    let mut s = conn
+        .prepare(
+            "SELECT m.field, m.start_char, m.end_char, m.surface, e.kind, e.name
+             FROM mentions m JOIN entities e ON e.id = m.entity_id",
+        )
+        .unwrap();
+    s.query_map([], |r| {
+        Ok((
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+            (r.get(4)?, r.get(5)?),
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 /// The id of the entity of this kind and name.
 fn entity_id(db: &std::path::Path, kind: &str, name: &str) -> i64 {
     let conn = Connection::open(db).unwrap();
@@ -376,4 +396,94 @@ fn a_merge_holds_for_a_changed_reimport_and_reextract_all_and_other_links_stay()
     assert_eq!(mapping(&db), after);
     assert_eq!(mentions_of(&db, tehran), 0);
     newsdb(&db).arg("check").assert().success();
+}
+
+#[test]
+fn merge_chains_and_merges_across_kinds_hold_through_a_changed_reimport_and_undo_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    // The oracle: the changed article imported into a file nobody merged anything in.
+    let fresh = dir.path().join("fresh.sqlite");
+    let changed = seed_dir(&dir.path().join("fresh"), true);
+    newsdb(&fresh)
+        .arg("import")
+        .arg(&changed)
+        .assert()
+        .success();
+    let count = |name: &str, kind: &str| mentions_of(&fresh, entity_id(&fresh, kind, name));
+    let (damascus_n, syria_n, iran_n) = (
+        count("Damascus", "location"),
+        count("Syria", "location"),
+        count("Iran", "location"),
+    );
+    let (rouhani_n, sana_n) = (
+        count("Hassan Rouhani", "person"),
+        count("SANA", "organization"),
+    );
+    // The new paragraph names Damascus a third time; Rouhani stays once, SANA thrice.
+    assert_eq!((damascus_n, rouhani_n, sana_n), (3, 1, 3));
+
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(seed_dir(dir.path(), false))
+        .assert()
+        .success();
+    let damascus = entity_id(&db, "location", "Damascus");
+    let syria = entity_id(&db, "location", "Syria");
+    let iran = entity_id(&db, "location", "Iran");
+    let rouhani = entity_id(&db, "person", "Hassan Rouhani");
+    let sana = entity_id(&db, "organization", "SANA");
+    // The old text: two Damascus, and the same Syria, Iran, SANA and Rouhani counts
+    // (the changed paragraph named none of those).
+    assert_eq!(mentions_of(&db, damascus), 2);
+    assert_eq!(mentions_of(&db, syria), syria_n);
+    assert_eq!(mentions_of(&db, iran), iran_n);
+
+    // A chain: Damascus -> Syria, then Syria -> Iran.
+    let m1 = merge_cli(&db, "Damascus", "Syria");
+    let m2 = merge_cli(&db, "Syria", "Iran");
+    assert_eq!(mentions_of(&db, damascus), 0);
+    assert_eq!(mentions_of(&db, syria), 0);
+    assert_eq!(mentions_of(&db, iran), 2 + syria_n + iran_n);
+    // Across kinds: the person Rouhani into the organization SANA.
+    let m3 = merge_cli(&db, "Hassan Rouhani", "SANA");
+    assert_eq!(mentions_of(&db, rouhani), 0);
+    assert_eq!(mentions_of(&db, sana), 1 + sana_n);
+    newsdb(&db).arg("check").assert().success();
+
+    // The changed article: its new Damascus follows the whole chain, its Rouhani the
+    // merge across kinds.
+    newsdb(&db)
+        .arg("import")
+        .arg(seed_dir(dir.path(), true))
+        .assert()
+        .success();
+    assert_eq!(mentions_of(&db, damascus), 0);
+    assert_eq!(mentions_of(&db, syria), 0);
+    assert_eq!(mentions_of(&db, iran), damascus_n + syria_n + iran_n);
+    assert_eq!(mentions_of(&db, rouhani), 0);
+    assert_eq!(mentions_of(&db, sana), rouhani_n + sana_n);
+    // SANA's three organization votes outweigh Rouhani's one person vote.
+    assert_eq!(
+        common::scalar(
+            &db,
+            &format!("SELECT kind = 'organization' FROM entities WHERE id = {sana}")
+        ),
+        1
+    );
+    newsdb(&db).arg("check").assert().success();
+
+    // Undone, newest first, every mention links as in the file nobody merged in.
+    for m in [&m3, &m2, &m1] {
+        newsdb(&db)
+            .args(["entities", "unmerge", m])
+            .assert()
+            .success();
+        newsdb(&db).arg("check").assert().success();
+    }
+    assert_eq!(mentions_of(&db, damascus), damascus_n);
+    assert_eq!(mentions_of(&db, syria), syria_n);
+    assert_eq!(mentions_of(&db, iran), iran_n);
+    assert_eq!(mentions_of(&db, rouhani), rouhani_n);
+    assert_eq!(named_mapping(&db), named_mapping(&fresh));
 }
