@@ -111,7 +111,7 @@ fn build(path: &Path, n: usize) {
         ..ImportOptions::default()
     };
     let report = store
-        .import(&[jsonl.clone()], &options)
+        .import(std::slice::from_ref(&jsonl), &options)
         .expect("the benchmark corpus imports");
     drop(store);
     let _ = std::fs::remove_file(&jsonl);
