@@ -1,6 +1,9 @@
 //! Tagging speed over a directory of news texts (default: the BBC corpus), single
-//! thread: `cargo bench --bench ner [-- DIR]`. Prints tokens per second
-//! of `tokenize` alone and of `Model::extract` (tokenize + split + tag) in the same run.
+//! thread: `cargo bench --bench ner [-- DIR]`. Prints tokens per second of `tokenize`
+//! alone (the baseline) and of `Model::extract` (tokenize + split + tag) in the same
+//! run: one untimed warm-up pass over all texts (page cache, allocator, the per-thread
+//! word caches), then `NEWSDB_BENCH_PASSES` timed passes (default 5), reported as the
+//! median with the fastest and slowest pass and their spread around the median.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -45,21 +48,59 @@ fn main() -> std::io::Result<()> {
         model.version()
     );
 
-    let t0 = Instant::now();
+    let passes: usize = std::env::var("NEWSDB_BENCH_PASSES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5);
     let tokens: usize = texts.iter().map(|t| tokenize(t).len()).sum();
-    let tok_secs = t0.elapsed().as_secs_f64();
-
-    let t0 = Instant::now();
     let spans: usize = texts.iter().map(|t| model.extract(t).len()).sum();
-    let tag_secs = t0.elapsed().as_secs_f64();
+    println!("{tokens} tokens, {spans} spans; warm-up pass done, {passes} timed passes");
 
-    println!(
-        "tokenize: {tokens} tokens in {tok_secs:.3}s = {:.0} tokens/s",
-        tokens as f64 / tok_secs
+    report(
+        "tokenize",
+        tokens,
+        &timed(passes, || texts.iter().map(|t| tokenize(t).len()).sum()),
     );
-    println!(
-        "extract:  {tokens} tokens in {tag_secs:.3}s = {:.0} tokens/s ({spans} spans)",
-        tokens as f64 / tag_secs
+    report(
+        "extract",
+        tokens,
+        &timed(passes, || {
+            texts.iter().map(|t| model.extract(t).len()).sum()
+        }),
     );
     Ok(())
+}
+
+/// Seconds of each of `passes` runs of `f`, sorted.
+fn timed(passes: usize, mut f: impl FnMut() -> usize) -> Vec<f64> {
+    let mut secs: Vec<f64> = (0..passes)
+        .map(|_| {
+            let t0 = Instant::now();
+            std::hint::black_box(f());
+            t0.elapsed().as_secs_f64()
+        })
+        .collect();
+    secs.sort_by(f64::total_cmp);
+    secs
+}
+
+/// Median tokens/s, the slowest and fastest pass, and their spread around the median.
+fn report(label: &str, tokens: usize, secs: &[f64]) {
+    let median = if secs.len() % 2 == 1 {
+        secs[secs.len() / 2]
+    } else {
+        (secs[secs.len() / 2 - 1] + secs[secs.len() / 2]) / 2.0
+    };
+    let rate = |s: f64| tokens as f64 / s;
+    let (fastest, slowest) = (secs[0], secs[secs.len() - 1]);
+    println!(
+        "{label:<9} median {:.0} tokens/s ({median:.3} s/pass); slowest {:.0}, fastest {:.0} \
+         (-{:.1}% / +{:.1}%)",
+        rate(median),
+        rate(slowest),
+        rate(fastest),
+        (1.0 - rate(slowest) / rate(median)) * 100.0,
+        (rate(fastest) / rate(median) - 1.0) * 100.0,
+    );
 }

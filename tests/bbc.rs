@@ -1,9 +1,10 @@
 //! The whole BBC corpus (../shared/data/bbc, 2,225 articles) through the real binary:
-//! what a user meets after `newsdb import bbc/`.
+//! what a user meets after `newsdb import bbc/`; a 150-article sample through every
+//! pipeline setting (jobs, batch sizes, import without extraction then reextract).
 
 mod common;
 
-use common::{newsdb, scalar, shared_data};
+use common::{newsdb, scalar, shared_data, shared_file};
 
 #[test]
 fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
@@ -189,4 +190,157 @@ fn the_entity_table_does_not_depend_on_order_or_batching_and_reextraction_change
     assert!(before.1 == after.1, "reextract changed entities");
     assert!(before.2 == after.2, "reextract changed aliases");
     newsdb(&a).arg("check").assert().success();
+}
+
+/// Everything of a store a user sees, ids aside and sorted: entities (kind, name,
+/// mention count, aliases), every mention (article, span, surface, sentence, paragraph,
+/// confidence, local evidence, entity), and the unit and sentence-pair summaries by
+/// entity name.
+fn store_view(db: &std::path::Path) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut v: Vec<String> = conn
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        v.sort();
+        v
+    };
+    vec![
+        rows(
+            "SELECT e.kind || '|' || e.name || '|' || COUNT(m.id) FROM entities e
+             JOIN mentions m ON m.entity_id = e.id GROUP BY e.id",
+        ),
+        rows(
+            "SELECT e.kind || '|' || e.name || '|' || a.alias FROM entity_aliases a
+             JOIN entities e ON e.id = a.entity_id
+             WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)",
+        ),
+        rows(
+            "SELECT a.external_id || '|' || m.field || '|' || m.start_char || '|' || m.end_char
+                    || '|' || m.start_byte || '|' || m.end_byte || '|' || m.surface
+                    || '|' || IFNULL(m.sentence, '-') || '|' || IFNULL(m.paragraph, '-')
+                    || '|' || IFNULL(m.confidence, '-') || '|' || IFNULL(m.local_kind, '-')
+                    || '|' || IFNULL(m.local_name, '-') || '|' || e.kind || '|' || e.name
+             FROM mentions m JOIN articles a ON a.id = m.article_id
+             JOIN entities e ON e.id = m.entity_id",
+        ),
+        rows(
+            "SELECT e.kind || '|' || e.name || '|' || u.level || '|' || u.units
+             FROM entity_units u JOIN entities e ON e.id = u.entity_id WHERE u.units > 0",
+        ),
+        rows(
+            "SELECT a.kind || '|' || a.name || '|' || b.kind || '|' || b.name || '|' || p.sentences
+             FROM sentence_pairs p JOIN entities a ON a.id = p.entity_id
+             JOIN entities b ON b.id = p.other_id WHERE p.sentences > 0",
+        ),
+        rows("SELECT level || '|' || units FROM unit_totals"),
+        rows(
+            "SELECT external_id || '|' || language || '|' || content_hash || '|'
+                    || (SELECT COUNT(*) FROM paragraphs p WHERE p.article_id = articles.id)
+             FROM articles",
+        ),
+    ]
+}
+
+#[test]
+fn jobs_batch_sizes_and_no_extract_then_reextract_give_the_same_store() {
+    let Some(bbc) = shared_file("bbc") else {
+        return;
+    };
+    // A real sample: the first 30 files of each of the five folders, imported as a
+    // directory (ids `business/001`, ...), 150 articles.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = dir.path().join("bbc");
+    for folder in ["business", "entertainment", "politics", "sport", "tech"] {
+        let mut files: Vec<_> = std::fs::read_dir(bbc.join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        std::fs::create_dir_all(sample.join(folder)).unwrap();
+        for f in files.iter().take(30) {
+            std::fs::copy(f, sample.join(folder).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let import = |name: &str, extra: &[&str]| {
+        let db = dir.path().join(name);
+        newsdb(&db)
+            .args(["import", "--quiet"])
+            .args(extra)
+            .arg(&sample)
+            .assert()
+            .success();
+        db
+    };
+    // The BBC corpus repeats a few stories word for word: a copy is skipped as a
+    // duplicate, so the store holds one article per distinct file.
+    let distinct: std::collections::HashSet<Vec<u8>> =
+        ["business", "entertainment", "politics", "sport", "tech"]
+            .iter()
+            .flat_map(|f| std::fs::read_dir(sample.join(f)).unwrap())
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+    let reference = import("jobs1.sqlite", &["--jobs", "1"]);
+    let view = store_view(&reference);
+    assert_eq!(
+        common::scalar(&reference, "SELECT COUNT(*) FROM articles"),
+        distinct.len() as i64
+    );
+    assert!(
+        view[0].len() > 500 && view[2].len() > 3000,
+        "{} entities, {} mentions",
+        view[0].len(),
+        view[2].len()
+    );
+    newsdb(&reference).arg("check").assert().success();
+
+    let mut variants: Vec<(&str, std::path::PathBuf)> = vec![
+        ("--jobs 2", import("jobs2.sqlite", &["--jobs", "2"])),
+        (
+            "--batch-size 1",
+            import("b1.sqlite", &["--batch-size", "1", "--jobs", "2"]),
+        ),
+        (
+            "--batch-size 7",
+            import("b7.sqlite", &["--batch-size", "7", "--jobs", "2"]),
+        ),
+        (
+            "--batch-size 1024",
+            import("b1024.sqlite", &["--batch-size", "1024", "--jobs", "1"]),
+        ),
+    ];
+    let plain = import("plain.sqlite", &["--no-extract"]);
+    assert_eq!(common::scalar(&plain, "SELECT COUNT(*) FROM mentions"), 0);
+    newsdb(&plain)
+        .args(["reextract", "--all"])
+        .assert()
+        .success();
+    variants.push(("--no-extract, then reextract --all", plain));
+
+    let names = [
+        "entities",
+        "aliases",
+        "mentions",
+        "entity units",
+        "sentence pairs",
+        "unit totals",
+        "articles",
+    ];
+    for (what, db) in &variants {
+        newsdb(db).arg("check").assert().success();
+        let other = store_view(db);
+        for ((name, a), b) in names.iter().zip(&view).zip(&other) {
+            let only_ref: Vec<_> = a.iter().filter(|x| !b.contains(x)).take(3).collect();
+            let only_other: Vec<_> = b.iter().filter(|x| !a.contains(x)).take(3).collect();
+            assert!(
+                a == b,
+                "{name} differ between --jobs 1 and {what}: {only_ref:?} vs {only_other:?}"
+            );
+        }
+    }
 }

@@ -41,42 +41,170 @@ const MENTIONS: [(i64, &str, &str); 4] = [
     (3, "body", "Zürich"),
 ];
 
-/// The counts a V4 newsdb kept beside its mentions (as the V4 migration computes them).
-const UNIT_COUNTS_V4: &str = "
-    DELETE FROM unit_totals;
-    INSERT INTO unit_totals (level, units)
-    SELECT 'article', COUNT(*) FROM (SELECT DISTINCT article_id FROM mentions)
-    UNION ALL
-    SELECT 'paragraph', COUNT(*) FROM (SELECT DISTINCT article_id, field, paragraph
-                                       FROM mentions WHERE paragraph IS NOT NULL)
-    UNION ALL
-    SELECT 'sentence', COUNT(*) FROM (SELECT DISTINCT article_id, field, sentence
-                                      FROM mentions WHERE sentence IS NOT NULL);
-    DELETE FROM entity_units;
-    INSERT INTO entity_units (entity_id, level, units)
-    SELECT entity_id, 'article', COUNT(*)
-    FROM (SELECT DISTINCT entity_id, article_id FROM mentions) GROUP BY entity_id;
-    INSERT INTO entity_units (entity_id, level, units)
-    SELECT entity_id, 'paragraph', COUNT(*)
-    FROM (SELECT DISTINCT entity_id, article_id, field, paragraph FROM mentions
-          WHERE paragraph IS NOT NULL) GROUP BY entity_id;
-    INSERT INTO entity_units (entity_id, level, units)
-    SELECT entity_id, 'sentence', COUNT(*)
-    FROM (SELECT DISTINCT entity_id, article_id, field, sentence FROM mentions
-          WHERE sentence IS NOT NULL) GROUP BY entity_id;";
+// The summaries of MENTIONS, counted by hand (not with the migrations' SQL, so a wrong
+// formula in a migration shows). Units: every entity is in the one article. The title
+// mention has neither paragraph nor sentence (old files left both NULL), so it counts
+// at article level only. In the body, Tehran and Bashar al-Assad share paragraph 0 and
+// sentence 0, and Zürich is alone in paragraph 1 and sentence 1. So each entity is in 1
+// article, 1 paragraph and 1 sentence; the file holds 1 article with mentions, 2
+// paragraphs with mentions (0 and 1) and 2 sentences with mentions (0 and 1).
+// `entity_units` rows: (entity, level, units).
+const ENTITY_UNITS: [(i64, &str, i64); 9] = [
+    (1, "article", 1),
+    (1, "paragraph", 1),
+    (1, "sentence", 1),
+    (2, "article", 1),
+    (2, "paragraph", 1),
+    (2, "sentence", 1),
+    (3, "article", 1),
+    (3, "paragraph", 1),
+    (3, "sentence", 1),
+];
+/// `unit_totals` rows: (level, units), see above.
+const UNIT_TOTALS: [(&str, i64); 3] = [("article", 1), ("paragraph", 2), ("sentence", 2)];
+/// `sentence_pairs` rows (entity, other, sentences): only body sentence 0 holds two
+/// entities, Tehran (1) and Bashar al-Assad (2), once, in both orders; Zürich's sentence
+/// holds nobody else and the title mention has no sentence.
+const SENTENCE_PAIRS: [(i64, i64, i64); 2] = [(1, 2, 1), (2, 1, 1)];
+/// `entity_kind_votes` rows (entity, kind, weight): confidence 0.9 is 900 thousandths,
+/// a body mention weighs 4 times a title mention. Tehran: title 900 + body 3600 = 4500;
+/// Bashar al-Assad and Zürich: one body mention each, 3600.
+const KIND_VOTES: [(i64, &str, i64); 3] = [
+    (1, "location", 4500),
+    (2, "person", 3600),
+    (3, "location", 3600),
+];
+/// `entity_names` rows (entity, name, mentions): two mentions named Tehran, one each of
+/// the others.
+const ENTITY_NAMES: [(i64, &str, i64); 3] = [
+    (1, "Tehran", 2),
+    (2, "Bashar al-Assad", 1),
+    (3, "Zürich", 1),
+];
 
-/// The sentence pair counts a V5 newsdb kept (as the V5 migration computes them).
-const SENTENCE_PAIRS_V5: &str = "
-    DELETE FROM sentence_pairs;
-    INSERT INTO sentence_pairs (entity_id, other_id, sentences)
-    SELECT a.entity_id, b.entity_id, COUNT(*)
-    FROM (SELECT DISTINCT article_id, field, sentence, entity_id FROM mentions
-          WHERE sentence IS NOT NULL) a
-    JOIN (SELECT DISTINCT article_id, field, sentence, entity_id FROM mentions
-          WHERE sentence IS NOT NULL) b
-      ON b.article_id = a.article_id AND b.field = a.field AND b.sentence = a.sentence
-     AND b.entity_id <> a.entity_id
-    GROUP BY a.entity_id, b.entity_id;";
+/// Writes the hand-counted summaries a newsdb of schema `version` kept.
+fn fill_summaries(conn: &Connection, version: i32) {
+    if version >= 4 {
+        // From V4 on, newsdb keeps per-entity unit counts beside the mentions.
+        conn.execute_batch("DELETE FROM unit_totals; DELETE FROM entity_units;")
+            .unwrap();
+        for (level, units) in UNIT_TOTALS {
+            conn.execute(
+                "INSERT INTO unit_totals (level, units) VALUES (?1, ?2)",
+                params![level, units],
+            )
+            .unwrap();
+        }
+        for (entity, level, units) in ENTITY_UNITS {
+            conn.execute(
+                "INSERT INTO entity_units (entity_id, level, units) VALUES (?1, ?2, ?3)",
+                params![entity, level, units],
+            )
+            .unwrap();
+        }
+    }
+    if version >= 5 {
+        for (entity, other, sentences) in SENTENCE_PAIRS {
+            conn.execute(
+                "INSERT INTO sentence_pairs (entity_id, other_id, sentences) VALUES (?1, ?2, ?3)",
+                params![entity, other, sentences],
+            )
+            .unwrap();
+        }
+    }
+    if version >= 7 {
+        // From V7 on, entities carry the identity key of their name, mentions their
+        // local evidence, and the evidence is summed per entity.
+        conn.execute_batch(
+            "UPDATE entities SET key = CASE id WHEN 1 THEN 'tehran'
+                 WHEN 2 THEN 'bashar al assad' ELSE 'zurich' END;
+             UPDATE mentions SET
+                 local_kind = CASE entity_id WHEN 2 THEN 'person' ELSE 'location' END,
+                 local_name = CASE entity_id WHEN 1 THEN 'Tehran'
+                     WHEN 2 THEN 'Bashar al-Assad' ELSE 'Zürich' END;",
+        )
+        .unwrap();
+        for (entity, kind, weight) in KIND_VOTES {
+            conn.execute(
+                "INSERT INTO entity_kind_votes (entity_id, kind, weight) VALUES (?1, ?2, ?3)",
+                params![entity, kind, weight],
+            )
+            .unwrap();
+        }
+        for (entity, name, mentions) in ENTITY_NAMES {
+            conn.execute(
+                "INSERT INTO entity_names (entity_id, name, mentions) VALUES (?1, ?2, ?3)",
+                params![entity, name, mentions],
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// The rows of a query of three columns, in order.
+fn rows3<A, B, C>(db: &Path, sql: &str) -> Vec<(A, B, C)>
+where
+    A: rusqlite::types::FromSql,
+    B: rusqlite::types::FromSql,
+    C: rusqlite::types::FromSql,
+{
+    let conn = Connection::open(db).unwrap();
+    let mut s = conn.prepare(sql).unwrap();
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The summaries of the old mentions are the hand-counted ones, whether an older
+/// version kept them or a migration backfilled them.
+fn assert_summaries(db: &Path) {
+    let own = |v: Vec<(i64, String, i64)>| -> Vec<(i64, String, i64)> { v };
+    assert_eq!(
+        own(rows3(
+            db,
+            "SELECT entity_id, level, units FROM entity_units ORDER BY entity_id, level"
+        )),
+        ENTITY_UNITS
+            .iter()
+            .map(|(e, l, u)| (*e, l.to_string(), *u))
+            .collect::<Vec<_>>()
+    );
+    let totals: Vec<(String, i64, i64)> =
+        rows3(db, "SELECT level, units, 0 FROM unit_totals ORDER BY level");
+    assert_eq!(
+        totals,
+        UNIT_TOTALS
+            .iter()
+            .map(|(l, u)| (l.to_string(), *u, 0))
+            .collect::<Vec<_>>()
+    );
+    let pairs: Vec<(i64, i64, i64)> = rows3(
+        db,
+        "SELECT entity_id, other_id, sentences FROM sentence_pairs ORDER BY 1, 2",
+    );
+    assert_eq!(pairs, SENTENCE_PAIRS);
+    assert_eq!(
+        own(rows3(
+            db,
+            "SELECT entity_id, kind, weight FROM entity_kind_votes ORDER BY 1, 2"
+        )),
+        KIND_VOTES
+            .iter()
+            .map(|(e, k, w)| (*e, k.to_string(), *w))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        own(rows3(
+            db,
+            "SELECT entity_id, name, mentions FROM entity_names ORDER BY 1, 2"
+        )),
+        ENTITY_NAMES
+            .iter()
+            .map(|(e, n, m)| (*e, n.to_string(), *m))
+            .collect::<Vec<_>>()
+    );
+}
 
 /// Fills a database at schema `version` the way that version of newsdb would have.
 fn fill(conn: &Connection, version: i32) {
@@ -121,12 +249,16 @@ fn fill(conn: &Connection, version: i32) {
         )
         .unwrap();
     }
-    if version >= 4 {
-        // From V4 on, newsdb keeps per-entity unit counts beside the mentions.
-        conn.execute_batch(UNIT_COUNTS_V4).unwrap();
-    }
-    if version >= 5 {
-        conn.execute_batch(SENTENCE_PAIRS_V5).unwrap();
+    fill_summaries(conn, version);
+    if version >= 3 {
+        // An undone merge whose record names a mention that exists (4, Zürich) and one
+        // deleted since (99): V8 drops the record of the deleted one.
+        conn.execute_batch(
+            "INSERT INTO entity_merges (id, from_entity, into_entity, merged_at, undone_at)
+             VALUES (1, 3, 1, '2019-03-01T00:00:00Z', '2019-03-01T00:00:01Z');
+             INSERT INTO entity_merge_mentions (merge_id, mention_id) VALUES (1, 4), (1, 99);",
+        )
+        .unwrap();
     }
     if version >= 2 {
         let mut start_byte = 0usize;
@@ -283,6 +415,14 @@ fn every_older_schema_is_upgraded_and_keeps_its_data() {
         drop(conn);
 
         assert_data_intact(&db, true);
+        assert_summaries(&db);
+        if version >= 3 {
+            assert_eq!(scalar(&db, "SELECT COUNT(*) FROM entity_merge_mentions"), 1);
+            assert_eq!(
+                scalar(&db, "SELECT mention_id FROM entity_merge_mentions"),
+                4
+            );
+        }
 
         // A V1 file had no paragraphs table: opening it fills in the paragraphs.
         assert_eq!(scalar(&db, "SELECT COUNT(*) FROM paragraphs"), 2);

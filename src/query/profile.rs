@@ -87,8 +87,10 @@ const SQL_TOP_PERIOD: &str = "SELECT e.id, e.kind, e.name,
         COUNT(DISTINCT m.article_id) AS articles, COUNT(*) AS mentions
     FROM articles a JOIN mentions m ON m.article_id = a.id JOIN entities e ON e.id = m.entity_id
     WHERE (?1 IS NULL OR e.kind = ?1)
-      AND (?3 IS NULL OR a.published_at >= ?3)
-      AND (?4 IS NULL OR substr(a.published_at, 1, length(?4)) <= ?4)
+      AND (?3 IS NULL OR (a.published_at >= ?3
+           AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
+      AND (?4 IS NULL OR (substr(a.published_at, 1, length(?4)) <= ?4
+           AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
     GROUP BY m.entity_id ORDER BY mentions DESC, articles DESC, e.name LIMIT ?2";
 const SQL_IN_ARTICLE: &str = "SELECT e.id, e.kind, e.name, 1, COUNT(*) AS mentions
     FROM mentions m JOIN entities e ON e.id = m.entity_id

@@ -137,6 +137,8 @@ const SQL_RANKED_HITS: &str = "SELECT a.id, a.external_id, a.published_at, a.tit
     ORDER BY f.score, f.id";
 
 /// The filter clauses, `?2`..`?7`: entity id, kind, since, until, source, language.
+/// A date filter admits only dates newsdb parsed (ISO-8601, `YYYY-MM...`): a date kept
+/// as given ("next tuesday") compares as text and would pass every `since`.
 macro_rules! filtered {
     ($select:literal, $order:literal) => {
         concat!(
@@ -147,8 +149,10 @@ macro_rules! filtered {
               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM mentions m
                    JOIN entities e ON e.id = m.entity_id
                    WHERE m.article_id = a.id AND e.kind = ?3))
-              AND (?4 IS NULL OR a.published_at >= ?4)
-              AND (?5 IS NULL OR substr(a.published_at, 1, length(?5)) <= ?5)
+              AND (?4 IS NULL OR (a.published_at >= ?4
+                   AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
+              AND (?5 IS NULL OR (substr(a.published_at, 1, length(?5)) <= ?5
+                   AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
               AND (?6 IS NULL OR a.source = ?6)
               AND (?7 IS NULL OR a.language = ?7) ",
             $order,
@@ -190,8 +194,10 @@ const SQL_LIST: &str = "SELECT a.id, a.external_id, a.title, a.language, a.sourc
            WHERE m.entity_id = ?2 AND m.article_id = a.id))
       AND (?3 IS NULL OR EXISTS (SELECT 1 FROM mentions m
            JOIN entities e ON e.id = m.entity_id WHERE m.article_id = a.id AND e.kind = ?3))
-      AND (?4 IS NULL OR a.published_at >= ?4)
-      AND (?5 IS NULL OR substr(a.published_at, 1, length(?5)) <= ?5)
+      AND (?4 IS NULL OR (a.published_at >= ?4
+                   AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
+      AND (?5 IS NULL OR (substr(a.published_at, 1, length(?5)) <= ?5
+                   AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
       AND (?6 IS NULL OR a.source = ?6)
       AND (?7 IS NULL OR a.language = ?7)
     ORDER BY a.id LIMIT ?8 OFFSET ?9";

@@ -69,15 +69,18 @@ pub struct TimelineRow {
     pub articles: i64,
 }
 
-// Dates are ISO-8601 text, so a prefix names the day, month or year.
+// Dates are ISO-8601 text, so a prefix names the day, month or year; a date kept as
+// given ("next tuesday") has no period and is left out like a missing one.
 const SQL_TIMELINE: &str = "SELECT substr(a.published_at, 1, ?2) AS period,
         COUNT(*) AS mentions, COUNT(DISTINCT m.article_id) AS articles
     FROM mentions m JOIN articles a ON a.id = m.article_id
-    WHERE m.entity_id = ?1 AND a.published_at IS NOT NULL
+    WHERE m.entity_id = ?1
+      AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
     GROUP BY period ORDER BY period";
 
 /// Mention and article counts of `entity` per period, oldest first; articles without
-/// a date are left out, periods without mentions are absent.
+/// a date (or with one newsdb could not parse) are left out, periods without mentions
+/// are absent.
 pub fn timeline(conn: &Connection, entity: EntityId, bucket: Bucket) -> Result<Vec<TimelineRow>> {
     let rows = conn
         .prepare_cached(SQL_TIMELINE)?
