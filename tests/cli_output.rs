@@ -176,3 +176,52 @@ fn words_with_punctuation_can_be_searched() {
         assert_eq!(hits.as_array().unwrap().len(), expected, "{q}: {hits}");
     }
 }
+
+#[test]
+fn export_infers_its_format_refuses_a_table_and_never_overwrites_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let entities = scalar(&db, "SELECT COUNT(*) FROM entities");
+    // The extension chooses the format when --format is not given.
+    let csv = dir.path().join("entities.csv");
+    newsdb(&db)
+        .args(["export", "entities", "--out"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert!(
+        rows.headers().unwrap().iter().any(|h| h == "name"),
+        "{text}"
+    );
+    assert_eq!(rows.records().count() as i64, entities);
+    let json = dir.path().join("entities.json");
+    newsdb(&db)
+        .args(["export", "entities", "--out"])
+        .arg(&json)
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len() as i64, entities);
+    // A table cannot be exported: usage error, nothing written.
+    let out = newsdb(&db)
+        .args(["export", "entities", "--format", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    // The database itself is never a target.
+    let before = std::fs::read(&db).unwrap();
+    let out = newsdb(&db)
+        .args(["export", "articles", "--out"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing"));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    newsdb(&db).arg("check").assert().success();
+}

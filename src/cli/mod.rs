@@ -62,9 +62,10 @@ struct Global {
         default_value = "newsdb.sqlite"
     )]
     db: PathBuf,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Table)]
-    format: FormatArg,
+    /// Output format [default: table; for `export`, from the --out file's extension,
+    /// else jsonl].
+    #[arg(long, global = true, value_enum)]
+    format: Option<FormatArg>,
 }
 
 /// Output format names for `--format`.
@@ -120,6 +121,8 @@ enum Command {
 pub struct Ctx {
     db: PathBuf,
     format: Format,
+    /// Whether --format was given (commands with another default need to know).
+    format_given: bool,
 }
 
 impl Ctx {
@@ -172,7 +175,8 @@ impl Ctx {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Ctx {
         db: cli.global.db,
-        format: cli.global.format.into(),
+        format: cli.global.format.unwrap_or(FormatArg::Table).into(),
+        format_given: cli.global.format.is_some(),
     };
     match cli.command {
         Command::Import(a) => import::run(&ctx, a),
