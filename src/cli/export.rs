@@ -87,7 +87,7 @@ fn check_not_the_database(ctx: &Ctx, out: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut name = db.clone().into_os_string();
         name.push(suffix);
-        if target == PathBuf::from(name) {
+        if target.as_os_str() == name {
             bail!(
                 "refusing to export into {}: it is the database (or its {}) being exported",
                 out.display(),
