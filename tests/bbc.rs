@@ -86,21 +86,24 @@ fn bbc_records(bbc: &std::path::Path) -> Vec<String> {
     out
 }
 
+/// The first column of every row of `sql`, as text, sorted.
+fn sorted_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut v: Vec<String> = conn
+        .prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    v.sort();
+    v
+}
+
 /// Everything a user sees of the entity table, ids aside: each entity's kind, name
 /// and mention count, and each mention's article (by content), span and entity.
 fn entity_table(db: &std::path::Path) -> (Vec<String>, Vec<String>) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let rows = |sql: &str| -> Vec<String> {
-        let mut v: Vec<String> = conn
-            .prepare(sql)
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        v.sort();
-        v
-    };
+    let rows = |sql: &str| sorted_rows(&conn, sql);
     (
         rows(
             "SELECT e.kind || '|' || e.name || '|' || COUNT(m.id) FROM entities e
@@ -198,17 +201,7 @@ fn the_entity_table_does_not_depend_on_order_or_batching_and_reextraction_change
 /// entity name.
 fn store_view(db: &std::path::Path) -> Vec<Vec<String>> {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let rows = |sql: &str| -> Vec<String> {
-        let mut v: Vec<String> = conn
-            .prepare(sql)
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        v.sort();
-        v
-    };
+    let rows = |sql: &str| sorted_rows(&conn, sql);
     vec![
         rows(
             "SELECT e.kind || '|' || e.name || '|' || COUNT(m.id) FROM entities e

@@ -214,34 +214,20 @@ impl Delta {
                 .execute(params![LEVELS[level], n])?;
         }
         let mut touched: Vec<EntityId> = Vec::new();
-        let mut votes: Vec<_> = self.votes.drain().filter(|(_, n)| *n != 0).collect();
-        votes.sort_unstable();
-        for ((entity, kind), n) in votes {
-            touched.push(entity);
-            if n > 0 {
-                conn.prepare_cached(SQL_ADD_VOTE)?
-                    .execute(params![entity, kind, n])?;
-            } else {
-                conn.prepare_cached(SQL_SUB_VOTE)?
-                    .execute(params![entity, kind, n])?;
-                conn.prepare_cached(SQL_DROP_VOTE)?
-                    .execute(params![entity, kind])?;
-            }
-        }
-        let mut names: Vec<_> = self.names.drain().filter(|(_, n)| *n != 0).collect();
-        names.sort_unstable();
-        for ((entity, name), n) in names {
-            touched.push(entity);
-            if n > 0 {
-                conn.prepare_cached(SQL_ADD_NAME)?
-                    .execute(params![entity, name, n])?;
-            } else {
-                conn.prepare_cached(SQL_SUB_NAME)?
-                    .execute(params![entity, name, n])?;
-                conn.prepare_cached(SQL_DROP_NAME)?
-                    .execute(params![entity, name])?;
-            }
-        }
+        let votes = std::mem::take(&mut self.votes);
+        write_signed(
+            conn,
+            votes,
+            [SQL_ADD_VOTE, SQL_SUB_VOTE, SQL_DROP_VOTE],
+            &mut touched,
+        )?;
+        let names = std::mem::take(&mut self.names);
+        write_signed(
+            conn,
+            names,
+            [SQL_ADD_NAME, SQL_SUB_NAME, SQL_DROP_NAME],
+            &mut touched,
+        )?;
         touched.sort_unstable();
         touched.dedup();
         for entity in touched {
@@ -255,6 +241,32 @@ impl Delta {
     pub(crate) fn clear(&mut self) {
         *self = Delta::default();
     }
+}
+
+/// Writes signed counts keyed by entity and value, in key order: an upsert adds, an
+/// update subtracts and a delete drops what reaches zero (`sql` is add, subtract,
+/// drop, each taking entity, value and count, the drop only the first two). Records
+/// the entities it changed in `touched`.
+fn write_signed<V: rusqlite::ToSql + Ord>(
+    conn: &Connection,
+    counts: HashMap<(EntityId, V), i64>,
+    [add, sub, drop]: [&str; 3],
+    touched: &mut Vec<EntityId>,
+) -> Result<()> {
+    let mut rows: Vec<_> = counts.into_iter().filter(|(_, n)| *n != 0).collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for ((entity, value), n) in rows {
+        touched.push(entity);
+        if n > 0 {
+            conn.prepare_cached(add)?
+                .execute(params![entity, value, n])?;
+        } else {
+            conn.prepare_cached(sub)?
+                .execute(params![entity, value, n])?;
+            conn.prepare_cached(drop)?.execute(params![entity, value])?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `change`, which may insert, delete or update mentions of `articles` only,
