@@ -309,6 +309,16 @@ fn resolve_one(
         _ => cleaned,
     };
     let may_be_person = kind == EntityKind::Person || names::starts_uppercase(&bare);
+    if kind == EntityKind::Person {
+        if let Some((_, key)) = names::initials_name(&bare) {
+            if let Some(full) = persons.get(&key).and_then(|all| initials_fit(all, &bare)) {
+                return Resolved {
+                    kind: EntityKind::Person,
+                    name: full,
+                };
+            }
+        }
+    }
     if may_be_person {
         if let Some(full) = names::surname_only(&bare).and_then(|key| persons.get(&key)) {
             let name = match full.as_slice() {
@@ -380,7 +390,24 @@ fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<Str
             }
         }
     }
+    // "K Holmes" in a line-up next to "Kelly Holmes" is the same person: a name of
+    // initials gives way to the one full name its first initial fits.
+    for names in map.values_mut() {
+        let all = names.clone();
+        names.retain(|n| initials_fit(&all, n).is_none());
+    }
     map
+}
+
+/// The one full name among `names` that `name`, if it is a name of initials ("K
+/// Holmes"), abbreviates ("Kelly Holmes"); `None` when there is none or several.
+fn initials_fit(names: &[String], name: &str) -> Option<String> {
+    let (initial, _) = names::initials_name(name)?;
+    let mut fits = names.iter().filter(|n| names::matches_initial(n, initial));
+    match (fits.next(), fits.next()) {
+        (Some(only), None) => Some(only.clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -458,6 +485,51 @@ mod tests {
                 name: "Jane Smith".into()
             }
         );
+    }
+
+    #[test]
+    fn initials_give_way_to_the_full_name_they_fit() {
+        let title = "Holmes eyes double";
+        let body = "Kelly Holmes won. K Holmes and J Robinson, Jason Robinson, Andy Robinson. Holmes said so.";
+        let spans = spans_of(
+            title,
+            body,
+            &[
+                ("Kelly Holmes", EntityKind::Person),
+                ("K Holmes", EntityKind::Person),
+                ("J Robinson", EntityKind::Person),
+                ("Jason Robinson", EntityKind::Person),
+                ("Andy Robinson", EntityKind::Person),
+            ],
+        );
+        let r = resolve_article(title, body, &spans);
+        let names: Vec<&str> = r.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Kelly Holmes",
+                "Kelly Holmes",
+                "Jason Robinson",
+                "Jason Robinson",
+                "Andy Robinson"
+            ]
+        );
+        // The lone surname has one full name left to link to; "Robinson" would not.
+        let anchors = Anchors::new(title, body, &spans);
+        assert_eq!(anchors.lookup("Holmes").unwrap().name, "Kelly Holmes");
+        assert_eq!(anchors.lookup("Robinson"), None);
+        // Two full names fitting one initial: the initials stay their own name.
+        let body = "J Smith, John Smith and Jane Smith.";
+        let spans = spans_of(
+            "",
+            body,
+            &[
+                ("J Smith", EntityKind::Person),
+                ("John Smith", EntityKind::Person),
+                ("Jane Smith", EntityKind::Person),
+            ],
+        );
+        assert_eq!(resolve_article("", body, &spans)[0].name, "J Smith");
     }
 
     #[test]

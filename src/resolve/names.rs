@@ -220,6 +220,31 @@ pub(crate) fn full_name_surname(name: &str) -> Option<String> {
     Some(surname_key(last))
 }
 
+/// If `name` is a person name whose given names are all initials ("K Holmes",
+/// "J.P.R. Williams", "M. Tait"), the first initial (uppercase) and the surname key.
+pub(crate) fn initials_name(name: &str) -> Option<(char, String)> {
+    let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
+    let (last, before) = tokens.split_last()?;
+    let is_initials = |t: &&str| {
+        let letters: Vec<char> = t.chars().filter(|c| *c != '.').collect();
+        !letters.is_empty()
+            && letters.len() <= 3
+            && letters.iter().all(|c| c.is_uppercase())
+            && (letters.len() == 1 || t.contains('.'))
+    };
+    if before.is_empty() || !before.iter().all(is_initials) {
+        return None;
+    }
+    let first = before[0].chars().next()?;
+    full_name_surname(name).map(|key| (first, key))
+}
+
+/// Whether a full name (not initials) could be written as `initial` + surname: its
+/// first given name starts with that letter ("Kelly Holmes" for 'K').
+pub(crate) fn matches_initial(full: &str, initial: char) -> bool {
+    initials_name(full).is_none() && full.chars().next() == Some(initial)
+}
+
 /// If `name` is a surname on its own ("Assad", "al-Assad", "van Beethoven", "De Niro"),
 /// its key; `None` otherwise.
 pub(crate) fn surname_only(name: &str) -> Option<String> {
@@ -244,6 +269,22 @@ pub(crate) fn starts_uppercase(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_names() {
+        assert_eq!(initials_name("K Holmes"), Some(('K', "holmes".into())));
+        assert_eq!(
+            initials_name("J.P.R. Williams"),
+            Some(('J', "williams".into()))
+        );
+        assert_eq!(initials_name("M. Tait"), Some(('M', "tait".into())));
+        assert_eq!(initials_name("Kelly Holmes"), None);
+        assert_eq!(initials_name("Holmes"), None);
+        assert_eq!(initials_name("IBM Holmes"), None);
+        assert!(matches_initial("Kelly Holmes", 'K'));
+        assert!(!matches_initial("K Holmes", 'K'));
+        assert!(!matches_initial("Jason Robinson", 'K'));
+    }
 
     #[test]
     fn clean_strips_quotes_possessives_and_sentence_periods() {
