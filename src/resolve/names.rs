@@ -224,7 +224,7 @@ pub(crate) fn full_name_surname(name: &str) -> Option<String> {
 /// "J.P.R. Williams", "M. Tait"), the first initial (uppercase) and the surname key.
 pub(crate) fn initials_name(name: &str) -> Option<(char, String)> {
     let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
-    let (last, before) = tokens.split_last()?;
+    let (_, before) = tokens.split_last()?;
     let is_initials = |t: &&str| {
         let letters: Vec<char> = t.chars().filter(|c| *c != '.').collect();
         !letters.is_empty()
@@ -242,7 +242,7 @@ pub(crate) fn initials_name(name: &str) -> Option<(char, String)> {
 /// Whether a full name (not initials) could be written as `initial` + surname: its
 /// first given name starts with that letter ("Kelly Holmes" for 'K').
 pub(crate) fn matches_initial(full: &str, initial: char) -> bool {
-    initials_name(full).is_none() && full.chars().next() == Some(initial)
+    initials_name(full).is_none() && full.starts_with(initial)
 }
 
 /// If `name` is a surname on its own ("Assad", "al-Assad", "van Beethoven", "De Niro"),
