@@ -141,6 +141,9 @@ pub struct ImportReport {
     pub not_english: u64,
     /// Mentions written.
     pub mentions: u64,
+    /// Lone surnames ("Mr Howard") linked to, or unlinked from, a full-name person of
+    /// other articles at the end of the run (see `newsdb resolve`).
+    pub surnames_linked: u64,
     /// Input bytes read.
     pub bytes: u64,
     /// Wall-clock seconds.

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
 use crate::paragraphs::Paragraph;
-use crate::resolve::identity_key;
+use crate::resolve::{full_name_surname, identity_key, surname_only};
 use crate::store::paragraphs::{self as stored, REPEATED_PARAGRAPH_ARTICLES};
-use crate::store::{articles, entities, mentions, units, UpsertOutcome};
+use crate::store::{articles, entities, linking, mentions, units, UpsertOutcome};
 
 const SQL_START_IMPORT: &str = "INSERT INTO imports (started_at, arguments, extractor)
     VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?1, ?2)";
@@ -61,6 +61,10 @@ pub(crate) struct Writer<'c> {
     units: units::Delta,
     /// The `articles_ai` trigger's SQL, if the schema has it. See [`Writer::begin`].
     fts_trigger: Option<String>,
+    /// Surname keys of the persons the current batch wrote, full names and lone
+    /// surnames, recorded in `pending_surname_links` with the batch: the surnames the
+    /// run ends by linking across articles.
+    surnames: HashSet<String>,
 }
 
 impl<'c> Writer<'c> {
@@ -84,6 +88,7 @@ impl<'c> Writer<'c> {
             aliases: HashMap::new(),
             units: units::Delta::default(),
             fts_trigger: None,
+            surnames: HashSet::new(),
         };
         w.fts_trigger = w
             .conn
@@ -126,6 +131,9 @@ impl<'c> Writer<'c> {
 
     fn commit(&mut self) -> Result<()> {
         self.units.apply(self.conn)?;
+        for key in self.surnames.drain() {
+            linking::mark_pending(self.conn, &key)?;
+        }
         if let Some(sql) = &self.fts_trigger {
             self.conn.execute_batch(sql)?;
         }
@@ -184,6 +192,7 @@ impl<'c> Writer<'c> {
             self.in_transaction = false;
         }
         self.units.clear();
+        self.surnames.clear();
     }
 
     /// Records a problem (an `import_errors` row and an event). In strict mode an
@@ -424,6 +433,11 @@ impl<'c> Writer<'c> {
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
             m.local_kind = Some(e.kind);
             m.local_name = Some(e.name.clone());
+            if e.kind == EntityKind::Person {
+                if let Some(key) = full_name_surname(&e.name).or_else(|| surname_only(&e.name)) {
+                    self.surnames.insert(key);
+                }
+            }
             let known = self.aliases.entry(entity).or_default();
             if !known.contains(&m.surface) {
                 entities::add_alias(self.conn, entity, &m.surface)?;
@@ -447,8 +461,32 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    /// Records the run's counts and commits (or rolls back a dry run).
+    /// Links the lone surnames of the persons written since the last pass (by this run
+    /// or a run stopped before its end) across the store, in a transaction of its own
+    /// (or the run's single one).
+    fn link_surnames(&mut self) -> Result<()> {
+        let own = !self.in_transaction;
+        if own {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.in_transaction = true;
+        }
+        for key in self.surnames.drain() {
+            linking::mark_pending(self.conn, &key)?;
+        }
+        self.report.surnames_linked = linking::link_pending(self.conn)?;
+        if own {
+            self.conn.execute_batch("COMMIT")?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+
+    /// Links surnames, records the run's counts and commits (or rolls back a dry run).
     pub(crate) fn finish(mut self, seconds: f64) -> Result<ImportReport> {
+        if let Err(e) = self.link_surnames() {
+            self.abort();
+            return Err(e);
+        }
         self.report.seconds = seconds;
         if let Some(import) = self.import {
             let r = &self.report;

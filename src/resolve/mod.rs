@@ -36,7 +36,10 @@
 //!    the person, even in "cities such as Washington". When two different full names share
 //!    the surname, the surname stays ambiguous and becomes a person named by the surname
 //!    alone. Full names are collected with the kinds of step 0, so "banks such as Goldman
-//!    Sachs" does not make "Sachs" a person.
+//!    Sachs" does not make "Sachs" a person. A name of initials ("K Holmes" in a line-up)
+//!    names the one full name of the article its first initial fits ("Kelly Holmes")
+//!    and does not count as a second full name. A surname the article leaves alone or
+//!    ambiguous may still be linked by the store, across articles, by context ([`link`]).
 //! 4. **The canonical form of the surface** ([`canonical_name`]) with the kind of step 0:
 //!    whitespace normalised, quotes, edge punctuation and a trailing possessive stripped
 //!    and, for persons, titles and honorifics dropped from the start
@@ -46,12 +49,14 @@ mod acronyms;
 mod aliases;
 mod hypernyms;
 mod identity;
+pub mod link;
 mod names;
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 pub use identity::{identity_key, well_cased};
+pub(crate) use names::{full_name_surname, plausible_full_name, surname_only};
 
 use serde::Serialize;
 

@@ -245,6 +245,26 @@ pub(crate) fn matches_initial(full: &str, initial: char) -> bool {
     initials_name(full).is_none() && full.starts_with(initial)
 }
 
+/// Whether a person name reads as given names and a surname ("Michael Howard",
+/// "Bashar al-Assad", "Jean-Pierre Raffarin"): not initials ("J Robinson"), and no
+/// word before the surname in lower case or glued to one ("Skivington for Shaw",
+/// "Zealand-born Campbell"): a name a lone surname may be linked to.
+pub(crate) fn plausible_full_name(name: &str) -> bool {
+    let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
+    let Some((_, given)) = tokens.split_last() else {
+        return false;
+    };
+    let given_ok = |t: &&str| {
+        PARTICLES.contains(&t.to_lowercase().as_str())
+            || (starts_uppercase(t)
+                && !t
+                    .split('-')
+                    .skip(1)
+                    .any(|part| part.chars().next().is_some_and(char::is_lowercase)))
+    };
+    full_name_surname(name).is_some() && initials_name(name).is_none() && given.iter().all(given_ok)
+}
+
 /// If `name` is a surname on its own ("Assad", "al-Assad", "van Beethoven", "De Niro"),
 /// its key; `None` otherwise.
 pub(crate) fn surname_only(name: &str) -> Option<String> {
@@ -284,6 +304,27 @@ mod tests {
         assert!(matches_initial("Kelly Holmes", 'K'));
         assert!(!matches_initial("K Holmes", 'K'));
         assert!(!matches_initial("Jason Robinson", 'K'));
+    }
+
+    #[test]
+    fn plausible_full_names() {
+        for ok in [
+            "Michael Howard",
+            "Bashar al-Assad",
+            "Jean-Pierre Raffarin",
+            "George W Bush",
+        ] {
+            assert!(plausible_full_name(ok), "{ok}");
+        }
+        for bad in [
+            "J Robinson",
+            "Skivington for Shaw",
+            "Zealand-born Campbell",
+            "Howard",
+            "",
+        ] {
+            assert!(!plausible_full_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -85,8 +85,8 @@ const SQL_VOTE_DRIFT: &str = "WITH actual(entity_id, kind, weight) AS (
     LIMIT 100";
 /// Name counts that differ from a recount over the mentions.
 const SQL_NAME_DRIFT: &str = "WITH actual(entity_id, name, mentions) AS (
-        SELECT entity_id, local_name, COUNT(*) FROM mentions
-        WHERE local_name IS NOT NULL GROUP BY entity_id, local_name)
+        SELECT entity_id, COALESCE(linked_name, local_name) AS name, COUNT(*) FROM mentions
+        WHERE COALESCE(linked_name, local_name) IS NOT NULL GROUP BY entity_id, name)
     SELECT COALESCE(a.entity_id, n.entity_id), COALESCE(a.name, n.name),
            COALESCE(a.mentions, 0), COALESCE(n.mentions, 0)
     FROM actual a FULL OUTER JOIN entity_names n

@@ -4,14 +4,15 @@
 //! [`Store::resolve_entities`] sends every mention to the entity its local name
 //! resolves to now (identity key, the user's aliases, merges), the way an import
 //! would, and decides every entity's kind and name again from the evidence of its
-//! mentions. Imports do the same for the entities each batch touches; this brings a
+//! mentions, then links lone surnames across articles ([`super::linking`]). Imports
+//! do the same for the entities and surnames they touch; this brings a
 //! file written by an older newsdb, changed by hand, or given new aliases, to the
 //! state a fresh import would give.
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::{entities, units, Store};
+use super::{entities, linking, units, Store};
 use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind};
 use crate::resolve::identity_key;
@@ -28,6 +29,9 @@ pub struct ResolveReport {
     pub kinds_changed: u64,
     /// Entities whose displayed name changed.
     pub names_changed: u64,
+    /// Lone surnames ("Mr Howard") linked to a full-name person of other articles by
+    /// context, or unlinked because the context no longer supports it.
+    pub surnames_linked: u64,
 }
 
 /// One row of a user's alias list.
@@ -46,10 +50,10 @@ const SQL_SET_KEY: &str = "UPDATE entities SET key = ?2 WHERE id = ?1";
 const SQL_NAMED: &str = "SELECT n.entity_id, n.name, e.kind FROM entity_names n
     JOIN entities e ON e.id = n.entity_id WHERE n.mentions > 0
     ORDER BY n.entity_id, n.name";
-const SQL_ARTICLES_NAMED: &str =
-    "SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1 AND local_name = ?2";
-const SQL_MOVE_NAMED: &str =
-    "UPDATE mentions SET entity_id = ?3 WHERE entity_id = ?1 AND local_name = ?2";
+const SQL_ARTICLES_NAMED: &str = "SELECT DISTINCT article_id FROM mentions
+    WHERE entity_id = ?1 AND COALESCE(linked_name, local_name) = ?2";
+const SQL_MOVE_NAMED: &str = "UPDATE mentions SET entity_id = ?3
+    WHERE entity_id = ?1 AND COALESCE(linked_name, local_name) = ?2";
 const SQL_ACTIVE_KEYS: &str =
     "SELECT id, key FROM entities WHERE merged_into IS NULL AND key IS NOT NULL ORDER BY id";
 const SQL_ARTICLES_OF: &str = "SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1";
@@ -61,12 +65,6 @@ const SQL_ADD_ALIAS: &str =
     "INSERT OR IGNORE INTO entity_aliases (entity_id, alias) VALUES (?1, ?2)";
 const SQL_EMPTIED: &str = "SELECT e.id FROM entities e WHERE e.merged_into IS NULL
     AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id) ORDER BY e.id";
-/// An emptied entity is deleted unless a merge refers to it (it stays, with no
-/// mentions, so the merge can still be undone) or a person fixed it.
-const SQL_DROP_UNREFERENCED: &str = "DELETE FROM entities WHERE id = ?1 AND user_fixed = 0
-    AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = ?1)
-    AND NOT EXISTS (SELECT 1 FROM entity_merges WHERE from_entity = ?1 OR into_entity = ?1)
-    AND NOT EXISTS (SELECT 1 FROM entities WHERE merged_into = ?1)";
 const SQL_ACTIVE: &str =
     "SELECT id, kind, name FROM entities WHERE merged_into IS NULL ORDER BY id";
 const SQL_KIND_NAME: &str = "SELECT kind, name FROM entities WHERE id = ?1";
@@ -156,13 +154,14 @@ impl Store {
             tx.execute(SQL_COPY_ALIASES, params![id, target])?;
         }
         delta.apply(&tx)?;
+        report.surnames_linked = linking::link_all(&tx)?;
         let emptied: Vec<EntityId> = tx
             .prepare(SQL_EMPTIED)?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in emptied {
             let was_named = before.iter().any(|(b, _, _)| *b == id);
-            if tx.execute(SQL_DROP_UNREFERENCED, [id])? > 0 && was_named {
+            if entities::drop_if_unused(&tx, id)? && was_named {
                 report.entities_joined += 1;
             }
         }

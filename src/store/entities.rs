@@ -198,6 +198,20 @@ pub(crate) fn decide(conn: &Connection, id: EntityId) -> Result<()> {
     Ok(())
 }
 
+/// An emptied entity is deleted unless a merge refers to it (it stays, with no
+/// mentions, so the merge can still be undone) or a person fixed it.
+const SQL_DROP_UNREFERENCED: &str = "DELETE FROM entities WHERE id = ?1 AND user_fixed = 0
+    AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = ?1)
+    AND NOT EXISTS (SELECT 1 FROM entity_merges WHERE from_entity = ?1 OR into_entity = ?1)
+    AND NOT EXISTS (SELECT 1 FROM entities WHERE merged_into = ?1)";
+
+/// Deletes an entity left without mentions, unless a merge refers to it (it stays, with
+/// no mentions, so the merge can still be undone) or a person fixed it. Returns whether
+/// it was deleted.
+pub(crate) fn drop_if_unused(conn: &Connection, id: EntityId) -> Result<bool> {
+    Ok(conn.prepare_cached(SQL_DROP_UNREFERENCED)?.execute([id])? > 0)
+}
+
 const SQL_WITHOUT_KEY: &str = "SELECT id, name FROM entities WHERE key IS NULL";
 const SQL_SET_KEY: &str = "UPDATE entities SET key = ?2 WHERE id = ?1";
 

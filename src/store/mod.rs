@@ -6,6 +6,7 @@ pub(crate) mod articles;
 mod check;
 mod corpus;
 pub(crate) mod entities;
+pub(crate) mod linking;
 pub(crate) mod mentions;
 mod merges;
 pub(crate) mod paragraphs;

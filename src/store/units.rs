@@ -17,7 +17,8 @@ use crate::model::{ArticleId, EntityId, EntityKind, Field, NewMention};
 const LEVELS: [&str; 3] = ["article", "paragraph", "sentence"];
 
 const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph,
-    local_kind, local_name, confidence FROM mentions WHERE article_id = ?1";
+    local_kind, COALESCE(linked_name, local_name), confidence FROM mentions
+    WHERE article_id = ?1";
 const SQL_ADD_VOTE: &str = "INSERT INTO entity_kind_votes (entity_id, kind, weight)
     VALUES (?1, ?2, ?3)
     ON CONFLICT (entity_id, kind) DO UPDATE SET weight = weight + excluded.weight";
