@@ -51,8 +51,8 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
     lone_surnames_are_linked_by_context(&db);
 }
 
-/// The people lone surnames of the BBC corpus were linked to, across articles, by
-/// the company they keep; checked by reading each article.
+/// The people and clubs lone names of the BBC corpus were linked to, across articles,
+/// by the company they keep; checked by reading each article.
 fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     let linked_to = |article: &str, surname: &str| -> Vec<String> {
         let conn = rusqlite::Connection::open(db).unwrap();
@@ -74,6 +74,10 @@ fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     assert_eq!(linked_to("sport/101", "Howard"), ["Tim Howard"]);
     // "President Bush", title included.
     assert_eq!(linked_to("business/204", "Bush"), ["George W Bush"]);
+    // A club by its last word: "United" and "City" of a Manchester derby report.
+    assert_eq!(linked_to("sport/137", "United"), ["Manchester United"]);
+    assert_eq!(linked_to("sport/101", "City"), ["Manchester City"]);
+    assert_eq!(linked_to("sport/162", "Villa"), ["Aston Villa"]);
     // An article naming Tony and Cherie Blair in full, then saying "Mr Blair": its own
     // text is ambiguous, so the surname stays apart rather than risk a wrong link.
     assert_eq!(linked_to("politics/184", "Blair"), ["Blair"]);

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
 use crate::paragraphs::Paragraph;
-use crate::resolve::{full_name_surname, identity_key, surname_only};
+use crate::resolve::identity_key;
 use crate::store::paragraphs::{self as stored, REPEATED_PARAGRAPH_ARTICLES};
 use crate::store::{articles, entities, linking, mentions, units, UpsertOutcome};
 
@@ -62,7 +62,7 @@ pub(crate) struct Writer<'c> {
     /// The `articles_ai` trigger's SQL, if the schema has it. See [`Writer::begin`].
     fts_trigger: Option<String>,
     /// Surname keys of the persons the current batch wrote, full names and lone
-    /// surnames, recorded in `pending_surname_links` with the batch: the surnames the
+    /// surnames, recorded in `pending_name_links` with the batch: the surnames the
     /// run ends by linking across articles.
     surnames: HashSet<String>,
 }
@@ -433,11 +433,7 @@ impl<'c> Writer<'c> {
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
             m.local_kind = Some(e.kind);
             m.local_name = Some(e.name.clone());
-            if e.kind == EntityKind::Person {
-                if let Some(key) = full_name_surname(&e.name).or_else(|| surname_only(&e.name)) {
-                    self.surnames.insert(key);
-                }
-            }
+            self.surnames.extend(linking::pending_keys(e.kind, &e.name));
             let known = self.aliases.entry(entity).or_default();
             if !known.contains(&m.surface) {
                 entities::add_alias(self.conn, entity, &m.surface)?;

@@ -95,6 +95,23 @@ impl Gazetteer {
         Ok(Gazetteer { text, map, max_len })
     }
 
+    /// Whether `name` is an entry of a place kind (country, capital, city, US state,
+    /// continent; not a demonym), ignoring case: "Manchester", "New York".
+    pub(crate) fn is_place(&self, name: &str) -> bool {
+        let tokens = tokenize(name);
+        if tokens.is_empty() || tokens.len() > self.max_len {
+            return false;
+        }
+        let mut h = SEQ_SEED;
+        for t in &tokens {
+            h = seq_hash(h, hash_lower(t.text(name)));
+        }
+        let demonym = 1 << GAZ_KINDS.iter().position(|k| *k == "demonym").unwrap_or(1);
+        self.map
+            .get(&h)
+            .is_some_and(|&mask| mask & !PREFIX & !demonym != 0)
+    }
+
     /// The gazetteer bundled under `models/`.
     pub(crate) fn bundled() -> Result<Gazetteer> {
         Gazetteer::from_text(gunzip_text(BUNDLED_GAZETTEER)?)
@@ -233,6 +250,11 @@ impl CaseLexicon {
             map.insert(hash_lower(word), bucket);
         }
         Ok(CaseLexicon { text, map })
+    }
+
+    /// The bucket of a word (any case), if the lexicon has it.
+    pub(crate) fn bucket(&self, word: &str) -> Option<u8> {
+        self.map.get(&hash_lower(word)).copied()
     }
 
     /// The lexicon bundled under `models/`.

@@ -29,3 +29,46 @@ pub use gazetteer::build_resources;
 pub use model::{EntitySpan, Model};
 pub use tokenize::{split_sentences, tokenize, Token};
 pub use train::{train, TrainOptions, MODEL_NAME};
+
+/// Whether `name` is a place of the bundled gazetteer (country, capital, city, US
+/// state or continent; case ignored) whose last word news text almost always
+/// capitalises: "Manchester", "new york", but not the towns called "Mobile", "Golden"
+/// or "Central". Loaded on first use.
+pub fn is_proper_place(name: &str) -> bool {
+    use std::sync::OnceLock;
+    static GAZETTEER: OnceLock<Option<gazetteer::Gazetteer>> = OnceLock::new();
+    static CASES: OnceLock<Option<gazetteer::CaseLexicon>> = OnceLock::new();
+    let place = GAZETTEER
+        .get_or_init(|| gazetteer::Gazetteer::bundled().ok())
+        .as_ref()
+        .is_some_and(|g| g.is_place(name));
+    let cases = CASES.get_or_init(|| gazetteer::CaseLexicon::bundled().ok());
+    let head = tokenize(name).last().map(|t| t.text(name).to_string());
+    place
+        && cases
+            .as_ref()
+            .zip(head)
+            .is_some_and(|(c, head)| c.bucket(&head) == Some(5))
+}
+
+#[cfg(test)]
+mod place_tests {
+    #[test]
+    fn places_of_the_bundled_gazetteer() {
+        for place in ["Manchester", "newcastle", "New York", "France"] {
+            assert!(super::is_proper_place(place), "{place}");
+        }
+        // "Mobile", "Golden", "Central": towns, and more often common words.
+        for not in [
+            "French",
+            "United",
+            "Tony Blair",
+            "",
+            "Mobile",
+            "Golden",
+            "Central",
+        ] {
+            assert!(!super::is_proper_place(not), "{not}");
+        }
+    }
+}

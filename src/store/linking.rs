@@ -16,41 +16,127 @@ use rusqlite::{params, Connection};
 use super::{entities, units};
 use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind};
+use crate::ner::is_proper_place;
 use crate::resolve::link::{self, Candidate, Profile};
 use crate::resolve::{full_name_surname, identity_key, plausible_full_name, surname_only};
 
-/// Every name of every person entity: the candidates a lone surname may mean.
-const SQL_PERSON_NAMES: &str = "SELECT n.entity_id, n.name FROM entity_names n
+/// Every name of every entity of a kind: the candidates a lone name may mean.
+const SQL_NAMES_OF_KIND: &str = "SELECT n.entity_id, n.name FROM entity_names n
     JOIN entities e ON e.id = n.entity_id
-    WHERE e.kind = 'person' AND e.merged_into IS NULL AND n.mentions > 0
+    WHERE e.kind = ?1 AND e.merged_into IS NULL AND n.mentions > 0
     ORDER BY n.entity_id, n.name";
-/// Lone person mentions: a one-word local name (index `mentions_lone_persons`).
+/// Lone mentions of a kind: a one-word local name (index `mentions_lone_names`).
 const SQL_LONE: &str = "SELECT id, article_id, entity_id, local_name, surface FROM mentions
-    WHERE local_kind = 'person' AND instr(local_name, ' ') = 0
+    WHERE local_kind = ?1 AND instr(local_name, ' ') = 0
     ORDER BY article_id, id";
-/// The condition of a mention that is not a lone person mention.
-macro_rules! not_lone {
-    () => {
-        "NOT (local_kind IS 'person' AND instr(COALESCE(local_name, ' '), ' ') = 0)"
-    };
-}
-const SQL_CONTEXT: &str = concat!(
-    "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ?1 AND ",
-    not_lone!(),
-    " ORDER BY entity_id"
-);
-const SQL_ARTICLES_OF: &str = concat!(
-    "SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1 AND ",
-    not_lone!(),
-    " ORDER BY article_id"
-);
+/// The mentions of an article that the context is made of (lone names filtered out
+/// by [`Lonely::is_lone`]).
+const SQL_CONTEXT: &str = "SELECT entity_id, local_kind, local_name FROM mentions
+    WHERE article_id = ?1 AND linked_name IS NULL";
+/// The articles that name an entity themselves (not through a link).
+const SQL_ARTICLES_OF: &str = "SELECT DISTINCT article_id FROM mentions
+    WHERE entity_id = ?1 AND linked_name IS NULL ORDER BY article_id";
+/// How many articles name an entity themselves (a lone name on it is there by a
+/// person's alias or merge, never by a link).
+const SQL_ARTICLE_SHARE: &str = "SELECT COUNT(DISTINCT article_id) FROM mentions
+    WHERE entity_id = ?1 AND linked_name IS NULL";
 const SQL_ARTICLE_COUNT: &str = "SELECT COUNT(*) FROM articles";
 const SQL_USER_FIXED: &str = "SELECT user_fixed FROM entities WHERE id = ?1";
 const SQL_NAME_OF: &str = "SELECT name FROM entities WHERE id = ?1";
 const SQL_LINK: &str = "UPDATE mentions SET entity_id = ?2, linked_name = ?3 WHERE id = ?1";
-const SQL_MARK_PENDING: &str = "INSERT OR IGNORE INTO pending_surname_links (key) VALUES (?1)";
-const SQL_PENDING: &str = "SELECT key FROM pending_surname_links";
-const SQL_CLEAR_PENDING: &str = "DELETE FROM pending_surname_links";
+const SQL_MARK_PENDING: &str = "INSERT OR IGNORE INTO pending_name_links (key) VALUES (?1)";
+const SQL_PENDING: &str = "SELECT key FROM pending_name_links";
+const SQL_CLEAR_PENDING: &str = "DELETE FROM pending_name_links";
+
+/// The two kinds of lone name the pass links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Family {
+    /// A surname ("Mr Howard") and the full-name persons ending with it.
+    Person,
+    /// A one-word club or firm name ("United") and the organizations named by a place
+    /// and that word ("Manchester United", "Newcastle United").
+    Club,
+}
+
+impl Family {
+    const ALL: [Family; 2] = [Family::Person, Family::Club];
+
+    fn kind(self) -> EntityKind {
+        match self {
+            Family::Person => EntityKind::Person,
+            Family::Club => EntityKind::Organization,
+        }
+    }
+
+    /// How a key of this family is recorded in `pending_name_links`.
+    fn pending(self, key: &str) -> String {
+        match self {
+            Family::Person => key.to_string(),
+            Family::Club => format!("club:{key}"),
+        }
+    }
+
+    /// The key a full name of this family is a candidate for.
+    fn candidate_key(self, name: &str) -> Option<String> {
+        match self {
+            Family::Person => plausible_full_name(name)
+                .then(|| full_name_surname(name))
+                .flatten(),
+            Family::Club => {
+                let (place, last) = name.rsplit_once(' ')?;
+                let capitalised = last.chars().next().is_some_and(char::is_uppercase);
+                (capitalised && is_proper_place(place)).then(|| identity_key(last))
+            }
+        }
+    }
+
+    /// The key of a lone local name of this family.
+    fn lone_key(self, name: &str) -> Option<String> {
+        if name.contains(' ') {
+            return None;
+        }
+        match self {
+            Family::Person => surname_only(name),
+            Family::Club => Some(identity_key(name)).filter(|k| !k.is_empty()),
+        }
+    }
+}
+
+/// The pending keys a mention of this kind and local name makes: the lone names it may
+/// be, and the lone names its full name may be linked from.
+pub(crate) fn pending_keys(kind: EntityKind, name: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for family in Family::ALL {
+        if family.kind() != kind {
+            continue;
+        }
+        if let Some(key) = family.lone_key(name).or_else(|| family.candidate_key(name)) {
+            keys.push(family.pending(&key));
+        }
+    }
+    keys
+}
+
+/// Which mentions are lone names, left out of every context: all lone surnames, and
+/// the lone club names that have candidates. Neither depends on earlier links.
+struct Lonely {
+    clubs: HashSet<String>,
+}
+
+impl Lonely {
+    fn is_lone(&self, kind: Option<EntityKind>, name: Option<&str>) -> bool {
+        let Some(name) = name.filter(|n| !n.contains(' ')) else {
+            return false;
+        };
+        match kind {
+            Some(EntityKind::Person) => true,
+            Some(EntityKind::Organization) => Family::Club
+                .lone_key(name)
+                .is_some_and(|k| self.clubs.contains(&k)),
+            _ => false,
+        }
+    }
+}
 
 /// Records that lone surnames with this key (or full names ending with it) were
 /// written, for [`link_pending`] to link.
@@ -89,10 +175,11 @@ struct Lone {
     surface: String,
 }
 
-/// Caches of one pass: every query result is a function of the store as it was when
-/// the pass began (lone mentions are never part of them).
+/// Caches of one pass: every query result is a function of the mentions that are not
+/// lone names and of no link, so the same whatever the pass already changed.
 struct Evidence<'c> {
     conn: &'c Connection,
+    lonely: Lonely,
     articles: f64,
     contexts: HashMap<ArticleId, Vec<EntityId>>,
     shares: HashMap<EntityId, f64>,
@@ -102,90 +189,112 @@ struct Evidence<'c> {
 impl Evidence<'_> {
     fn context(&mut self, article: ArticleId) -> Result<&Vec<EntityId>> {
         if !self.contexts.contains_key(&article) {
-            let ids: Vec<EntityId> = self
+            let rows: Vec<(EntityId, Option<EntityKind>, Option<String>)> = self
                 .conn
                 .prepare_cached(SQL_CONTEXT)?
-                .query_map([article], |r| r.get(0))?
+                .query_map([article], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
+            let mut ids: Vec<EntityId> = rows
+                .into_iter()
+                .filter(|(_, kind, name)| !self.lonely.is_lone(*kind, name.as_deref()))
+                .map(|(id, _, _)| id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
             self.contexts.insert(article, ids);
         }
         Ok(&self.contexts[&article])
     }
 
-    fn articles_of(&self, entity: EntityId) -> Result<Vec<ArticleId>> {
-        Ok(self
+    /// The articles that name `entity` themselves, with it among their context.
+    fn articles_of(&mut self, entity: EntityId) -> Result<Vec<ArticleId>> {
+        let all: Vec<ArticleId> = self
             .conn
             .prepare_cached(SQL_ARTICLES_OF)?
             .query_map([entity], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(all.len());
+        for a in all {
+            if self.context(a)?.contains(&entity) {
+                out.push(a);
+            }
+        }
+        Ok(out)
     }
 
-    /// The share of all articles that mention `entity` (other than as a lone name).
+    /// The share of all articles that name `entity` themselves.
     fn share(&mut self, entity: EntityId) -> Result<f64> {
         if let Some(&s) = self.shares.get(&entity) {
             return Ok(s);
         }
-        let s = self.articles_of(entity)?.len() as f64 / self.articles.max(1.0);
+        let named: i64 = self
+            .conn
+            .prepare_cached(SQL_ARTICLE_SHARE)?
+            .query_row([entity], |r| r.get(0))?;
+        let s = named as f64 / self.articles.max(1.0);
         self.shares.insert(entity, s);
         Ok(s)
     }
 
-    fn profile(&mut self, entity: EntityId) -> Result<&(Profile<EntityId>, HashSet<ArticleId>)> {
-        if !self.profiles.contains_key(&entity) {
-            let articles = self.articles_of(entity)?;
-            let mut shared: HashMap<EntityId, u32> = HashMap::new();
-            for &a in &articles {
-                for &e in self.context(a)? {
-                    if e != entity {
-                        *shared.entry(e).or_default() += 1;
-                    }
+    fn profile(&mut self, entity: EntityId) -> Result<()> {
+        if self.profiles.contains_key(&entity) {
+            return Ok(());
+        }
+        let articles = self.articles_of(entity)?;
+        let mut shared: HashMap<EntityId, u32> = HashMap::new();
+        for &a in &articles {
+            for &e in self.context(a)? {
+                if e != entity {
+                    *shared.entry(e).or_default() += 1;
                 }
             }
-            let profile = Profile {
-                articles: articles.len() as u32,
-                shared,
-            };
-            self.profiles
-                .insert(entity, (profile, articles.into_iter().collect()));
         }
-        Ok(&self.profiles[&entity])
+        let profile = Profile {
+            articles: articles.len() as u32,
+            shared,
+        };
+        self.profiles
+            .insert(entity, (profile, articles.into_iter().collect()));
+        Ok(())
     }
 }
 
-/// Links (or unlinks) the lone person mentions whose surname key is in `keys` (every
-/// one when `None`), on the caller's transaction. Returns how many mentions changed
-/// entity.
-fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<u64> {
-    let wanted = |key: &str| keys.is_none_or(|k| k.contains(key));
-    // Candidates per surname key, in entity order.
-    let mut candidates: BTreeMap<String, Vec<EntityId>> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare(SQL_PERSON_NAMES)?;
-        let rows = stmt.query_map([], |r| {
+/// Candidates per family and key, in entity order.
+fn candidates(conn: &Connection) -> Result<BTreeMap<(Family, String), Vec<EntityId>>> {
+    let mut out: BTreeMap<(Family, String), Vec<EntityId>> = BTreeMap::new();
+    for family in Family::ALL {
+        let mut stmt = conn.prepare(SQL_NAMES_OF_KIND)?;
+        let rows = stmt.query_map([family.kind()], |r| {
             Ok((r.get::<_, EntityId>(0)?, r.get::<_, String>(1)?))
         })?;
         for row in rows {
             let (id, name) = row?;
-            if !plausible_full_name(&name) {
-                continue;
-            }
-            let Some(key) = full_name_surname(&name) else {
+            let Some(key) = family.candidate_key(&name) else {
                 continue;
             };
-            if !wanted(&key) {
-                continue;
-            }
-            let ids = candidates.entry(key).or_default();
+            let ids = out.entry((family, key)).or_default();
             if !ids.contains(&id) {
                 ids.push(id);
             }
         }
     }
-    // Lone mentions per (article, surname key).
-    let mut groups: BTreeMap<(ArticleId, String), Vec<Lone>> = BTreeMap::new();
-    {
+    Ok(out)
+}
+
+/// Links (or unlinks) the lone names whose pending key is in `keys` (every one when
+/// `None`), on the caller's transaction. Returns how many mentions changed entity.
+fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<u64> {
+    let candidates = candidates(conn)?;
+    let clubs = candidates
+        .keys()
+        .filter(|(f, _)| *f == Family::Club)
+        .map(|(_, k)| k.clone())
+        .collect();
+    // Lone mentions per (article, family, key).
+    let mut groups: BTreeMap<(ArticleId, Family, String), Vec<Lone>> = BTreeMap::new();
+    for family in Family::ALL {
         let mut stmt = conn.prepare(SQL_LONE)?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([family.kind()], |r| {
             Ok((
                 r.get::<_, ArticleId>(1)?,
                 Lone {
@@ -198,16 +307,17 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         })?;
         for row in rows {
             let (article, lone) = row?;
-            let Some(key) = surname_only(&lone.name) else {
+            let Some(key) = family.lone_key(&lone.name) else {
                 continue;
             };
-            if wanted(&key) {
-                groups.entry((article, key)).or_default().push(lone);
+            if keys.is_none_or(|k| k.contains(&family.pending(&key))) {
+                groups.entry((article, family, key)).or_default().push(lone);
             }
         }
     }
     let mut evidence = Evidence {
         conn,
+        lonely: Lonely { clubs },
         articles: conn.query_row(SQL_ARTICLE_COUNT, [], |r| r.get::<_, i64>(0))? as f64,
         contexts: HashMap::new(),
         shares: HashMap::new(),
@@ -216,12 +326,15 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     let mut left: Vec<EntityId> = Vec::new();
-    for ((article, key), lones) in groups {
-        let cands = candidates.get(&key).map(Vec::as_slice).unwrap_or_default();
+    for ((article, family, key), lones) in groups {
+        let cands = candidates
+            .get(&(family, key))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let target = choose(&mut evidence, article, cands)?;
         let mut changes: Vec<(&Lone, EntityId, Option<String>)> = Vec::new();
         for lone in &lones {
-            // A name a person merged away or fixed is theirs to decide.
+            // A name a person merged away, fixed or aliased is theirs to decide.
             let own = entities::lookup_key(conn, &identity_key(&lone.name), None)?;
             if let Some((id, merges)) = &own {
                 let fixed: i64 = conn
@@ -241,7 +354,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
                 None => match own {
                     Some((id, _)) => (id, None),
                     None => (
-                        entities::lookup_or_create(conn, EntityKind::Person, &lone.name)?.0,
+                        entities::lookup_or_create(conn, family.kind(), &lone.name)?.0,
                         None,
                     ),
                 },
