@@ -49,6 +49,30 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
     );
     newsdb(&db).arg("check").assert().success();
     lone_surnames_are_linked_by_context(&db);
+    // Companies the tagger reads as persons when they start a clause ("Google has
+    // released ...") are organizations by the nouns written before them elsewhere
+    // ("search giant Google", "airline Qantas", "phone operator Verizon").
+    for company in [
+        "Google",
+        "Qantas",
+        "Verizon",
+        "Citigroup",
+        "Unilever",
+        "Disney",
+    ] {
+        let kinds: Vec<String> = {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT DISTINCT e.kind FROM entities e
+                     WHERE e.name = ?1 AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)",
+                )
+                .unwrap();
+            let rows = stmt.query_map([company], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        assert_eq!(kinds, ["organization"], "{company}");
+    }
 }
 
 /// The people and clubs lone names of the BBC corpus were linked to, across articles,

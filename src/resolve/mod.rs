@@ -47,6 +47,7 @@
 
 mod acronyms;
 mod aliases;
+mod appositives;
 mod hypernyms;
 mod identity;
 pub mod link;
@@ -267,7 +268,10 @@ fn with_article_kinds(
 ) -> Vec<Found> {
     // `None` marks a surface that two lists give different kinds.
     let mut listed: HashMap<String, Option<EntityKind>> = HashMap::new();
-    for (idx, kind) in hypernyms::listed_kinds(title, body, spans) {
+    let cues = hypernyms::listed_kinds(title, body, spans)
+        .into_iter()
+        .chain(appositives::appositive_kinds(title, body, spans));
+    for (idx, kind) in cues {
         let Some(surface) = surfaces[idx] else {
             continue;
         };
