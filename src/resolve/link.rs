@@ -48,8 +48,8 @@ pub struct Profile<E: Eq + Hash> {
 pub struct Candidate<'a, E: Eq + Hash> {
     /// The candidate's profile over the whole store.
     pub profile: &'a Profile<E>,
-    /// Whether this article itself names the candidate in full.
-    pub in_article: bool,
+    /// How often this article itself names the candidate in full (0: not at all).
+    pub in_article: u32,
 }
 
 /// One entity of the article: the entity and its share of all articles (0 to 1).
@@ -61,20 +61,21 @@ pub fn choose<E: Eq + Hash>(
     candidates: &[Candidate<'_, E>],
     context: &[ContextEntity<E>],
 ) -> Option<usize> {
-    let named_here = candidates.iter().filter(|c| c.in_article).count();
+    let competing = named_competitors(candidates);
+    let named_here = competing
+        .iter()
+        .filter(|&&i| candidates[i].in_article > 0)
+        .count();
     if named_here > 1 {
         // The article names several of them in full and still says only the surname:
         // its own text is ambiguous, and other articles cannot say which it meant.
         return None;
     }
-    let named_here = named_here == 1;
     let mut scored: Vec<(usize, f64, f64)> = Vec::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if named_here && !c.in_article {
-            continue;
-        }
+    for i in competing {
+        let c = &candidates[i];
         // Leave this article out of a profile that contains it.
-        let own = u32::from(c.in_article);
+        let own = u32::from(c.in_article > 0);
         let articles = c.profile.articles.saturating_sub(own);
         if articles == 0 {
             continue;
@@ -103,6 +104,23 @@ pub fn choose<E: Eq + Hash>(
     (1.0 / total >= MIN_POSTERIOR).then_some(best.0)
 }
 
+/// The candidates that compete: those the article names in full if it names any,
+/// else all. A name the article gives in full but no other article ever gives ("Euro-
+/// Sceptic Kilroy-Silk", a tagger's run-on) does not compete with one the article
+/// names more often ("Robert Kilroy-Silk").
+fn named_competitors<E: Eq + Hash>(candidates: &[Candidate<'_, E>]) -> Vec<usize> {
+    let most = candidates.iter().map(|c| c.in_article).max().unwrap_or(0);
+    if most == 0 {
+        return (0..candidates.len()).collect();
+    }
+    (0..candidates.len())
+        .filter(|&i| {
+            let c = &candidates[i];
+            c.in_article > 0 && (c.in_article == most || c.profile.articles > 1)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +135,7 @@ mod tests {
     fn out_of<'a>(p: &'a Profile<&'static str>) -> Candidate<'a, &'static str> {
         Candidate {
             profile: p,
-            in_article: false,
+            in_article: 0,
         }
     }
 
@@ -182,7 +200,7 @@ mod tests {
         let only_here = profile(1, &[("Paris", 1), ("Tokyo", 1)]);
         let here = Candidate {
             profile: &only_here,
-            in_article: true,
+            in_article: 1,
         };
         assert_eq!(choose(&[here], &[("Paris", 0.01), ("Tokyo", 0.01)]), None);
         // Named here and elsewhere with the same company: chosen, and the candidates
@@ -193,9 +211,20 @@ mod tests {
             out_of(&elsewhere),
             Candidate {
                 profile: &often,
-                in_article: true,
+                in_article: 1,
             },
         ];
         assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), Some(1));
+        // Named here twice, beside a run-on named here once and nowhere else: the
+        // run-on does not compete. Beside a name also seen elsewhere: ambiguous.
+        let run_on = profile(1, &[("Paris", 1), ("Tokyo", 1)]);
+        let named = |profile, in_article| Candidate {
+            profile,
+            in_article,
+        };
+        let cands = [named(&often, 2), named(&run_on, 1)];
+        assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), Some(0));
+        let cands = [named(&often, 2), named(&elsewhere, 1)];
+        assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), None);
     }
 }

@@ -182,8 +182,10 @@ struct Evidence<'c> {
     lonely: Lonely,
     articles: f64,
     contexts: HashMap<ArticleId, Vec<EntityId>>,
+    /// Per article, how many of its context mentions each entity has.
+    counts: HashMap<ArticleId, HashMap<EntityId, u32>>,
     shares: HashMap<EntityId, f64>,
-    profiles: HashMap<EntityId, (Profile<EntityId>, HashSet<ArticleId>)>,
+    profiles: HashMap<EntityId, Profile<EntityId>>,
 }
 
 impl Evidence<'_> {
@@ -194,14 +196,16 @@ impl Evidence<'_> {
                 .prepare_cached(SQL_CONTEXT)?
                 .query_map([article], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut ids: Vec<EntityId> = rows
-                .into_iter()
-                .filter(|(_, kind, name)| !self.lonely.is_lone(*kind, name.as_deref()))
-                .map(|(id, _, _)| id)
-                .collect();
+            let mut counts: HashMap<EntityId, u32> = HashMap::new();
+            for (id, kind, name) in rows {
+                if !self.lonely.is_lone(kind, name.as_deref()) {
+                    *counts.entry(id).or_default() += 1;
+                }
+            }
+            let mut ids: Vec<EntityId> = counts.keys().copied().collect();
             ids.sort_unstable();
-            ids.dedup();
             self.contexts.insert(article, ids);
+            self.counts.insert(article, counts);
         }
         Ok(&self.contexts[&article])
     }
@@ -253,8 +257,7 @@ impl Evidence<'_> {
             articles: articles.len() as u32,
             shared,
         };
-        self.profiles
-            .insert(entity, (profile, articles.into_iter().collect()));
+        self.profiles.insert(entity, profile);
         Ok(())
     }
 }
@@ -320,6 +323,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         lonely: Lonely { clubs },
         articles: conn.query_row(SQL_ARTICLE_COUNT, [], |r| r.get::<_, i64>(0))? as f64,
         contexts: HashMap::new(),
+        counts: HashMap::new(),
         shares: HashMap::new(),
         profiles: HashMap::new(),
     };
@@ -405,14 +409,12 @@ fn choose(
     for &c in candidates {
         evidence.profile(c)?;
     }
+    let here = &evidence.counts[&article];
     let seen: Vec<Candidate<'_, EntityId>> = candidates
         .iter()
-        .map(|c| {
-            let (profile, articles) = &evidence.profiles[c];
-            Candidate {
-                profile,
-                in_article: articles.contains(&article),
-            }
+        .map(|c| Candidate {
+            profile: &evidence.profiles[c],
+            in_article: here.get(c).copied().unwrap_or(0),
         })
         .collect();
     Ok(link::choose(&seen, &context).map(|i| candidates[i]))
