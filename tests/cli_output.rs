@@ -225,3 +225,115 @@ fn export_infers_its_format_refuses_a_table_and_never_overwrites_the_database() 
     assert_eq!(std::fs::read(&db).unwrap(), before);
     newsdb(&db).arg("check").assert().success();
 }
+
+/// Undoes the TSV escaping (`\t`, `\n`, `\r`, `\\`), as a reader of the format does.
+fn tsv_unescape(field: &str) -> String {
+    let mut text = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => text.push('\t'),
+            Some('n') => text.push('\n'),
+            Some('r') => text.push('\r'),
+            Some('\\') => text.push('\\'),
+            other => panic!("unknown escape \\{other:?} in {field:?}"),
+        }
+    }
+    text
+}
+
+/// The lines of a TSV text, each split into its unescaped fields.
+fn tsv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split('\t').map(tsv_unescape).collect())
+        .collect()
+}
+
+/// The stdout of a command that must succeed.
+fn stdout_of(db: &std::path::Path, args: &[&str]) -> String {
+    let out = newsdb(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tsv_is_one_line_per_record_and_unescapes_to_the_stored_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let f = dir.path().join("awkward.jsonl");
+    let records: String = (0..3)
+        .map(|i| {
+            let body = format!(
+                "First paragraph {i}\twith a tab, a \"quote\" and C:\\path\\n.\n\nSecond paragraph,\r\nafter CR LF.\n{}",
+                "The minister said the plans were affordable. ".repeat(4)
+            );
+            format!(
+                "{}\n",
+                serde_json::json!({"id": format!("t{i}"), "title": format!("Story {i}"), "body": body})
+            )
+        })
+        .collect();
+    std::fs::write(&f, records).unwrap();
+    newsdb(&db)
+        .args(["import", "--no-extract"])
+        .arg(&f)
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: Vec<(i64, String, String)> = conn
+        .prepare("SELECT id, title, body FROM articles ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored
+            .iter()
+            .all(|(_, _, b)| b.contains('\t') && b.contains('\n') && b.contains('\\')),
+        "the bodies keep their tabs, newlines and backslashes: {stored:?}"
+    );
+    // Import turns CR LF into LF, so SQL makes the carriage return.
+    let sql =
+        "SELECT id, title, body, 'a' || char(13, 10) || 'b' AS crlf FROM articles ORDER BY id";
+    for args in [
+        &["export", "articles", "--format", "tsv"][..],
+        &["sql", sql, "--format", "tsv"],
+    ] {
+        let text = stdout_of(&db, args);
+        assert_eq!(text.lines().count(), stored.len() + 1, "{args:?}: {text}");
+        let rows = tsv_rows(&text);
+        let header = &rows[0];
+        assert!(
+            rows.iter().all(|r| r.len() == header.len()),
+            "{args:?}: {text}"
+        );
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for (row, (id, title, body)) in rows[1..].iter().zip(&stored) {
+            assert_eq!(row[col("id")], id.to_string(), "{args:?}");
+            assert_eq!(&row[col("title")], title, "{args:?}");
+            assert_eq!(&row[col("body")], body, "{args:?}");
+            if let Some(crlf) = header.iter().position(|h| h == "crlf") {
+                assert_eq!(row[crlf], "a\r\nb");
+            }
+        }
+    }
+    // A query command's one record: a header and one line.
+    let text = stdout_of(&db, &["show", "t1", "--format", "tsv"]);
+    let rows = tsv_rows(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    let body = rows[0].iter().position(|h| h == "body").unwrap();
+    assert_eq!(rows[1][body], stored[1].2);
+    // A list: one line per article.
+    let text = stdout_of(&db, &["articles", "--format", "tsv"]);
+    assert_eq!(text.lines().count(), stored.len() + 1, "{text}");
+}

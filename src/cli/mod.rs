@@ -79,7 +79,8 @@ enum FormatArg {
     Jsonl,
     /// Comma-separated values with a header.
     Csv,
-    /// Tab-separated values with a header.
+    /// Tab-separated values with a header, one line per record: a tab, newline,
+    /// carriage return or backslash in a field is written \t, \n, \r or \\.
     Tsv,
 }
 
