@@ -337,3 +337,57 @@ fn tsv_is_one_line_per_record_and_unescapes_to_the_stored_text() {
     let text = stdout_of(&db, &["articles", "--format", "tsv"]);
     assert_eq!(text.lines().count(), stored.len() + 1, "{text}");
 }
+
+#[test]
+fn sql_keeps_repeated_column_names_apart_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let sql = "SELECT m.id, e.id, m.id FROM mentions m JOIN entities e ON e.id = m.entity_id \
+               ORDER BY m.id LIMIT 3";
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let expected: Vec<(i64, i64)> = conn
+        .prepare("SELECT id, entity_id FROM mentions ORDER BY id LIMIT 3")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(expected.len(), 3);
+    let names = ["id", "id_2", "id_3"];
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&db, &["sql", sql, "--format", "json"])).unwrap();
+    let jsonl: Vec<serde_json::Value> = stdout_of(&db, &["sql", sql, "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for rows in [json.as_array().unwrap(), &jsonl] {
+        assert_eq!(rows.len(), 3);
+        for (row, (mention, entity)) in rows.iter().zip(&expected) {
+            let keys: Vec<&str> = row
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            assert_eq!(keys, names, "{row}");
+            assert_eq!(row["id"], *mention);
+            assert_eq!(row["id_2"], *entity);
+            assert_eq!(row["id_3"], *mention);
+        }
+    }
+    let csv = stdout_of(&db, &["sql", sql, "--format", "csv"]);
+    let tsv = stdout_of(&db, &["sql", sql, "--format", "tsv"]);
+    for (text, sep) in [(&csv, ','), (&tsv, '\t')] {
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0].split(sep).collect::<Vec<_>>(), names, "{text}");
+        assert_eq!(
+            lines[1].split(sep).collect::<Vec<_>>(),
+            [expected[0].0, expected[0].1, expected[0].0].map(|n| n.to_string()),
+            "{text}"
+        );
+    }
+    let table = stdout_of(&db, &["sql", sql]);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, names, "{table}");
+}

@@ -1,6 +1,7 @@
 //! Ad hoc SQL for people: run one statement on a read-only connection and return
 //! its rows as JSON values, ready for any output format.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -103,6 +104,26 @@ fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: 
     }
 }
 
+/// Column names made unique, so that no format loses a column: `SELECT m.id, e.id`
+/// names both `id`, and JSON objects keep one value per key. A repeated name gets a
+/// suffix (`id`, `id_2`, `id_3`...) that no other column already has.
+fn unique_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut used: HashSet<String> = HashSet::with_capacity(names.len());
+    let mut unique = Vec::with_capacity(names.len());
+    for name in &names {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while used.contains(&candidate) || (n > 1 && names.contains(&candidate.as_str())) {
+            n += 1;
+            candidate = format!("{name}_{n}");
+        }
+        used.insert(candidate.clone());
+        unique.push(candidate);
+    }
+    unique
+}
+
 /// Runs one SQL statement against the database at `path` opened read-only. Any
 /// statement that would write, attach a file, load an extension or change a pragma
 /// is refused with [`Error::ReadOnly`] before it runs. With a `timeout`, a statement
@@ -133,7 +154,7 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
             sql.trim()
         )));
     }
-    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let columns = unique_names(stmt.column_names());
     let n = columns.len();
     let mut rows = Vec::new();
     let mut it = stmt.query([]).map_err(fail)?;
@@ -145,4 +166,20 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
         rows.push(row);
     }
     Ok(QueryResult { columns, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_column_names_get_suffixes_no_other_column_has() {
+        assert_eq!(
+            unique_names(["id", "id", "name", "id"]),
+            ["id", "id_2", "name", "id_3"]
+        );
+        // `id_2` is taken by a real column, so the second `id` becomes `id_3`.
+        assert_eq!(unique_names(["id", "id_2", "id"]), ["id", "id_2", "id_3"]);
+        assert_eq!(unique_names(["a", "b"]), ["a", "b"]);
+    }
 }
