@@ -391,3 +391,62 @@ fn sql_keeps_repeated_column_names_apart_in_every_format() {
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(header, names, "{table}");
 }
+
+/// Runs a command that must fail and returns its exit code and stderr.
+fn failure(db: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = newsdb(db).args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn errors_are_one_sentence_that_says_each_thing_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let (code, err) = failure(&db, &["sql", "selec 1"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: SQL syntax error near \"selec\" (at offset 0) in: selec 1\n"
+    );
+    assert_eq!(err.matches("syntax error").count(), 1, "{err}");
+    let (code, err) = failure(&db, &["sql", "select 1; select 2"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: only one SQL statement at a time (found a second one after \"select 1;\")\n"
+    );
+    assert_eq!(err.matches("statement").count(), 1, "{err}");
+    // A file that is not a database, read by `sql` and opened by other commands.
+    let not_db = dir.path().join("notes.txt");
+    std::fs::write(&not_db, "These are notes, not a database.\n".repeat(200)).unwrap();
+    for args in [
+        &["sql", "SELECT 1"][..],
+        &["stats"],
+        &["import", "--no-extract"],
+    ] {
+        let mut all = args.to_vec();
+        let seed = seeds();
+        if args[0] == "import" {
+            all.push(seed.to_str().unwrap());
+        }
+        let (code, err) = failure(&not_db, &all);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: {} is not a newsdb/SQLite database (check --db or NEWSDB_DB)\n",
+                not_db.display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(err.matches("not a ").count(), 1, "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&not_db).unwrap(),
+        "These are notes, not a database.\n".repeat(200),
+        "the file is left as it was"
+    );
+}

@@ -129,7 +129,11 @@ pub struct Ctx {
 impl Ctx {
     /// Opens (creating and migrating) the database for writing.
     fn open(&self) -> Result<Store> {
-        Store::open(&self.db).with_context(|| format!("opening {}", self.db.display()))
+        match Store::open(&self.db) {
+            // The error names the file already.
+            Err(e @ newsdb::Error::NotADatabase { .. }) => Err(e.into()),
+            opened => opened.with_context(|| format!("opening {}", self.db.display())),
+        }
     }
 
     /// Opens an existing database; a missing file is a clear error, not a new file.

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
-use rusqlite::ErrorCode;
+use rusqlite::{Batch, Connection, ErrorCode};
 use serde::Serialize;
 
 use crate::db;
@@ -104,6 +105,17 @@ fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: 
     }
 }
 
+/// The first statement of `sql`, as the user wrote it (for the error that says only
+/// one is allowed); all of `sql` if SQLite cannot say where it ends.
+fn first_statement(conn: &Connection, sql: &str) -> String {
+    match Batch::new(conn, sql).next() {
+        Ok(Some(stmt)) => stmt.expanded_sql().unwrap_or_else(|| sql.to_string()),
+        _ => sql.to_string(),
+    }
+    .trim()
+    .to_string()
+}
+
 /// Column names made unique, so that no format loses a column: `SELECT m.id, e.id`
 /// names both `id`, and JSON objects keep one value per key. A repeated name gets a
 /// suffix (`id`, `id_2`, `id_3`...) that no other column already has.
@@ -147,7 +159,14 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
         )?;
     }
     let fail = |e: rusqlite::Error| explain(e, sql, timeout, timed_out.load(Ordering::Relaxed));
-    let mut stmt = conn.prepare(sql).map_err(fail)?;
+    let mut stmt = match conn.prepare(sql) {
+        Err(rusqlite::Error::MultipleStatement) => {
+            return Err(Error::MultipleStatements {
+                first: first_statement(&conn, sql),
+            })
+        }
+        prepared => prepared.map_err(fail)?,
+    };
     if !stmt.readonly() {
         return Err(Error::ReadOnly(format!(
             "{:?} would modify the database",
