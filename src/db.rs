@@ -179,10 +179,11 @@ pub fn open_at_version(path: &Path, version: i32) -> Result<Connection> {
 /// itself, no ATTACH, no extension loading.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
     if !path.exists() {
-        return Err(Error::NotFound {
-            what: "database",
-            id: format!("{} (create it with `newsdb import PATH`)", path.display()),
-        });
+        // A setup error, not a lookup that found nothing (exit code 2, not 1).
+        return Err(Error::InvalidArgument(format!(
+            "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
+            path.display()
+        )));
     }
     let conn = Connection::open_with_flags(
         path,

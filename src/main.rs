@@ -1,5 +1,6 @@
 //! The `newsdb` command: parse arguments, run the command, map errors to exit codes
-//! (0 ok, 1 some records failed, 2 usage or setup error).
+//! (0 ok, 1 some records failed or a name or id matched nothing, 2 usage or setup
+//! error).
 
 mod cli;
 
@@ -16,6 +17,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<newsdb::Error>()
                 .is_some_and(|n| n.to_string().contains("Broken pipe"))
+    })
+}
+
+/// Whether the error is a name or id that matched nothing (exit code 1, as for an
+/// unknown entity), from the library or from a command.
+fn is_not_found(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.is::<cli::NotFound>()
+            || matches!(
+                cause.downcast_ref::<newsdb::Error>(),
+                Some(newsdb::Error::NotFound { .. })
+            )
     })
 }
 
@@ -45,7 +58,7 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", message(&e));
-            ExitCode::from(2)
+            ExitCode::from(if is_not_found(&e) { 1 } else { 2 })
         }
     }
 }

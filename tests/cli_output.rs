@@ -450,3 +450,33 @@ fn errors_are_one_sentence_that_says_each_thing_once() {
         "the file is left as it was"
     );
 }
+
+#[test]
+fn a_name_or_id_that_matches_nothing_exits_1_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for args in [
+        &["show", "nosuch"][..],
+        &["entities", "--article", "nosuch"],
+        &["reextract", "nosuch"],
+        &["entity", "nosuch"],
+        &["articles", "--entity", "nosuch"],
+        &["entities", "unmerge", "999"],
+    ] {
+        let (code, err) = failure(&db, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        let key = args[args.len() - 1];
+        assert!(
+            err.starts_with("error: ") && err.contains(key) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    // A missing database is a setup error, not a lookup that found nothing.
+    let missing = dir.path().join("missing.sqlite");
+    for args in [&["sql", "SELECT 1"][..], &["show", "1"]] {
+        let (code, err) = failure(&missing, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("does not exist"), "{args:?}: {err}");
+    }
+}

@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use newsdb::output::{self, Format, Table};
-use newsdb::Store;
+use newsdb::{Article, Store};
 use serde::Serialize;
 
 /// An embedded store for news articles and the entities in them.
@@ -116,6 +116,29 @@ enum Command {
     Timeline(timeline::Args),
     Stats(stats::Args),
     Export(export::Args),
+}
+
+/// A name or id given on the command line that matches nothing: `main` exits with
+/// code 1 for it, as for an unknown entity.
+#[derive(Debug)]
+pub struct NotFound(String);
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// The article with this row id or external id; none is a [`NotFound`] error.
+fn find_article(store: &Store, key: &str) -> Result<Article> {
+    store.find_article(key)?.ok_or_else(|| {
+        NotFound(format!(
+            "no article with id or external id {key:?} (list them with `newsdb articles`)"
+        ))
+        .into()
+    })
 }
 
 /// What every command gets: where the database is and how to print.
