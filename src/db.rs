@@ -139,9 +139,22 @@ const MIGRATION_ATTEMPTS: u32 = 1500;
 /// the standard pragmas, and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
-    retry_busy(|| set_pragmas(&conn))?;
+    retry_busy(|| set_pragmas(&conn)).map_err(|e| name_not_a_database(e, path))?;
     retry_busy(|| migrate(&mut conn, None))?;
     Ok(conn)
+}
+
+/// SQLite finds out that a file is not a database only at its first statement, and
+/// its message does not say which file: [`Error::NotADatabase`] names it.
+fn name_not_a_database(e: Error, path: &Path) -> Error {
+    match e {
+        Error::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::NotADatabase {
+                path: path.to_path_buf(),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Opens a fresh in-memory database with the current schema.
@@ -166,10 +179,11 @@ pub fn open_at_version(path: &Path, version: i32) -> Result<Connection> {
 /// itself, no ATTACH, no extension loading.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
     if !path.exists() {
-        return Err(Error::NotFound {
-            what: "database",
-            id: format!("{} (create it with `newsdb import PATH`)", path.display()),
-        });
+        // A setup error, not a lookup that found nothing (exit code 2, not 1).
+        return Err(Error::InvalidArgument(format!(
+            "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
+            path.display()
+        )));
     }
     let conn = Connection::open_with_flags(
         path,
@@ -181,7 +195,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
     conn.execute_batch("PRAGMA query_only = ON;")?;
     // No attached databases at all: a read-only tool has no business opening others.
     conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_ATTACHED, 0)?;
-    let found = schema_version(&conn)?;
+    let found = schema_version(&conn).map_err(|e| name_not_a_database(e, path))?;
     let supported = latest_schema_version();
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });

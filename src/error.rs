@@ -6,9 +6,27 @@ use std::path::PathBuf;
 /// Everything that can go wrong in the newsdb library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An error from SQLite.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// An error from SQLite, described in one sentence (see [`describe_sqlite`]). The
+    /// rusqlite error is kept to match on, but is not also the [`source`]: its message
+    /// is already in this one, and printing the chain would repeat it.
+    ///
+    /// [`source`]: std::error::Error::source
+    #[error("{}", describe_sqlite(.0))]
+    Sqlite(rusqlite::Error),
+
+    /// A file that should be a database is not one.
+    #[error("{} is not a newsdb/SQLite database (check --db or NEWSDB_DB)", path.display())]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// Ad hoc SQL held more than one statement.
+    #[error("only one SQL statement at a time (found a second one after {first:?})")]
+    MultipleStatements {
+        /// The first statement, as given.
+        first: String,
+    },
 
     /// Applying the embedded schema migrations failed.
     #[error("schema migration failed: {0}")]
@@ -118,6 +136,38 @@ pub enum Error {
 
 /// Result type used throughout newsdb.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+/// A SQLite error as one sentence that says what was wrong and where, without
+/// SQLite's repetitions (its message, then the same message again with its code).
+pub fn describe_sqlite(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError {
+            msg, sql, offset, ..
+        } => match msg.strip_suffix(": syntax error") {
+            Some(near) => format!("SQL syntax error {near} (at offset {offset}) in: {sql}"),
+            None => format!("SQL error: {msg} (at offset {offset}) in: {sql}"),
+        },
+        rusqlite::Error::MultipleStatement => {
+            "only one SQL statement at a time (found a second one)".to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            "the file is not a newsdb/SQLite database".to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            format!(
+                "database error: {}",
+                msg.as_deref().unwrap_or(&f.to_string())
+            )
+        }
+        other => format!("database error: {other}"),
+    }
+}
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.

@@ -197,7 +197,7 @@ fn errors_for_a_missing_path_and_an_unknown_id() {
     newsdb(&db)
         .args(["show", "no-such-article"])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(contains("no-such-article"));
     // Reading commands never create a database.
     let missing = dir.path().join("missing.sqlite");

@@ -225,3 +225,258 @@ fn export_infers_its_format_refuses_a_table_and_never_overwrites_the_database() 
     assert_eq!(std::fs::read(&db).unwrap(), before);
     newsdb(&db).arg("check").assert().success();
 }
+
+/// Undoes the TSV escaping (`\t`, `\n`, `\r`, `\\`), as a reader of the format does.
+fn tsv_unescape(field: &str) -> String {
+    let mut text = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => text.push('\t'),
+            Some('n') => text.push('\n'),
+            Some('r') => text.push('\r'),
+            Some('\\') => text.push('\\'),
+            other => panic!("unknown escape \\{other:?} in {field:?}"),
+        }
+    }
+    text
+}
+
+/// The lines of a TSV text, each split into its unescaped fields.
+fn tsv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split('\t').map(tsv_unescape).collect())
+        .collect()
+}
+
+/// The stdout of a command that must succeed.
+fn stdout_of(db: &std::path::Path, args: &[&str]) -> String {
+    let out = newsdb(db).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn tsv_is_one_line_per_record_and_unescapes_to_the_stored_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let f = dir.path().join("awkward.jsonl");
+    let records: String = (0..3)
+        .map(|i| {
+            let body = format!(
+                "First paragraph {i}\twith a tab, a \"quote\" and C:\\path\\n.\n\nSecond paragraph,\r\nafter CR LF.\n{}",
+                "The minister said the plans were affordable. ".repeat(4)
+            );
+            format!(
+                "{}\n",
+                serde_json::json!({"id": format!("t{i}"), "title": format!("Story {i}"), "body": body})
+            )
+        })
+        .collect();
+    std::fs::write(&f, records).unwrap();
+    newsdb(&db)
+        .args(["import", "--no-extract"])
+        .arg(&f)
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: Vec<(i64, String, String)> = conn
+        .prepare("SELECT id, title, body FROM articles ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored
+            .iter()
+            .all(|(_, _, b)| b.contains('\t') && b.contains('\n') && b.contains('\\')),
+        "the bodies keep their tabs, newlines and backslashes: {stored:?}"
+    );
+    // Import turns CR LF into LF, so SQL makes the carriage return.
+    let sql =
+        "SELECT id, title, body, 'a' || char(13, 10) || 'b' AS crlf FROM articles ORDER BY id";
+    for args in [
+        &["export", "articles", "--format", "tsv"][..],
+        &["sql", sql, "--format", "tsv"],
+    ] {
+        let text = stdout_of(&db, args);
+        assert_eq!(text.lines().count(), stored.len() + 1, "{args:?}: {text}");
+        let rows = tsv_rows(&text);
+        let header = &rows[0];
+        assert!(
+            rows.iter().all(|r| r.len() == header.len()),
+            "{args:?}: {text}"
+        );
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for (row, (id, title, body)) in rows[1..].iter().zip(&stored) {
+            assert_eq!(row[col("id")], id.to_string(), "{args:?}");
+            assert_eq!(&row[col("title")], title, "{args:?}");
+            assert_eq!(&row[col("body")], body, "{args:?}");
+            if let Some(crlf) = header.iter().position(|h| h == "crlf") {
+                assert_eq!(row[crlf], "a\r\nb");
+            }
+        }
+    }
+    // A query command's one record: a header and one line.
+    let text = stdout_of(&db, &["show", "t1", "--format", "tsv"]);
+    let rows = tsv_rows(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    let body = rows[0].iter().position(|h| h == "body").unwrap();
+    assert_eq!(rows[1][body], stored[1].2);
+    // A list: one line per article.
+    let text = stdout_of(&db, &["articles", "--format", "tsv"]);
+    assert_eq!(text.lines().count(), stored.len() + 1, "{text}");
+}
+
+#[test]
+fn sql_keeps_repeated_column_names_apart_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let sql = "SELECT m.id, e.id, m.id FROM mentions m JOIN entities e ON e.id = m.entity_id \
+               ORDER BY m.id LIMIT 3";
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let expected: Vec<(i64, i64)> = conn
+        .prepare("SELECT id, entity_id FROM mentions ORDER BY id LIMIT 3")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(expected.len(), 3);
+    let names = ["id", "id_2", "id_3"];
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&db, &["sql", sql, "--format", "json"])).unwrap();
+    let jsonl: Vec<serde_json::Value> = stdout_of(&db, &["sql", sql, "--format", "jsonl"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for rows in [json.as_array().unwrap(), &jsonl] {
+        assert_eq!(rows.len(), 3);
+        for (row, (mention, entity)) in rows.iter().zip(&expected) {
+            let keys: Vec<&str> = row
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            assert_eq!(keys, names, "{row}");
+            assert_eq!(row["id"], *mention);
+            assert_eq!(row["id_2"], *entity);
+            assert_eq!(row["id_3"], *mention);
+        }
+    }
+    let csv = stdout_of(&db, &["sql", sql, "--format", "csv"]);
+    let tsv = stdout_of(&db, &["sql", sql, "--format", "tsv"]);
+    for (text, sep) in [(&csv, ','), (&tsv, '\t')] {
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0].split(sep).collect::<Vec<_>>(), names, "{text}");
+        assert_eq!(
+            lines[1].split(sep).collect::<Vec<_>>(),
+            [expected[0].0, expected[0].1, expected[0].0].map(|n| n.to_string()),
+            "{text}"
+        );
+    }
+    let table = stdout_of(&db, &["sql", sql]);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, names, "{table}");
+}
+
+/// Runs a command that must fail and returns its exit code and stderr.
+fn failure(db: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = newsdb(db).args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn errors_are_one_sentence_that_says_each_thing_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let (code, err) = failure(&db, &["sql", "selec 1"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: SQL syntax error near \"selec\" (at offset 0) in: selec 1\n"
+    );
+    assert_eq!(err.matches("syntax error").count(), 1, "{err}");
+    let (code, err) = failure(&db, &["sql", "select 1; select 2"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: only one SQL statement at a time (found a second one after \"select 1;\")\n"
+    );
+    assert_eq!(err.matches("statement").count(), 1, "{err}");
+    // A file that is not a database, read by `sql` and opened by other commands.
+    let not_db = dir.path().join("notes.txt");
+    std::fs::write(&not_db, "These are notes, not a database.\n".repeat(200)).unwrap();
+    for args in [
+        &["sql", "SELECT 1"][..],
+        &["stats"],
+        &["import", "--no-extract"],
+    ] {
+        let mut all = args.to_vec();
+        let seed = seeds();
+        if args[0] == "import" {
+            all.push(seed.to_str().unwrap());
+        }
+        let (code, err) = failure(&not_db, &all);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: {} is not a newsdb/SQLite database (check --db or NEWSDB_DB)\n",
+                not_db.display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(err.matches("not a ").count(), 1, "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&not_db).unwrap(),
+        "These are notes, not a database.\n".repeat(200),
+        "the file is left as it was"
+    );
+}
+
+#[test]
+fn a_name_or_id_that_matches_nothing_exits_1_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for args in [
+        &["show", "nosuch"][..],
+        &["entities", "--article", "nosuch"],
+        &["reextract", "nosuch"],
+        &["entity", "nosuch"],
+        &["articles", "--entity", "nosuch"],
+        &["entities", "unmerge", "999"],
+    ] {
+        let (code, err) = failure(&db, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        let key = args[args.len() - 1];
+        assert!(
+            err.starts_with("error: ") && err.contains(key) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    // A missing database is a setup error, not a lookup that found nothing.
+    let missing = dir.path().join("missing.sqlite");
+    for args in [&["sql", "SELECT 1"][..], &["show", "1"]] {
+        let (code, err) = failure(&missing, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("does not exist"), "{args:?}: {err}");
+    }
+}

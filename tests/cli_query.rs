@@ -117,8 +117,10 @@ fn every_format(db: &Path, args: &[&str], needle: &str) {
             }
             "csv" | "tsv" => {
                 let delimiter = if format == "csv" { b',' } else { b'\t' };
+                // TSV fields are escaped, never quoted.
                 let mut r = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
+                    .quoting(format == "csv")
                     .from_reader(text.as_bytes());
                 let width = r.headers().unwrap().len();
                 let records: Vec<csv::StringRecord> = r

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use newsdb::output::Table;
 use newsdb::{query, EntityKind};
 
@@ -184,11 +184,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     let rows = match &args.article {
         Some(key) => {
-            let Some(article) = store.find_article(key)? else {
-                bail!(
-                    "no article with id or external id {key:?} (list them with `newsdb articles`)"
-                );
-            };
+            let article = super::find_article(&store, key)?;
             let mut rows = query::entities_in_article(store.conn(), article.id)?;
             rows.retain(|e| args.kind.is_none_or(|k| e.kind == k));
             rows.truncate(args.limit as usize);

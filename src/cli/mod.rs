@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use newsdb::output::{self, Format, Table};
-use newsdb::Store;
+use newsdb::{Article, Store};
 use serde::Serialize;
 
 /// An embedded store for news articles and the entities in them.
@@ -79,7 +79,8 @@ enum FormatArg {
     Jsonl,
     /// Comma-separated values with a header.
     Csv,
-    /// Tab-separated values with a header.
+    /// Tab-separated values with a header, one line per record: a tab, newline,
+    /// carriage return or backslash in a field is written \t, \n, \r or \\.
     Tsv,
 }
 
@@ -117,6 +118,29 @@ enum Command {
     Export(export::Args),
 }
 
+/// A name or id given on the command line that matches nothing: `main` exits with
+/// code 1 for it, as for an unknown entity.
+#[derive(Debug)]
+pub struct NotFound(String);
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// The article with this row id or external id; none is a [`NotFound`] error.
+fn find_article(store: &Store, key: &str) -> Result<Article> {
+    store.find_article(key)?.ok_or_else(|| {
+        NotFound(format!(
+            "no article with id or external id {key:?} (list them with `newsdb articles`)"
+        ))
+        .into()
+    })
+}
+
 /// What every command gets: where the database is and how to print.
 pub struct Ctx {
     db: PathBuf,
@@ -128,7 +152,11 @@ pub struct Ctx {
 impl Ctx {
     /// Opens (creating and migrating) the database for writing.
     fn open(&self) -> Result<Store> {
-        Store::open(&self.db).with_context(|| format!("opening {}", self.db.display()))
+        match Store::open(&self.db) {
+            // The error names the file already.
+            Err(e @ newsdb::Error::NotADatabase { .. }) => Err(e.into()),
+            opened => opened.with_context(|| format!("opening {}", self.db.display())),
+        }
     }
 
     /// Opens an existing database; a missing file is a clear error, not a new file.

@@ -43,10 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     } else {
         let mut ids: Vec<ArticleId> = Vec::new();
         for key in &args.ids {
-            match store.find_article(key)? {
-                Some(a) => ids.push(a.id),
-                None => bail!("no article with id or external id {key:?}"),
-            }
+            ids.push(super::find_article(&store, key)?.id);
         }
         Some(ids)
     };

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use newsdb::output::{Format, Table};
 use newsdb::{query, Article, Field, Mention};
 use serde::Serialize;
@@ -33,12 +33,7 @@ struct Shown {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let store = ctx.open_existing()?;
-    let Some(article) = store.find_article(&args.id)? else {
-        bail!(
-            "no article with id or external id {:?} (list them with `newsdb articles`)",
-            args.id
-        );
-    };
+    let article = super::find_article(&store, &args.id)?;
     let mentions = store.mentions_of_article(article.id)?;
     if ctx.format != Format::Table {
         ctx.print_record(&Shown { article, mentions })?;

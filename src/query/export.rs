@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::output::write_tsv_record;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +21,8 @@ pub enum ExportFormat {
     Json,
     /// Comma-separated values with a header row.
     Csv,
-    /// Tab-separated values with a header row.
+    /// Tab-separated values with a header row, one line per record (fields escaped as
+    /// [`crate::output::tsv_escape`] does).
     Tsv,
 }
 
@@ -142,15 +144,20 @@ fn export(
                 out.write_all(b"\n]\n").map_err(io)?;
             }
         }
-        ExportFormat::Csv | ExportFormat::Tsv => {
-            let delimiter = if format == ExportFormat::Csv {
-                b','
-            } else {
-                b'\t'
-            };
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .from_writer(&mut *out);
+        ExportFormat::Tsv => {
+            write_tsv_record(&columns, out).map_err(io)?;
+            let mut record = Vec::with_capacity(columns.len());
+            while let Some(r) = rows.next()? {
+                record.clear();
+                for i in 0..columns.len() {
+                    record.push(to_text(r.get_ref(i)?));
+                }
+                write_tsv_record(&record, out).map_err(io)?;
+                n += 1;
+            }
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
             w.write_record(&columns).map_err(csv_err)?;
             let mut record = Vec::with_capacity(columns.len());
             while let Some(r) = rows.next()? {

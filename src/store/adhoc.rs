@@ -1,14 +1,16 @@
 //! Ad hoc SQL for people: run one statement on a read-only connection and return
 //! its rows as JSON values, ready for any output format.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
-use rusqlite::ErrorCode;
+use rusqlite::{Batch, Connection, ErrorCode};
 use serde::Serialize;
 
 use crate::db;
@@ -103,6 +105,37 @@ fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: 
     }
 }
 
+/// The first statement of `sql`, as the user wrote it (for the error that says only
+/// one is allowed); all of `sql` if SQLite cannot say where it ends.
+fn first_statement(conn: &Connection, sql: &str) -> String {
+    match Batch::new(conn, sql).next() {
+        Ok(Some(stmt)) => stmt.expanded_sql().unwrap_or_else(|| sql.to_string()),
+        _ => sql.to_string(),
+    }
+    .trim()
+    .to_string()
+}
+
+/// Column names made unique, so that no format loses a column: `SELECT m.id, e.id`
+/// names both `id`, and JSON objects keep one value per key. A repeated name gets a
+/// suffix (`id`, `id_2`, `id_3`...) that no other column already has.
+fn unique_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut used: HashSet<String> = HashSet::with_capacity(names.len());
+    let mut unique = Vec::with_capacity(names.len());
+    for name in &names {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while used.contains(&candidate) || (n > 1 && names.contains(&candidate.as_str())) {
+            n += 1;
+            candidate = format!("{name}_{n}");
+        }
+        used.insert(candidate.clone());
+        unique.push(candidate);
+    }
+    unique
+}
+
 /// Runs one SQL statement against the database at `path` opened read-only. Any
 /// statement that would write, attach a file, load an extension or change a pragma
 /// is refused with [`Error::ReadOnly`] before it runs. With a `timeout`, a statement
@@ -126,14 +159,21 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
         )?;
     }
     let fail = |e: rusqlite::Error| explain(e, sql, timeout, timed_out.load(Ordering::Relaxed));
-    let mut stmt = conn.prepare(sql).map_err(fail)?;
+    let mut stmt = match conn.prepare(sql) {
+        Err(rusqlite::Error::MultipleStatement) => {
+            return Err(Error::MultipleStatements {
+                first: first_statement(&conn, sql),
+            })
+        }
+        prepared => prepared.map_err(fail)?,
+    };
     if !stmt.readonly() {
         return Err(Error::ReadOnly(format!(
             "{:?} would modify the database",
             sql.trim()
         )));
     }
-    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let columns = unique_names(stmt.column_names());
     let n = columns.len();
     let mut rows = Vec::new();
     let mut it = stmt.query([]).map_err(fail)?;
@@ -145,4 +185,20 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
         rows.push(row);
     }
     Ok(QueryResult { columns, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_column_names_get_suffixes_no_other_column_has() {
+        assert_eq!(
+            unique_names(["id", "id", "name", "id"]),
+            ["id", "id_2", "name", "id_3"]
+        );
+        // `id_2` is taken by a real column, so the second `id` becomes `id_3`.
+        assert_eq!(unique_names(["id", "id_2", "id"]), ["id", "id_2", "id_3"]);
+        assert_eq!(unique_names(["a", "b"]), ["a", "b"]);
+    }
 }
