@@ -243,6 +243,33 @@ fn stdin_starting_with_a_brace_is_json_lines_and_other_stdin_one_text_article() 
 }
 
 #[test]
+fn an_export_imports_back_under_its_own_external_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for ext in ["csv", "jsonl", "json", "tsv"] {
+        let out = dir.path().join(format!("export.{ext}"));
+        newsdb(&db)
+            .args(["export", "articles", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        // The export's `id` is the row id; its `external_id` must be the one kept.
+        let copy = dir.path().join(format!("copy-{ext}.sqlite"));
+        newsdb(&copy).arg("import").arg(&out).assert().success();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let ids: Vec<String> = conn
+            .prepare("SELECT external_id FROM articles")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, ["000_74746990a53cdcfb"], "{ext}");
+    }
+}
+
+#[test]
 fn changed_content_updates_the_article_and_its_search_index() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("story.txt");

@@ -16,8 +16,8 @@ use super::Ctx;
 /// Formats are chosen by extension (`.gz` is decompressed on the fly):
 /// `.txt` is one article (first non-empty line the title, each following non-empty
 /// line a paragraph); `.jsonl`/`.ndjson` one JSON object per line; `.json` a JSON
-/// array; `.csv`/`.tsv` a table with a header row. Records use the fields `id`,
-/// `title`, `body` (or `text`), and optionally `url`, `source`, `published` (or
+/// array; `.csv`/`.tsv` a table with a header row. Records use the fields `id` (or
+/// `external_id`, which wins), `title`, `body` (or `text`), and optionally `url`, `source`, `published` (or
 /// `published_at`, `date`) and `language`.
 ///
 /// Importing unchanged articles again writes nothing; an article whose content changed
