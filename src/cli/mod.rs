@@ -39,8 +39,8 @@ use serde::Serialize;
 #[command(after_help = "Examples:
   newsdb import seeds/                                 # import every file under seeds/
   newsdb search khamenei                               # ranked full-text search
-  newsdb entity \"Bashar al-Assad\"                     # an entity's profile
-  newsdb cooccur \"Bashar al-Assad\" --level sentence   # who is named with it
+  newsdb entity \"Bashar al-Assad\"                      # an entity's profile
+  newsdb cooccur \"Bashar al-Assad\" --level sentence    # who is named with it
   newsdb show 000_74746990a53cdcfb                     # one article, its mentions marked
   newsdb sql \"SELECT title FROM articles\" --format json
   newsdb check                                         # verify the database")]
