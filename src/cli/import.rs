@@ -17,8 +17,8 @@ use super::Ctx;
 /// `.txt` is one article (first non-empty line the title, each following non-empty
 /// line a paragraph); `.jsonl`/`.ndjson` one JSON object per line; `.json` a JSON
 /// array; `.csv`/`.tsv` a table with a header row. Records use the fields `id` (or
-/// `external_id`, which wins), `title`, `body` (or `text`), and optionally `url`, `source`, `published` (or
-/// `published_at`, `date`) and `language`.
+/// `external_id`, which wins), `title`, `body` (or `text`), and optionally `url`,
+/// `source`, `published` (or `published_at`, `date`) and `language`.
 ///
 /// Importing unchanged articles again writes nothing; an article whose content changed
 /// is updated and its entities extracted again; the same content under another id is

@@ -1,8 +1,8 @@
 //! Structured records (JSON Lines, JSON arrays, CSV/TSV rows) into articles.
 //!
 //! Fields: `id` (or `external_id`, which wins), `title`, `body` (or `text`), and
-//! optional `url`, `source`,
-//! `published` (or `published_at`, `date`) and `language`. Unknown fields are ignored.
+//! optional `url`, `source`, `published` (or `published_at`, `date`) and `language`.
+//! Unknown fields are ignored.
 
 use serde_json::{Map, Value};
 
