@@ -200,6 +200,76 @@ fn every_structured_format_and_gzip_and_stdin_import() {
 }
 
 #[test]
+fn stdin_starting_with_a_brace_is_json_lines_and_other_stdin_one_text_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    // No --input-format: a blank line and a byte-order mark before the first `{` still
+    // make it JSON Lines, as `cat items.jsonl | newsdb import -` needs.
+    newsdb(&db)
+        .args(["import", "-", "--json"])
+        .write_stdin(format!(
+            "\u{feff}\n{{\"id\": \"wire-1\", \"title\": \"First\", \"body\": \"{PARA} 1\"}}\n\
+             {{\"id\": \"wire-2\", \"title\": \"Second\", \"body\": \"{PARA} 2\"}}\n"
+        ))
+        .assert()
+        .success();
+    let ids = |db: &Path| -> Vec<(String, String)> {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut s = conn
+            .prepare("SELECT external_id, title FROM articles ORDER BY id")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        ids(&db),
+        [
+            ("wire-1".to_string(), "First".to_string()),
+            ("wire-2".to_string(), "Second".to_string())
+        ]
+    );
+    // Text whose first line is not an object stays one article, titled by that line.
+    let text_db = dir.path().join("text.sqlite");
+    newsdb(&text_db)
+        .args(["import", "-"])
+        .write_stdin(format!("\n A {{braced}} title\n{PARA}\n"))
+        .assert()
+        .success();
+    let stored = ids(&text_db);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].1, "A {braced} title");
+}
+
+#[test]
+fn an_export_imports_back_under_its_own_external_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for ext in ["csv", "jsonl", "json", "tsv"] {
+        let out = dir.path().join(format!("export.{ext}"));
+        newsdb(&db)
+            .args(["export", "articles", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        // The export's `id` is the row id; its `external_id` must be the one kept.
+        let copy = dir.path().join(format!("copy-{ext}.sqlite"));
+        newsdb(&copy).arg("import").arg(&out).assert().success();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let ids: Vec<String> = conn
+            .prepare("SELECT external_id FROM articles")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, ["000_74746990a53cdcfb"], "{ext}");
+    }
+}
+
+#[test]
 fn changed_content_updates_the_article_and_its_search_index() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("story.txt");

@@ -15,7 +15,7 @@ use super::{entity, Ctx};
   newsdb articles
   newsdb articles --limit 10 --offset 20 --format csv
   newsdb articles --entity \"Bashar al-Assad\" --since 2019-01 --until 2019-06
-  newsdb articles --source bbc --format json")]
+  newsdb articles --source wire --format json")]
 pub struct Args {
     /// How many articles to list.
     #[arg(long, default_value_t = 50)]

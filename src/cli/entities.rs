@@ -19,8 +19,9 @@ use super::Ctx;
   newsdb entities --since 2019-01 --until 2019-03 --format csv
   newsdb entities --article 000_74746990a53cdcfb
   newsdb entities --suggest-merges --limit 30
-  newsdb entities merge \"Bashar Assad\" \"Bashar al-Assad\"
-  newsdb entities unmerge 3
+  newsdb entities merge Washington \"United States\"
+  newsdb entities merges
+  newsdb entities unmerge 1
   newsdb entities rename \"Bashar al-Assad\" \"Bashar Hafez al-Assad\"
   newsdb entities set-kind Hezbollah organization
   newsdb entities set-kind Hezbollah auto")]

@@ -16,9 +16,9 @@ use super::Ctx;
 /// Formats are chosen by extension (`.gz` is decompressed on the fly):
 /// `.txt` is one article (first non-empty line the title, each following non-empty
 /// line a paragraph); `.jsonl`/`.ndjson` one JSON object per line; `.json` a JSON
-/// array; `.csv`/`.tsv` a table with a header row. Records use the fields `id`,
-/// `title`, `body` (or `text`), and optionally `url`, `source`, `published` (or
-/// `published_at`, `date`) and `language`.
+/// array; `.csv`/`.tsv` a table with a header row. Records use the fields `id` (or
+/// `external_id`, which wins), `title`, `body` (or `text`), and optionally `url`,
+/// `source`, `published` (or `published_at`, `date`) and `language`.
 ///
 /// Importing unchanged articles again writes nothing; an article whose content changed
 /// is updated and its entities extracted again; the same content under another id is
@@ -29,10 +29,11 @@ use super::Ctx;
   newsdb import seeds/
   newsdb import archive/ --jobs 2 --json
   newsdb import feed.jsonl.gz --dry-run
-  cat items.jsonl | newsdb import - --format jsonl
+  cat items.jsonl | newsdb import - --input-format jsonl
   newsdb import export.csv --strict")]
 pub struct Args {
-    /// Files and directories to import (`-` reads standard input).
+    /// Files and directories to import (`-` reads standard input: JSON Lines when its
+    /// first non-blank character is `{`, else one text article).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Input format for every file, instead of choosing by extension.
@@ -77,7 +78,6 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    // With `--format text|jsonl|...` meant as an input format, say how to spell it.
     let mut store = ctx.open()?;
     if let Some(file) = &args.aliases {
         super::aliases::add_file(&mut store, file)?;

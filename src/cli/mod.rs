@@ -37,13 +37,13 @@ use serde::Serialize;
 #[derive(Debug, Parser)]
 #[command(name = "newsdb", version, propagate_version = true)]
 #[command(after_help = "Examples:
-  newsdb import seeds/                          import every file under seeds/
-  newsdb search khamenei                        ranked full-text search
-  newsdb entity \"Bashar al-Assad\"              an entity's profile
-  newsdb cooccur \"Bashar al-Assad\" --level sentence
-  newsdb show 000_74746990a53cdcfb              one article with its mentions marked
+  newsdb import seeds/                                 # import every file under seeds/
+  newsdb search khamenei                               # ranked full-text search
+  newsdb entity \"Bashar al-Assad\"                      # an entity's profile
+  newsdb cooccur \"Bashar al-Assad\" --level sentence    # who is named with it
+  newsdb show 000_74746990a53cdcfb                     # one article, its mentions marked
   newsdb sql \"SELECT title FROM articles\" --format json
-  newsdb check                                  verify the database")]
+  newsdb check                                         # verify the database")]
 pub struct Cli {
     #[command(flatten)]
     global: Global,

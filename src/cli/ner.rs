@@ -108,7 +108,7 @@ pub struct EvalArgs {
 /// (blank and -DOCSTART- lines kept), for conlleval-style scorers.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:
-  newsdb ner tag --conll eng.testb > tagged.txt && conlleval < tagged.txt")]
+  newsdb ner tag --conll ../shared/data/conll2003/eng.testa > tagged.txt")]
 pub struct TagArgs {
     /// CoNLL file (the first column is the token).
     #[arg(long)]

@@ -19,7 +19,7 @@ use super::{entity, Ctx};
   newsdb search Khamenei
   newsdb search '\"civil war\" AND syria' --sort newest --limit 5
   newsdb search iran --entity \"Bashar al-Assad\" --since 2019-01 --format json
-  newsdb search --literal 'U.S. \"troops'")]
+  newsdb search --literal 'US \"troops'")]
 pub struct Args {
     /// The search query (FTS5 syntax unless --literal).
     query: String,

@@ -17,7 +17,7 @@ use super::Ctx;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb sql \"SELECT id, title FROM articles ORDER BY id LIMIT 5\"
-  newsdb sql \"SELECT e.name, COUNT(*) AS n FROM mentions m JOIN entities e ON e.id = m.entity_id GROUP BY e.id ORDER BY n DESC LIMIT 10\"
+  newsdb sql \"SELECT name, kind, mentions FROM entity_stats ORDER BY mentions DESC LIMIT 10\"
   newsdb sql \"SELECT title FROM articles_fts WHERE articles_fts MATCH 'iran'\" --format json
   newsdb sql --timeout 5 \"SELECT COUNT(*) FROM mentions\"")]
 pub struct Args {

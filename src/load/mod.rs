@@ -40,7 +40,8 @@ pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody};
 /// How an import behaves.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// Force one input format instead of choosing by file extension.
+    /// Force one input format instead of choosing by file extension (standard input
+    /// without it is JSON Lines when it starts with `{`, else one text article).
     pub format: Option<InputFormat>,
     /// Store an article even when another external id already has the same content.
     pub keep_duplicates: bool,
@@ -409,19 +410,18 @@ impl Store {
             s.spawn(move || {
                 let mut batch = Vec::with_capacity(batch_size);
                 for file in files {
-                    let format = opts.format.or_else(|| InputFormat::from_path(&file.path));
-                    let format = format.unwrap_or(InputFormat::Text);
-                    let go_on = source::read_units(file, format, opts.max_record_bytes, &mut |u| {
-                        batch.push(u);
-                        if batch.len() >= batch_size {
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                            if unit_tx.send(full).is_err() {
-                                return false;
+                    let go_on =
+                        source::read_units(file, opts.format, opts.max_record_bytes, &mut |u| {
+                            batch.push(u);
+                            if batch.len() >= batch_size {
+                                let full =
+                                    std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                                if unit_tx.send(full).is_err() {
+                                    return false;
+                                }
                             }
-                        }
-                        !stop.load(Ordering::Relaxed)
-                    });
+                            !stop.load(Ordering::Relaxed)
+                        });
                     if !go_on || stop.load(Ordering::Relaxed) {
                         return;
                     }

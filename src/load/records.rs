@@ -1,7 +1,8 @@
 //! Structured records (JSON Lines, JSON arrays, CSV/TSV rows) into articles.
 //!
-//! Fields: `id`, `title`, `body` (or `text`), and optional `url`, `source`,
-//! `published` (or `published_at`, `date`) and `language`. Unknown fields are ignored.
+//! Fields: `id` (or `external_id`, which wins), `title`, `body` (or `text`), and
+//! optional `url`, `source`, `published` (or `published_at`, `date`) and `language`.
+//! Unknown fields are ignored.
 
 use serde_json::{Map, Value};
 
@@ -12,11 +13,14 @@ use crate::model::{content_hash, NewArticle};
 /// Why a record is not an article.
 pub type RecordResult = std::result::Result<Parsed, String>;
 
-fn text_field<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+/// The first of `names` the record has, with its value (`null` counts as absent).
+fn text_field<'a, 'n>(
+    obj: &'a Map<String, Value>,
+    names: &[&'n str],
+) -> Option<(&'n str, &'a Value)> {
     names
         .iter()
-        .find_map(|n| obj.get(*n))
-        .filter(|v| !v.is_null())
+        .find_map(|n| obj.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
 }
 
 fn as_text(v: &Value, name: &str) -> std::result::Result<String, String> {
@@ -41,8 +45,8 @@ fn optional(
 ) -> std::result::Result<Option<String>, String> {
     match text_field(obj, names) {
         None => Ok(None),
-        Some(v) => {
-            let s = as_text(v, names[0])?;
+        Some((name, v)) => {
+            let s = as_text(v, name)?;
             let s = s.trim();
             Ok((!s.is_empty()).then(|| s.to_string()))
         }
@@ -119,7 +123,9 @@ pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
         .filter(|b| !b.is_empty())
         .ok_or("missing required field \"body\" (or \"text\")")?;
     let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
-    let id = optional(obj, &["id", "external_id"])?;
+    // `external_id` first: in a newsdb export, `id` is the row id of the archive it
+    // came from, and importing the export must keep the articles' own ids.
+    let id = optional(obj, &["external_id", "id"])?;
     let published_raw = optional(obj, &["published", "published_at", "date"])?;
     let mut warnings = Vec::new();
     let published_at = published_raw.map(|raw| match normalize_date(&raw) {
@@ -151,6 +157,18 @@ pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn external_id_wins_over_a_row_id_as_in_a_newsdb_export() {
+        let p = from_json(
+            json!({"id": "7", "external_id": "business/001", "title": "T", "body": "B"}),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(p.article.external_id, "business/001");
+        let p = from_json(json!({"id": "7", "title": "T", "body": "B"}), "x").unwrap();
+        assert_eq!(p.article.external_id, "7");
+    }
 
     #[test]
     fn fields_and_their_alternatives_are_read() {

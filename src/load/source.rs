@@ -356,11 +356,57 @@ fn read_bounded(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads `reader` up to its first byte that is not blank (after a byte-order mark):
+/// returns that byte, if any, and a reader that still yields every byte read.
+fn first_non_blank(
+    mut reader: Box<dyn BufRead + Send>,
+) -> io::Result<(Option<u8>, Box<dyn BufRead + Send>)> {
+    let mut head = Vec::new();
+    let first = loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break None;
+        }
+        let n = chunk.len();
+        head.extend_from_slice(chunk);
+        reader.consume(n);
+        let text = match head.strip_prefix(BOM) {
+            Some(rest) => rest,
+            // A byte-order mark may still be arriving.
+            None if BOM.starts_with(&head) => continue,
+            None => &head[..],
+        };
+        if let Some(&b) = text.iter().find(|b| !b.is_ascii_whitespace()) {
+            break Some(b);
+        }
+    };
+    let reader: Box<dyn BufRead + Send> = if head.is_empty() {
+        reader
+    } else {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            io::Cursor::new(head).chain(reader),
+        ))
+    };
+    Ok((first, reader))
+}
+
 /// Splits one input into units, calling `emit` for each in order. Returns `false`
 /// if `emit` asked to stop.
+///
+/// The format is `format` when given, else the one the file name implies; standard
+/// input without a format is JSON Lines when its first non-blank byte is `{` (a JSON
+/// object: one article is never that), else one text article. Any other file is
+/// read as text.
 pub fn read_units(
     file: &SourceFile,
-    format: InputFormat,
+    format: Option<InputFormat>,
     max_record_bytes: usize,
     emit: &mut dyn FnMut(Unit) -> bool,
 ) -> bool {
@@ -371,9 +417,11 @@ pub fn read_units(
         bytes: 0,
         body: UnitBody::Failed(message),
     };
+    let named = format.or_else(|| InputFormat::from_path(&file.path));
     if !file.is_stdin() && !file.is_gz() {
         if let Ok(md) = std::fs::metadata(&file.path) {
-            if format == InputFormat::Text && md.len() > max_record_bytes as u64 {
+            let text = named.unwrap_or(InputFormat::Text) == InputFormat::Text;
+            if text && md.len() > max_record_bytes as u64 {
                 return emit(fail(None, too_big(md.len(), max_record_bytes)));
             }
         }
@@ -381,6 +429,21 @@ pub fn read_units(
     let mut reader = match file.open() {
         Ok(r) => r,
         Err(e) => return emit(fail(None, error_text(&e))),
+    };
+    let format = match named {
+        Some(f) => f,
+        None if file.is_stdin() => match first_non_blank(reader) {
+            Ok((first, r)) => {
+                reader = r;
+                if first == Some(b'{') {
+                    InputFormat::Jsonl
+                } else {
+                    InputFormat::Text
+                }
+            }
+            Err(e) => return emit(fail(None, format!("cannot read: {e}"))),
+        },
+        None => InputFormat::Text,
     };
     match format {
         InputFormat::Text => match read_bounded(&mut reader, max_record_bytes) {
@@ -823,5 +886,36 @@ mod tests {
             root: Some("seeds/".into()),
         };
         assert_eq!(top.external_id(), "000_x");
+    }
+
+    /// Yields its bytes a few at a time, as a pipe may.
+    struct Trickle(Vec<u8>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(2).min(self.0.len() - self.1);
+            buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn sniffing_finds_the_first_non_blank_byte_and_keeps_every_byte() {
+        for (input, first) in [
+            (&b"\xEF\xBB\xBF \r\n\n  {\"id\": 1}\n"[..], Some(b'{')),
+            (b"\n\nTitle\nBody\n", Some(b'T')),
+            (b"\xEF\xBB\xBF{}", Some(b'{')),
+            (b" \n\t", None),
+            (b"", None),
+        ] {
+            let trickle = Trickle(input.to_vec(), 0);
+            let reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(3, trickle));
+            let (got, mut rest) = first_non_blank(reader).unwrap();
+            assert_eq!(got, first, "{input:?}");
+            let mut all = Vec::new();
+            rest.read_to_end(&mut all).unwrap();
+            assert_eq!(all, input, "every byte is still read");
+        }
     }
 }
