@@ -340,7 +340,28 @@ fn resolve_one(
             };
         }
     }
+    if kind == EntityKind::Person && !bare.contains(' ') {
+        if let Some(full) = by_first_name(persons, &bare) {
+            return Resolved {
+                kind: EntityKind::Person,
+                name: full,
+            };
+        }
+    }
     canonical_name(kind, surface)
+}
+
+/// The one full name of the article whose first given name is `first` ("Kelly" ->
+/// "Kelly Holmes", "Sir John" -> "John Bourn"), if exactly one has it.
+fn by_first_name(persons: &HashMap<String, Vec<String>>, first: &str) -> Option<String> {
+    let mut fits = persons
+        .values()
+        .flatten()
+        .filter(|n| names::plausible_full_name(n) && n.split(' ').next() == Some(first));
+    match (fits.next(), fits.next()) {
+        (Some(only), None) => Some(only.clone()),
+        _ => None,
+    }
 }
 
 /// Every acronym the article defines, mapped to its long form's resolution. The first
@@ -527,6 +548,35 @@ mod tests {
         let anchors = Anchors::new(title, body, &spans);
         assert_eq!(anchors.lookup("Holmes").unwrap().name, "Kelly Holmes");
         assert_eq!(anchors.lookup("Robinson"), None);
+        // A first name on its own names the one full name of the article it starts.
+        let body = "Kelly Holmes won gold. Kelly said she was delighted.";
+        let i = body.rfind("Kelly").unwrap();
+        let mut spans = spans_of("", body, &[("Kelly Holmes", EntityKind::Person)]);
+        spans.push(Found {
+            field: Field::Body,
+            start_byte: i,
+            end_byte: i + 5,
+            kind: EntityKind::Person,
+        });
+        assert_eq!(resolve_article("", body, &spans)[1].name, "Kelly Holmes");
+        // Two full names starting with it: the first name stays its own.
+        let body = "Paul Smith and Paul Jones met. Paul left.";
+        let i = body.rfind("Paul").unwrap();
+        let mut spans = spans_of(
+            "",
+            body,
+            &[
+                ("Paul Smith", EntityKind::Person),
+                ("Paul Jones", EntityKind::Person),
+            ],
+        );
+        spans.push(Found {
+            field: Field::Body,
+            start_byte: i,
+            end_byte: i + 4,
+            kind: EntityKind::Person,
+        });
+        assert_eq!(resolve_article("", body, &spans)[2].name, "Paul");
         // Two full names fitting one initial: the initials stay their own name.
         let body = "J Smith, John Smith and Jane Smith.";
         let spans = spans_of(
