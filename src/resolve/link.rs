@@ -105,18 +105,23 @@ pub fn choose<E: Eq + Hash>(
 }
 
 /// The candidates that compete: those the article names in full if it names any,
-/// else all. A name the article gives in full but no other article ever gives ("Euro-
-/// Sceptic Kilroy-Silk", a tagger's run-on) does not compete with one the article
-/// names more often ("Robert Kilroy-Silk").
+/// else all. A name the article gives in full but no other article ever gives ("Vote
+/// Blair", "Euro-Sceptic Kilroy-Silk": a tagger's run-on) does not compete with one
+/// the article names at least as often and other articles name too.
 fn named_competitors<E: Eq + Hash>(candidates: &[Candidate<'_, E>]) -> Vec<usize> {
-    let most = candidates.iter().map(|c| c.in_article).max().unwrap_or(0);
-    if most == 0 {
+    if candidates.iter().all(|c| c.in_article == 0) {
         return (0..candidates.len()).collect();
     }
+    let known_most = candidates
+        .iter()
+        .filter(|c| c.in_article > 0 && c.profile.articles > 1)
+        .map(|c| c.in_article)
+        .max()
+        .unwrap_or(0);
     (0..candidates.len())
         .filter(|&i| {
             let c = &candidates[i];
-            c.in_article > 0 && (c.in_article == most || c.profile.articles > 1)
+            c.in_article > 0 && (c.profile.articles > 1 || c.in_article > known_most)
         })
         .collect()
 }
@@ -224,6 +229,11 @@ mod tests {
         };
         let cands = [named(&often, 2), named(&run_on, 1)];
         assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), Some(0));
+        let cands = [named(&often, 1), named(&run_on, 1)];
+        assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), Some(0));
+        // Named here more often than the known one: a person of this article only.
+        let cands = [named(&often, 1), named(&run_on, 3)];
+        assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), None);
         let cands = [named(&often, 2), named(&elsewhere, 1)];
         assert_eq!(choose(&cands, &[("Paris", 0.01), ("Tokyo", 0.01)]), None);
     }
