@@ -666,3 +666,36 @@ fn missing_shared_data_is_a_skip_locally_and_a_failure_in_ci() {
     let seeds = common::seeds();
     assert_eq!(common::required(seeds.clone(), true), Some(seeds));
 }
+
+#[test]
+fn check_beside_a_writer_says_what_it_could_not_check_and_never_cries_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("busy.sqlite");
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    // Another writer holds the write lock for the whole check.
+    let writer = Connection::open(&db).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let out = newsdb(&db).arg("check").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("not checked: the full-text index: another program is writing"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("does not match"), "{stderr}");
+    assert!(
+        stderr.contains("no problem found in what could be checked"),
+        "{stderr}"
+    );
+    writer.execute_batch("ROLLBACK").unwrap();
+    // Once the writer is gone, everything is checked.
+    let out = newsdb(&db).arg("check").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("not checked"), "{stderr}");
+    assert!(stderr.contains(": ok"), "{stderr}");
+}

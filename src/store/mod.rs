@@ -22,7 +22,7 @@ use crate::error::Result;
 
 pub use adhoc::{run_read_only_sql, QueryResult};
 pub use articles::{UpsertOutcome, Upserted};
-pub use check::Problem;
+pub use check::{CheckReport, Problem};
 pub use corpus::{parse_alias_file, ResolveReport, UserAlias};
 pub use merges::Merge;
 pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
