@@ -138,10 +138,32 @@ const MIGRATION_ATTEMPTS: u32 = 1500;
 /// Opens (creating if needed) the database at `path` for reading and writing, with
 /// the standard pragmas, and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(path)?;
+    let mut conn = open_path(path)?;
     retry_busy(|| set_pragmas(&conn)).map_err(|e| name_not_a_database(e, path))?;
     retry_busy(|| migrate(&mut conn, None))?;
     Ok(conn)
+}
+
+/// Opens (creating if needed) `path` as a file path, never as a URI: `--db
+/// file:x.sqlite` is a file of that name, not the URI of `x.sqlite`.
+fn open_path(path: &Path) -> Result<Connection> {
+    Ok(Connection::open_with_flags(
+        not_a_uri(path),
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?)
+}
+
+/// `path` in a form SQLite never reads as a URI: the bundled SQLite takes any name
+/// starting with `file:` as one, whatever the open flags say, so such a relative
+/// path gets a leading `./`.
+pub(crate) fn not_a_uri(path: &Path) -> std::borrow::Cow<'_, Path> {
+    if path.as_os_str().as_encoded_bytes().starts_with(b"file:") {
+        std::borrow::Cow::Owned(Path::new(".").join(path))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
 }
 
 /// SQLite finds out that a file is not a database only at its first statement, and
@@ -169,7 +191,7 @@ pub fn open_in_memory() -> Result<Connection> {
 /// as an older newsdb would have left them (upgrade tests).
 #[doc(hidden)]
 pub fn open_at_version(path: &Path, version: i32) -> Result<Connection> {
-    let mut conn = Connection::open(path)?;
+    let mut conn = open_path(path)?;
     set_pragmas(&conn)?;
     migrate(&mut conn, Some(version))?;
     Ok(conn)
@@ -186,10 +208,8 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
         )));
     }
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
+        not_a_uri(path),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch("PRAGMA query_only = ON;")?;

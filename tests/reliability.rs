@@ -699,3 +699,23 @@ fn check_beside_a_writer_says_what_it_could_not_check_and_never_cries_corruption
     assert!(!stderr.contains("not checked"), "{stderr}");
     assert!(stderr.contains(": ok"), "{stderr}");
 }
+
+#[test]
+fn a_db_path_that_looks_like_a_uri_is_a_file_of_that_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("newsdb").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["--db", "file:real.sqlite"])
+            .args(args);
+        cmd.assert().success()
+    };
+    run(&["import", "--quiet", common::seeds().to_str().unwrap()]);
+    assert!(dir.path().join("file:real.sqlite").is_file());
+    assert!(!dir.path().join("real.sqlite").exists());
+    // Read-only commands open the same file.
+    let out = run(&["sql", "SELECT COUNT(*) FROM articles", "--format", "csv"]);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert_eq!(stdout.lines().nth(1), Some("1"), "{stdout}");
+    assert!(!dir.path().join("real.sqlite").exists());
+}

@@ -234,7 +234,10 @@ impl ReadPool {
         let conn = self.conns.lock().ok().and_then(|mut v| v.pop());
         let conn = match conn {
             Some(c) => c,
-            None => match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
+            None => match Connection::open_with_flags(
+                crate::db::not_a_uri(path),
+                OpenFlags::SQLITE_OPEN_READ_ONLY,
+            ) {
                 Ok(c) => c,
                 Err(_) => return false,
             },
