@@ -719,3 +719,25 @@ fn a_db_path_that_looks_like_a_uri_is_a_file_of_that_name() {
     assert_eq!(stdout.lines().nth(1), Some("1"), "{stdout}");
     assert!(!dir.path().join("real.sqlite").exists());
 }
+
+#[test]
+fn a_dry_run_without_a_database_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.sqlite");
+    let out = newsdb(&db)
+        .args(["import", "--dry-run", "--format", "json"])
+        .arg(common::seeds())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], 1, "{report}");
+    assert_eq!(report["rolled_back"], true, "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "a dry run left {left:?}");
+}

@@ -78,7 +78,19 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open()?;
+    // A dry run writes nothing, not even a new file's schema: without a database it
+    // imports into an empty one in memory.
+    let mut store = if args.dry_run && !ctx.db.exists() {
+        if !args.quiet {
+            eprintln!(
+                "dry run: {} does not exist; importing into an empty database in memory",
+                ctx.db.display()
+            );
+        }
+        newsdb::Store::open_in_memory()?
+    } else {
+        ctx.open()?
+    };
     if let Some(file) = &args.aliases {
         super::aliases::add_file(&mut store, file)?;
     }
