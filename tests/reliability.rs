@@ -741,3 +741,20 @@ fn a_dry_run_without_a_database_creates_no_file() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "a dry run left {left:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_imported_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    let file = dir.path().join(name);
+    std::fs::copy(common::seeds().join("000_74746990a53cdcfb.txt"), &file).unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(&file).assert().success();
+    assert_eq!(
+        counts(&db).articles,
+        1,
+        "the file named by a non-UTF-8 argument is imported"
+    );
+}

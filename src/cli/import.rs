@@ -103,7 +103,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         max_record_bytes: args.max_record_bytes,
         jobs: args.jobs,
         batch_size: args.batch_size,
-        arguments: Some(std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+        arguments: Some(
+            std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
     };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     if !args.quiet && ctx.stderr_is_terminal() {
