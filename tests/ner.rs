@@ -418,10 +418,13 @@ fn eval_f1(args: &[&std::ffi::OsStr]) -> f64 {
         .iter()
         .find(|r| r["type"] == "overall")
         .expect("an overall row");
-    match &overall["f1"] {
-        serde_json::Value::String(s) => s.parse().expect("f1 is a number"),
-        v => v.as_f64().expect("f1 is a number"),
+    for field in ["precision", "recall", "f1"] {
+        assert!(
+            overall[field].is_f64(),
+            "{field} is a JSON number: {overall}"
+        );
     }
+    overall["f1"].as_f64().expect("f1 is a JSON number")
 }
 
 #[test]

@@ -125,6 +125,11 @@ fn load(path: &Option<PathBuf>) -> Result<Model> {
     })
 }
 
+/// A score to 4 decimals, kept a number (JSON prints numbers, not strings).
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 fn report_table(r: &EvalReport) -> Table {
     let mut t = Table::new(&[
         "type",
@@ -138,9 +143,9 @@ fn report_table(r: &EvalReport) -> Table {
     for s in r.per_type.iter().chain(std::iter::once(&r.overall)) {
         t.rows.push(vec![
             s.label.clone().into(),
-            format!("{:.4}", s.precision).into(),
-            format!("{:.4}", s.recall).into(),
-            format!("{:.4}", s.f1).into(),
+            round4(s.precision).into(),
+            round4(s.recall).into(),
+            round4(s.f1).into(),
             s.gold.into(),
             s.predicted.into(),
             s.correct.into(),
