@@ -240,3 +240,31 @@ fn help_has_examples() {
             .stdout(contains("Example"));
     }
 }
+
+#[test]
+fn completions_cover_every_subcommand_in_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = newsdb(&db).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in [
+            "import",
+            "reextract",
+            "cooccur",
+            "timeline",
+            "aliases",
+            "completions",
+        ] {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    // Completion needs no database: none is created.
+    assert!(!db.exists());
+    newsdb(&db)
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'tcsh'"));
+}

@@ -58,8 +58,8 @@ pub struct Args {
     /// Refuse records larger than this many bytes.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     max_record_bytes: usize,
-    /// Worker threads for parsing and extraction (default: all cores).
-    #[arg(long, short = 'j', default_value_t = 0)]
+    /// Worker threads for parsing and extraction; 0 (the default) uses every core.
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
     jobs: usize,
     /// Articles per transaction: a crash or a failed batch loses at most this many
     /// (a re-run redoes them); larger batches import faster.

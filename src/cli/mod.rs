@@ -4,6 +4,7 @@
 mod aliases;
 mod articles;
 mod check;
+mod completions;
 mod cooccur;
 mod entities;
 mod entity;
@@ -116,6 +117,7 @@ enum Command {
     Timeline(timeline::Args),
     Stats(stats::Args),
     Export(export::Args),
+    Completions(completions::Args),
 }
 
 /// A name or id given on the command line that matches nothing: `main` exits with
@@ -225,5 +227,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Timeline(a) => timeline::run(&ctx, a),
         Command::Stats(a) => stats::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Completions(a) => completions::run(a),
     }
 }
