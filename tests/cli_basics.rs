@@ -268,3 +268,37 @@ fn completions_cover_every_subcommand_in_each_shell() {
         .code(2)
         .stderr(contains("invalid value 'tcsh'"));
 }
+
+#[test]
+fn schema_says_table_or_view_with_columns_and_the_version_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let out = newsdb(&db)
+        .args(["schema", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let version = newsdb::db::latest_schema_version();
+    assert_eq!(stderr.trim(), format!("schema version {version}"));
+    assert_eq!(csv.lines().next(), Some("name,type,columns"));
+    assert!(csv.contains("cooccurrence,view,"), "{csv}");
+    assert!(csv.contains("paragraphs,table,"), "{csv}");
+    assert!(
+        csv.contains("mentions,table,\"id, article_id, entity_id,"),
+        "{csv}"
+    );
+    let out = newsdb(&db)
+        .args(["schema", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema_version"], version);
+    assert!(json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["name"] == "entity_stats" && o["type"] == "view"));
+}

@@ -55,6 +55,25 @@ const SQL_COUNTS: &str = "SELECT
     (SELECT COUNT(*) FROM entity_aliases),
     (SELECT COUNT(*) FROM import_errors)";
 
+const SQL_SCHEMA_OBJECTS: &str = "SELECT m.name, m.type,
+        (SELECT group_concat(c.name, ', ') FROM pragma_table_info(m.name) c)
+    FROM sqlite_master m
+    WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%'
+      AND m.name NOT LIKE 'articles_fts_%'
+    ORDER BY m.name";
+
+/// A table or view of the schema.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaObject {
+    /// Its name.
+    pub name: String,
+    /// `table` or `view`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its column names, comma-separated, in order.
+    pub columns: String,
+}
+
 const SQL_TABLES: &str = "SELECT name FROM sqlite_master
     WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'
       AND name NOT LIKE 'articles_fts_%'
@@ -104,6 +123,19 @@ impl Store {
     pub fn tables(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare(SQL_TABLES)?;
         let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The tables and views a user may query, with their columns, by name.
+    pub fn schema_objects(&self) -> Result<Vec<SchemaObject>> {
+        let mut stmt = self.conn.prepare(SQL_SCHEMA_OBJECTS)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SchemaObject {
+                name: r.get(0)?,
+                kind: r.get(1)?,
+                columns: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
