@@ -758,3 +758,24 @@ fn an_argument_that_is_not_utf8_is_imported_not_a_panic() {
         "the file named by a non-UTF-8 argument is imported"
     );
 }
+
+#[test]
+fn out_of_range_batch_sizes_and_job_counts_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    for args in [
+        ["--batch-size", "18446744073709551615"],
+        ["--batch-size", "100000000000"],
+        ["--batch-size", "0"],
+        ["--jobs", "100000"],
+    ] {
+        newsdb(&db)
+            .arg("import")
+            .args(args)
+            .arg(common::seeds())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("invalid value"));
+    }
+    assert!(!db.exists(), "a refused command created the database");
+}

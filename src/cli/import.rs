@@ -59,12 +59,14 @@ pub struct Args {
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     max_record_bytes: usize,
     /// Worker threads for parsing and extraction; 0 (the default) uses every core.
-    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true)]
-    jobs: usize,
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true,
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    jobs: u16,
     /// Articles per transaction: a crash or a failed batch loses at most this many
     /// (a re-run redoes them); larger batches import faster.
-    #[arg(long, default_value_t = newsdb::ImportOptions::default().batch_size)]
-    batch_size: usize,
+    #[arg(long, default_value_t = newsdb::ImportOptions::default().batch_size as u32,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    batch_size: u32,
     /// Print the import report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -101,8 +103,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         dry_run: args.dry_run,
         strict: args.strict,
         max_record_bytes: args.max_record_bytes,
-        jobs: args.jobs,
-        batch_size: args.batch_size,
+        jobs: usize::from(args.jobs),
+        batch_size: args.batch_size as usize,
         arguments: Some(
             std::env::args_os()
                 .skip(1)
