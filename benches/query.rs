@@ -361,7 +361,7 @@ fn main() {
     row("timeline by month, bare SQL".into(), timeline_bare, None);
     row(
         "timeline by month".into(),
-        time(|| query::timeline(conn, frequent.id, Bucket::Month).unwrap()),
+        time(|| query::timeline(conn, frequent.id, Bucket::Month, None).unwrap()),
         Some(timeline_bare.0),
     );
 }

@@ -129,6 +129,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A `--since`/`--until` bound that is not a date newsdb can compare.
+    #[error(
+        "invalid date {value:?}: {reason} (expected YYYY, YYYY-MM, YYYY-MM-DD or \
+         YYYY-MM-DDTHH:MM[:SS], e.g. 2019, 2019-03, 2019-03-01, 2019-03-01T10:00)"
+    )]
+    InvalidDate {
+        /// The value as given.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
     /// An invalid argument was passed to a library function.
     #[error("{0}")]
     InvalidArgument(String),

@@ -480,3 +480,92 @@ fn a_name_or_id_that_matches_nothing_exits_1_in_every_command() {
         assert!(err.contains("does not exist"), "{args:?}: {err}");
     }
 }
+
+/// The JSON a command prints.
+fn json_of(db: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = newsdb(db)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn numeric_external_ids_win_over_row_ids_and_hash_n_names_a_row_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    // Stored in this order: row 1 has external id "2", row 2 has external id "1".
+    let file = dir.path().join("numbered.jsonl");
+    let records = [
+        (
+            "2",
+            "Tony Blair visited Paris on Monday for talks with officials.",
+        ),
+        (
+            "1",
+            "Gordon Brown visited Berlin on Tuesday for talks with officials.",
+        ),
+    ];
+    let lines: String = records
+        .iter()
+        .map(|(id, body)| {
+            format!(
+                "{}\n",
+                serde_json::json!({"id": id, "title": format!("Story {id}"), "body": body})
+            )
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    newsdb(&db).arg("import").arg(&file).assert().success();
+    assert_eq!(
+        scalar(&db, "SELECT id FROM articles WHERE external_id = '1'"),
+        2
+    );
+
+    let shown = |key: &str| json_of(&db, &["show", key])["external_id"].clone();
+    assert_eq!(shown("1"), "1");
+    assert_eq!(shown("2"), "2");
+    assert_eq!(shown("#1"), "2");
+    assert_eq!(shown("#2"), "1");
+
+    let names = |key: &str| -> Vec<String> {
+        json_of(&db, &["entities", "--article", key])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        names("1").contains(&"Gordon Brown".to_string()),
+        "{:?}",
+        names("1")
+    );
+    assert!(
+        !names("1").contains(&"Tony Blair".to_string()),
+        "{:?}",
+        names("1")
+    );
+    assert!(
+        names("#1").contains(&"Tony Blair".to_string()),
+        "{:?}",
+        names("#1")
+    );
+
+    // `reextract 1` re-extracts the article whose external id is 1 (row 2).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("DELETE FROM mentions WHERE article_id = 2", [])
+        .unwrap();
+    drop(conn);
+    newsdb(&db).args(["reextract", "1"]).assert().success();
+    assert!(scalar(&db, "SELECT COUNT(*) FROM mentions WHERE article_id = 2") > 0);
+    let (code, err) = failure(&db, &["show", "#3"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("#3"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Mixed publication dates (RFC 3339 with `Z` or an offset, naive date-times with
 //! fractions, plain dates, a date newsdb cannot parse, no date) through `--since` and
-//! `--until` on `articles` and `search`, `timeline` and `search --sort newest`.
+//! `--until` on `articles`, `search`, `entities`, `mentions`, `cooccur` and `timeline`,
+//! `timeline` and `search --sort newest`; invalid bounds refused everywhere.
 
 mod common;
 
@@ -158,40 +159,158 @@ fn newest_first_orders_mixed_formats_by_time_and_puts_undated_articles_last() {
     assert_eq!(dated, ["t", "d", "z", "n", "x"]);
 }
 
+/// A command's `--format json` rows and its stderr.
+fn json_rows(db: &Path, args: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let out = newsdb(db)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+/// `timeline` rows as (period, mentions, articles), and its stderr.
+fn periods(db: &Path, args: &[&str]) -> (Vec<(String, i64, i64)>, String) {
+    let mut all = vec!["timeline", "Tehran"];
+    all.extend_from_slice(args);
+    let (rows, stderr) = json_rows(db, &all);
+    let rows = rows
+        .iter()
+        .map(|r| {
+            (
+                r["period"].as_str().unwrap().to_string(),
+                r["mentions"].as_i64().unwrap(),
+                r["articles"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    (rows, stderr)
+}
+
 #[test]
 fn timeline_counts_mixed_formats_by_period_and_leaves_out_unparsed_dates() {
     let (_dir, db) = setup();
-    let periods = |by: &str| -> Vec<(String, i64, i64)> {
-        let out = newsdb(&db)
-            .args(["timeline", "Tehran", "--by", by, "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-        rows.iter()
-            .map(|r| {
-                (
-                    r["period"].as_str().unwrap().to_string(),
-                    r["mentions"].as_i64().unwrap(),
-                    r["articles"].as_i64().unwrap(),
-                )
-            })
-            .collect()
+    let with_mentions = |by: &str| -> Vec<(String, i64, i64)> {
+        let (rows, _) = periods(&db, &["--by", by]);
+        rows.into_iter().filter(|r| r.1 > 0).collect()
     };
     // One Tehran per article: n in 1987-02; z in 2005-01; d and t in 2005-03; u (unparsed)
     // and x (no date) in no period.
     let p = |s: &str, n: i64| (s.to_string(), n, n);
-    assert_eq!(periods("year"), [p("1987", 1), p("2005", 3)]);
+    assert_eq!(with_mentions("year"), [p("1987", 1), p("2005", 3)]);
     assert_eq!(
-        periods("month"),
+        with_mentions("month"),
         [p("1987-02", 1), p("2005-01", 1), p("2005-03", 2)]
     );
     assert_eq!(
-        periods("day"),
+        with_mentions("day"),
         [p("1987-02-26", 1), p("2005-01-02", 1), p("2005-03-01", 2)]
     );
+}
+
+#[test]
+fn timeline_fills_empty_periods_and_says_what_undated_articles_it_left_out() {
+    let (_dir, db) = setup();
+    let p = |s: &str, n: i64| (s.to_string(), n, n);
+    // Every year from 1987 to 2005, the ones without mentions as zero rows.
+    let (years, stderr) = periods(&db, &["--by", "year"]);
+    assert_eq!(years.len(), 2005 - 1987 + 1, "{years:?}");
+    assert_eq!(years[0], p("1987", 1));
+    assert_eq!(years[1], p("1988", 0));
+    assert_eq!(years[18], p("2005", 3));
+    // u (unparsed date) and x (no date) each name Tehran once.
+    assert!(
+        stderr.contains("2 mention(s) in 2 article(s) left out")
+            && stderr.contains("no publication date"),
+        "{stderr}"
+    );
+    let (months, _) = periods(&db, &["--by", "month", "--since", "2005"]);
+    assert_eq!(months, [p("2005-01", 1), p("2005-02", 0), p("2005-03", 2)]);
+    let (days, _) = periods(&db, &["--by", "day", "--until", "2004"]);
+    assert_eq!(days, [p("1987-02-26", 1)]);
+    // The table says nothing of it on stdout: the note is on stderr only.
+    let out = newsdb(&db).args(["timeline", "Tehran"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("left out"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("left out"));
+}
+
+#[test]
+fn mentions_and_cooccur_take_since_and_until() {
+    let (_dir, db) = setup();
+    // The articles of the mentions listed.
+    let mentioned = |filters: &[&str]| -> Vec<String> {
+        let mut args = vec!["mentions", "Tehran"];
+        args.extend_from_slice(filters);
+        let (rows, _) = json_rows(&db, &args);
+        sorted(
+            rows.iter()
+                .map(|r| r["external_id"].as_str().unwrap().to_string())
+                .collect(),
+        )
+    };
+    assert_eq!(mentioned(&[]), ["d", "n", "t", "u", "x", "z"]);
+    assert_eq!(mentioned(&["--since", "2005-01-01"]), ["d", "t", "z"]);
+    assert_eq!(mentioned(&["--until", "2005-01"]), ["n", "z"]);
+    assert_eq!(
+        mentioned(&["--since", "2005-03-01", "--until", "2005-03-01"]),
+        ["d", "t"]
+    );
+    // Assad and Tehran share every article; in a period, only its articles count.
+    let shared = |filters: &[&str]| -> i64 {
+        let mut args = vec!["cooccur", "Tehran", "--level", "article"];
+        args.extend_from_slice(filters);
+        let (rows, _) = json_rows(&db, &args);
+        rows.iter()
+            .find(|r| r["name"] == "Bashar al-Assad")
+            .map_or(0, |r| r["count"].as_i64().unwrap())
+    };
+    assert_eq!(shared(&[]), 6);
+    assert_eq!(shared(&["--since", "2005-01-01"]), 3);
+    assert_eq!(shared(&["--since", "2005-03", "--until", "2005-03"]), 2);
+    assert_eq!(shared(&["--until", "1987"]), 1);
+    assert_eq!(shared(&["--since", "2006"]), 0);
+    let sentence = [
+        "cooccur", "Tehran", "--level", "sentence", "--until", "2004",
+    ];
+    let (rows, _) = json_rows(&db, &sentence);
+    assert!(
+        rows.iter()
+            .any(|r| r["name"] == "Bashar al-Assad" && r["count"] == 1),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn an_invalid_date_exits_2_naming_it_and_the_accepted_forms_on_every_command() {
+    let (_dir, db) = setup();
+    let commands: [&[&str]; 6] = [
+        &["articles"],
+        &["search", "tehran"],
+        &["entities"],
+        &["mentions", "Tehran"],
+        &["cooccur", "Tehran"],
+        &["timeline", "Tehran"],
+    ];
+    for command in commands {
+        for flag in ["--since", "--until"] {
+            for bad in ["garbage", "2005-02-30", "20050101", "2005/01/01"] {
+                let mut args = command.to_vec();
+                args.extend_from_slice(&[flag, bad]);
+                let out = newsdb(&db).args(&args).output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+                assert!(out.stdout.is_empty(), "{args:?}");
+                assert!(
+                    stderr.contains(&format!("invalid date \"{bad}\""))
+                        && stderr.contains("YYYY-MM-DD")
+                        && stderr.contains("YYYY-MM,"),
+                    "{args:?}: {stderr}"
+                );
+            }
+        }
+    }
 }

@@ -30,10 +30,10 @@ pub struct Args {
     #[arg(long, requires = "entity")]
     kind: Option<newsdb::EntityKind>,
     /// Only articles published on or after this date (e.g. 2019-02-01).
-    #[arg(long)]
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
     since: Option<String>,
     /// Only articles published on or before this date (2019-03 includes March).
-    #[arg(long)]
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
     until: Option<String>,
     /// Only articles from this source.
     #[arg(long)]

@@ -12,11 +12,13 @@ use super::{entity, Ctx};
 
 /// List the entities named in the same sentence, paragraph or article as an entity,
 /// with the number of shared units and their PMI (pointwise mutual information, in
-/// bits). Sorted by count, then PMI.
+/// bits). Sorted by count, then PMI. With --since/--until every count is of the
+/// articles published in that period.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb cooccur \"Bashar al-Assad\" --level sentence
-  newsdb cooccur Iran --level article --limit 50 --format json")]
+  newsdb cooccur Iran --level article --limit 50 --format json
+  newsdb cooccur Tehran --level article --since 2019-02 --until 2019-02")]
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
@@ -29,6 +31,8 @@ pub struct Args {
     /// How many entities to list.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    #[command(flatten)]
+    dates: super::Dates,
 }
 
 const COLUMNS: &[&str] = &["entity_id", "name", "kind", "count", "pmi"];
@@ -38,7 +42,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
-    let rows = query::cooccurrences(store.conn(), e.id, args.level, args.limit)?;
+    let rows = match args.dates.period() {
+        Some(p) => query::cooccurrences_during(store.conn(), e.id, args.level, args.limit, &p)?,
+        None => query::cooccurrences(store.conn(), e.id, args.level, args.limit)?,
+    };
     ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
     Ok(ExitCode::SUCCESS)
 }

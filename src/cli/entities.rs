@@ -31,14 +31,14 @@ pub struct Args {
     /// Only this kind: person, organization, location or misc.
     #[arg(long)]
     kind: Option<EntityKind>,
-    /// Only the entities of this article (row id or external id).
+    /// Only the entities of this article (external id, else row id; `#N` is row id N).
     #[arg(long)]
     article: Option<String>,
     /// Count only articles published on or after this date (e.g. 2019-02-01).
-    #[arg(long)]
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
     since: Option<String>,
     /// Count only articles published on or before this date (2019-03 includes March).
-    #[arg(long)]
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
     until: Option<String>,
     /// How many entities to list.
     #[arg(long, default_value_t = 50)]

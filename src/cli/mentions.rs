@@ -14,7 +14,8 @@ use super::{entity, Ctx};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb mentions \"Bashar al-Assad\" --context 30
-  newsdb mentions Tehran --limit 200 --format csv")]
+  newsdb mentions Tehran --limit 200 --format csv
+  newsdb mentions Tehran --since 2019-02 --until 2019-03")]
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
     name: String,
@@ -27,6 +28,8 @@ pub struct Args {
     /// How many mentions to show.
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    #[command(flatten)]
+    dates: super::Dates,
 }
 
 const COLUMNS: &[&str] = &[
@@ -43,7 +46,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
-    let rows = query::mentions_in_context(store.conn(), e.id, args.context, args.limit)?;
+    let rows = query::mentions_in_context_during(
+        store.conn(),
+        e.id,
+        args.context,
+        args.limit,
+        args.dates.period().as_ref(),
+    )?;
     ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
     Ok(ExitCode::SUCCESS)
 }

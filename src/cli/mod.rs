@@ -133,14 +133,37 @@ impl std::fmt::Display for NotFound {
 
 impl std::error::Error for NotFound {}
 
-/// The article with this row id or external id; none is a [`NotFound`] error.
+/// The article with this external id, else this row id (`#N` always names row id N;
+/// see [`Store::find_article`]); none is a [`NotFound`] error.
 fn find_article(store: &Store, key: &str) -> Result<Article> {
     store.find_article(key)?.ok_or_else(|| {
         NotFound(format!(
-            "no article with id or external id {key:?} (list them with `newsdb articles`)"
+            "no article with external id or row id {key:?} (list them with `newsdb articles`)"
         ))
         .into()
     })
+}
+
+/// `--since`/`--until` for the commands that read an entity's mentions over time,
+/// checked as `articles` and `search` check theirs.
+#[derive(Debug, clap::Args)]
+struct Dates {
+    /// Only articles published on or after this date (e.g. 2019-02-01).
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
+    since: Option<String>,
+    /// Only articles published on or before this date (2019-03 includes March).
+    #[arg(long, value_parser = newsdb::load::dates::date_bound)]
+    until: Option<String>,
+}
+
+impl Dates {
+    /// The period asked for; `None` when neither bound was given.
+    fn period(&self) -> Option<newsdb::query::Period> {
+        (self.since.is_some() || self.until.is_some()).then(|| newsdb::query::Period {
+            from: self.since.clone(),
+            to: self.until.clone(),
+        })
+    }
 }
 
 /// What every command gets: where the database is and how to print.

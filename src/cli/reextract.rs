@@ -19,7 +19,7 @@ pub struct Args {
     /// Every article.
     #[arg(long, conflicts_with = "ids")]
     all: bool,
-    /// Row ids or external ids of the articles.
+    /// External ids of the articles, else row ids (`#N` is always row id N).
     ids: Vec<String>,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', default_value_t = 0)]

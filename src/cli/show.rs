@@ -10,7 +10,10 @@ use serde::Serialize;
 
 use super::Ctx;
 
-/// Show one article, by row id or external id, with its mentions.
+/// Show one article, by external id or row id, with its mentions.
+///
+/// An external id wins: `show 1` is the article whose external id is 1 when there is
+/// one, else the article with row id 1; `show '#1'` always means row id 1.
 ///
 /// As a table, the title and body are printed with every mention marked as
 /// [surface|kind], followed by the list of mentions; other formats give the article's
@@ -18,9 +21,10 @@ use super::Ctx;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb show 1
+  newsdb show '#1'
   newsdb show 000_74746990a53cdcfb --format json")]
 pub struct Args {
-    /// Row id or external id of the article.
+    /// External id of the article, else its row id (`#N` is always row id N).
     id: String,
 }
 

@@ -1,6 +1,9 @@
-//! Publication dates: normalised to ISO-8601 when they parse, kept as given otherwise.
+//! Publication dates: normalised to ISO-8601 when they parse, kept as given otherwise;
+//! and the `--since`/`--until` bounds compared with them.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+use crate::error::{Error, Result};
 
 /// Parses the date formats news archives use: RFC 3339 (`2018-02-25T10:00:00+01:00`),
 /// a plain date (`2018-02-25`), Reuters' `26-FEB-1987 15:01:01.79`, RFC 2822
@@ -45,9 +48,104 @@ pub fn normalize_date(raw: &str) -> Option<String> {
         .map(|d| d.format("%Y-%m-%d").to_string())
 }
 
+/// Checks a `--since`/`--until` bound and returns it in the form stored dates compare
+/// with: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]]` (a space
+/// instead of the `T` is accepted), a real calendar date; a time with `Z` or an offset
+/// becomes UTC with a `Z`, as imported dates do. Anything else (`20050101`,
+/// `2005/01/01`, `2005-02-30`) is [`Error::InvalidDate`]: compared as text, it would
+/// silently select the wrong articles.
+pub fn date_bound(raw: &str) -> Result<String> {
+    let s = raw.trim();
+    let invalid = |reason| Error::InvalidDate {
+        value: raw.to_string(),
+        reason,
+    };
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    let (date, time) = match s.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let shape_ok = match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2),
+        [y, m, d] => digits(y, 4) && digits(m, 2) && digits(d, 2),
+        _ => false,
+    };
+    if !shape_ok {
+        return Err(invalid("not in an accepted form"));
+    }
+    let num = |i: usize| parts.get(i).map(|p| p.parse::<u32>().unwrap_or(0));
+    let year = num(0).unwrap_or(0) as i32;
+    if let Some(m) = num(1) {
+        if !(1..=12).contains(&m) {
+            return Err(invalid("there is no such month"));
+        }
+        if let Some(d) = num(2) {
+            if NaiveDate::from_ymd_opt(year, m, d).is_none() {
+                return Err(invalid("there is no such day"));
+            }
+        }
+    }
+    let Some(time) = time else {
+        return Ok(date.to_string());
+    };
+    if parts.len() != 3 {
+        return Err(invalid("a time needs a full date before it"));
+    }
+    let iso = format!("{date}T{time}");
+    if let Ok(d) = DateTime::parse_from_rfc3339(&iso) {
+        return Ok(d
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(SecondsFormat::AutoSi, true));
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ];
+    if naive
+        .iter()
+        .any(|f| NaiveDateTime::parse_from_str(&iso, f).is_ok())
+    {
+        return Ok(iso);
+    }
+    Err(invalid("not a valid time of day"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_bounds_accept_iso_prefixes_and_refuse_everything_else() {
+        let ok = |s| date_bound(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(ok("2005"), "2005");
+        assert_eq!(ok("0000"), "0000");
+        assert_eq!(ok("2005-02"), "2005-02");
+        assert_eq!(ok("2004-02-29"), "2004-02-29");
+        assert_eq!(ok("1987-02-26T15:01:02"), "1987-02-26T15:01:02");
+        assert_eq!(ok("2005-03-01 09:00"), "2005-03-01T09:00");
+        assert_eq!(ok("2005-03-01T09:00:00+01:00"), "2005-03-01T08:00:00Z");
+        for bad in [
+            "garbage",
+            "2005-02-30",
+            "20050101",
+            "2005/01/01",
+            "2005-13",
+            "05-01-01",
+            "2005-1-1",
+            "2005-01T10:00",
+            "2005-01-01T25:00",
+            "",
+        ] {
+            let e = date_bound(bad).expect_err(bad).to_string();
+            assert!(
+                e.starts_with(&format!("invalid date {bad:?}")) && e.contains("YYYY-MM-DD"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn the_documented_formats_parse() {

@@ -28,6 +28,10 @@ const SQL_KWIC: &str = "SELECT m.article_id, a.external_id, m.field, m.start_byt
         m.surface, CASE m.field WHEN 'title' THEN a.title ELSE a.body END
     FROM mentions m JOIN articles a ON a.id = m.article_id
     WHERE m.entity_id = ?1
+      AND (?3 IS NULL OR (a.published_at >= ?3
+           AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
+      AND (?4 IS NULL OR (substr(a.published_at, 1, length(?4)) <= ?4
+           AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
     ORDER BY m.article_id, m.field DESC, m.start_byte LIMIT ?2";
 const SQL_MARKS: &str = "SELECT m.field, m.start_byte, m.end_byte, e.kind
     FROM mentions m JOIN entities e ON e.id = m.entity_id
@@ -62,8 +66,21 @@ pub fn mentions_in_context(
     chars: usize,
     limit: u32,
 ) -> Result<Vec<KwicRow>> {
+    mentions_in_context_during(conn, entity, chars, limit, None)
+}
+
+/// [`mentions_in_context`] in articles published in `period` only (when given; an
+/// article without a readable date is in no period).
+pub fn mentions_in_context_during(
+    conn: &Connection,
+    entity: EntityId,
+    chars: usize,
+    limit: u32,
+    period: Option<&super::Period>,
+) -> Result<Vec<KwicRow>> {
+    let (from, to) = period.map_or((None, None), |p| (p.from.as_deref(), p.to.as_deref()));
     let mut stmt = conn.prepare_cached(SQL_KWIC)?;
-    let mut rows = stmt.query(rusqlite::params![entity, limit])?;
+    let mut rows = stmt.query(rusqlite::params![entity, limit, from, to])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let start: usize = r.get::<_, i64>(3)?.try_into().unwrap_or(0);

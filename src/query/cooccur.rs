@@ -188,6 +188,66 @@ pub fn cooccurrences(
     Ok(rows)
 }
 
+/// Every count of [`cooccurrences`] recomputed from the mentions in articles published
+/// in a period (`?2`, `?3`; an article without a readable date is in none), at the
+/// level `?4`: a unit is (article, field, sentence or paragraph), or the article. Per
+/// partner: shared units, its own units, then `?1`'s units and all units in the period.
+const SQL_DURING: &str = "WITH u AS (
+        SELECT DISTINCT m.entity_id, m.article_id,
+            CASE WHEN ?4 = 'article' THEN '' ELSE m.field END AS field,
+            CASE ?4 WHEN 'sentence' THEN m.sentence WHEN 'paragraph' THEN m.paragraph
+                ELSE 0 END AS unit
+        FROM mentions m JOIN articles a ON a.id = m.article_id
+        WHERE a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
+          AND (?2 IS NULL OR a.published_at >= ?2)
+          AND (?3 IS NULL OR substr(a.published_at, 1, length(?3)) <= ?3)),
+    units AS (SELECT * FROM u WHERE unit IS NOT NULL),
+    own AS (SELECT article_id, field, unit FROM units WHERE entity_id = ?1),
+    pairs AS (SELECT x.entity_id, COUNT(*) AS n FROM units x
+        JOIN own o ON o.article_id = x.article_id AND o.field = x.field AND o.unit = x.unit
+        WHERE x.entity_id != ?1 GROUP BY x.entity_id)
+    SELECT p.entity_id, e.name, e.kind, p.n,
+        (SELECT COUNT(*) FROM units t WHERE t.entity_id = p.entity_id),
+        (SELECT COUNT(*) FROM own),
+        (SELECT COUNT(*) FROM (SELECT DISTINCT article_id, field, unit FROM units))
+    FROM pairs p JOIN entities e ON e.id = p.entity_id";
+
+/// [`cooccurrences`] counted only in articles published in `period`: shared units,
+/// both entities' units and the total are all those of the period, so the PMI says
+/// how strongly the two were associated then. Reads every mention of the period.
+pub fn cooccurrences_during(
+    conn: &Connection,
+    entity: EntityId,
+    level: Level,
+    limit: usize,
+    period: &super::Period,
+) -> Result<Vec<Cooccurrence>> {
+    let mut rows: Vec<Cooccurrence> = conn
+        .prepare_cached(SQL_DURING)?
+        .query_map(
+            rusqlite::params![entity, period.from, period.to, level.as_str()],
+            |r| {
+                let count: i64 = r.get(3)?;
+                Ok(Cooccurrence {
+                    entity_id: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: r.get(2)?,
+                    count,
+                    pmi: pmi(count, r.get(5)?, r.get(4)?, r.get(6)?),
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.sort_by(|x, y| {
+        y.count
+            .cmp(&x.count)
+            .then(y.pmi.partial_cmp(&x.pmi).unwrap_or(Ordering::Equal))
+            .then_with(|| x.name.cmp(&y.name))
+    });
+    rows.truncate(limit);
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixture;
@@ -349,5 +409,45 @@ mod tests {
     fn pmi_is_positive_for_attracted_pairs() {
         assert!((pmi(1, 1, 1, 8) - 3.0).abs() < 1e-12);
         assert_eq!(pmi(0, 1, 1, 8), 0.0);
+    }
+
+    #[test]
+    fn a_period_counts_only_its_articles_and_an_open_one_matches_all_dated_ones() {
+        let f = fixture::build();
+        let assad = f.entity("Bashar al-Assad");
+        let c = f.store.conn();
+        let all = super::super::Period::default();
+        // a3 (undated) is left out even without bounds; a1 and a2 are dated.
+        let article = cooccurrences_during(c, assad, Level::Article, 50, &all).unwrap();
+        assert!(
+            !names(&article).iter().any(|(n, _)| *n == "Zoë"),
+            "{article:?}"
+        );
+        assert!(names(&article).iter().any(|(n, _)| *n == "Ali Khamenei"));
+        let february = super::super::Period {
+            from: None,
+            to: Some("2019-02".into()),
+        };
+        let feb = cooccurrences_during(c, assad, Level::Article, 50, &february).unwrap();
+        assert!(names(&feb).iter().any(|(n, _)| *n == "Ali Khamenei"));
+        assert!(
+            !names(&feb).iter().any(|(n, _)| *n == "Donald Trump"),
+            "{feb:?}"
+        );
+        let march = super::super::Period {
+            from: Some("2019-03".into()),
+            to: None,
+        };
+        let mar = cooccurrences_during(c, assad, Level::Article, 50, &march).unwrap();
+        assert!(
+            !names(&mar).iter().any(|(n, _)| *n == "Ali Khamenei"),
+            "{mar:?}"
+        );
+        // Sentence level in February: every partner's count is at most its article count.
+        let sent = cooccurrences_during(c, assad, Level::Sentence, 50, &february).unwrap();
+        assert!(
+            sent.iter().all(|r| r.count >= 1 && r.pmi.is_finite()),
+            "{sent:?}"
+        );
     }
 }

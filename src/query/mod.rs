@@ -50,8 +50,8 @@ use crate::error::Result;
 use crate::model::Entity;
 use crate::store::entities::entity_from_row;
 
-pub use context::{marked_text, mentions_in_context, KwicRow};
-pub use cooccur::{cooccurrences, Cooccurrence, Level};
+pub use context::{marked_text, mentions_in_context, mentions_in_context_during, KwicRow};
+pub use cooccur::{cooccurrences, cooccurrences_during, Cooccurrence, Level};
 pub use export::{export_articles, export_entities, export_mentions, ExportFormat};
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
@@ -59,7 +59,7 @@ pub use profile::{
 pub use search::{list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort};
 pub use stats::{database_stats, Stats};
 pub use suggest::{suggest_merges, MergeSuggestion};
-pub use timeline::{timeline, Bucket, TimelineRow};
+pub use timeline::{timeline, Bucket, Timeline, TimelineRow};
 
 // Among entities of several kinds with the same name, the one in most articles wins.
 const SQL_BY_NAME: &str = "SELECT e.id, e.kind, e.name FROM entities e

@@ -200,15 +200,18 @@ impl Store {
             .optional()?)
     }
 
-    /// Looks an article up by row id when `key` is a number, else by external id; a
-    /// numeric external id is tried second.
+    /// Looks an article up the way a person names it: an external id always wins,
+    /// so an archive whose ids are numbers (`"1"`, `"2"`) can reach every article;
+    /// otherwise `#N` or `N` is the row id `N` (`#N` asks for the row id explicitly,
+    /// for when `N` is also some article's external id).
     pub fn find_article(&self, key: &str) -> Result<Option<Article>> {
-        if let Ok(n) = key.parse::<i64>() {
-            if let Some(a) = self.article(ArticleId(n))? {
-                return Ok(Some(a));
-            }
+        if let Some(a) = self.article_by_external_id(key)? {
+            return Ok(Some(a));
         }
-        self.article_by_external_id(key)
+        match key.strip_prefix('#').unwrap_or(key).parse::<i64>() {
+            Ok(n) => self.article(ArticleId(n)),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Articles in id order, `limit` at a time starting at `offset`.
@@ -287,5 +290,26 @@ mod tests {
         assert!(s.article(ArticleId(42)).unwrap().is_none());
         assert!(s.article_by_external_id("nope").unwrap().is_none());
         assert!(s.find_article("42").unwrap().is_none());
+        assert!(s.find_article("#42").unwrap().is_none());
+    }
+
+    #[test]
+    fn external_ids_win_over_row_ids_and_hash_n_names_a_row_id() {
+        let mut s = Store::open_in_memory().unwrap();
+        // Row 1 has external id "2", row 2 has external id "1".
+        let two = s.upsert_article(&sample("2", "first stored")).unwrap().id;
+        let one = s.upsert_article(&sample("1", "second stored")).unwrap().id;
+        let x = s.upsert_article(&sample("x", "third stored")).unwrap().id;
+        assert_eq!((two, one, x), (ArticleId(1), ArticleId(2), ArticleId(3)));
+        let found = |key: &str| s.find_article(key).unwrap().map(|a| a.external_id);
+        assert_eq!(found("1").as_deref(), Some("1"));
+        assert_eq!(found("2").as_deref(), Some("2"));
+        assert_eq!(found("#1").as_deref(), Some("2"));
+        assert_eq!(found("#2").as_deref(), Some("1"));
+        // A number that is no external id is still a row id.
+        assert_eq!(found("3").as_deref(), Some("x"));
+        assert_eq!(found("#3").as_deref(), Some("x"));
+        assert_eq!(found("x").as_deref(), Some("x"));
+        assert_eq!(found("#x"), None);
     }
 }
