@@ -100,6 +100,10 @@ const SQL_UNDATED: &str = "SELECT COUNT(*), COUNT(DISTINCT m.article_id)
       AND (a.published_at IS NULL
            OR a.published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*')";
 
+/// The most zero rows filled into one gap between two periods with mentions: a
+/// longer gap (a date far from the others) stays a gap.
+const MAX_FILLED_GAP: usize = 1000;
+
 /// The period after `period` (`2019` → `2020`, `2019-12` → `2020-01`, `2019-02-28` →
 /// `2019-03-01`); `None` when `period` is not a valid one of `bucket`.
 fn next_period(period: &str, bucket: Bucket) -> Option<String> {
@@ -126,7 +130,7 @@ fn next_period(period: &str, bucket: Bucket) -> Option<String> {
 
 /// Mention and article counts of `entity` per period of `bucket`, oldest first, in
 /// `period` if given: every period from the first with mentions to the last, the
-/// ones between without mentions as zero rows. Mentions in articles without a
+/// ones between without mentions as zero rows (gaps of at most [`MAX_FILLED_GAP`]). Mentions in articles without a
 /// readable date are in no period; [`Timeline`] counts them.
 pub fn timeline(
     conn: &Connection,
@@ -153,9 +157,10 @@ pub fn timeline(
         // A stored date that only looks ISO ("2019-13-45") has no next period: no
         // filling next to it.
         if let Some(mut next) = rows.last().and_then(|r| next_period(&r.period, bucket)) {
-            while next < row.period {
+            let mut gap = Vec::new();
+            while next < row.period && gap.len() <= MAX_FILLED_GAP {
                 let after = next_period(&next, bucket);
-                rows.push(TimelineRow {
+                gap.push(TimelineRow {
                     period: next,
                     mentions: 0,
                     articles: 0,
@@ -164,6 +169,10 @@ pub fn timeline(
                     Some(a) => next = a,
                     None => break,
                 }
+            }
+            // A gap of centuries (a stray "0001-01-01") is left a gap.
+            if gap.len() <= MAX_FILLED_GAP {
+                rows.extend(gap);
             }
         }
         rows.push(row);
@@ -218,6 +227,19 @@ mod tests {
             "2019-02-25"
         );
         assert!("week".parse::<Bucket>().is_err());
+    }
+
+    #[test]
+    fn next_period_steps_over_year_and_month_ends() {
+        assert_eq!(
+            next_period("2019-12", Bucket::Month).as_deref(),
+            Some("2020-01")
+        );
+        assert_eq!(
+            next_period("2019-02-28", Bucket::Day).as_deref(),
+            Some("2019-03-01")
+        );
+        assert_eq!(next_period("2019-13", Bucket::Month), None);
     }
 
     #[test]
