@@ -12,7 +12,8 @@ use super::{entity, Ctx};
 
 /// List the entities named in the same sentence, paragraph or article as an entity,
 /// with the number of shared units and their PMI (pointwise mutual information, in
-/// bits). Sorted by count, then PMI.
+/// bits). Sorted by count, then PMI. Tables, CSV and TSV round PMI to 3 decimals;
+/// JSON keeps full precision.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb cooccur \"Bashar al-Assad\" --level sentence
@@ -39,6 +40,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let rows = query::cooccurrences(store.conn(), e.id, args.level, args.limit)?;
-    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    let mut table = Table::from_rows(&rows, COLUMNS)?;
+    if !ctx.format.is_json() {
+        table.round_column("pmi", 3);
+    }
+    ctx.print(&table)?;
     Ok(ExitCode::SUCCESS)
 }

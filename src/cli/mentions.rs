@@ -44,6 +44,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let rows = query::mentions_in_context(store.conn(), e.id, args.context, args.limit)?;
-    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    let mut table = Table::from_rows(&rows, COLUMNS)?;
+    table.cut_start = vec!["left".into()];
+    ctx.print(&table)?;
     Ok(ExitCode::SUCCESS)
 }
