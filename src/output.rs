@@ -45,6 +45,14 @@ impl FromStr for Format {
     }
 }
 
+impl Format {
+    /// Whether this format is JSON or JSON Lines: made for programs, so numbers keep
+    /// their full precision there.
+    pub fn is_json(self) -> bool {
+        matches!(self, Format::Json | Format::Jsonl)
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -64,6 +72,9 @@ pub struct Table {
     pub columns: Vec<String>,
     /// Rows, each as long as `columns`.
     pub rows: Vec<Vec<Value>>,
+    /// Columns whose cells, when too wide for a terminal table, lose their start
+    /// instead of their end (a left context keeps the words next to its keyword).
+    pub cut_start: Vec<String>,
 }
 
 impl From<QueryResult> for Table {
@@ -71,6 +82,7 @@ impl From<QueryResult> for Table {
         Table {
             columns: q.columns,
             rows: q.rows,
+            cut_start: Vec::new(),
         }
     }
 }
@@ -92,6 +104,27 @@ impl Table {
         Table {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
+            cut_start: Vec::new(),
+        }
+    }
+
+    /// Writes the numbers of `column` with exactly `decimals` decimals (as text, so
+    /// that `4.9` shows as `4.90`); other cells are left as they are. For the formats
+    /// people read: JSON keeps full precision.
+    pub fn round_column(&mut self, column: &str, decimals: usize) {
+        let Some(i) = self.columns.iter().position(|c| c == column) else {
+            return;
+        };
+        for row in &mut self.rows {
+            if let Some(x) = row.get(i).and_then(Value::as_f64) {
+                // `-0.00` reads as a sign error: a tiny negative rounds to plain zero.
+                let text = format!("{x:.decimals$}");
+                let text = match text.strip_prefix('-') {
+                    Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+                    _ => text,
+                };
+                row[i] = Value::String(text);
+            }
         }
     }
 
@@ -141,6 +174,29 @@ pub fn cell_text(v: &Value) -> String {
 
 fn io_err(e: io::Error) -> Error {
     Error::io("<stdout>", e)
+}
+
+/// `s` cut to `width` characters by dropping its start (`…` in front), at a word
+/// boundary when the kept text has one.
+fn truncate_start(s: &str, width: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let n = flat.chars().count();
+    if n <= width {
+        flat
+    } else if width == 0 {
+        String::new()
+    } else {
+        let kept: String = flat.chars().skip(n - (width - 1)).collect();
+        let dropped = flat.chars().nth(n - width).unwrap_or(' ');
+        let words = match kept.find(char::is_whitespace) {
+            Some(i) if !dropped.is_whitespace() && !kept[i..].trim().is_empty() => &kept[i..],
+            _ => &kept,
+        };
+        format!("…{words}")
+    }
 }
 
 fn truncate(s: &str, width: usize) -> String {
@@ -198,10 +254,15 @@ fn write_table(t: &Table, width: usize, out: &mut dyn Write) -> Result<()> {
         })
         .collect();
     let widths = fit_widths(&natural, width);
+    let from_start: Vec<bool> = t.columns.iter().map(|c| t.cut_start.contains(c)).collect();
     let line = |vals: &[String]| -> String {
         let mut s = String::new();
         for (i, v) in vals.iter().enumerate() {
-            let cell = truncate(v, widths[i]);
+            let cell = if from_start[i] {
+                truncate_start(v, widths[i])
+            } else {
+                truncate(v, widths[i])
+            };
             if i + 1 < vals.len() {
                 let pad = widths[i] - cell.chars().count();
                 s.push_str(&cell);
@@ -333,6 +394,7 @@ pub fn render_record<T: Serialize>(
             let t = Table {
                 columns: obj.keys().cloned().collect(),
                 rows: vec![obj.values().cloned().collect()],
+                cut_start: Vec::new(),
             };
             render(&t, format, width, out)
         }
@@ -350,6 +412,7 @@ mod tests {
                 vec![1.into(), "Hello, \"world\"".into()],
                 vec![2.into(), Value::Null],
             ],
+            cut_start: Vec::new(),
         }
     }
 
@@ -406,5 +469,34 @@ mod tests {
         let out = show(&t, Format::Table, 60);
         assert!(out.lines().all(|l| l.chars().count() <= 60), "{out}");
         assert!(out.contains('…'));
+    }
+
+    #[test]
+    fn round_column_fixes_decimals_and_never_shows_minus_zero() {
+        let mut t = Table::new(&["id", "x"]);
+        for x in [4.928_353, -0.000_001_96, 0.5, 12.0] {
+            t.rows.push(vec![1.into(), x.into()]);
+        }
+        t.rows.push(vec![1.into(), Value::Null]);
+        t.round_column("x", 2);
+        let got: Vec<String> = t.rows.iter().map(|r| cell_text(&r[1])).collect();
+        assert_eq!(got, ["4.93", "0.00", "0.50", "12.00", ""]);
+        assert_eq!(show(&t, Format::Csv, 80).lines().nth(1), Some("1,4.93"));
+    }
+
+    #[test]
+    fn cut_start_columns_keep_their_end_in_narrow_tables() {
+        let mut t = Table::new(&["left", "right"]);
+        let left = format!("{} next to the keyword", "far away words ".repeat(10));
+        let right = format!("next to the keyword {}", "far away words ".repeat(10));
+        t.rows.push(vec![left.into(), right.into()]);
+        t.cut_start = vec!["left".into()];
+        let out = show(&t, Format::Table, 60);
+        let row = out.lines().nth(2).unwrap();
+        // Cut at a word boundary: "… words  next to the keyword", not "…y words".
+        assert!(row.starts_with("… words  next to the keyword"), "{row}");
+        let (_, right_cell) = row.split_once("keyword").unwrap();
+        assert!(right_cell.trim_start().starts_with("next to"), "{row}");
+        assert!(row.ends_with('…'), "{row}");
     }
 }

@@ -569,3 +569,227 @@ fn numeric_external_ids_win_over_row_ids_and_hash_n_names_a_row_id() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("#3"), "{err}");
 }
+
+/// A database of the seed and a few BBC technology articles (three about Google),
+/// or `None` (with a skip line) when `../shared` is absent.
+fn seed_and_bbc(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let tech = common::shared_file("bbc/tech")?;
+    let input = dir.join("bbc");
+    std::fs::create_dir(&input).unwrap();
+    for name in ["010.txt", "076.txt", "186.txt", "001.txt", "002.txt"] {
+        std::fs::copy(tech.join(name), input.join(name)).unwrap();
+    }
+    let db = dir.join("news.sqlite");
+    newsdb(&db)
+        .args(["import", "--quiet"])
+        .arg(seeds())
+        .arg(&input)
+        .assert()
+        .success();
+    Some(db)
+}
+
+/// The cells of a CSV column.
+fn csv_column(text: &str, column: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let i = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no {column} column in {text}"));
+    r.records().map(|rec| rec.unwrap()[i].to_string()).collect()
+}
+
+fn has_decimals(cell: &str, n: usize) -> bool {
+    cell.split_once('.').is_some_and(|(whole, frac)| {
+        !whole.is_empty()
+            && whole.chars().all(|c| c.is_ascii_digit())
+            && frac.len() == n
+            && frac.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn search_shows_a_rounded_relevance_higher_is_better_and_the_number_of_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = seed_and_bbc(dir.path()) else {
+        return;
+    };
+    let csv_out = stdout_of(&db, &["search", "google", "--format", "csv"]);
+    let cells = csv_column(&csv_out, "relevance");
+    assert_eq!(cells.len(), 3, "{csv_out}");
+    assert!(cells.iter().all(|c| has_decimals(c, 2)), "{cells:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&db, &["search", "google", "--format", "json"])).unwrap();
+    let scores: Vec<f64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["relevance"].as_f64().unwrap())
+        .collect();
+    // Best first, and higher is better: positive and falling.
+    assert!(scores.iter().all(|s| *s > 0.0), "{scores:?}");
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Full precision in JSON, the same value rounded in CSV.
+    assert_eq!(format!("{:.2}", scores[0]), cells[0]);
+    // The table says how many hits there are in all, beyond the page shown.
+    let out = newsdb(&db)
+        .args(["search", "google", "--limit", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 hits, showing 1-2"), "{stderr}");
+}
+
+#[test]
+fn cooccur_rounds_pmi_to_three_decimals_except_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let args = ["cooccur", "Bashar al-Assad", "--level", "article"];
+    let csv_out = stdout_of(&db, &[&args[..], &["--format", "csv"]].concat());
+    let cells = csv_column(&csv_out, "pmi");
+    assert!(!cells.is_empty(), "{csv_out}");
+    assert!(
+        cells
+            .iter()
+            .all(|c| has_decimals(c.trim_start_matches('-'), 3)),
+        "{cells:?}"
+    );
+    let tsv = stdout_of(&db, &[&args[..], &["--format", "tsv"]].concat());
+    let pmi_at = tsv_rows(&tsv)[0].iter().position(|h| h == "pmi").unwrap();
+    assert!(tsv_rows(&tsv)[1..]
+        .iter()
+        .all(|r| has_decimals(r[pmi_at].trim_start_matches('-'), 3)));
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        &db,
+        &[&args[..], &["--format", "json"]].concat(),
+    ))
+    .unwrap();
+    assert!(json[0]["pmi"].is_number(), "{json}");
+}
+
+#[test]
+fn mention_context_keeps_the_words_next_to_the_name_and_cuts_the_far_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = seed_and_bbc(dir.path()) else {
+        return;
+    };
+    // 010.txt: "...websites.\n\nThe AutoLink feature comes with Google's latest
+    // toolbar and provides links ..."
+    let rows: serde_json::Value = serde_json::from_str(&stdout_of(
+        &db,
+        &[
+            "mentions",
+            "Google",
+            "--context",
+            "30",
+            "--limit",
+            "200",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["right"].as_str().unwrap().starts_with("'s latest"))
+        .expect("the mention before \"'s latest toolbar\"");
+    assert_eq!(row["left"], "… AutoLink feature comes with ");
+    assert_eq!(row["right"], "'s latest toolbar and …");
+    for r in rows.as_array().unwrap() {
+        for side in ["left", "right"] {
+            let text = r[side].as_str().unwrap();
+            assert!(text.chars().count() <= 30, "{side}: {text:?}");
+        }
+    }
+    // A narrow table cuts the left context at its start, next to nothing it needs.
+    let out = newsdb(&db)
+        .env("COLUMNS", "70")
+        .args(["mentions", "Google", "--limit", "200"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let line = table
+        .lines()
+        .find(|l| l.contains("'s latest"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let (left, _) = line.split_once("Google").unwrap();
+    assert!(left.trim_end().ends_with("comes with"), "{line}");
+}
+
+#[test]
+fn entities_match_finds_part_of_a_name_ignoring_case_and_accents() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    newsdb(&db)
+        .args(["entities", "rename", "Tehran", "Téhéran"])
+        .assert()
+        .success();
+    let matches = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = stdout_of(&db, &[&["entities", "--format", "json"][..], args].concat());
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let found = matches(&["--match", "TEHERAN"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["name"], "Téhéran");
+    assert!(found[0]["mentions"].as_i64().unwrap() > 0);
+    assert!(found[0]["articles"].as_i64().unwrap() == 1);
+    // An alias matches: "Assad" is an alias of Bashar al-Assad.
+    let found = matches(&["--match", "assad"]);
+    assert_eq!(found[0]["name"], "Bashar al-Assad", "{found:?}");
+    assert_eq!(found[0]["matched"], "Assad");
+    // Best matches first, at most --limit of them.
+    let found = matches(&["--match", "a", "--limit", "3"]);
+    assert_eq!(found.len(), 3);
+    assert!(matches(&["--match", "xylophone"]).is_empty());
+}
+
+#[test]
+fn sql_reads_the_statement_from_a_file_or_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let file = dir.path().join("query.sql");
+    std::fs::write(&file, "SELECT COUNT(*) AS n\nFROM articles\n").unwrap();
+    let out = newsdb(&db)
+        .args(["sql", "--format", "csv", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n1\n");
+    for args in [
+        &["sql", "--format", "csv", "-"][..],
+        &["sql", "--format", "csv", "-f", "-"],
+    ] {
+        let out = newsdb(&db)
+            .args(args)
+            .write_stdin("SELECT 40 + 2 AS answer")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "answer\n42\n");
+    }
+    let empty = dir.path().join("empty.sql");
+    std::fs::write(&empty, "  \n").unwrap();
+    let out = newsdb(&db)
+        .args(["sql", "-f"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty.sql"));
+}

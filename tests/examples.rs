@@ -339,6 +339,11 @@ fn workspace(shared: &Path, bin: &Path) -> (tempfile::TempDir, PathBuf) {
     )
     .unwrap();
     std::fs::write(
+        work.join("query.sql"),
+        "SELECT kind, COUNT(*) AS entities\nFROM entities GROUP BY kind ORDER BY kind\n",
+    )
+    .unwrap();
+    std::fs::write(
         work.join("my-aliases.tsv"),
         "# alias\tkind\tcanonical\nthe Beeb\torganization\tBBC\nMan U\torganization\tManchester United\n",
     )

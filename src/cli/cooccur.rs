@@ -13,7 +13,8 @@ use super::{entity, Ctx};
 /// List the entities named in the same sentence, paragraph or article as an entity,
 /// with the number of shared units and their PMI (pointwise mutual information, in
 /// bits). Sorted by count, then PMI. With --since/--until every count is of the
-/// articles published in that period.
+/// articles published in that period. Tables, CSV and TSV round PMI to 3 decimals;
+/// JSON keeps full precision.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb cooccur \"Bashar al-Assad\" --level sentence
@@ -46,6 +47,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         Some(p) => query::cooccurrences_during(store.conn(), e.id, args.level, args.limit, &p)?,
         None => query::cooccurrences(store.conn(), e.id, args.level, args.limit)?,
     };
-    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    let mut table = Table::from_rows(&rows, COLUMNS)?;
+    if !ctx.format.is_json() {
+        table.round_column("pmi", 3);
+    }
+    ctx.print(&table)?;
     Ok(ExitCode::SUCCESS)
 }

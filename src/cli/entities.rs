@@ -12,10 +12,17 @@ use super::Ctx;
 /// unmerge and rename them.
 ///
 /// With --article, the entities named in that article and their mentions there.
+///
+/// With --match TEXT, the entities whose name or an alias contains TEXT, ignoring
+/// case and accents ("zurich" finds Zürich): exact names first, then exact aliases,
+/// then names or aliases starting with TEXT, then containing it; most mentioned
+/// first within each.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 #[command(after_help = "Examples:
   newsdb entities --kind person --limit 20
+  newsdb entities --match blair
+  newsdb entities --match bbc --kind organization --limit 5
   newsdb entities --since 2019-01 --until 2019-03 --format csv
   newsdb entities --article 000_74746990a53cdcfb
   newsdb entities --suggest-merges --limit 30
@@ -40,13 +47,20 @@ pub struct Args {
     /// Count only articles published on or before this date (2019-03 includes March).
     #[arg(long, value_parser = newsdb::load::dates::date_bound)]
     until: Option<String>,
+    /// Find entities by part of a name or alias (case and accents ignored).
+    #[arg(
+        long = "match",
+        value_name = "TEXT",
+        conflicts_with_all = ["article", "since", "until"]
+    )]
+    match_text: Option<String>,
     /// How many entities to list.
     #[arg(long, default_value_t = 50)]
     limit: u32,
     /// List likely duplicates that no rule merged, for a person to confirm with
     /// `entities merge`: a lone surname and the full names ending with it, an initial
     /// and a full first name, names one letter apart.
-    #[arg(long, conflicts_with_all = ["article", "since", "until", "kind"])]
+    #[arg(long, conflicts_with_all = ["article", "since", "until", "kind", "match_text"])]
     suggest_merges: bool,
 }
 
@@ -180,6 +194,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 "into_articles",
                 "reason",
             ],
+        )?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(text) = &args.match_text {
+        let rows = query::match_entities(store.conn(), text, args.kind, args.limit as usize)?;
+        ctx.print(&Table::from_rows(
+            &rows,
+            &["id", "kind", "name", "matched", "articles", "mentions"],
         )?)?;
         return Ok(ExitCode::SUCCESS);
     }

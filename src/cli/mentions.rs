@@ -53,6 +53,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         args.limit,
         args.dates.period().as_ref(),
     )?;
-    ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
+    let mut table = Table::from_rows(&rows, COLUMNS)?;
+    table.cut_start = vec!["left".into()];
+    ctx.print(&table)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use newsdb::output::Table;
+use newsdb::output::{Format, Table};
 use newsdb::query::{self, Filters, SearchOptions, Sort};
 use newsdb::EntityKind;
 
@@ -14,6 +14,11 @@ use super::{entity, Ctx};
 /// QUERY is FTS5 syntax: words (all must match, stemmed), "exact phrases", OR, NOT,
 /// prefix*, title:word. Invalid syntax exits with code 2 and the reason; --literal
 /// searches the words as typed.
+///
+/// The relevance column is minus SQLite's bm25 score: higher is better, 0 is barely
+/// relevant (words in more than half of the articles score near 0). Tables, CSV and
+/// TSV round it to 2 decimals; JSON keeps full precision. With table output the
+/// total number of hits is printed on stderr ("37 hits, showing 1-20").
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb search Khamenei
@@ -69,7 +74,7 @@ const COLUMNS: &[&str] = &[
     "external_id",
     "published_at",
     "title",
-    "score",
+    "relevance",
     "snippet",
 ];
 
@@ -99,6 +104,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         ..Default::default()
     };
     let hits = query::search(store.conn(), &args.query, &options)?;
-    ctx.print(&Table::from_rows(&hits, COLUMNS)?)?;
+    let mut table = Table::from_rows(&hits, COLUMNS)?;
+    if !ctx.format.is_json() {
+        table.round_column("relevance", 2);
+    }
+    ctx.print(&table)?;
+    if ctx.format == Format::Table {
+        let total = query::count_hits(store.conn(), &args.query, &options)?;
+        let first = u64::from(options.offset) + 1;
+        let last = u64::from(options.offset) + hits.len() as u64;
+        match total {
+            1 => eprintln!("1 hit"),
+            n if hits.is_empty() || (first == 1 && last == n) => eprintln!("{n} hits"),
+            n => eprintln!("{n} hits, showing {first}-{last}"),
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

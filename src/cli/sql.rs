@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
 use newsdb::store::run_read_only_sql;
 
 use super::Ctx;
@@ -14,15 +17,24 @@ use super::Ctx;
 /// refused (exit code 2) and nothing is changed. A query still running after
 /// `--timeout` seconds is interrupted (exit code 2). Tables: articles, entities,
 /// entity_aliases, mentions, imports, import_errors, articles_fts (full-text).
+///
+/// The statement is the QUERY argument, or read from a file with -f FILE; `-` as
+/// QUERY or FILE reads it from stdin.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb sql \"SELECT id, title FROM articles ORDER BY id LIMIT 5\"
   newsdb sql \"SELECT name, kind, mentions FROM entity_stats ORDER BY mentions DESC LIMIT 10\"
   newsdb sql \"SELECT title FROM articles_fts WHERE articles_fts MATCH 'iran'\" --format json
-  newsdb sql --timeout 5 \"SELECT COUNT(*) FROM mentions\"")]
+  newsdb sql --timeout 5 \"SELECT COUNT(*) FROM mentions\"
+  newsdb sql -f query.sql --format csv
+  echo \"SELECT name FROM entities LIMIT 3\" | newsdb sql -")]
 pub struct Args {
-    /// The SQL statement.
-    query: String,
+    /// The SQL statement; `-` reads it from stdin.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    query: Option<String>,
+    /// Read the SQL statement from this file (`-`: stdin).
+    #[arg(short = 'f', long, value_name = "FILE")]
+    file: Option<PathBuf>,
     /// Interrupt the query after this many seconds (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
     timeout: f64,
@@ -37,10 +49,36 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The statement: the argument itself, or the text of the file or stdin it names.
+fn statement(args: &Args) -> Result<String> {
+    let source = match (&args.query, &args.file) {
+        (Some(q), _) if q != "-" => return Ok(q.clone()),
+        (_, Some(file)) if file.as_os_str() != "-" => Some(file),
+        _ => None,
+    };
+    let sql = match source {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading the SQL statement from {}", file.display()))?,
+        None => {
+            let mut sql = String::new();
+            std::io::stdin()
+                .read_to_string(&mut sql)
+                .context("reading the SQL statement from stdin")?;
+            sql
+        }
+    };
+    if sql.trim().is_empty() {
+        let from = source.map_or("stdin".to_string(), |f| f.display().to_string());
+        anyhow::bail!("no SQL statement in {from} (it is empty)");
+    }
+    Ok(sql)
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let sql = statement(&args)?;
     let result = run_read_only_sql(
         &ctx.db,
-        &args.query,
+        &sql,
         (args.timeout > 0.0).then(|| Duration::from_secs_f64(args.timeout)),
     )?;
     ctx.print(&result.into())?;

@@ -16,11 +16,13 @@ pub struct KwicRow {
     pub external_id: String,
     /// Title or body.
     pub field: Field,
-    /// Up to `chars` characters before the mention (newlines shown as spaces).
+    /// Up to `chars` characters before the mention (newlines shown as spaces): the
+    /// words next to it, `… ` in front when the text goes on further.
     pub left: String,
     /// The mention's exact text.
     pub surface: String,
-    /// Up to `chars` characters after the mention (newlines shown as spaces).
+    /// Up to `chars` characters after the mention (newlines shown as spaces): the
+    /// words next to it, ` …` after them when the text goes on further.
     pub right: String,
 }
 
@@ -54,12 +56,60 @@ fn head(s: &str, n: usize) -> &str {
     }
 }
 
+/// The text just before a keyword in at most `n` characters: whole words next to
+/// the keyword, the far end cut at a word boundary and marked `… `. A single word
+/// longer than the room is cut inside it.
+fn left_context(before: &str, n: usize) -> String {
+    if before.chars().count() <= n {
+        return before.to_string();
+    }
+    let Some(room) = n.checked_sub(2).filter(|r| *r > 0) else {
+        return tail(before, n).to_string();
+    };
+    let kept = tail(before, room);
+    let cut_in_word = !kept.starts_with(char::is_whitespace)
+        && !before[..before.len() - kept.len()].ends_with(char::is_whitespace);
+    let words = if cut_in_word {
+        match kept.find(char::is_whitespace) {
+            Some(i) if !kept[i..].trim().is_empty() => &kept[i..],
+            _ => kept,
+        }
+    } else {
+        kept
+    };
+    format!("… {}", words.trim_start())
+}
+
+/// The text just after a keyword in at most `n` characters: whole words next to the
+/// keyword, the far end cut at a word boundary and marked ` …`.
+fn right_context(after: &str, n: usize) -> String {
+    if after.chars().count() <= n {
+        return after.to_string();
+    }
+    let Some(room) = n.checked_sub(2).filter(|r| *r > 0) else {
+        return head(after, n).to_string();
+    };
+    let kept = head(after, room);
+    let cut_in_word = !kept.ends_with(char::is_whitespace)
+        && !after[kept.len()..].starts_with(char::is_whitespace);
+    let words = if cut_in_word {
+        match kept.rfind(char::is_whitespace) {
+            Some(i) if !kept[..i].trim().is_empty() => &kept[..i],
+            _ => kept,
+        }
+    } else {
+        kept
+    };
+    format!("{} …", words.trim_end())
+}
+
 fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
 /// Up to `limit` mentions of `entity` (by article, title first, in text order), each
-/// with `chars` characters of context on either side, cut on character boundaries.
+/// with at most `chars` characters of context on either side: the words nearest the
+/// mention, cut at word boundaries at the far end (see [`KwicRow`]).
 pub fn mentions_in_context(
     conn: &Connection,
     entity: EntityId,
@@ -91,16 +141,19 @@ pub fn mentions_in_context_during(
         // The store checked the span on insert; fall back to no context rather than
         // panic if the row was edited by hand since.
         let (left, right) = match (text.get(..start), text.get(end..)) {
-            (Some(l), Some(rt)) => (tail(l, chars), head(rt, chars)),
-            _ => ("", ""),
+            (Some(l), Some(rt)) => (
+                left_context(&one_line(l), chars),
+                right_context(&one_line(rt), chars),
+            ),
+            _ => (String::new(), String::new()),
         };
         out.push(KwicRow {
             article_id: r.get(0)?,
             external_id: r.get(1)?,
             field: r.get(2)?,
-            left: one_line(left),
+            left,
             surface,
-            right: one_line(right),
+            right,
         });
     }
     Ok(out)
@@ -150,12 +203,13 @@ mod tests {
     fn kwic_rows_cut_context_on_character_boundaries() {
         let f = fixture::build();
         let zurich = f.entity("Zürich");
-        let rows = mentions_in_context(f.store.conn(), zurich, 4, 10).unwrap();
+        let rows = mentions_in_context(f.store.conn(), zurich, 10, 10).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].external_id, "a3");
-        assert_eq!(rows[0].left, "ted ");
+        // "Zoë visited " is 12 characters: the far word goes, "visited " stays.
+        assert_eq!(rows[0].left, "… visited ");
         assert_eq!(rows[0].surface, "Zürich");
-        assert_eq!(rows[0].right, " wit");
+        assert_eq!(rows[0].right, " with …");
         let zoe = f.entity("Zoë");
         let rows = mentions_in_context(f.store.conn(), zoe, 100, 10).unwrap();
         assert_eq!(rows[0].left, "");
@@ -184,6 +238,28 @@ mod tests {
             marked,
             "[Assad|person] meets [Khamenei|person] in [Tehran|location]"
         );
+    }
+
+    #[test]
+    fn contexts_keep_the_words_next_to_the_keyword_and_cut_the_far_end() {
+        let before = "Some say that it now owns ";
+        assert_eq!(left_context(before, 20), "… that it now owns ");
+        assert_eq!(left_context(before, 100), before);
+        let after = " shares, worth more than ever";
+        assert_eq!(right_context(after, 20), " shares, worth …");
+        assert_eq!(right_context(after, 100), after);
+        // Characters, not bytes: no panic inside "ü" or "ë", and a cut between words.
+        let accented = "Zoë et Zoë über Zürich ";
+        for n in 0..30 {
+            let l = left_context(accented, n);
+            let r = right_context(accented, n);
+            assert!(l.chars().count() <= n.max(1), "{n}: {l:?}");
+            assert!(r.chars().count() <= n.max(1), "{n}: {r:?}");
+        }
+        assert_eq!(left_context(accented, 12), "… Zürich ");
+        assert_eq!(right_context(accented, 12), "Zoë et Zoë …");
+        // One word longer than the room is cut inside it.
+        assert_eq!(left_context("Donaudampfschifffahrt ", 8), "… fahrt ");
     }
 
     #[test]

@@ -38,6 +38,7 @@
 mod context;
 mod cooccur;
 mod export;
+mod matching;
 mod profile;
 mod search;
 mod stats;
@@ -53,10 +54,13 @@ use crate::store::entities::entity_from_row;
 pub use context::{marked_text, mentions_in_context, mentions_in_context_during, KwicRow};
 pub use cooccur::{cooccurrences, cooccurrences_during, Cooccurrence, Level};
 pub use export::{export_articles, export_entities, export_mentions, ExportFormat};
+pub use matching::{match_entities, EntityMatch};
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
 };
-pub use search::{list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort};
+pub use search::{
+    count_hits, list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort,
+};
 pub use stats::{database_stats, Stats};
 pub use suggest::{suggest_merges, MergeSuggestion};
 pub use timeline::{timeline, Bucket, Timeline, TimelineRow};

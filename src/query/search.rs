@@ -94,10 +94,11 @@ pub struct SearchHit {
     pub published_at: Option<String>,
     /// The title.
     pub title: String,
-    /// bm25 score (title weight 5, body weight 1); lower is better, as in FTS5. `None`
-    /// when sorting newest first: scoring a page of a common word would cost more than
-    /// finding it.
-    pub score: Option<f64>,
+    /// Relevance: minus the FTS5 bm25 score (title weight 5, body weight 1), so that
+    /// higher is better and 0 means barely relevant (a word in more than half of the
+    /// articles scores near 0). `None` when sorting newest first: scoring a page of a
+    /// common word would cost more than finding it.
+    pub relevance: Option<f64>,
     /// A short extract around the matches, matched terms highlighted.
     pub snippet: String,
     /// Publisher or feed name.
@@ -170,6 +171,12 @@ const SQL_FILTERED_NEWEST: &str = filtered!(
     "SELECT a.id, 0.0 FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
     "ORDER BY a.published_at DESC, a.id DESC"
 );
+/// How many articles match, under the filters (`?8`, `?9`: no limit, no offset).
+const SQL_FILTERED_COUNT: &str = filtered!(
+    "SELECT COUNT(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+    ""
+);
+const SQL_COUNT: &str = "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?1";
 const SQL_NEWEST_FALLBACK: &str = "SELECT a.id FROM articles_fts
     JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?1
     ORDER BY a.published_at DESC, a.id DESC LIMIT ?2 OFFSET ?3";
@@ -418,13 +425,46 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
     Ok(hits)
 }
 
+/// How many articles [`search`] would find with no limit: the total behind a page of
+/// hits. Errors as [`search`]'s.
+pub fn count_hits(conn: &Connection, query: &str, options: &SearchOptions) -> Result<u64> {
+    let expr = if options.literal {
+        literal_query(query)
+    } else {
+        prepare_query(query)
+    };
+    if expr.is_empty() {
+        return Err(Error::InvalidQuery {
+            query: query.to_string(),
+            reason: "the query is empty".into(),
+        });
+    }
+    let bad = query_error(query);
+    let f = &options.filters;
+    let n: i64 = if f.is_empty() {
+        conn.prepare_cached(SQL_COUNT)?
+            .query_row([&expr], |r| r.get(0))
+            .map_err(&bad)?
+    } else {
+        let entity = filter_entity(conn, f)?;
+        conn.prepare_cached(SQL_FILTERED_COUNT)?
+            .query_row(
+                params![expr, entity, f.kind, f.since, f.until, f.source, f.language, -1, 0],
+                |r| r.get(0),
+            )
+            .map_err(&bad)?
+    };
+    Ok(n.try_into().unwrap_or(0))
+}
+
 fn hit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchHit> {
     Ok(SearchHit {
         id: r.get(0)?,
         external_id: r.get(1)?,
         published_at: r.get(2)?,
         title: r.get(3)?,
-        score: r.get(4)?,
+        // FTS5's bm25 is negative, lower better; people expect higher to be better.
+        relevance: r.get::<_, Option<f64>>(4)?.map(|bm25| -bm25),
         snippet: r.get(5)?,
         source: r.get(6)?,
         language: r.get(7)?,
@@ -517,7 +557,9 @@ mod tests {
         // "Tehran" is in a1's title and body, only in a2's body.
         let hits = search(f.store.conn(), "tehran", &SearchOptions::default()).unwrap();
         assert_eq!(ids(&hits), ["a1", "a2"]);
-        assert!(hits[0].score < hits[1].score);
+        // Higher relevance is better, and both are above 0.
+        let (best, next) = (hits[0].relevance.unwrap(), hits[1].relevance.unwrap());
+        assert!(best > next && next > 0.0, "{best} {next}");
         assert!(hits[0].snippet.contains("«Tehran»"), "{}", hits[0].snippet);
     }
 
@@ -857,6 +899,31 @@ mod tests {
             ids(&search(c, "al-Assad", &SearchOptions::default()).unwrap()),
             ids(&search(c, "\"al Assad\"", &SearchOptions::default()).unwrap())
         );
+    }
+
+    #[test]
+    fn count_hits_counts_every_match_beyond_the_page() {
+        let f = fixture_with_a4();
+        let c = f.store.conn();
+        let page = SearchOptions {
+            limit: 1,
+            ..Default::default()
+        };
+        assert_eq!(search(c, "assad", &page).unwrap().len(), 1);
+        assert_eq!(count_hits(c, "assad", &page).unwrap(), 4);
+        let filtered = SearchOptions {
+            filters: Filters {
+                source: Some("wire".into()),
+                ..Default::default()
+            },
+            ..page
+        };
+        assert_eq!(count_hits(c, "assad", &filtered).unwrap(), 3);
+        assert_eq!(count_hits(c, "xylophone", &filtered).unwrap(), 0);
+        assert!(matches!(
+            count_hits(c, "\"unbalanced", &SearchOptions::default()),
+            Err(Error::InvalidQuery { .. })
+        ));
     }
 
     #[test]
