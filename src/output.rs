@@ -176,6 +176,26 @@ fn io_err(e: io::Error) -> Error {
     Error::io("<stdout>", e)
 }
 
+/// `s` with every control character but newline and tab shown as `�`: imported text
+/// printed as is could carry terminal escape sequences (ESC, OSC, BEL) that recolour,
+/// retitle or rewrite the user's terminal.
+pub fn without_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
 /// `s` cut to `width` characters by dropping its start (`…` in front), at a word
 /// boundary when the kept text has one.
 fn truncate_start(s: &str, width: usize) -> String {

@@ -778,4 +778,57 @@ fn out_of_range_batch_sizes_and_job_counts_are_usage_errors() {
             .stderr(predicate::str::contains("invalid value"));
     }
     assert!(!db.exists(), "a refused command created the database");
+    newsdb(&db)
+        .args(["reextract", "--all", "--jobs", "100000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value"));
+    // The largest limit is a limit, not an allocation.
+    newsdb(&db)
+        .arg("import")
+        .arg(common::seeds())
+        .assert()
+        .success();
+    newsdb(&db)
+        .args([
+            "search",
+            "syria",
+            "--sort",
+            "newest",
+            "--limit",
+            "4294967295",
+        ])
+        .args(["--format", "jsonl"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("000_74746990a53cdcfb"));
+}
+
+#[test]
+fn show_never_prints_terminal_control_sequences_from_imported_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let record = serde_json::json!({
+        "id": "esc",
+        "title": "Markets \u{1b}]0;pwned\u{7} rally",
+        "body": "Shares in London rose \u{1b}[2J\u{1b}[31msharply\u{1b}[0m on Monday.\nA second paragraph.",
+    });
+    let file = dir.path().join("esc.jsonl");
+    std::fs::write(&file, format!("{record}\n")).unwrap();
+    newsdb(&db).arg("import").arg(&file).assert().success();
+    let out = newsdb(&db).args(["show", "esc"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("Markets \u{FFFD}]0;pwned\u{FFFD} rally"),
+        "{text}"
+    );
+    assert!(text.contains("\u{FFFD}[31msharply"), "{text}");
+    assert!(text.contains("A second paragraph."), "{text}");
 }

@@ -21,9 +21,10 @@ pub struct Args {
     all: bool,
     /// External ids of the articles, else row ids (`#N` is always row id N).
     ids: Vec<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', default_value_t = 0)]
-    jobs: usize,
+    /// Worker threads; 0 (the default) uses every core.
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true,
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    jobs: u16,
     /// Add your aliases from this file first (`alias<TAB>kind<TAB>canonical` per
     /// line; see `newsdb aliases --help`). They stay in the database.
     #[arg(long, value_name = "FILE")]
@@ -48,7 +49,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         Some(ids)
     };
     let opts = ImportOptions {
-        jobs: args.jobs,
+        jobs: usize::from(args.jobs),
         arguments: Some(std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
         ..Default::default()
     };

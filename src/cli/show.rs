@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use newsdb::output::{Format, Table};
+use newsdb::output::{without_controls, Format, Table};
 use newsdb::{query, Article, Field, Mention};
 use serde::Serialize;
 
@@ -55,20 +55,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     ];
     // writeln!, not println!: a closed pipe (`| head`) is an error to end on
     // quietly, not a panic.
+    // Control characters from imported text never reach the terminal.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{title}")?;
-    writeln!(
-        out,
-        "{}",
-        meta.iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" · ")
-    )?;
+    writeln!(out, "{}", without_controls(&title))?;
+    let meta = meta
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    writeln!(out, "{}", without_controls(&meta))?;
     writeln!(out)?;
     for paragraph in body.split('\n') {
-        writeln!(out, "{paragraph}")?;
+        writeln!(out, "{}", without_controls(paragraph))?;
         writeln!(out)?;
     }
     out.flush()?;

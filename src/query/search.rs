@@ -483,7 +483,8 @@ fn newest_ids(
     let mut probe = conn.prepare_cached(SQL_PROBE)?;
     let mut walk = conn.prepare_cached(SQL_WALK_NEWEST)?;
     let mut rows = walk.query([])?;
-    let mut found = Vec::with_capacity(wanted);
+    // `wanted` comes from the command line (`--limit 4294967295`): never reserve it.
+    let mut found = Vec::with_capacity(wanted.min(1024));
     let mut probes = 0;
     while let Some(r) = rows.next()? {
         if probes == budget {
