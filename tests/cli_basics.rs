@@ -302,3 +302,29 @@ fn schema_says_table_or_view_with_columns_and_the_version_once() {
         .iter()
         .any(|o| o["name"] == "entity_stats" && o["type"] == "view"));
 }
+
+#[test]
+fn sql_help_names_every_table_and_view_a_user_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    let help = newsdb(&db).args(["sql", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    // Every view, and the base tables, as the schema has them.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'view'
+             OR name IN ('articles', 'paragraphs', 'entities', 'entity_aliases', 'mentions')",
+        )
+        .unwrap();
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        assert!(help.contains(&name), "sql --help does not name {name}");
+    }
+}

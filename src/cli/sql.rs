@@ -15,8 +15,11 @@ use super::Ctx;
 ///
 /// The database is opened read-only: INSERT, UPDATE, DELETE, DDL and ATTACH are
 /// refused (exit code 2) and nothing is changed. A query still running after
-/// `--timeout` seconds is interrupted (exit code 2). Tables: articles, entities,
-/// entity_aliases, mentions, imports, import_errors, articles_fts (full-text).
+/// `--timeout` seconds is interrupted (exit code 2). Tables: articles, paragraphs,
+/// entities, entity_aliases, mentions, imports, import_errors, articles_fts
+/// (full-text), and the summaries behind kinds and co-occurrence; views:
+/// entity_stats, mention_context, cooccurrence. `newsdb schema` lists every table
+/// and view with its columns.
 ///
 /// The statement is the QUERY argument, or read from a file with -f FILE; `-` as
 /// QUERY or FILE reads it from stdin.
