@@ -402,3 +402,56 @@ fn query_commands_have_examples_in_help() {
             .stdout(contains("Example"));
     }
 }
+
+#[test]
+fn exported_and_shown_mentions_carry_their_entity_and_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    // Mentions: the entity's name and kind and the article's external id beside the ids.
+    let csv = stdout(&db, &["export", "mentions", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len() as i64,
+        common::scalar(&db, "SELECT COUNT(*) FROM mentions")
+    );
+    assert!(rows.iter().all(|r| r[col("article_external_id")] == *SEED));
+    let khamenei = rows
+        .iter()
+        .find(|r| &r[col("surface")] == "Ayatollah Ali Khamenei")
+        .expect("the seed names Khamenei");
+    assert_eq!(&khamenei[col("entity_name")], "Ali Khamenei");
+    assert_eq!(&khamenei[col("entity_kind")], "person");
+    // Entities: their mention and article counts.
+    let entities: Vec<Value> = stdout(&db, &["export", "entities"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let assad = entities
+        .iter()
+        .find(|e| e["name"] == "Bashar al-Assad")
+        .unwrap();
+    let id = assad["id"].as_i64().unwrap();
+    assert_eq!(
+        assad["mentions"].as_i64().unwrap(),
+        common::scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM mentions WHERE entity_id = {id}")
+        )
+    );
+    assert!(assad["mentions"].as_i64().unwrap() >= 5);
+    assert_eq!(assad["articles"], 1);
+    // `show --format json`: every mention with its entity's name and kind.
+    let shown = json(&db, &["show", SEED]);
+    let mentions = shown["mentions"].as_array().unwrap();
+    assert!(!mentions.is_empty());
+    assert!(mentions
+        .iter()
+        .all(|m| m["entity_name"].is_string() && m["entity_kind"].is_string()));
+    assert!(mentions
+        .iter()
+        .any(|m| m["surface"] == "Ayatollah Ali Khamenei" && m["entity_name"] == "Ali Khamenei"));
+}

@@ -1,11 +1,12 @@
 //! `newsdb show`: one article with its mentions.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use newsdb::output::{without_controls, Format, Table};
-use newsdb::{query, Article, Field, Mention};
+use newsdb::{query, Article, EntityId, EntityKind, Field, Mention};
 use serde::Serialize;
 
 use super::Ctx;
@@ -32,7 +33,16 @@ pub struct Args {
 struct Shown {
     #[serde(flatten)]
     article: Article,
-    mentions: Vec<Mention>,
+    mentions: Vec<ShownMention>,
+}
+
+/// A mention with the name and kind of its entity.
+#[derive(Serialize)]
+struct ShownMention {
+    #[serde(flatten)]
+    mention: Mention,
+    entity_name: String,
+    entity_kind: EntityKind,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
@@ -40,7 +50,26 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let article = super::find_article(&store, &args.id)?;
     let mentions = store.mentions_of_article(article.id)?;
     if ctx.format != Format::Table {
-        ctx.print_record(&Shown { article, mentions })?;
+        let mut entities: HashMap<EntityId, (String, EntityKind)> = HashMap::new();
+        let mut shown = Vec::with_capacity(mentions.len());
+        for mention in mentions {
+            if !entities.contains_key(&mention.entity_id) {
+                let e = store
+                    .entity(mention.entity_id)?
+                    .ok_or_else(|| anyhow::anyhow!("mention {} has no entity", mention.id.0))?;
+                entities.insert(e.id, (e.name, e.kind));
+            }
+            let (entity_name, entity_kind) = entities[&mention.entity_id].clone();
+            shown.push(ShownMention {
+                mention,
+                entity_name,
+                entity_kind,
+            });
+        }
+        ctx.print_record(&Shown {
+            article,
+            mentions: shown,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let conn = store.conn();

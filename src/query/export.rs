@@ -31,11 +31,21 @@ const SQL_ARTICLES: &str = "SELECT id, external_id, title, body, language, sourc
 // Aliases as a JSON array (text), expanded into a real array in JSON output.
 const SQL_ENTITIES: &str = "SELECT e.id, e.kind, e.name,
     (SELECT json_group_array(alias) FROM (SELECT alias FROM entity_aliases
-        WHERE entity_id = e.id ORDER BY alias)) AS aliases
+        WHERE entity_id = e.id ORDER BY alias)) AS aliases,
+    (SELECT COUNT(*) FROM mentions m WHERE m.entity_id = e.id) AS mentions,
+    (SELECT COUNT(DISTINCT m.article_id) FROM mentions m WHERE m.entity_id = e.id)
+        AS articles,
+    e.merged_into
     FROM entities e ORDER BY e.id";
-const SQL_MENTIONS: &str = "SELECT id, article_id, entity_id, field, start_char, end_char,
-    start_byte, end_byte, surface, sentence, paragraph, extractor, confidence
-    FROM mentions ORDER BY id";
+// The entity's name and kind and the article's external id ride along, so a mention
+// row is readable without joins (and joins in other engines are not needed).
+const SQL_MENTIONS: &str = "SELECT m.id, m.article_id, m.entity_id, m.field, m.start_char,
+    m.end_char, m.start_byte, m.end_byte, m.surface, m.sentence, m.paragraph, m.extractor,
+    m.confidence, a.external_id AS article_external_id, e.name AS entity_name,
+    e.kind AS entity_kind, m.local_kind, m.local_name, m.linked_name
+    FROM mentions m JOIN entities e ON e.id = m.entity_id
+    JOIN articles a ON a.id = m.article_id
+    ORDER BY m.id";
 
 /// Writes every article (all columns), in id order; returns the number of rows.
 pub fn export_articles(
@@ -46,8 +56,9 @@ pub fn export_articles(
     export(conn, SQL_ARTICLES, &[], format, out)
 }
 
-/// Writes every entity (`id`, `kind`, `name`, `aliases`), in id order; `aliases` is an
-/// array in JSON and a JSON array text in CSV and TSV. Returns the number of rows.
+/// Writes every entity (`id`, `kind`, `name`, `aliases`, `mentions`, `articles`,
+/// `merged_into`), in id order; `aliases` is an array in JSON and a JSON array text in
+/// CSV and TSV. Returns the number of rows.
 pub fn export_entities(
     conn: &Connection,
     format: ExportFormat,
@@ -56,7 +67,8 @@ pub fn export_entities(
     export(conn, SQL_ENTITIES, &["aliases"], format, out)
 }
 
-/// Writes every mention (all columns), in id order; returns the number of rows.
+/// Writes every mention (all columns, with `article_external_id`, `entity_name` and
+/// `entity_kind` beside the ids), in id order; returns the number of rows.
 pub fn export_mentions(
     conn: &Connection,
     format: ExportFormat,
