@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(&reader.headers().unwrap()[1], "external_id");
         assert_eq!(reader.records().count(), 3);
         let (_, tsv) = run(export_entities, ExportFormat::Tsv);
-        assert!(tsv.starts_with("id\tkind\tname\taliases\n"));
+        assert!(tsv.starts_with("id\tkind\tname\taliases\tmentions\tarticles\tmerged_into\n"));
     }
 
     #[test]

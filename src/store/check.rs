@@ -93,7 +93,8 @@ const SQL_VOTE_DRIFT: &str = "WITH actual(entity_id, kind, weight) AS (
         SELECT entity_id, local_kind,
                SUM(CAST(ROUND(MIN(MAX(COALESCE(confidence, 1.0), 0.0), 1.0) * 1000) AS INTEGER)
                    * CASE field WHEN 'title' THEN 1 ELSE 4 END)
-        FROM mentions WHERE local_kind IS NOT NULL GROUP BY entity_id, local_kind)
+        FROM mentions WHERE local_kind IS NOT NULL AND linked_name IS NULL
+        GROUP BY entity_id, local_kind)
     SELECT COALESCE(a.entity_id, v.entity_id), COALESCE(a.kind, v.kind),
            COALESCE(a.weight, 0), COALESCE(v.weight, 0)
     FROM actual a FULL OUTER JOIN entity_kind_votes v

@@ -36,9 +36,9 @@ const SQL_CONTEXT: &str = "SELECT entity_id, local_kind, local_name FROM mention
 /// The articles that name an entity themselves (not through a link).
 const SQL_ARTICLES_OF: &str = "SELECT DISTINCT article_id FROM mentions
     WHERE entity_id = ?1 AND linked_name IS NULL ORDER BY article_id";
-/// How many articles name an entity themselves (a lone name on it is there by a
-/// person's alias or merge, never by a link).
-const SQL_ARTICLE_SHARE: &str = "SELECT COUNT(DISTINCT article_id) FROM mentions
+/// The mentions by which articles name an entity themselves (lone names are filtered
+/// out by [`Lonely::is_lone`], so the count never depends on links).
+const SQL_NAMED_IN: &str = "SELECT article_id, local_kind, local_name FROM mentions
     WHERE entity_id = ?1 AND linked_name IS NULL";
 const SQL_ARTICLE_COUNT: &str = "SELECT COUNT(*) FROM articles";
 const SQL_USER_FIXED: &str = "SELECT user_fixed FROM entities WHERE id = ?1";
@@ -231,11 +231,17 @@ impl Evidence<'_> {
         if let Some(&s) = self.shares.get(&entity) {
             return Ok(s);
         }
-        let named: i64 = self
+        let rows: Vec<(ArticleId, Option<EntityKind>, Option<String>)> = self
             .conn
-            .prepare_cached(SQL_ARTICLE_SHARE)?
-            .query_row([entity], |r| r.get(0))?;
-        let s = named as f64 / self.articles.max(1.0);
+            .prepare_cached(SQL_NAMED_IN)?
+            .query_map([entity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let named: HashSet<ArticleId> = rows
+            .into_iter()
+            .filter(|(_, kind, name)| !self.lonely.is_lone(*kind, name.as_deref()))
+            .map(|(a, _, _)| a)
+            .collect();
+        let s = named.len() as f64 / self.articles.max(1.0);
         self.shares.insert(entity, s);
         Ok(s)
     }

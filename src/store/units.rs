@@ -16,8 +16,11 @@ use crate::model::{ArticleId, EntityId, EntityKind, Field, NewMention};
 
 const LEVELS: [&str; 3] = ["article", "paragraph", "sentence"];
 
+/// A linked mention (`linked_name`) casts no kind vote: it was linked because its
+/// entity is of that kind, and so links never change which entities are candidates.
 const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph,
-    local_kind, COALESCE(linked_name, local_name), confidence FROM mentions
+    CASE WHEN linked_name IS NULL THEN local_kind END,
+    COALESCE(linked_name, local_name), confidence FROM mentions
     WHERE article_id = ?1";
 const SQL_ADD_VOTE: &str = "INSERT INTO entity_kind_votes (entity_id, kind, weight)
     VALUES (?1, ?2, ?3)
