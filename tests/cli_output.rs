@@ -793,3 +793,28 @@ fn sql_reads_the_statement_from_a_file_or_stdin() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty.sql"));
 }
+
+#[test]
+fn an_empty_statement_and_a_strict_failure_say_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    newsdb(&db).arg("import").arg(seeds()).assert().success();
+    for sql in ["", ";", " -- a comment"] {
+        let (code, err) = failure(&db, &["sql", sql]);
+        assert_eq!(code, Some(2), "{sql:?}: {err}");
+        assert!(
+            err.starts_with("error: no SQL statement in "),
+            "{sql:?}: {err}"
+        );
+        assert!(!err.contains("misuse"), "{err}");
+    }
+    // --strict: the first bad record ends the import, and its message is printed once.
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("b.txt"), "title only\n").unwrap();
+    let fresh = dir.path().join("strict.sqlite");
+    let (code, err) = failure(&fresh, &["import", "--strict", input.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.matches("has no body").count(), 1, "{err}");
+    assert!(err.contains("--strict: nothing was imported"), "{err}");
+}

@@ -131,8 +131,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             let secs = r.seconds.max(bar.elapsed().as_secs_f64()).max(1e-9);
             bar.set_message(format!("{:.0} articles/s", r.articles() as f64 / secs));
         }
-        // --quiet hides warnings; errors are always shown.
+        // --quiet hides warnings; errors are always shown, once: under --strict the
+        // first error ends the import and is the command's own error message.
         ImportEvent::Problem(p) if args.quiet && p.severity == Severity::Warning => {}
+        ImportEvent::Problem(p) if args.strict && p.severity == Severity::Error => {}
         ImportEvent::Problem(p) => bar.suspend(|| eprintln!("{p}")),
     };
     let report = store.import_with(&args.paths, &opts, &mut on_event)?;

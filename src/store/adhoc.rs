@@ -100,6 +100,12 @@ fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: 
             "{:?} opens another database, loads an extension or changes a setting",
             sql.trim()
         ))
+    } else if e.sqlite_error_code() == Some(ErrorCode::ApiMisuse) {
+        // What SQLite says of a string without a statement (blank, ";", a comment).
+        Error::InvalidArgument(format!(
+            "no SQL statement in {sql:?}: give one, such as \
+             newsdb sql \"SELECT COUNT(*) FROM articles\""
+        ))
     } else {
         Error::Sqlite(e)
     }
