@@ -160,7 +160,7 @@ pub fn cooccurrences(
             pmi: pmi(count, own, theirs, total),
         })
     };
-    let mut rows: Vec<Cooccurrence> = match level {
+    let rows: Vec<Cooccurrence> = match level {
         Level::Sentence => {
             // Partners tied with the last one kept still compete on PMI and name.
             let cutoff: i64 = conn
@@ -178,14 +178,7 @@ pub fn cooccurrences(
             .query_map([entity], row)?
             .collect::<rusqlite::Result<_>>()?,
     };
-    rows.sort_by(|x, y| {
-        y.count
-            .cmp(&x.count)
-            .then(y.pmi.partial_cmp(&x.pmi).unwrap_or(Ordering::Equal))
-            .then_with(|| x.name.cmp(&y.name))
-    });
-    rows.truncate(limit);
-    Ok(rows)
+    Ok(most_shared(rows, limit))
 }
 
 /// Every count of [`cooccurrences`] recomputed from the mentions in articles published
@@ -222,7 +215,7 @@ pub fn cooccurrences_during(
     limit: usize,
     period: &super::Period,
 ) -> Result<Vec<Cooccurrence>> {
-    let mut rows: Vec<Cooccurrence> = conn
+    let rows: Vec<Cooccurrence> = conn
         .prepare_cached(SQL_DURING)?
         .query_map(
             rusqlite::params![entity, period.from, period.to, level.as_str()],
@@ -238,6 +231,11 @@ pub fn cooccurrences_during(
             },
         )?
         .collect::<rusqlite::Result<_>>()?;
+    Ok(most_shared(rows, limit))
+}
+
+/// The `limit` rows with the most shared units, then the highest PMI, then by name.
+fn most_shared(mut rows: Vec<Cooccurrence>, limit: usize) -> Vec<Cooccurrence> {
     rows.sort_by(|x, y| {
         y.count
             .cmp(&x.count)
@@ -245,7 +243,7 @@ pub fn cooccurrences_during(
             .then_with(|| x.name.cmp(&y.name))
     });
     rows.truncate(limit);
-    Ok(rows)
+    rows
 }
 
 #[cfg(test)]

@@ -335,12 +335,10 @@ fn filter_entity(conn: &Connection, f: &Filters) -> Result<Option<i64>> {
     }
 }
 
-/// Searches titles and bodies with an FTS5 query (`iran AND nuclear`, `"civil war"`,
-/// `assad*`, `title:tehran`...). Invalid syntax is [`Error::InvalidQuery`] with
-/// SQLite's reason; `options.literal` searches the words as typed instead. An entity
-/// filter naming no entity is [`Error::NotFound`].
-pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
-    let expr = if options.literal {
+/// The FTS5 expression of what a user typed (as typed when `literal`); an empty one is
+/// [`Error::InvalidQuery`].
+fn expression(query: &str, literal: bool) -> Result<String> {
+    let expr = if literal {
         literal_query(query)
     } else {
         prepare_query(query)
@@ -351,6 +349,15 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
             reason: "the query is empty".into(),
         });
     }
+    Ok(expr)
+}
+
+/// Searches titles and bodies with an FTS5 query (`iran AND nuclear`, `"civil war"`,
+/// `assad*`, `title:tehran`...). Invalid syntax is [`Error::InvalidQuery`] with
+/// SQLite's reason; `options.literal` searches the words as typed instead. An entity
+/// filter naming no entity is [`Error::NotFound`].
+pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
+    let expr = expression(query, options.literal)?;
     let bad = query_error(query);
     if options.filters.is_empty() && options.sort == Sort::Relevance {
         // One statement does it all; a syntax error surfaces on its first step.
@@ -428,17 +435,7 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
 /// How many articles [`search`] would find with no limit: the total behind a page of
 /// hits. Errors as [`search`]'s.
 pub fn count_hits(conn: &Connection, query: &str, options: &SearchOptions) -> Result<u64> {
-    let expr = if options.literal {
-        literal_query(query)
-    } else {
-        prepare_query(query)
-    };
-    if expr.is_empty() {
-        return Err(Error::InvalidQuery {
-            query: query.to_string(),
-            reason: "the query is empty".into(),
-        });
-    }
+    let expr = expression(query, options.literal)?;
     let bad = query_error(query);
     let f = &options.filters;
     let n: i64 = if f.is_empty() {
