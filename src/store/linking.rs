@@ -336,14 +336,20 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     let mut left: Vec<EntityId> = Vec::new();
+    // The changes of one article, written together: the summaries are refreshed once
+    // per article, not once per name of it (groups come in article order).
+    let mut pending: Option<(ArticleId, Vec<Change>)> = None;
     for ((article, family, key), lones) in groups {
+        if let Some((done, changes)) = pending.take_if(|(a, _)| *a != article) {
+            moved += relink(conn, done, &changes, &mut delta, &mut left)?;
+        }
         let cands = candidates
             .get(&(family, key))
             .map(Vec::as_slice)
             .unwrap_or_default();
         let target = choose(&mut evidence, article, cands)?;
-        let mut changes: Vec<(&Lone, EntityId, Option<String>)> = Vec::new();
-        for lone in &lones {
+        let changes = &mut pending.get_or_insert_with(|| (article, Vec::new())).1;
+        for lone in lones {
             // A name a person merged away, fixed or aliased is theirs to decide.
             let own = entities::lookup_key(conn, &identity_key(&lone.name), None)?;
             if let Some((id, merges)) = &own {
@@ -373,19 +379,9 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
                 changes.push((lone, entity, linked));
             }
         }
-        if changes.is_empty() {
-            continue;
-        }
-        units::refresh_into(conn, &[article], &mut delta, || {
-            for (lone, entity, linked) in &changes {
-                conn.prepare_cached(SQL_LINK)?
-                    .execute(params![lone.id, entity, linked])?;
-                entities::add_alias(conn, *entity, &lone.surface)?;
-            }
-            Ok(())
-        })?;
-        moved += changes.len() as u64;
-        left.extend(changes.iter().map(|(lone, _, _)| lone.entity));
+    }
+    if let Some((done, changes)) = pending {
+        moved += relink(conn, done, &changes, &mut delta, &mut left)?;
     }
     delta.apply(conn)?;
     left.sort_unstable();
@@ -394,6 +390,33 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         entities::drop_if_unused(conn, id)?;
     }
     Ok(moved)
+}
+
+/// A lone mention, the entity it moves to and the name it is linked under.
+type Change = (Lone, EntityId, Option<String>);
+
+/// Moves the lone mentions of one article, counting the change in `delta` and the
+/// entities they leave in `left`. Returns how many moved.
+fn relink(
+    conn: &Connection,
+    article: ArticleId,
+    changes: &[Change],
+    delta: &mut units::Delta,
+    left: &mut Vec<EntityId>,
+) -> Result<u64> {
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    units::refresh_into(conn, &[article], delta, || {
+        for (lone, entity, linked) in changes {
+            conn.prepare_cached(SQL_LINK)?
+                .execute(params![lone.id, entity, linked])?;
+            entities::add_alias(conn, *entity, &lone.surface)?;
+        }
+        Ok(())
+    })?;
+    left.extend(changes.iter().map(|(lone, _, _)| lone.entity));
+    Ok(changes.len() as u64)
 }
 
 /// The candidate the article's context points to, if any.
