@@ -328,6 +328,20 @@ fn resolve_one(
             }
         }
     }
+    if kind == EntityKind::Person {
+        // A form of a full name the article uses less ("Freddie Forsyth" beside
+        // "Frederick Forsyth"): `persons` keeps only the form it gave way to.
+        if let Some(all) = names::full_name_surname(&bare).and_then(|key| persons.get(&key)) {
+            if !all.contains(&bare) {
+                if let Some(full) = all.iter().find(|n| names::given_name_variants(n, &bare)) {
+                    return Resolved {
+                        kind: EntityKind::Person,
+                        name: full.clone(),
+                    };
+                }
+            }
+        }
+    }
     if may_be_person {
         if let Some(full) = names::surname_only(&bare).and_then(|key| persons.get(&key)) {
             let name = match full.as_slice() {
@@ -404,6 +418,7 @@ fn acronym_map(
 /// ["Bashar al-Assad"]).
 fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
     for (span, surface) in spans.iter().zip(surfaces) {
         let Some(surface) = surface else { continue };
         if span.kind != EntityKind::Person {
@@ -414,6 +429,7 @@ fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<Str
             continue;
         }
         if let Some(key) = names::full_name_surname(&person.name) {
+            *counts.entry(person.name.clone()).or_default() += 1;
             let names = map.entry(key).or_default();
             if !names.contains(&person.name) {
                 names.push(person.name);
@@ -421,12 +437,30 @@ fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<Str
         }
     }
     // "K Holmes" in a line-up next to "Kelly Holmes" is the same person: a name of
-    // initials gives way to the one full name its first initial fits.
+    // initials gives way to the one full name its first initial fits. "Freddie Forsyth"
+    // next to "Frederick Forsyth" too: the less used form gives way.
     for names in map.values_mut() {
         let all = names.clone();
-        names.retain(|n| initials_fit(&all, n).is_none());
+        names
+            .retain(|n| initials_fit(&all, n).is_none() && variant_fit(&all, &counts, n).is_none());
     }
     map
+}
+
+/// The form of `name` with another first given name ("Frederick Forsyth" for "Freddie
+/// Forsyth") that the article uses more (or as much and first), if one is among
+/// `names`.
+fn variant_fit(names: &[String], counts: &HashMap<String, usize>, name: &str) -> Option<String> {
+    let count = |n: &str| counts.get(n).copied().unwrap_or(0);
+    let at = |n: &str| names.iter().position(|m| m == n).unwrap_or(usize::MAX);
+    names
+        .iter()
+        .filter(|m| names::given_name_variants(m, name))
+        .filter(|m| {
+            (count(m), std::cmp::Reverse(at(m))) > (count(name), std::cmp::Reverse(at(name)))
+        })
+        .max_by_key(|m| (count(m), std::cmp::Reverse(at(m))))
+        .cloned()
 }
 
 /// The one full name among `names` that `name`, if it is a name of initials ("K
@@ -514,6 +548,39 @@ mod tests {
                 kind: EntityKind::Person,
                 name: "Jane Smith".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_short_first_name_gives_way_to_the_form_the_article_uses_more() {
+        // politics/290: readers write "Frederick Forsyth" 10 times and "Freddie Forsyth"
+        // twice; "Mr Forsyth" is the writer either way.
+        let body = "Frederick Forsyth spoke. Freddie Forsyth is right. Mr Forsyth said so. \
+                    I agree with Frederick Forsyth. Andy Murray met Andrew Murray.";
+        let spans = spans_of(
+            "",
+            body,
+            &[
+                ("Frederick Forsyth", EntityKind::Person),
+                ("Freddie Forsyth", EntityKind::Person),
+                ("Mr Forsyth", EntityKind::Person),
+                ("Andy Murray", EntityKind::Person),
+                ("Andrew Murray", EntityKind::Person),
+            ],
+        );
+        let r = resolve_article("", body, &spans);
+        let names: Vec<&str> = r.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Frederick Forsyth",
+                "Frederick Forsyth",
+                "Frederick Forsyth",
+                "Frederick Forsyth",
+                // As often as each other: the first seen wins.
+                "Andy Murray",
+                "Andy Murray",
+            ]
         );
     }
 

@@ -245,6 +245,49 @@ pub(crate) fn matches_initial(full: &str, initial: char) -> bool {
     initials_name(full).is_none() && full.starts_with(initial)
 }
 
+/// Whether two person names differ only in the form of their first given name, one a
+/// short form of the other: "Freddie Forsyth" and "Frederick Forsyth", "Andy Murray"
+/// and "Andrew Murray", "Chris Smith" and "Christopher Smith". A short form is the
+/// start of the long one once a pet-name ending and a doubled last letter are dropped
+/// ("Freddie" -> "Fred", "Danny" -> "Dan"), and keeps at least three letters; "Mark"
+/// and "Martyn", "Dave" and "David" are not (the second would need a list of names).
+pub(crate) fn given_name_variants(a: &str, b: &str) -> bool {
+    let (Some((first_a, rest_a)), Some((first_b, rest_b))) = (a.split_once(' '), b.split_once(' '))
+    else {
+        return false;
+    };
+    if rest_a != rest_b || first_a == first_b || !plausible_full_name(a) || !plausible_full_name(b)
+    {
+        return false;
+    }
+    let (short, long) = if first_a.chars().count() <= first_b.chars().count() {
+        (first_a, first_b)
+    } else {
+        (first_b, first_a)
+    };
+    let stem = short_form_stem(short);
+    stem.chars().count() >= 3 && long.to_lowercase().starts_with(&stem)
+}
+
+/// A given name in lower case without a pet-name ending ("-ie", "-y") and a doubled
+/// last letter: "Freddie" -> "fred", "Andy" -> "and", "Tommy" -> "tom", "Chris" ->
+/// "chris".
+fn short_form_stem(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let mut stem = lower
+        .strip_suffix("ie")
+        .or_else(|| lower.strip_suffix('y'))
+        .unwrap_or(&lower)
+        .to_string();
+    let mut tail = stem.chars().rev();
+    if let (Some(a), Some(b)) = (tail.next(), tail.next()) {
+        if a == b {
+            stem.pop();
+        }
+    }
+    stem
+}
+
 /// Whether a person name reads as given names and a surname ("Michael Howard",
 /// "Bashar al-Assad", "Jean-Pierre Raffarin"): not initials ("J Robinson"), and no
 /// word before the surname in lower case or glued to one ("Skivington for Shaw",
@@ -289,6 +332,32 @@ pub(crate) fn starts_uppercase(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn given_name_variants_are_short_forms_of_one_name() {
+        for (a, b) in [
+            ("Freddie Forsyth", "Frederick Forsyth"),
+            ("Andy Murray", "Andrew Murray"),
+            ("Chris Smith", "Christopher Smith"),
+            ("Danny Williams", "Daniel Williams"),
+            ("Tommy Robredo", "Thomas Robredo"),
+        ] {
+            let want = a != "Tommy Robredo";
+            assert_eq!(given_name_variants(a, b), want, "{a} / {b}");
+            assert_eq!(given_name_variants(b, a), want, "{b} / {a}");
+        }
+        for (a, b) in [
+            ("Mark Williams", "Martyn Williams"),
+            ("Dave Jones", "David Jones"),
+            ("Jo Smith", "Joanne Smith"),
+            ("Andy Murray", "Andy Roddick"),
+            ("Andy Murray", "Andy Murray"),
+            ("K Holmes", "Kelly Holmes"),
+            ("Fred Smith Jones", "Frederick Jones"),
+        ] {
+            assert!(!given_name_variants(a, b), "{a} / {b}");
+        }
+    }
 
     #[test]
     fn initials_names() {
