@@ -565,3 +565,71 @@ fn the_same_external_id_twice_in_one_batch_keeps_the_last_version() {
         newsdb(&db).arg("check").assert().success();
     }
 }
+
+#[test]
+fn a_changed_url_or_date_updates_in_place_and_a_changed_source_re_extracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let body = "Tony Blair met Jacques Chirac in Paris on Monday to talk about trade.";
+    let record = |published: &str, source: &str| {
+        serde_json::json!({
+            "id": "m1", "title": "Leaders meet", "body": body,
+            "published": published, "url": "https://example.com/m1", "source": source,
+        })
+        .to_string()
+    };
+    let file = dir.path().join("m.jsonl");
+    let import = |line: String| -> serde_json::Value {
+        std::fs::write(&file, line + "\n").unwrap();
+        let out = newsdb(&db)
+            .args(["import", "--json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = import(record("2005-01-01", "bbc"));
+    assert_eq!(first["inserted"], 1);
+    let mentions = scalar(&db, "SELECT COUNT(*) FROM mentions");
+    assert!(mentions >= 3, "{mentions} mentions");
+    let max_id = scalar(&db, "SELECT MAX(id) FROM mentions");
+
+    // Only the date changed: an update, the mentions untouched (same rows).
+    let second = import(record("2005-02-03", "bbc"));
+    assert_eq!(
+        (second["updated"].as_u64(), second["unchanged"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE published_at LIKE '2005-02-03%'"
+        ),
+        1
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions"), mentions);
+    assert_eq!(scalar(&db, "SELECT MAX(id) FROM mentions"), max_id);
+    assert_eq!(second["mentions"], 0, "nothing extracted again");
+
+    // The same again: unchanged.
+    let third = import(record("2005-02-03", "bbc"));
+    assert_eq!(third["unchanged"], 1);
+
+    // Another source decides which paragraphs are boilerplate: extracted again.
+    let fourth = import(record("2005-02-03", "reuters"));
+    assert_eq!(fourth["updated"], 1);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE source = 'reuters'"
+        ),
+        1
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions"), mentions);
+    assert_eq!(fourth["mentions"].as_i64(), Some(mentions));
+}

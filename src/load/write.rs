@@ -320,6 +320,11 @@ impl<'c> Writer<'c> {
                 self.report.unchanged += 1;
                 return Ok(());
             }
+            UpsertOutcome::MetadataUpdated => {
+                // Same text, source and language: paragraphs and mentions stand.
+                self.report.updated += 1;
+                return Ok(());
+            }
             UpsertOutcome::Inserted => self.report.inserted += 1,
             UpsertOutcome::Updated => self.report.updated += 1,
         }

@@ -19,6 +19,11 @@ pub enum UpsertOutcome {
     Updated,
     /// An article with the same external id and content exists: nothing written.
     Unchanged,
+    /// An article with the same external id, content, source and language exists but
+    /// its URL or publication date changed: those were updated in place and its
+    /// mentions kept (a changed source or language is a full update: both decide
+    /// which paragraphs are extracted).
+    MetadataUpdated,
 }
 
 /// The article id and what an upsert did.
@@ -37,8 +42,11 @@ const SQL_BY_EXTERNAL_ID: &str = "SELECT id, external_id, title, body, language,
      published_at, content_hash, origin, imported_at FROM articles WHERE external_id = ?1";
 const SQL_LIST: &str = "SELECT id, external_id, title, body, language, source, url, published_at, \
      content_hash, origin, imported_at FROM articles ORDER BY id LIMIT ?1 OFFSET ?2";
-const SQL_HASH_BY_EXTERNAL_ID: &str =
-    "SELECT id, content_hash, source FROM articles WHERE external_id = ?1";
+const SQL_HASH_BY_EXTERNAL_ID: &str = "SELECT id, content_hash, source, language, url,
+    published_at FROM articles WHERE external_id = ?1";
+const SQL_UPDATE_METADATA: &str = "UPDATE articles SET url = ?2, published_at = ?3, origin = ?4,
+    imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE id = ?1";
 const SQL_BY_HASH: &str = "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY id LIMIT 1";
 const SQL_INSERT: &str = "INSERT INTO articles
     (external_id, title, body, language, source, url, published_at, content_hash, origin, imported_at)
@@ -95,9 +103,18 @@ pub(crate) fn upsert_with(
     delta: &mut Delta,
 ) -> Result<Upserted> {
     let hash = a.content_hash();
-    let existing: Option<(ArticleId, String, Option<String>)> = conn
+    let existing: Option<Stored> = conn
         .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
-        .query_row([&a.external_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([&a.external_id], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                hash: r.get(1)?,
+                source: r.get(2)?,
+                language: r.get(3)?,
+                url: r.get(4)?,
+                published_at: r.get(5)?,
+            })
+        })
         .optional()?;
     let values = params![
         a.external_id,
@@ -111,11 +128,29 @@ pub(crate) fn upsert_with(
         a.origin
     ];
     match existing {
-        Some((id, old_hash, _)) if old_hash == hash => Ok(Upserted {
+        Some(old) if old.hash == hash && old.source == a.source && old.language == a.language => {
+            if old.url == a.url && old.published_at == a.published_at {
+                return Ok(Upserted {
+                    id: old.id,
+                    outcome: UpsertOutcome::Unchanged,
+                });
+            }
+            conn.prepare_cached(SQL_UPDATE_METADATA)?.execute(params![
+                old.id,
+                a.url,
+                a.published_at,
+                a.origin
+            ])?;
+            Ok(Upserted {
+                id: old.id,
+                outcome: UpsertOutcome::MetadataUpdated,
+            })
+        }
+        Some(Stored {
             id,
-            outcome: UpsertOutcome::Unchanged,
-        }),
-        Some((id, _, old_source)) => {
+            source: old_source,
+            ..
+        }) => {
             // Into the caller's delta: the same article may have been written earlier
             // in the caller's batch, with its counts not yet applied.
             refresh_into(conn, &[id], delta, || {
@@ -153,6 +188,16 @@ pub(crate) fn upsert_with(
     }
 }
 
+/// What an upsert compares of the stored article with the same external id.
+struct Stored {
+    id: ArticleId,
+    hash: String,
+    source: Option<String>,
+    language: Option<String>,
+    url: Option<String>,
+    published_at: Option<String>,
+}
+
 /// The first article with this content hash, if any.
 pub(crate) fn by_content_hash(conn: &Connection, hash: &str) -> Result<Option<ArticleId>> {
     Ok(conn
@@ -177,8 +222,9 @@ pub(crate) fn get(conn: &Connection, id: ArticleId) -> Result<Option<Article>> {
 }
 
 impl Store {
-    /// Inserts an article, or updates the one with the same external id if its title
-    /// or body changed (deleting its mentions), or does nothing if it is unchanged.
+    /// Inserts an article, or updates the one with the same external id if its title,
+    /// body, source or language changed (deleting its mentions), or only its URL and
+    /// publication date if just those changed, or does nothing if it is unchanged.
     pub fn upsert_article(&mut self, article: &NewArticle) -> Result<Upserted> {
         let tx = self.conn.transaction()?;
         let done = upsert(&tx, article)?;
