@@ -242,6 +242,32 @@ fn help_has_examples() {
 }
 
 #[test]
+fn entity_changes_have_examples_and_training_shows_its_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let help = |args: &[&str]| {
+        let out = newsdb(&db).args(args).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for sub in ["merge", "unmerge", "rename", "merges"] {
+        let text = help(&["entities", sub]);
+        assert!(
+            text.contains(&format!("Examples:\n  newsdb entities {sub}"))
+                || text.contains("Examples:\n  newsdb entities merges"),
+            "entities {sub} --help: {text}"
+        );
+    }
+    let train = help(&["ner", "train"]);
+    for default in ["[default: 20]", "[default: 1]"] {
+        assert!(train.contains(default), "ner train --help lacks {default}");
+    }
+    for command in ["entities", "mentions", "cooccur"] {
+        assert!(help(&[command]).contains("--offset"), "{command} --help");
+    }
+}
+
+#[test]
 fn completions_cover_every_subcommand_in_each_shell() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");

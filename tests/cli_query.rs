@@ -455,3 +455,34 @@ fn exported_and_shown_mentions_carry_their_entity_and_article() {
         .iter()
         .any(|m| m["surface"] == "Ayatollah Ali Khamenei" && m["entity_name"] == "Ali Khamenei"));
 }
+
+#[test]
+fn offset_pages_through_entities_mentions_and_cooccurrences() {
+    let (_dir, db) = database();
+    for (command, page) in [
+        (vec!["entities"], 3),
+        (vec!["entities", "--kind", "location"], 2),
+        (vec!["entities", "--match", "s"], 2),
+        (vec!["entities", "--article", "000_74746990a53cdcfb"], 3),
+        (vec!["mentions", "Syria"], 2),
+        (vec!["cooccur", "Iran", "--level", "article"], 3),
+    ] {
+        let with = |extra: &[&str]| -> Vec<Value> {
+            let mut args = command.clone();
+            args.extend_from_slice(extra);
+            json(&db, &args).as_array().unwrap().clone()
+        };
+        let two_pages = with(&["--limit", &(2 * page).to_string()]);
+        assert_eq!(
+            two_pages.len(),
+            2 * page,
+            "{command:?}: the seed has two pages"
+        );
+        let first = with(&["--limit", &page.to_string()]);
+        let second = with(&["--limit", &page.to_string(), "--offset", &page.to_string()]);
+        assert_eq!(first, two_pages[..page], "{command:?}");
+        assert_eq!(second, two_pages[page..], "{command:?}");
+        let past = with(&["--offset", "100000"]);
+        assert!(past.is_empty(), "{command:?}: {past:?}");
+    }
+}

@@ -19,6 +19,7 @@ use super::{entity, Ctx};
 #[command(after_help = "Examples:
   newsdb cooccur \"Bashar al-Assad\" --level sentence
   newsdb cooccur Iran --level article --limit 50 --format json
+  newsdb cooccur Iran --level article --limit 5 --offset 5
   newsdb cooccur Tehran --level article --since 2019-02 --until 2019-02")]
 pub struct Args {
     /// Canonical name, alias or row id of the entity.
@@ -32,6 +33,9 @@ pub struct Args {
     /// How many entities to list.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// Skip this many first rows (with --limit, to page through a long list).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
     #[command(flatten)]
     dates: super::Dates,
 }
@@ -43,10 +47,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let Some(e) = entity::resolve(&store, &args.name, args.kind)? else {
         return Ok(ExitCode::from(1));
     };
-    let rows = match args.dates.period() {
-        Some(p) => query::cooccurrences_during(store.conn(), e.id, args.level, args.limit, &p)?,
-        None => query::cooccurrences(store.conn(), e.id, args.level, args.limit)?,
+    let upto = args.limit.saturating_add(args.offset);
+    let mut rows = match args.dates.period() {
+        Some(p) => query::cooccurrences_during(store.conn(), e.id, args.level, upto, &p)?,
+        None => query::cooccurrences(store.conn(), e.id, args.level, upto)?,
     };
+    rows.drain(..args.offset.min(rows.len()));
     let mut table = Table::from_rows(&rows, COLUMNS)?;
     if !ctx.format.is_json() {
         table.round_column("pmi", 3);

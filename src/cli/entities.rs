@@ -21,6 +21,7 @@ use super::Ctx;
 #[command(args_conflicts_with_subcommands = true)]
 #[command(after_help = "Examples:
   newsdb entities --kind person --limit 20
+  newsdb entities --kind person --limit 20 --offset 20
   newsdb entities --match blair
   newsdb entities --match bbc --kind organization --limit 5
   newsdb entities --since 2019-01 --until 2019-03 --format csv
@@ -57,6 +58,9 @@ pub struct Args {
     /// How many entities to list.
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// Skip this many first rows (with --limit, to page through a long list).
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
     /// List likely duplicates that no rule merged, for a person to confirm with
     /// `entities merge`: a lone surname and the full names ending with it, an initial
     /// and a full first name, names one letter apart.
@@ -70,6 +74,8 @@ enum Change {
     /// Merge an entity into another: its mentions and aliases move, its name becomes
     /// an alias, and later imports and re-extractions follow the merge. Undo with
     /// `unmerge`.
+    #[command(after_help = "Examples:
+  newsdb entities merge Washington \"United States\" --format json")]
     Merge {
         /// The entity to merge away (name, alias or id).
         from: String,
@@ -77,11 +83,17 @@ enum Change {
         into: String,
     },
     /// Undo a merge exactly (ids are listed by `entities merges`).
+    #[command(after_help = "Examples:
+  newsdb entities merges
+  newsdb entities unmerge 2")]
     Unmerge {
         /// The merge id.
         merge_id: i64,
     },
     /// Give an entity a new canonical name; the old one stays as an alias.
+    #[command(after_help = "Examples:
+  newsdb entities rename \"Bashar Hafez al-Assad\" \"Bashar al-Assad\"
+  newsdb entities rename \"Bashar al-Assad\" Assad --kind person --format json")]
     Rename {
         /// The entity (name, alias or id).
         entity: String,
@@ -100,6 +112,9 @@ enum Change {
         new_kind: String,
     },
     /// List merges, oldest first.
+    #[command(after_help = "Examples:
+  newsdb entities merges
+  newsdb entities merges --format json")]
     Merges,
 }
 
@@ -179,8 +194,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         return change(ctx, c);
     }
     let store = ctx.open_existing()?;
+    // Rows up to the end of the page; the first `offset` are dropped below.
+    let upto = args.limit.saturating_add(args.offset);
+    let skip = args.offset as usize;
     if args.suggest_merges {
-        let rows = query::suggest_merges(store.conn(), args.limit as usize)?;
+        let mut rows = query::suggest_merges(store.conn(), upto as usize)?;
+        rows.drain(..skip.min(rows.len()));
         ctx.print(&Table::from_rows(
             &rows,
             &[
@@ -198,19 +217,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(text) = &args.match_text {
-        let rows = query::match_entities(store.conn(), text, args.kind, args.limit as usize)?;
+        let mut rows = query::match_entities(store.conn(), text, args.kind, upto as usize)?;
+        rows.drain(..skip.min(rows.len()));
         ctx.print(&Table::from_rows(
             &rows,
             &["id", "kind", "name", "matched", "articles", "mentions"],
         )?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let rows = match &args.article {
+    let mut rows = match &args.article {
         Some(key) => {
             let article = super::find_article(&store, key)?;
             let mut rows = query::entities_in_article(store.conn(), article.id)?;
             rows.retain(|e| args.kind.is_none_or(|k| e.kind == k));
-            rows.truncate(args.limit as usize);
+            rows.truncate(upto as usize);
             rows
         }
         None => {
@@ -218,9 +238,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 from: args.since.clone(),
                 to: args.until.clone(),
             });
-            query::top_entities(store.conn(), args.kind, period.as_ref(), args.limit)?
+            query::top_entities(store.conn(), args.kind, period.as_ref(), upto)?
         }
     };
+    rows.drain(..skip.min(rows.len()));
     ctx.print(&Table::from_rows(&rows, COLUMNS)?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -46,14 +46,14 @@ pub struct TrainArgs {
     #[arg(long)]
     out: PathBuf,
     /// Training epochs (the best one on dev is kept).
-    #[arg(long)]
-    epochs: Option<usize>,
+    #[arg(long, default_value_t = TrainOptions::default().epochs)]
+    epochs: usize,
     /// Seed of the training-order shuffle.
-    #[arg(long)]
-    seed: Option<u64>,
+    #[arg(long, default_value_t = TrainOptions::default().seed)]
+    seed: u64,
     /// Size of the hashed feature table, as a power of two.
-    #[arg(long)]
-    bits: Option<u32>,
+    #[arg(long, default_value_t = TrainOptions::default().hash_bits)]
+    bits: u32,
     /// Gazetteer directory (countries.tsv, cities.tsv, regions.tsv) for gazetteer
     /// features; the bundled lists are used when absent.
     #[arg(long)]
@@ -164,16 +164,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             );
         }
         Command::Train(a) => {
-            let mut opts = TrainOptions::default();
-            if let Some(e) = a.epochs {
-                opts.epochs = e;
-            }
-            if let Some(s) = a.seed {
-                opts.seed = s;
-            }
-            if let Some(b) = a.bits {
-                opts.hash_bits = b;
-            }
+            let mut opts = TrainOptions {
+                epochs: a.epochs,
+                seed: a.seed,
+                hash_bits: a.bits,
+                ..TrainOptions::default()
+            };
             opts.gazetteer_dir = a.gazetteers;
             opts.unlabeled_dir = a.unlabeled;
             opts.two_stage = !a.one_stage;
