@@ -6,6 +6,7 @@ mod articles;
 mod check;
 mod completions;
 mod cooccur;
+mod delete;
 mod entities;
 mod entity;
 mod export;
@@ -106,6 +107,7 @@ enum Command {
     Sql(sql::Args),
     Check(check::Args),
     Reextract(reextract::Args),
+    Delete(delete::Args),
     Aliases(aliases::Args),
     Resolve(resolve::Args),
     Ner(ner::Args),
@@ -239,6 +241,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(a) => sql::run(&ctx, a),
         Command::Check(a) => check::run(&ctx, a),
         Command::Reextract(a) => reextract::run(&ctx, a),
+        Command::Delete(a) => delete::run(&ctx, a),
         Command::Aliases(a) => aliases::run(&ctx, a),
         Command::Resolve(a) => resolve::run(&ctx, a),
         Command::Ner(a) => ner::run(&ctx, a),

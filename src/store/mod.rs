@@ -5,6 +5,7 @@ mod adhoc;
 pub(crate) mod articles;
 mod check;
 mod corpus;
+mod delete;
 pub(crate) mod entities;
 pub(crate) mod linking;
 pub(crate) mod mentions;
@@ -24,6 +25,7 @@ pub use adhoc::{run_read_only_sql, QueryResult};
 pub use articles::{UpsertOutcome, Upserted};
 pub use check::{CheckReport, Problem};
 pub use corpus::{parse_alias_file, ResolveReport, UserAlias};
+pub use delete::DeleteReport;
 pub use merges::Merge;
 pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
 
