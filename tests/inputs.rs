@@ -208,6 +208,15 @@ fn files_of_one_stem_never_share_an_id_the_first_is_kept_the_others_refused() {
         .assert()
         .code(1);
     assert_eq!(articles(&db2)[0].1, "Visit to Madrid");
+    // One file named twice is no clash.
+    newsdb(&db2)
+        .args(["import", "--no-extract"])
+        .arg(&input)
+        .arg(input.join("001.TXT"))
+        .arg(input.join("001.TXT"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("3 failed"));
 }
 
 #[test]

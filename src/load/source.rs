@@ -287,7 +287,15 @@ pub fn id_clashes(files: &[SourceFile], format: Option<InputFormat>) -> Vec<Opti
                 return None;
             }
             let id = f.external_id();
+            let same_file = |earlier: &Path| {
+                matches!(
+                    (std::fs::canonicalize(earlier), std::fs::canonicalize(&f.path)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+            };
             match first.get(&id) {
+                // One file named twice (`import d/ d/001.txt`) is read twice, as before.
+                Some(earlier) if same_file(earlier) => None,
                 Some(earlier) => Some(format!(
                     "{} would have the external id {id:?} of {}, imported before it: two \
                      files never share an id, so it was not imported (rename one of them)",
