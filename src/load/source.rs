@@ -82,7 +82,7 @@ impl SourceFile {
     }
 
     /// The file name without `.gz` and its extension: the external id of a
-    /// one-article file (see [`id_text`] for names that are not UTF-8).
+    /// one-article file (a name that is not UTF-8 keeps its bytes as `%XX`).
     pub fn stem(&self) -> String {
         let name = self.path.file_name().map(id_text).unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
