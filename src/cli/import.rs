@@ -58,6 +58,12 @@ pub struct Args {
     /// Refuse records larger than this many bytes.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     max_record_bytes: usize,
+    /// Read TSV fields that may be quoted with `"`, as in CSV. By default TSV is read as
+    /// `newsdb export --format tsv` writes it (the IANA convention): never quoted, with
+    /// `\t`, `\n`, `\r` and `\\` inside a field for a tab, newline, carriage return
+    /// and backslash.
+    #[arg(long)]
+    tsv_quoted: bool,
     /// Worker threads for parsing and extraction; 0 (the default) uses every core.
     #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true,
           value_parser = clap::value_parser!(u16).range(0..=1024))]
@@ -103,6 +109,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         dry_run: args.dry_run,
         strict: args.strict,
         max_record_bytes: args.max_record_bytes,
+        tsv_quoted: args.tsv_quoted,
         jobs: usize::from(args.jobs),
         batch_size: args.batch_size as usize,
         arguments: Some(

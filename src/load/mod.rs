@@ -35,7 +35,7 @@ use crate::store::Store;
 
 use crate::paragraphs::{self, Paragraph};
 use extract::Extracted;
-pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody};
+pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody, MAX_COLUMNS};
 
 /// How an import behaves.
 #[derive(Debug, Clone)]
@@ -53,6 +53,9 @@ pub struct ImportOptions {
     pub strict: bool,
     /// Records larger than this are refused (an error, not memory exhaustion).
     pub max_record_bytes: usize,
+    /// Read TSV with `"` quoting, as CSV, instead of the IANA convention (no quotes;
+    /// `\t`, `\n`, `\r`, `\\` escapes, as `export --format tsv` writes).
+    pub tsv_quoted: bool,
     /// Worker threads for parsing and extraction (0: all cores).
     pub jobs: usize,
     /// Records per batch (one transaction each). Every batch pays a fixed cost (summary
@@ -72,6 +75,7 @@ impl Default for ImportOptions {
             dry_run: false,
             strict: false,
             max_record_bytes: 10 * 1024 * 1024,
+            tsv_quoted: false,
             jobs: 0,
             batch_size: 1024,
             arguments: None,
@@ -199,6 +203,8 @@ pub struct Parsed {
     pub article: NewArticle,
     /// Caveats found while parsing.
     pub warnings: Vec<String>,
+    /// Whether the record's id was a JSON number (`1` rather than `"1"`).
+    pub numeric_id: bool,
 }
 
 /// The output of the parallel stage for one unit.
@@ -273,6 +279,7 @@ pub fn parse_unit(unit: &Unit) -> std::result::Result<Parsed, String> {
             Ok(Parsed {
                 article: a,
                 warnings: Vec::new(),
+                numeric_id: false,
             })
         }
         UnitBody::Json(bytes) => records::from_json_bytes(bytes, &unit.origin),
@@ -315,6 +322,14 @@ pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
 /// `substr` could no longer check a mention's span, and a file full of them is
 /// usually UTF-16 read as UTF-8.
 fn refuse_nul(a: &NewArticle) -> std::result::Result<(), String> {
+    // An id with a NUL could be stored but never named: no shell argument holds one.
+    if let Some(at) = a.external_id.find('\0') {
+        return Err(format!(
+            "the id {:?} contains a NUL character at byte {at}: no command could name this \
+             article (remove the NUL from the id)",
+            a.external_id
+        ));
+    }
     for (name, text) in [("title", &a.title), ("body", &a.body)] {
         if let Some(at) = text.find('\0') {
             return Err(format!(
@@ -327,6 +342,10 @@ fn refuse_nul(a: &NewArticle) -> std::result::Result<(), String> {
 
 fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool) -> Processed {
     let parsed = parse_unit(&unit).and_then(|p| refuse_nul(&p.article).map(|()| p));
+    let parsed = parsed.map(|mut p| {
+        p.warnings.extend(unit.warnings);
+        p
+    });
     let outcome = parsed.map(|parsed| {
         let skip = model.is_none() || pool.is_unchanged(&parsed.article);
         prepare(parsed, if skip { None } else { model })
@@ -410,21 +429,36 @@ impl Store {
             let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
             let stop = &stop;
             let files = &files;
+            let clashes = source::id_clashes(files, opts.format);
+            let read_opts = source::ReadOptions {
+                format: opts.format,
+                max_record_bytes: opts.max_record_bytes,
+                tsv_quoted: opts.tsv_quoted,
+            };
             s.spawn(move || {
                 let mut batch = Vec::with_capacity(batch_size);
-                for file in files {
-                    let go_on =
-                        source::read_units(file, opts.format, opts.max_record_bytes, &mut |u| {
-                            batch.push(u);
-                            if batch.len() >= batch_size {
-                                let full =
-                                    std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                                if unit_tx.send(full).is_err() {
-                                    return false;
-                                }
+                for (file, clash) in files.iter().zip(clashes) {
+                    let mut emit = |u| {
+                        batch.push(u);
+                        if batch.len() >= batch_size {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                            if unit_tx.send(full).is_err() {
+                                return false;
                             }
-                            !stop.load(Ordering::Relaxed)
-                        });
+                        }
+                        !stop.load(Ordering::Relaxed)
+                    };
+                    let go_on = match clash {
+                        Some(message) => emit(Unit {
+                            origin: file.origin(),
+                            record: None,
+                            bytes: 0,
+                            body: UnitBody::Failed(message),
+                            warnings: Vec::new(),
+                        }),
+                        None => source::read_units(file, &read_opts, &mut emit),
+                    };
                     if !go_on || stop.load(Ordering::Relaxed) {
                         return;
                     }
@@ -436,13 +470,22 @@ impl Store {
             let pool = &pool;
             let workers = &workers;
             s.spawn(move || {
+                let mut repeated = records::RepeatedIds::default();
                 for batch in unit_rx {
-                    let out: Vec<Processed> = workers.install(|| {
+                    let mut out: Vec<Processed> = workers.install(|| {
                         batch
                             .into_par_iter()
                             .map(|u| process(u, model, pool))
                             .collect()
                     });
+                    // In input order: a repeated id is found at its later record.
+                    for p in &mut out {
+                        if let Ok(ready) = &mut p.outcome {
+                            let found =
+                                repeated.check(&p.origin, p.record.as_deref(), &ready.parsed);
+                            ready.parsed.warnings.extend(found);
+                        }
+                    }
                     if done_tx.send(out).is_err() {
                         return;
                     }
@@ -513,6 +556,7 @@ impl Store {
                                 Parsed {
                                     article: a,
                                     warnings: Vec::new(),
+                                    numeric_id: false,
                                 },
                                 model,
                             )

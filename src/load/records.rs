@@ -4,6 +4,8 @@
 //! optional `url`, `source`, `published` (or `published_at`, `date`) and `language`.
 //! Unknown fields are ignored.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::dates::normalize_date;
@@ -13,14 +15,25 @@ use crate::model::{content_hash, NewArticle};
 /// Why a record is not an article.
 pub type RecordResult = std::result::Result<Parsed, String>;
 
-/// The first of `names` the record has, with its value (`null` counts as absent).
+/// Whether a field value says nothing: `null`, or a string of only whitespace.
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// The first of `names` the record has a value for, with that value: `null` and blank
+/// strings count as absent, so `"body": null` or `"body": ""` beside a `"text"` falls
+/// back to the text.
 fn text_field<'a, 'n>(
     obj: &'a Map<String, Value>,
     names: &[&'n str],
 ) -> Option<(&'n str, &'a Value)> {
     names
         .iter()
-        .find_map(|n| obj.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
+        .find_map(|n| obj.get(*n).filter(|v| !is_blank(v)).map(|v| (*n, v)))
 }
 
 fn as_text(v: &Value, name: &str) -> std::result::Result<String, String> {
@@ -137,8 +150,14 @@ pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
             raw
         }
     });
+    let numeric_id = id.is_some()
+        && matches!(
+            text_field(obj, &["external_id", "id"]),
+            Some((_, Value::Number(_)))
+        );
     let external_id = id.unwrap_or_else(|| format!("sha-{}", &content_hash(&title, &body)[..16]));
     Ok(Parsed {
+        numeric_id,
         article: NewArticle {
             external_id,
             title,
@@ -151,6 +170,109 @@ pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
         },
         warnings,
     })
+}
+
+/// How many ids of one file [`RepeatedIds`] remembers (about 50 bytes each).
+pub const MAX_REMEMBERED_IDS: usize = 1_000_000;
+
+/// What [`RepeatedIds`] keeps of a record: enough to compare, never the record.
+struct Seen {
+    record: Box<str>,
+    content: [u8; 16],
+    numeric: bool,
+}
+
+/// Finds ids repeated within one file, which would otherwise go unnoticed: the later
+/// record silently replaces the earlier (a different content), or `1` and `"1"` name
+/// one article. Feed it each file's records in order; it gives the warnings to record
+/// with a record. Memory is bounded: after [`MAX_REMEMBERED_IDS`] ids a file's later
+/// records are not compared, and a warning says so.
+#[derive(Default)]
+pub struct RepeatedIds {
+    origin: String,
+    seen: HashMap<[u8; 16], Seen>,
+    full: bool,
+}
+
+fn digest16(parts: &[&str]) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    let mut out = [0; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    out
+}
+
+impl RepeatedIds {
+    /// The warnings for this record of `origin` (`record` is its line, row or record).
+    pub fn check(&mut self, origin: &str, record: Option<&str>, parsed: &Parsed) -> Vec<String> {
+        if self.origin != origin {
+            self.origin = origin.to_string();
+            self.seen.clear();
+            self.full = false;
+        }
+        let Some(record) = record else {
+            return Vec::new();
+        };
+        let a = &parsed.article;
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let content = digest16(&[
+            &a.title,
+            &a.body,
+            &opt(&a.published_at),
+            &opt(&a.url),
+            &opt(&a.source),
+            &opt(&a.language),
+        ]);
+        let key = digest16(&[&a.external_id]);
+        let id = &a.external_id;
+        let mut warnings = Vec::new();
+        match self.seen.get(&key) {
+            Some(first) => {
+                if first.content != content {
+                    warnings.push(format!(
+                        "id {id:?} is also the id of {} of this file, with other content: this \
+                         record replaces that one (give each article its own id)",
+                        first.record
+                    ));
+                }
+                if first.numeric != parsed.numeric_id {
+                    let (here, there) = if parsed.numeric_id {
+                        ("a number", "a string")
+                    } else {
+                        ("a string", "a number")
+                    };
+                    warnings.push(format!(
+                        "id {id:?} is {here} here and {there} in {}: both name the same \
+                         article {id:?}",
+                        first.record
+                    ));
+                }
+            }
+            None if self.seen.len() >= MAX_REMEMBERED_IDS => {
+                if !self.full {
+                    self.full = true;
+                    warnings.push(format!(
+                        "this file has more than {MAX_REMEMBERED_IDS} ids: from here on, a \
+                         record is not compared with the earlier ones for a repeated id"
+                    ));
+                }
+            }
+            None => {
+                self.seen.insert(
+                    key,
+                    Seen {
+                        record: record.into(),
+                        content,
+                        numeric: parsed.numeric_id,
+                    },
+                );
+            }
+        }
+        warnings
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +307,29 @@ mod tests {
         assert_eq!(a.published_at.as_deref(), Some("2018-02-25"));
         assert_eq!(a.source.as_deref(), Some("Wire"));
         assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_null_or_blank_body_falls_back_to_text() {
+        for body in [json!(null), json!(""), json!(" \n ")] {
+            let p = from_json(
+                json!({"id": "a", "title": "T", "body": body, "text": "From text."}),
+                "f",
+            )
+            .unwrap();
+            assert_eq!(p.article.body, "From text.", "body {body}");
+        }
+        let p = from_json(
+            json!({"external_id": "", "id": "7", "title": "T", "body": "B"}),
+            "f",
+        )
+        .unwrap();
+        assert_eq!(p.article.external_id, "7");
+        assert!(
+            from_json(json!({"title": "T", "body": "", "text": null}), "f")
+                .unwrap_err()
+                .contains("\"body\"")
+        );
     }
 
     #[test]

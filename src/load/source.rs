@@ -5,6 +5,8 @@
 //! can run in parallel.
 
 use std::cell::Cell;
+use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -49,7 +51,8 @@ impl std::str::FromStr for InputFormat {
 impl InputFormat {
     /// The format a file name implies (`a.jsonl.gz` is JSON Lines).
     pub fn from_path(path: &Path) -> Option<InputFormat> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // Lossy: an extension is ASCII, whatever the bytes of the rest of the name.
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         let ext = name.rsplit_once('.')?.1;
         match ext {
@@ -79,13 +82,9 @@ impl SourceFile {
     }
 
     /// The file name without `.gz` and its extension: the external id of a
-    /// one-article file.
+    /// one-article file (a name that is not UTF-8 keeps its bytes as `%XX`).
     pub fn stem(&self) -> String {
-        let name = self
-            .path
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = self.path.file_name().map(id_text).unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         match name.rsplit_once('.') {
             Some((stem, _)) if !stem.is_empty() => stem.to_string(),
@@ -105,10 +104,8 @@ impl SourceFile {
             .and_then(|root| self.path.parent()?.strip_prefix(root).ok());
         match dir {
             Some(dir) if !dir.as_os_str().is_empty() => {
-                let mut parts: Vec<String> = dir
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
+                let mut parts: Vec<String> =
+                    dir.components().map(|c| id_text(c.as_os_str())).collect();
                 parts.push(stem);
                 parts.join("/")
             }
@@ -147,6 +144,22 @@ impl SourceFile {
             Box::new(BufReader::with_capacity(1 << 16, raw))
         })
     }
+}
+
+/// A file or folder name as it appears in an external id: valid UTF-8 as it is, and
+/// each byte of a sequence that is not UTF-8 as `%` and two hex digits (`caf%E9` for
+/// the Latin-1 name `caf\xE9`), so no byte of the name is lost. Two names that still
+/// give one id (`caf%E9.txt` beside it) are refused as a clash.
+pub fn id_text(name: &OsStr) -> String {
+    let bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn has_known_extension(path: &Path) -> bool {
@@ -192,8 +205,7 @@ fn walk(
     for p in paths {
         let hidden = p
             .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+            .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."));
         if hidden {
             continue;
         }
@@ -257,6 +269,48 @@ pub fn collect_files(
     Ok(out)
 }
 
+/// For each of `files`, why it must not be read: a one-article file whose external id
+/// (its path without extensions, see [`SourceFile::external_id`]) is the id of an
+/// earlier file of the same import (`001.txt` and `001.txt.gz`, `001.text`, `001.TXT`).
+/// The first file (in walk order, which is sorted, so the same on every run) keeps the
+/// id; the others are refused, naming both, rather than overwrite each other.
+pub fn id_clashes(files: &[SourceFile], format: Option<InputFormat>) -> Vec<Option<String>> {
+    let mut first: HashMap<String, &Path> = HashMap::new();
+    files
+        .iter()
+        .map(|f| {
+            let one_article = !f.is_stdin()
+                && format
+                    .or_else(|| InputFormat::from_path(&f.path))
+                    .is_none_or(|fmt| fmt == InputFormat::Text);
+            if !one_article {
+                return None;
+            }
+            let id = f.external_id();
+            let same_file = |earlier: &Path| {
+                matches!(
+                    (std::fs::canonicalize(earlier), std::fs::canonicalize(&f.path)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+            };
+            match first.get(&id) {
+                // One file named twice (`import d/ d/001.txt`) is read twice, as before.
+                Some(earlier) if same_file(earlier) => None,
+                Some(earlier) => Some(format!(
+                    "{} would have the external id {id:?} of {}, imported before it: two \
+                     files never share an id, so it was not imported (rename one of them)",
+                    f.path.display(),
+                    earlier.display()
+                )),
+                None => {
+                    first.insert(id, &f.path);
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 /// One record of an input, split out but not yet parsed.
 #[derive(Debug)]
 pub enum UnitBody {
@@ -286,6 +340,19 @@ pub struct Unit {
     pub bytes: u64,
     /// The record.
     pub body: UnitBody,
+    /// Caveats found while reading it (it is still imported).
+    pub warnings: Vec<String>,
+}
+
+/// How inputs are read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// The format of every input, instead of choosing by extension.
+    pub format: Option<InputFormat>,
+    /// Records larger than this are refused without being held in memory.
+    pub max_record_bytes: usize,
+    /// Read TSV with `"` quoting, as CSV, instead of IANA TSV with backslash escapes.
+    pub tsv_quoted: bool,
 }
 
 /// What reading a bounded line gave.
@@ -406,16 +473,17 @@ fn first_non_blank(
 /// read as text.
 pub fn read_units(
     file: &SourceFile,
-    format: Option<InputFormat>,
-    max_record_bytes: usize,
+    opts: &ReadOptions,
     emit: &mut dyn FnMut(Unit) -> bool,
 ) -> bool {
+    let (format, max_record_bytes) = (opts.format, opts.max_record_bytes);
     let origin = file.origin();
     let fail = |record: Option<String>, message: String| Unit {
         origin: origin.clone(),
         record,
         bytes: 0,
         body: UnitBody::Failed(message),
+        warnings: Vec::new(),
     };
     let named = format.or_else(|| InputFormat::from_path(&file.path));
     if !file.is_stdin() && !file.is_gz() {
@@ -458,6 +526,7 @@ pub fn read_units(
                     bytes,
                     external_id: (!file.is_stdin()).then(|| file.external_id()),
                 },
+                warnings: Vec::new(),
             }),
             Err(e) => emit(fail(None, format!("cannot read: {e}"))),
         },
@@ -495,6 +564,7 @@ pub fn read_units(
                                 record,
                                 bytes: n,
                                 body,
+                                warnings: Vec::new(),
                             };
                             if !emit(unit) {
                                 return false;
@@ -508,12 +578,18 @@ pub fn read_units(
         }
         InputFormat::Json => read_json_array(&mut *reader, &origin, max_record_bytes, emit),
         InputFormat::Csv | InputFormat::Tsv => {
-            let delimiter = if format == InputFormat::Csv {
-                b','
+            let dialect = if format == InputFormat::Csv {
+                Dialect {
+                    delimiter: b',',
+                    quoting: true,
+                }
             } else {
-                b'\t'
+                Dialect {
+                    delimiter: b'\t',
+                    quoting: opts.tsv_quoted,
+                }
             };
-            read_csv(reader, delimiter, &origin, max_record_bytes, emit)
+            read_csv(reader, dialect, &origin, max_record_bytes, emit)
         }
     }
 }
@@ -593,6 +669,7 @@ fn read_json_array(
         record,
         bytes: 0,
         body: UnitBody::Failed(message),
+        warnings: Vec::new(),
     })
 }
 
@@ -607,6 +684,9 @@ struct ArrayProgress {
     in_array: Cell<bool>,
     /// Set when an element outgrew the limit (the read then failed).
     too_large: Cell<bool>,
+    /// Whether the current element's first byte has been read: until then, blanks and
+    /// the comma before it move `start` on, so they never count toward its size.
+    started: Cell<bool>,
 }
 
 /// Counts the bytes serde_json reads and fails a read once the current element is
@@ -625,6 +705,14 @@ impl Read for CountingReader<'_> {
             return Err(io::Error::other("record over --max-record-bytes"));
         }
         let n = self.inner.read(buf)?;
+        if p.in_array.get() && !p.started.get() {
+            let gap = buf[..n]
+                .iter()
+                .take_while(|&&b| b.is_ascii_whitespace() || b == b',')
+                .count();
+            p.start.set(p.start.get() + gap as u64);
+            p.started.set(gap < n);
+        }
         p.pos.set(p.pos.get() + n as u64);
         Ok(n)
     }
@@ -653,6 +741,7 @@ impl<'de> serde::de::Visitor<'de> for &mut ArrayElements<'_> {
         self.progress.in_array.set(true);
         loop {
             self.progress.start.set(self.progress.pos.get());
+            self.progress.started.set(false);
             let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? else {
                 return Ok(());
             };
@@ -669,6 +758,7 @@ impl<'de> serde::de::Visitor<'de> for &mut ArrayElements<'_> {
                 record,
                 bytes: s.len() as u64,
                 body,
+                warnings: Vec::new(),
             };
             if !(self.emit)(unit) {
                 // Stop reading; the caller ignores the error this makes.
@@ -679,57 +769,259 @@ impl<'de> serde::de::Visitor<'de> for &mut ArrayElements<'_> {
     }
 }
 
+/// The most columns a CSV/TSV header may have. An article needs a handful (`id`,
+/// `title`, `body` and a few optional fields); a wider header is refused, so a
+/// million-column file cannot make one row a million map entries.
+pub const MAX_COLUMNS: usize = 1000;
+
+/// Why a row was skipped while it was read (its fields were not kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skipped {
+    /// Its fields hold more than `--max-record-bytes`.
+    TooBig,
+    /// It has more fields than were asked for.
+    TooWide,
+}
+
+/// One CSV/TSV row as read: its fields (unless skipped) and where it was.
+#[derive(Debug)]
+struct RawRow {
+    /// How many fields it has (counted even when skipped).
+    fields: usize,
+    /// Bytes of input it took, quotes, separators and line break included.
+    bytes: u64,
+    /// Byte offset of its start in the (decompressed) file.
+    start: u64,
+    /// Line it starts on (1-based).
+    line: u64,
+    /// Why its fields were not kept.
+    skipped: Option<Skipped>,
+}
+
+/// Reads CSV/TSV rows with csv-core into buffers that never grow past
+/// `--max-record-bytes` of field data and a given number of fields: a longer or wider
+/// row is read to its end without being kept (csv-core parses into caller buffers, so
+/// the rest of it can go to a scratch buffer), and the next row is read as usual.
+struct Rows {
+    core: csv_core::Reader,
+    input: Box<dyn BufRead + Send>,
+    max_bytes: usize,
+    /// Field data of the current row, and where each field ends in it.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// Where the rest of a skipped row goes.
+    scratch: Vec<u8>,
+    scratch_ends: Vec<usize>,
+    /// Bytes, line breaks and `"` read so far.
+    offset: u64,
+    line: u64,
+    quotes: u64,
+}
+
+impl Rows {
+    fn new(core: csv_core::Reader, input: Box<dyn BufRead + Send>, max_bytes: usize) -> Rows {
+        Rows {
+            core,
+            input,
+            max_bytes,
+            out: vec![0; max_bytes.min(1 << 16)],
+            ends: vec![0; 16],
+            scratch: vec![0; 1 << 16],
+            scratch_ends: vec![0; 256],
+            offset: 0,
+            line: 1,
+            quotes: 0,
+        }
+    }
+
+    /// The fields of the row last read (empty if it was skipped).
+    fn fields(&self, row: &RawRow) -> impl Iterator<Item = &[u8]> {
+        let n = if row.skipped.is_some() { 0 } else { row.fields };
+        (0..n).map(move |i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            &self.out[start..self.ends[i]]
+        })
+    }
+
+    /// Reads the next row, keeping at most `max_fields` fields; `None` at the end.
+    fn next(&mut self, max_fields: usize) -> io::Result<Option<RawRow>> {
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nend, mut extra_fields) = (0usize, 0usize, 0usize);
+        let mut skipped = None;
+        let mut start: Option<(u64, u64)> = None;
+        let begin = self.offset;
+        loop {
+            let input = loop {
+                match self.input.fill_buf() {
+                    Ok(b) => break b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            let (res, nin, o, e) = if skipped.is_some() {
+                self.core
+                    .read_record(input, &mut self.scratch, &mut self.scratch_ends)
+            } else {
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..])
+            };
+            for (i, &b) in input[..nin].iter().enumerate() {
+                match b {
+                    b'\n' => self.line += 1,
+                    b'\r' => {}
+                    _ => {
+                        if start.is_none() {
+                            start = Some((self.offset + i as u64, self.line));
+                        }
+                        self.quotes += u64::from(b == b'"');
+                    }
+                }
+            }
+            let empty = input.is_empty();
+            self.input.consume(nin);
+            self.offset += nin as u64;
+            if skipped.is_some() {
+                extra_fields += e;
+            } else {
+                nout += o;
+                nend += e;
+            }
+            match res {
+                R::InputEmpty if empty => return Ok(None),
+                R::InputEmpty => {}
+                R::OutputFull if skipped.is_none() => {
+                    if self.out.len() >= self.max_bytes {
+                        skipped = Some(Skipped::TooBig);
+                    } else {
+                        let len = (self.out.len() * 2).clamp(1 << 16, self.max_bytes);
+                        self.out.resize(len, 0);
+                    }
+                }
+                R::OutputEndsFull if skipped.is_none() => {
+                    if self.ends.len() >= max_fields {
+                        skipped = Some(Skipped::TooWide);
+                    } else {
+                        let len = (self.ends.len() * 2).min(max_fields);
+                        self.ends.resize(len, 0);
+                    }
+                }
+                R::OutputFull | R::OutputEndsFull => {}
+                R::Record => {
+                    let (start, line) = start.unwrap_or((begin, self.line));
+                    return Ok(Some(RawRow {
+                        fields: nend + extra_fields,
+                        bytes: self.offset - begin,
+                        start,
+                        line,
+                        skipped,
+                    }));
+                }
+                R::End => return Ok(None),
+            }
+        }
+    }
+}
+
+/// Undoes the escapes of IANA TSV as `export --format tsv` writes them (`\t`, `\n`,
+/// `\r`, `\\`); any other backslash is kept as it is (`C:\dir`).
+fn tsv_unescape(field: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !field.contains(&b'\\') {
+        return field.into();
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut it = field.iter().copied().peekable();
+    while let Some(b) = it.next() {
+        let escaped = match (b, it.peek()) {
+            (b'\\', Some(b't')) => Some(b'\t'),
+            (b'\\', Some(b'n')) => Some(b'\n'),
+            (b'\\', Some(b'r')) => Some(b'\r'),
+            (b'\\', Some(b'\\')) => Some(b'\\'),
+            _ => None,
+        };
+        match escaped {
+            Some(c) => {
+                out.push(c);
+                it.next();
+            }
+            None => out.push(b),
+        }
+    }
+    out.into()
+}
+
+/// How a CSV/TSV file is read.
+#[derive(Debug, Clone, Copy)]
+struct Dialect {
+    delimiter: u8,
+    /// `"` quotes fields (CSV, quoted TSV); else fields are IANA TSV with escapes.
+    quoting: bool,
+}
+
+impl Dialect {
+    fn field<'a>(&self, raw: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if self.quoting {
+            raw.into()
+        } else {
+            tsv_unescape(raw)
+        }
+    }
+}
+
 fn read_csv(
     reader: Box<dyn BufRead + Send>,
-    delimiter: u8,
+    dialect: Dialect,
     origin: &str,
     max_record_bytes: usize,
     emit: &mut dyn FnMut(Unit) -> bool,
 ) -> bool {
-    let quotes = Cell::new(0u64);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(QuoteCounter {
-            inner: reader,
-            quotes: &quotes,
-        });
+    let core = csv_core::ReaderBuilder::new()
+        .delimiter(dialect.delimiter)
+        .quoting(dialect.quoting)
+        .build();
+    let mut rows = Rows::new(core, reader, max_record_bytes);
     let unit = |record: Option<String>, bytes: u64, body: UnitBody| Unit {
         origin: origin.to_string(),
         record,
         bytes,
         body,
+        warnings: Vec::new(),
     };
-    let headers: Vec<String> = match rdr.byte_headers() {
-        Ok(h) => h
-            .iter()
-            .map(|f| {
-                String::from_utf8_lossy(f)
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .collect(),
-        Err(e) => {
-            return emit(unit(
-                None,
-                0,
-                UnitBody::Failed(format!("cannot read the header row: {e}")),
-            ))
-        }
+    let header_failed = |message: String| unit(None, 0, UnitBody::Failed(message));
+    let headers: Vec<String> = match rows.next(MAX_COLUMNS) {
+        Err(e) => return emit(header_failed(format!("cannot read the header row: {e}"))),
+        Ok(None) => Vec::new(),
+        Ok(Some(row)) => match row.skipped {
+            Some(Skipped::TooWide) => {
+                return emit(header_failed(format!(
+                    "the header row has {} columns, more than newsdb reads ({MAX_COLUMNS}); \
+                     keep the columns an article needs (id, title, body, url, source, \
+                     published, language) and remove the others",
+                    row.fields
+                )))
+            }
+            Some(Skipped::TooBig) => {
+                return emit(header_failed(format!(
+                    "the header row: {}",
+                    too_big(row.bytes, max_record_bytes)
+                )))
+            }
+            None => rows
+                .fields(&row)
+                .map(|f| {
+                    String::from_utf8_lossy(&dialect.field(f))
+                        .trim_start_matches('\u{feff}')
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .collect(),
+        },
     };
     if headers.len() < 2 {
-        return emit(unit(
-            None,
-            0,
-            UnitBody::Failed(format!(
-                "the header row has {} column(s); expected at least title and body",
-                headers.len()
-            )),
-        ));
+        return emit(header_failed(format!(
+            "the header row has {} column(s); expected at least title and body",
+            headers.len()
+        )));
     }
-    let mut record = csv::ByteRecord::new();
     let mut row_no = 1u64;
     // Each row is emitted once the next one is read: at the end of the file, the last
     // row may turn out to hold a quote that never closed.
@@ -737,8 +1029,9 @@ fn read_csv(
     loop {
         row_no += 1;
         let label = Some(format!("row {row_no}"));
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => {
+        let row = match rows.next(headers.len()) {
+            Ok(Some(row)) => row,
+            Ok(None) => {
                 // Quotes come in pairs ("..." and "" inside). An odd count with a last
                 // row spanning lines means its quoted field ran to the end of the file,
                 // swallowing every row after its start: refuse it rather than store
@@ -746,74 +1039,105 @@ fn read_csv(
                 let Some((mut last, lines)) = pending else {
                     return true;
                 };
-                if quotes.get() % 2 == 1 && lines > 0 {
+                if dialect.quoting && rows.quotes % 2 == 1 && lines > 0 {
                     last.body = UnitBody::Failed(format!(
                         "a quoted field of this row is never closed: it runs to the end of \
                          the file ({lines} line break(s) inside it, so later rows may be in \
                          it); close the quote (a quote inside a quoted field is written \"\")"
                     ));
+                    last.warnings.clear();
                 }
                 return emit(last);
             }
-            Ok(true) => {
-                let size = record.as_slice().len() as u64;
-                let body = if size > max_record_bytes as u64 {
-                    UnitBody::Failed(too_big(size, max_record_bytes))
-                } else {
-                    row_to_map(&headers, &record)
-                };
-                let lines = record
-                    .iter()
-                    .map(|f| f.iter().filter(|&&b| b == b'\n').count())
-                    .sum();
-                if let Some((u, _)) = pending.replace((unit(label, size, body), lines)) {
-                    if !emit(u) {
-                        return false;
-                    }
-                }
-            }
             Err(e) => {
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("row has {len} fields but the header has {expected_len}"),
-                    _ => format!("malformed row: {e}"),
-                };
-                let keep_going = matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. });
                 if let Some((u, _)) = pending.take() {
                     if !emit(u) {
                         return false;
                     }
                 }
-                if !emit(unit(label, 0, UnitBody::Failed(message))) || !keep_going {
-                    return false;
+                return emit(unit(
+                    label,
+                    0,
+                    UnitBody::Failed(format!("cannot read: {e}")),
+                ));
+            }
+        };
+        let mut lines = 0;
+        let mut warnings = Vec::new();
+        let body = match row.skipped {
+            Some(Skipped::TooBig) => UnitBody::Failed(format!(
+                "{} (the row starts on line {})",
+                too_big(row.bytes, max_record_bytes),
+                row.line
+            )),
+            _ if row.fields != headers.len() => UnitBody::Failed(format!(
+                "row has {} fields but the header has {}",
+                row.fields,
+                headers.len()
+            )),
+            _ => {
+                lines = rows
+                    .fields(&row)
+                    .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+                    .sum();
+                if dialect.quoting && lines > 0 {
+                    warnings = rows_inside(&rows, &row, &headers, dialect.delimiter);
                 }
+                row_to_map(&headers, rows.fields(&row), dialect, row.start)
+            }
+        };
+        let mut u = unit(label, row.bytes, body);
+        u.warnings = warnings;
+        if let Some((u, _)) = pending.replace((u, lines)) {
+            if !emit(u) {
+                return false;
             }
         }
     }
 }
 
-/// Counts the `"` bytes read through it.
-struct QuoteCounter<'a> {
-    inner: Box<dyn BufRead + Send>,
-    quotes: &'a Cell<u64>,
-}
-
-impl Read for QuoteCounter<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let q = buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
-        self.quotes.set(self.quotes.get() + q);
-        Ok(n)
+/// Warnings for the quoted fields of `row` that span lines holding what looks like
+/// rows of their own (as many separators as a row has): the sign of a quote that
+/// opened in one row and closed in a later one, swallowing the rows between.
+fn rows_inside(rows: &Rows, row: &RawRow, headers: &[String], delimiter: u8) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut line = row.line;
+    for (h, field) in headers.iter().zip(rows.fields(row)) {
+        let first = line;
+        let mut looks_like_rows = Vec::new();
+        for (i, part) in field.split(|&b| b == b'\n').enumerate() {
+            if i == 0 {
+                continue;
+            }
+            line += 1;
+            let separators = part.iter().filter(|&&b| b == delimiter).count();
+            if separators + 1 == headers.len() {
+                looks_like_rows.push(line.to_string());
+            }
+        }
+        if !looks_like_rows.is_empty() {
+            warnings.push(format!(
+                "the quoted field in column {h:?} spans lines {first}-{line}, and line(s) {} \
+                 inside it look like rows of their own: if a quote lacks its closing pair, \
+                 those rows were read into this field (check the quotes)",
+                looks_like_rows.join(", ")
+            ));
+        }
     }
+    warnings
 }
 
-fn row_to_map(headers: &[String], record: &csv::ByteRecord) -> UnitBody {
+fn row_to_map<'a>(
+    headers: &[String],
+    fields: impl Iterator<Item = &'a [u8]>,
+    dialect: Dialect,
+    base: u64,
+) -> UnitBody {
     let mut map = Map::new();
-    let base = record.position().map_or(0, |p| p.byte());
     let mut offset = 0u64;
-    for (h, field) in headers.iter().zip(record.iter()) {
-        match std::str::from_utf8(field) {
+    for (h, raw) in headers.iter().zip(fields) {
+        let field = dialect.field(raw);
+        match std::str::from_utf8(&field) {
             Ok(s) => {
                 map.insert(h.clone(), Value::String(s.to_string()));
             }
@@ -824,7 +1148,7 @@ fn row_to_map(headers: &[String], record: &csv::ByteRecord) -> UnitBody {
                 ))
             }
         }
-        offset += field.len() as u64 + 1;
+        offset += raw.len() as u64 + 1;
     }
     UnitBody::Row(map)
 }
@@ -886,6 +1210,30 @@ mod tests {
             root: Some("seeds/".into()),
         };
         assert_eq!(top.external_id(), "000_x");
+    }
+
+    #[test]
+    fn tsv_escapes_are_undone_and_other_backslashes_kept() {
+        let f = |s: &[u8]| tsv_unescape(s).into_owned();
+        assert_eq!(f(b"a\\tb\\nc\\rd\\\\e"), b"a\tb\nc\rd\\e");
+        assert_eq!(f(b"C:\\dir\\x \"q\" \\"), b"C:\\dir\\x \"q\" \\");
+        assert_eq!(f(b"\\\\t"), b"\\t");
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_keep_every_byte_in_their_id() {
+        use std::os::unix::ffi::OsStrExt;
+        assert_eq!(
+            id_text(OsStr::from_bytes(b"caf\xe9 \xff\xfe")),
+            "caf%E9 %FF%FE"
+        );
+        assert_eq!(id_text(OsStr::new("caf\u{e9}")), "caf\u{e9}");
+        let s = SourceFile {
+            path: PathBuf::from(OsStr::from_bytes(b"d/\xe9t\xe9.txt.gz")),
+            root: None,
+        };
+        assert_eq!(s.external_id(), "%E9t%E9");
+        assert_eq!(InputFormat::from_path(&s.path), Some(InputFormat::Text));
     }
 
     /// Yields its bytes a few at a time, as a pipe may.
