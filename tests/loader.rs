@@ -637,3 +637,69 @@ fn a_changed_url_or_date_updates_in_place_and_a_changed_source_re_extracts() {
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM mentions"), mentions);
     assert_eq!(fourth["mentions"].as_i64(), Some(mentions));
 }
+
+#[test]
+fn source_and_date_for_a_whole_import_and_sources_from_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("news");
+    for folder in ["sport", "tech"] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        write(
+            &root.join(folder),
+            "001.txt",
+            format!("{folder} story\n{PARA} ({folder})\n").as_bytes(),
+        );
+    }
+    write(
+        &root,
+        "top.txt",
+        format!("Top story\n{PARA} (top)\n").as_bytes(),
+    );
+    // A record that names its own source and date keeps them.
+    write(
+        &root,
+        "feed.jsonl",
+        format!(
+            "{}\n",
+            serde_json::json!({"id": "own", "title": "Own", "body": format!("{PARA} (own)"),
+                "source": "reuters", "published": "2004-07-01"})
+        )
+        .as_bytes(),
+    );
+    let db = dir.path().join("news.sqlite");
+    let stored = |db: &Path| -> Vec<(String, Option<String>, Option<String>)> {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT external_id, source, published_at FROM articles ORDER BY external_id")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    newsdb(&db)
+        .args(["import", "-q", "--source-from-dir", "--source", "wire"])
+        .args(["--published", "1 March 2005"])
+        .arg(&root)
+        .assert()
+        .success();
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        stored(&db),
+        [
+            ("own".into(), some("reuters"), some("2004-07-01")),
+            ("sport/001".into(), some("sport"), some("2005-03-01")),
+            ("tech/001".into(), some("tech"), some("2005-03-01")),
+            ("top".into(), some("wire"), some("2005-03-01")),
+        ]
+    );
+    // A date newsdb cannot read is refused before anything is imported.
+    let other = dir.path().join("other.sqlite");
+    newsdb(&other)
+        .args(["import", "--published", "next tuesday"])
+        .arg(&root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("next tuesday"));
+    assert!(!other.exists());
+}

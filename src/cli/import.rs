@@ -30,12 +30,25 @@ use super::Ctx;
   newsdb import archive/ --jobs 2 --json
   newsdb import feed.jsonl.gz --dry-run
   cat items.jsonl | newsdb import - --input-format jsonl
-  newsdb import export.csv --strict")]
+  newsdb import export.csv --strict
+  newsdb import archive/ --source-from-dir
+  newsdb import archive/ --source bbc --published 2005-03-01")]
 pub struct Args {
     /// Files and directories to import (`-` reads standard input: JSON Lines when its
     /// first non-blank character is `{`, else one text article).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// The source of every record that names none (text files never do).
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// The publication date of every record that gives none (e.g. 2005-03-01).
+    #[arg(long, value_name = "DATE", value_parser = newsdb::load::dates::published_date)]
+    published: Option<String>,
+    /// A record that names no source gets the first folder below the imported
+    /// directory as its source (`sport` for `bbc/sport/001.txt` when importing
+    /// `bbc/`); --source then covers files outside any folder.
+    #[arg(long)]
+    source_from_dir: bool,
     /// Input format for every file, instead of choosing by extension.
     #[arg(long = "input-format", alias = "in", value_parser = parse_format)]
     input_format: Option<InputFormat>,
@@ -112,6 +125,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         tsv_quoted: args.tsv_quoted,
         jobs: usize::from(args.jobs),
         batch_size: args.batch_size as usize,
+        source: args.source,
+        published: args.published,
+        source_from_dir: args.source_from_dir,
         arguments: Some(
             std::env::args_os()
                 .skip(1)

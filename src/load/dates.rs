@@ -48,6 +48,18 @@ pub fn normalize_date(raw: &str) -> Option<String> {
         .map(|d| d.format("%Y-%m-%d").to_string())
 }
 
+/// Checks a publication date given for a whole import (`import --published`): any form
+/// [`normalize_date`] reads, returned normalised; anything else is
+/// [`Error::InvalidDate`] (a record's own unreadable date is kept with a warning, but
+/// an option applies to every record and must be right).
+pub fn published_date(raw: &str) -> Result<String> {
+    normalize_date(raw).ok_or_else(|| Error::InvalidDate {
+        value: raw.to_string(),
+        reason: "not a date newsdb reads (e.g. 2005-03-01, 2005-03-01T09:30:00Z, \
+                 1 March 2005)",
+    })
+}
+
 /// Checks a `--since`/`--until` bound and returns it in the form stored dates compare
 /// with: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]]` (a space
 /// instead of the `T` is accepted), a real calendar date; a time with `Z` or an offset

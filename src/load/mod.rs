@@ -64,6 +64,14 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// The command line (or other description) recorded in `imports.arguments`.
     pub arguments: Option<String>,
+    /// The source of every record that names none (text files name none).
+    pub source: Option<String>,
+    /// The publication date (ISO 8601) of every record that gives none.
+    pub published: Option<String>,
+    /// Take the source of a record that names none from the first folder below the
+    /// directory being imported (`business` for `bbc/business/001.txt` when importing
+    /// `bbc/`); before `source`, which then covers files outside any folder.
+    pub source_from_dir: bool,
 }
 
 impl Default for ImportOptions {
@@ -79,6 +87,9 @@ impl Default for ImportOptions {
             jobs: 0,
             batch_size: 1024,
             arguments: None,
+            source: None,
+            published: None,
+            source_from_dir: false,
         }
     }
 }
@@ -340,10 +351,17 @@ fn refuse_nul(a: &NewArticle) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool) -> Processed {
+fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool, opts: &ImportOptions) -> Processed {
     let parsed = parse_unit(&unit).and_then(|p| refuse_nul(&p.article).map(|()| p));
     let parsed = parsed.map(|mut p| {
         p.warnings.extend(unit.warnings);
+        let a = &mut p.article;
+        if a.source.is_none() {
+            a.source = unit.folder.clone().or_else(|| opts.source.clone());
+        }
+        if a.published_at.is_none() {
+            a.published_at.clone_from(&opts.published);
+        }
         p
     });
     let outcome = parsed.map(|parsed| {
@@ -438,7 +456,13 @@ impl Store {
             s.spawn(move || {
                 let mut batch = Vec::with_capacity(batch_size);
                 for (file, clash) in files.iter().zip(clashes) {
-                    let mut emit = |u| {
+                    let folder = if opts.source_from_dir {
+                        file.folder()
+                    } else {
+                        None
+                    };
+                    let mut emit = |mut u: Unit| {
+                        u.folder.clone_from(&folder);
                         batch.push(u);
                         if batch.len() >= batch_size {
                             let full =
@@ -456,6 +480,7 @@ impl Store {
                             bytes: 0,
                             body: UnitBody::Failed(message),
                             warnings: Vec::new(),
+                            folder: None,
                         }),
                         None => source::read_units(file, &read_opts, &mut emit),
                     };
@@ -475,7 +500,7 @@ impl Store {
                     let mut out: Vec<Processed> = workers.install(|| {
                         batch
                             .into_par_iter()
-                            .map(|u| process(u, model, pool))
+                            .map(|u| process(u, model, pool, opts))
                             .collect()
                     });
                     // In input order: a repeated id is found at its later record.

@@ -113,6 +113,14 @@ impl SourceFile {
         }
     }
 
+    /// The first folder below the directory the walk found this file in (`business`
+    /// for `bbc/business/001.txt` when importing `bbc/`); `None` for a file directly in
+    /// it or named on its own.
+    pub fn folder(&self) -> Option<String> {
+        let dir = self.path.parent()?.strip_prefix(self.root.as_ref()?).ok()?;
+        dir.components().next().map(|c| id_text(c.as_os_str()))
+    }
+
     /// How the path is shown in messages and stored in `origin`.
     pub fn origin(&self) -> String {
         if self.is_stdin() {
@@ -342,6 +350,9 @@ pub struct Unit {
     pub body: UnitBody,
     /// Caveats found while reading it (it is still imported).
     pub warnings: Vec<String>,
+    /// The first folder below the imported directory, when the import takes sources
+    /// from folders (`ImportOptions::source_from_dir`).
+    pub folder: Option<String>,
 }
 
 /// How inputs are read.
@@ -484,6 +495,7 @@ pub fn read_units(
         bytes: 0,
         body: UnitBody::Failed(message),
         warnings: Vec::new(),
+        folder: None,
     };
     let named = format.or_else(|| InputFormat::from_path(&file.path));
     if !file.is_stdin() && !file.is_gz() {
@@ -527,6 +539,7 @@ pub fn read_units(
                     external_id: (!file.is_stdin()).then(|| file.external_id()),
                 },
                 warnings: Vec::new(),
+                folder: None,
             }),
             Err(e) => emit(fail(None, format!("cannot read: {e}"))),
         },
@@ -565,6 +578,7 @@ pub fn read_units(
                                 bytes: n,
                                 body,
                                 warnings: Vec::new(),
+                                folder: None,
                             };
                             if !emit(unit) {
                                 return false;
@@ -670,6 +684,7 @@ fn read_json_array(
         bytes: 0,
         body: UnitBody::Failed(message),
         warnings: Vec::new(),
+        folder: None,
     })
 }
 
@@ -759,6 +774,7 @@ impl<'de> serde::de::Visitor<'de> for &mut ArrayElements<'_> {
                 bytes: s.len() as u64,
                 body,
                 warnings: Vec::new(),
+                folder: None,
             };
             if !(self.emit)(unit) {
                 // Stop reading; the caller ignores the error this makes.
@@ -985,6 +1001,7 @@ fn read_csv(
         bytes,
         body,
         warnings: Vec::new(),
+        folder: None,
     };
     let header_failed = |message: String| unit(None, 0, UnitBody::Failed(message));
     let headers: Vec<String> = match rows.next(MAX_COLUMNS) {
