@@ -653,3 +653,27 @@ fn an_id_repeated_in_a_file_or_written_as_number_and_string_is_a_warning() {
         ]
     );
 }
+
+#[test]
+fn an_oversized_compressed_or_piped_text_reports_its_real_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let text = format!("Big\n{}\n", "word ".repeat(600_000));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let file = dir.path().join("big.txt.gz");
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    let want = format!("record of {} bytes", text.len());
+    newsdb(&db)
+        .args(["import", "--max-record-bytes", "100000"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(want.as_str()));
+    newsdb(&db)
+        .args(["import", "--max-record-bytes", "100000", "-"])
+        .write_stdin(text.clone())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(want.as_str()));
+}

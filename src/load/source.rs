@@ -528,7 +528,16 @@ pub fn read_units(
     match format {
         InputFormat::Text => match read_bounded(&mut reader, max_record_bytes) {
             Ok(bytes) if bytes.len() > max_record_bytes => {
-                emit(fail(None, too_big(bytes.len() as u64, max_record_bytes)))
+                // Its real size (a compressed file or a stream has no size up front),
+                // counted without keeping it.
+                let size = match io::copy(&mut reader, &mut io::sink()) {
+                    Ok(rest) => too_big(bytes.len() as u64 + rest, max_record_bytes),
+                    Err(e) => format!(
+                        "{} (reading on to measure it failed: {e})",
+                        too_big(bytes.len() as u64, max_record_bytes)
+                    ),
+                };
+                emit(fail(None, size))
             }
             Ok(bytes) => emit(Unit {
                 origin: origin.clone(),
