@@ -78,11 +78,19 @@ const SQL_LAST_WALK: &str = "SELECT a.published_at FROM articles a
       AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = ?1 AND m.article_id = a.id)
     ORDER BY a.published_at DESC LIMIT 1";
 
-const SQL_TOP: &str = "SELECT e.id, e.kind, e.name, COUNT(DISTINCT m.article_id) AS articles,
-        COUNT(*) AS mentions
-    FROM mentions m JOIN entities e ON e.id = m.entity_id
-    WHERE ?1 IS NULL OR e.kind = ?1
-    GROUP BY m.entity_id ORDER BY mentions DESC, articles DESC, e.name LIMIT ?2";
+/// From the summaries (`entity_mentions`, `entity_units`), not the mentions: the
+/// `cut` walks the most mentioned entities (of the kind) down to the `?2`-th, and the
+/// entities with at least its count are ranked in full, so ties at the cut are ranked
+/// as the rest.
+const SQL_TOP: &str = "WITH cut AS (
+        SELECT c.mentions FROM entity_mentions c JOIN entities e ON e.id = c.entity_id
+        WHERE ?1 IS NULL OR e.kind = ?1
+        ORDER BY c.mentions DESC LIMIT 1 OFFSET max(?2 - 1, 0))
+    SELECT e.id, e.kind, e.name, COALESCE(u.units, 0) AS articles, c.mentions AS mentions
+    FROM entity_mentions c JOIN entities e ON e.id = c.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE (?1 IS NULL OR e.kind = ?1) AND c.mentions >= COALESCE((SELECT mentions FROM cut), 0)
+    ORDER BY mentions DESC, articles DESC, e.name LIMIT ?2";
 const SQL_TOP_PERIOD: &str = "SELECT e.id, e.kind, e.name,
         COUNT(DISTINCT m.article_id) AS articles, COUNT(*) AS mentions
     FROM articles a JOIN mentions m ON m.article_id = a.id JOIN entities e ON e.id = m.entity_id

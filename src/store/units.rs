@@ -88,6 +88,13 @@ const SQL_SUB_PAIR: &str =
     "UPDATE sentence_pairs SET sentences = sentences + ?3 WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_PAIR: &str =
     "DELETE FROM sentence_pairs WHERE entity_id = ?1 AND other_id = ?2 AND sentences <= 0";
+const SQL_ADD_MENTIONS: &str = "INSERT INTO entity_mentions (entity_id, mentions)
+    VALUES (?1, ?2)
+    ON CONFLICT (entity_id) DO UPDATE SET mentions = mentions + excluded.mentions";
+const SQL_SUB_MENTIONS: &str =
+    "UPDATE entity_mentions SET mentions = mentions + ?2 WHERE entity_id = ?1";
+const SQL_DROP_MENTIONS: &str =
+    "DELETE FROM entity_mentions WHERE entity_id = ?1 AND mentions <= 0";
 const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE level = ?1";
 
 /// Signed unit counts of some articles' mentions.
@@ -101,6 +108,8 @@ pub(crate) struct Delta {
     votes: HashMap<(EntityId, EntityKind), i64>,
     /// Local names per entity (table `entity_names`).
     names: HashMap<(EntityId, String), i64>,
+    /// Mentions per entity (table `entity_mentions`).
+    counts: HashMap<EntityId, i64>,
 }
 
 impl Delta {
@@ -131,6 +140,7 @@ impl Delta {
         // The distinct entities of each sentence.
         let mut sentences: HashMap<(bool, i64), Vec<EntityId>> = HashMap::new();
         for f in rows {
+            *self.counts.entry(f.entity).or_default() += sign;
             if let Some(kind) = f.local_kind {
                 *self.votes.entry((f.entity, kind)).or_default() +=
                     sign * vote_weight(f.confidence, f.body);
@@ -216,6 +226,19 @@ impl Delta {
             };
             conn.prepare_cached(sql)?
                 .execute(params![LEVELS[level], n])?;
+        }
+        let mut counts: Vec<_> = self.counts.iter().map(|(&k, &n)| (k, n)).collect();
+        counts.sort_unstable();
+        for (entity, n) in counts {
+            let sql = match n {
+                0 => continue,
+                1.. => SQL_ADD_MENTIONS,
+                _ => SQL_SUB_MENTIONS,
+            };
+            conn.prepare_cached(sql)?.execute(params![entity, n])?;
+            if n < 0 {
+                conn.prepare_cached(SQL_DROP_MENTIONS)?.execute([entity])?;
+            }
         }
         let mut touched: Vec<EntityId> = Vec::new();
         let votes = std::mem::take(&mut self.votes);
