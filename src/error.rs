@@ -21,6 +21,26 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A SQLite database of another program where a newsdb database was expected:
+    /// refused before anything is written to it.
+    #[error("{} is a SQLite database but not a newsdb one; newsdb leaves it untouched (check --db or NEWSDB_DB, or import into a new file)", path.display())]
+    NotNewsdb {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A newsdb database with an older schema, opened by a command that only reads:
+    /// reading never migrates.
+    #[error("{} has schema v{found}, older than this newsdb's v{supported}; upgrade it with `newsdb init --db {}` (or any `newsdb import`), then run this again", path.display(), path.display())]
+    SchemaTooOld {
+        /// The file.
+        path: PathBuf,
+        /// Version recorded in the database.
+        found: i64,
+        /// Latest version this binary knows.
+        supported: i64,
+    },
+
     /// Ad hoc SQL held more than one statement.
     #[error("only one SQL statement at a time (found a second one after {first:?})")]
     MultipleStatements {

@@ -6,8 +6,8 @@ use rusqlite::{ErrorCode, Row};
 use serde::Serialize;
 
 use super::Store;
-use crate::db::BUSY_TIMEOUT;
-use crate::error::Result;
+use crate::db::{self, ReadMode, BUSY_TIMEOUT};
+use crate::error::{Error, Result};
 
 /// How long `check` waits for another writer before it leaves the full-text index
 /// unchecked (its check is a write in FTS5).
@@ -152,6 +152,32 @@ const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
 
 impl Store {
+    /// Runs FTS5's own check of the full-text index against the articles, which is a
+    /// write in FTS5: on this store's connection if it may write, else on a second
+    /// connection to the file that may (no pragma changed, no migration). `None` when
+    /// no connection may write (an immutable read); `Some(Err)` is SQLite's answer,
+    /// a mismatch or a reason it could not look.
+    fn fts_check(&self) -> Result<Option<rusqlite::Result<()>>> {
+        let run = |conn: &rusqlite::Connection| conn.execute(SQL_FTS_CHECK, []).map(|_| ());
+        match (self.read_mode(), self.path()) {
+            (None, _) | (Some(ReadMode::Shared), None) => {
+                let conn = self.conn();
+                conn.busy_timeout(FTS_CHECK_WAIT)?;
+                let fts = run(conn);
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                Ok(Some(fts))
+            }
+            (Some(ReadMode::Immutable), _) => Ok(None),
+            (Some(ReadMode::Shared), Some(path)) => {
+                match db::open_for_check(path, FTS_CHECK_WAIT) {
+                    Ok(conn) => Ok(Some(run(&conn))),
+                    Err(Error::Sqlite(e)) => Ok(Some(Err(e))),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
     /// Runs every check and returns what is wrong (nothing, for a healthy file):
     /// SQLite's integrity check, the FTS5 index against the articles, foreign keys,
     /// the mention span invariant (by characters in SQL and by bytes in Rust), and
@@ -178,12 +204,14 @@ impl Store {
                 });
             }
         }
-        conn.busy_timeout(FTS_CHECK_WAIT)?;
-        let fts = conn.execute(SQL_FTS_CHECK, []);
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        match fts {
-            Ok(_) => {}
-            Err(e) => match e.sqlite_error_code() {
+        match self.fts_check()? {
+            None => not_checked.push(
+                "the full-text index: its check is a write in FTS5, and the database's \
+                 folder is read-only"
+                    .to_string(),
+            ),
+            Some(Ok(())) => {}
+            Some(Err(e)) => match e.sqlite_error_code() {
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => not_checked.push(
                     "the full-text index: another program is writing to the database; \
                      run check again when it has finished"
