@@ -161,6 +161,15 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A query (or the printing of its rows) ran longer than its timeout.
+    #[error("{what} interrupted: it ran longer than the timeout of {seconds} s (raise it with --timeout SECONDS, 0 for none)")]
+    Timeout {
+        /// What was stopped: `query`, `search`.
+        what: &'static str,
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
+
     /// An invalid argument was passed to a library function.
     #[error("{0}")]
     InvalidArgument(String),

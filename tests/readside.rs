@@ -410,3 +410,113 @@ fn sql_tables_show_a_bounded_preview_and_say_when_rows_are_left_out() {
     assert!(row.starts_with("7  0000"), "{row}");
     assert!(row.ends_with('…') && row.chars().count() <= 120, "{row}");
 }
+
+#[test]
+fn search_refuses_queries_too_long_to_run_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    // 30,000 repeated words ran for minutes; now refused before any work. (One
+    // argument holds at most 128 KiB on Linux.)
+    let words = "war ".repeat(30_000);
+    let out = newsdb(&db)
+        .args(["search", &words])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: search query too long: 120000 characters, at most 1000; search for fewer words\n"
+    );
+    // 200 prefix terms (600 characters) ran for minutes too.
+    let prefixes = "t* ".repeat(200);
+    let out = newsdb(&db)
+        .args(["search", prefixes.trim()])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: search query too long: 200 terms, at most 64 (each word, and each part of \
+         a word such as Kilroy-Silk, is a term); search for fewer words\n"
+    );
+    // Operators and column names are not terms: 64 words with them pass.
+    let fine = vec!["title:assad OR tehran"; 32].join(" OR ");
+    newsdb(&db).args(["search", &fine]).assert().success();
+    let out = run(&db, &["search", &format!("{fine} OR syria")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("65 terms, at most 64"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A database of `n` generated articles, each 40 words of a vocabulary of 4,000 (`w0`
+/// ... `w3999`), written with plain SQL (the full-text index follows by trigger).
+fn generated(dir: &Path, n: usize) -> PathBuf {
+    let db = dir.join("generated.sqlite");
+    newsdb(&db).arg("init").assert().success();
+    let mut conn = Connection::open(&db).unwrap();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO articles (external_id, title, body, content_hash, imported_at)
+                 VALUES (?1, ?2, ?3, ?1, '2020-01-01T00:00:00Z')",
+            )
+            .unwrap();
+        let mut x: u64 = 42;
+        let mut word = || {
+            // A small linear congruential generator: the same words at every run.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            format!("w{}", (x >> 33) % 4000)
+        };
+        for i in 0..n {
+            let title: Vec<String> = (0..5).map(|_| word()).collect();
+            let body: Vec<String> = (0..40).map(|_| word()).collect();
+            insert
+                .execute(rusqlite::params![
+                    format!("g{i}"),
+                    title.join(" "),
+                    body.join(" ")
+                ])
+                .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    db
+}
+
+#[test]
+fn search_stops_at_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = generated(dir.path(), 20_000);
+    // 60 prefix terms, each matching about 1,100 words in every article: FTS5 merges
+    // hundreds of thousands of doclists, far more than 50 ms of work.
+    let query: Vec<String> = (1..=60).map(|i| format!("w{}*", i % 10)).collect();
+    let query = query.join(" OR ");
+    let out = newsdb(&db)
+        .args(["search", &query, "--timeout", "0.05"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: search interrupted: it ran longer than the timeout of 0.05 s (raise it with \
+         --timeout SECONDS, 0 for none)\n"
+    );
+    // A plain word is found well within the default timeout.
+    let out = run(&db, &["search", "w7", "--limit", "3", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    // And a bad value is a usage error.
+    assert_eq!(
+        run(&db, &["search", "w7", "--timeout", "-1"]).status.code(),
+        Some(2)
+    );
+}

@@ -262,13 +262,23 @@ impl Ctx {
 fn stop_after(timeout: Duration, what: &'static str) {
     std::thread::spawn(move || {
         std::thread::sleep(timeout + STOP_GRACE);
-        eprintln!(
-            "error: {what} interrupted: it ran longer than the timeout of {} s (raise it \
-             with --timeout SECONDS, 0 for none)",
-            timeout.as_secs_f64()
-        );
+        let late = newsdb::Error::Timeout {
+            what,
+            seconds: timeout.as_secs_f64(),
+        };
+        eprintln!("error: {late}");
         std::process::exit(2);
     });
+}
+
+/// Parses `--timeout SECONDS`: a number of seconds, 0 for no limit.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t >= 0.0 && Duration::try_from_secs_f64(t).is_ok() => Ok(t),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds (use e.g. 30, 0.5, or 0 for no limit)"
+        )),
+    }
 }
 
 /// How long after its timeout a command is ended if it has not stopped by itself.

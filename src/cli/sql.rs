@@ -49,17 +49,8 @@ pub struct Args {
     file: Option<PathBuf>,
     /// Stop the query, and the printing of its rows, after this many seconds (0: no
     /// limit).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = super::parse_timeout)]
     timeout: f64,
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(t) if t >= 0.0 && Duration::try_from_secs_f64(t).is_ok() => Ok(t),
-        _ => Err(format!(
-            "{s:?} is not a number of seconds (use e.g. 30, 0.5, or 0 for no limit)"
-        )),
-    }
 }
 
 /// The statement: the argument itself, or the text of the file or stdin it names.

@@ -246,10 +246,10 @@ impl SqlRows<'_> {
 
 /// The error for a statement (or the reading of its rows) that ran out of time.
 fn timeout_error(timeout: Option<Duration>) -> Error {
-    Error::InvalidArgument(format!(
-        "query interrupted: it ran longer than the timeout of {} s (raise it with --timeout SECONDS, 0 for none)",
-        timeout.unwrap_or_default().as_secs_f64()
-    ))
+    Error::Timeout {
+        what: "query",
+        seconds: timeout.unwrap_or_default().as_secs_f64(),
+    }
 }
 
 /// Runs one SQL statement against the database at `path` opened read-only and hands
