@@ -520,3 +520,39 @@ fn search_stops_at_its_timeout() {
         Some(2)
     );
 }
+
+/// `chattr +i` on a file: even root cannot write it.
+fn immutable_file(path: &Path) -> Option<ImmutableDir> {
+    let ok = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(path)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let guard = ok.then(|| ImmutableDir(path.to_path_buf()));
+    let writable = std::fs::OpenOptions::new().write(true).open(path).is_ok();
+    guard.filter(|_| !writable)
+}
+
+#[test]
+fn check_on_a_read_only_file_reports_no_false_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let before = std::fs::read(&db).unwrap();
+    let Some(_guard) = immutable_file(&db) else {
+        assert!(!common::in_ci(), "chattr +i is unavailable");
+        common::skip("check_on_a_read_only_file_...: chattr +i is unavailable");
+        return;
+    };
+    let out = run(&db, &["check", "--format", "json"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    assert!(
+        err.contains("not checked: the full-text index: its check needs write access to the file"),
+        "{err}"
+    );
+    assert!(!err.contains("does not match"), "{err}");
+    drop(_guard);
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
+}
