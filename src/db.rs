@@ -310,7 +310,7 @@ pub enum ReadMode {
 /// itself, no ATTACH, no extension loading. A file that is not a newsdb database is
 /// refused ([`Error::NotNewsdb`]), and so is one whose schema is older
 /// ([`Error::SchemaTooOld`]: reading commands never migrate) or newer than this
-/// build's. In a folder newsdb cannot write, the file is read as immutable.
+/// build's; a file without any table is [`Error::EmptyDatabase`]. In a folder newsdb cannot write, the file is read as immutable.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
     Ok(open_reader(path)?.0)
 }
@@ -336,7 +336,12 @@ pub fn open_reader(path: &Path) -> Result<(Connection, ReadMode)> {
                 });
             }
         }
-        _ => return Err(foreign(path)),
+        FileKind::Empty => {
+            return Err(Error::EmptyDatabase {
+                path: path.to_path_buf(),
+            })
+        }
+        FileKind::Foreign | FileKind::Missing => return Err(foreign(path)),
     }
     Ok((conn, mode))
 }

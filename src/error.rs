@@ -29,6 +29,14 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A SQLite file without any table (new, or left by an import stopped before it
+    /// created the schema), opened by a command that needs a newsdb database.
+    #[error("{} holds no newsdb schema yet (new, or an import stopped before creating it); set it up with `newsdb import PATH` or `newsdb init --db {}`", path.display(), path.display())]
+    EmptyDatabase {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// A newsdb database with an older schema, opened by a command that only reads:
     /// reading never migrates.
     #[error("{} has schema v{found}, older than this newsdb's v{supported}; upgrade it with `newsdb init --db {}` (or any `newsdb import`), then run this again", path.display(), path.display())]

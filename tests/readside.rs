@@ -123,11 +123,18 @@ fn only_import_and_init_set_up_an_empty_file() {
     std::fs::write(&db, b"").unwrap();
     let out = run(&db, &["stats"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("not a newsdb one"),
-        "{}",
-        stderr(&out)
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {0} holds no newsdb schema yet (new, or an import stopped before \
+             creating it); set it up with `newsdb import PATH` or `newsdb init --db {0}`\n",
+            db.display()
+        )
     );
+    // Nothing in it can be wrong: check says so, and sets nothing up either.
+    let out = run(&db, &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains(": ok, but empty"), "{}", stderr(&out));
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "still empty");
     let out = run(&db, &["init"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -219,6 +219,7 @@ impl Ctx {
             Err(
                 e @ (E::NotADatabase { .. }
                 | E::NotNewsdb { .. }
+                | E::EmptyDatabase { .. }
                 | E::SchemaTooOld { .. }
                 | E::InvalidArgument(_)),
             ) => Err(e.into()),
