@@ -414,3 +414,37 @@ pub fn open_for_check(path: &Path, wait: Duration) -> Result<Connection> {
     conn.busy_timeout(wait)?;
     Ok(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_immutable_uri_of_a_path_with_uri_characters_opens_that_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let folder = dir.path().join("a?b#c%d é:f");
+        std::fs::create_dir(&folder).expect("the folder is created");
+        let path = folder.join("file:news.sqlite");
+        drop(open(&path).expect("the database is created"));
+        let uri = immutable_uri(&path).expect("the path is absolute");
+        assert!(
+            uri.starts_with("file:/") && uri.ends_with("?immutable=1"),
+            "{uri}"
+        );
+        assert!(!uri[5..uri.len() - 12].contains(['?', '#', ' ']), "{uri}");
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .expect("the URI opens");
+        assert_eq!(
+            kind_of(&conn).unwrap(),
+            FileKind::Newsdb(latest_schema_version())
+        );
+        assert_eq!(
+            file_kind(&path).unwrap(),
+            FileKind::Newsdb(latest_schema_version())
+        );
+        assert_eq!(file_kind(&folder.join("none")).unwrap(), FileKind::Missing);
+    }
+}
