@@ -563,3 +563,32 @@ fn check_on_a_read_only_file_reports_no_false_corruption() {
     drop(_guard);
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
 }
+
+#[test]
+fn streamed_sql_rows_stop_quietly_when_the_reader_goes_away() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("newsdb");
+    for format in ["csv", "tsv", "json", "jsonl"] {
+        // Endless rows and no timeout: only the closed pipe (`| head`) ends the command.
+        let mut child = std::process::Command::new(&bin)
+            .env("NEWSDB_DB", &db)
+            .args(["sql", "--timeout", "0", "--format", format, ENDLESS])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{format}");
+    }
+}
