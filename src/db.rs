@@ -206,8 +206,7 @@ fn foreign(path: &Path) -> Error {
 pub fn open(path: &Path) -> Result<Connection> {
     let mut conn = open_path(path, true)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    if retry_busy(|| kind_of(&conn)).map_err(|e| name_not_a_database(e, path))? == FileKind::Foreign
-    {
+    if retry_busy(|| kind_of(&conn)).map_err(|e| name_unwritable(e, path))? == FileKind::Foreign {
         return Err(foreign(path));
     }
     retry_busy(|| set_pragmas(&conn)).map_err(|e| name_not_a_database(e, path))?;
@@ -225,7 +224,7 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
     }
     let mut conn = open_path(path, false)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    match retry_busy(|| kind_of(&conn)).map_err(|e| name_not_a_database(e, path))? {
+    match retry_busy(|| kind_of(&conn)).map_err(|e| name_unwritable(e, path))? {
         FileKind::Newsdb(_) => {}
         _ => return Err(foreign(path)),
     }
@@ -240,6 +239,20 @@ fn missing(path: &Path) -> Error {
         "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
         path.display()
     ))
+}
+
+/// What a writing command's first read of `path` failing to open the file means: a
+/// WAL database whose folder newsdb cannot write (SQLite cannot create the `-shm` file
+/// beside it); anything else as [`name_not_a_database`] says.
+fn name_unwritable(e: Error, path: &Path) -> Error {
+    if cannot_share(&e) && path.exists() {
+        return Error::InvalidArgument(format!(
+            "cannot change {}: SQLite cannot create its -wal and -shm files in that folder \
+             (is it read-only?); commands that only read still work",
+            path.display()
+        ));
+    }
+    name_not_a_database(e, path)
 }
 
 /// Opens (creating if needed) `path` as a file path, never as a URI: `--db

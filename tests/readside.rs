@@ -309,6 +309,17 @@ fn a_database_in_a_read_only_folder_is_read_as_immutable_and_says_so() {
         !err.contains("does not match") && !err.contains("readonly"),
         "{err}"
     );
+    // A command that writes cannot, and says why.
+    let out = run(&db, &["resolve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot change {}: SQLite cannot create its -wal and -shm files in that \
+             folder (is it read-only?); commands that only read still work\n",
+            db.display()
+        )
+    );
     drop(_guard);
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
 }
