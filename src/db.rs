@@ -156,24 +156,134 @@ const MIGRATION_RETRY: Duration = Duration::from_millis(20);
 /// the busy timeout, since the other process may be migrating a large file.
 const MIGRATION_ATTEMPTS: u32 = 1500;
 
+/// What a file given as a database holds, as far as opening it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// No file at that path.
+    Missing,
+    /// A SQLite database without any table (a new or empty file): `import` and
+    /// `init` may set it up.
+    Empty,
+    /// A newsdb database at this schema version.
+    Newsdb(i64),
+    /// A SQLite database of some other program: no newsdb command touches it.
+    Foreign,
+}
+
+/// Tables, views, indexes and triggers other than SQLite's own and refinery's history.
+const SQL_OTHER_OBJECTS: &str = "SELECT COUNT(*) FROM sqlite_master
+    WHERE name NOT LIKE 'sqlite_%' AND name <> 'refinery_schema_history'";
+/// newsdb's first migration as refinery records it: what marks a newsdb file (another
+/// program using refinery has its own first migration).
+const SQL_HAS_FIRST_MIGRATION: &str =
+    "SELECT 1 FROM refinery_schema_history WHERE version = 1 AND name = 'initial'";
+
+/// What the database open on `conn` holds; only reads.
+fn kind_of(conn: &Connection) -> Result<FileKind> {
+    let others: i64 = conn.query_row(SQL_OTHER_OBJECTS, [], |r| r.get(0))?;
+    let has_history = conn
+        .query_row(SQL_HAS_HISTORY, [], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if has_history {
+        let ours = conn
+            .query_row(SQL_HAS_FIRST_MIGRATION, [], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if ours {
+            return Ok(FileKind::Newsdb(schema_version(conn)?));
+        }
+    }
+    // A history table alone, without rows, is another newsdb setting the file up
+    // (refinery creates it before the migrations' transaction).
+    Ok(if others == 0 {
+        FileKind::Empty
+    } else {
+        FileKind::Foreign
+    })
+}
+
+/// What the file at `path` holds, found by reading it only: no journal mode change,
+/// no file created (a WAL file in a folder newsdb cannot write is read as immutable).
+pub fn file_kind(path: &Path) -> Result<FileKind> {
+    if !path.exists() {
+        return Ok(FileKind::Missing);
+    }
+    let (conn, _) = connect_read_only(path)?;
+    kind_of(&conn).map_err(|e| name_not_a_database(e, path))
+}
+
+/// The error for a file that holds a SQLite database of another program.
+fn foreign(path: &Path) -> Error {
+    Error::NotNewsdb {
+        path: path.to_path_buf(),
+    }
+}
+
 /// Opens (creating if needed) the database at `path` for reading and writing, with
-/// the standard pragmas, and brings its schema up to date.
+/// the standard pragmas, and brings its schema up to date: what `import` and `init`
+/// do. A SQLite file of another program is refused with [`Error::NotNewsdb`] before
+/// anything is written to it (its journal mode stays as it is).
 pub fn open(path: &Path) -> Result<Connection> {
-    let mut conn = open_path(path)?;
+    let mut conn = open_path(path, true)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if retry_busy(|| kind_of(&conn)).map_err(|e| name_unwritable(e, path))? == FileKind::Foreign {
+        return Err(foreign(path));
+    }
     retry_busy(|| set_pragmas(&conn)).map_err(|e| name_not_a_database(e, path))?;
     retry_busy(|| migrate(&mut conn, None))?;
     Ok(conn)
 }
 
+/// Opens an existing newsdb database for a command that changes it (`resolve`,
+/// `reextract`, `entities merge`...): a missing file is an error, not a new file; a
+/// file that is not a newsdb database is refused untouched ([`Error::NotNewsdb`]); an
+/// older schema is brought up to date, as the change needs it.
+pub fn open_existing(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(missing(path));
+    }
+    let mut conn = open_path(path, false)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    match retry_busy(|| kind_of(&conn)).map_err(|e| name_unwritable(e, path))? {
+        FileKind::Newsdb(_) => {}
+        _ => return Err(foreign(path)),
+    }
+    retry_busy(|| set_pragmas(&conn)).map_err(|e| name_not_a_database(e, path))?;
+    retry_busy(|| migrate(&mut conn, None))?;
+    Ok(conn)
+}
+
+/// The error for a database file that does not exist (a setup error, exit code 2).
+fn missing(path: &Path) -> Error {
+    Error::InvalidArgument(format!(
+        "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
+        path.display()
+    ))
+}
+
+/// What a writing command's first read of `path` failing to open the file means: a
+/// WAL database whose folder newsdb cannot write (SQLite cannot create the `-shm` file
+/// beside it); anything else as [`name_not_a_database`] says.
+fn name_unwritable(e: Error, path: &Path) -> Error {
+    if cannot_share(&e) && path.exists() {
+        return Error::InvalidArgument(format!(
+            "cannot change {}: SQLite cannot create its -wal and -shm files in that folder \
+             (is it read-only?); commands that only read still work",
+            path.display()
+        ));
+    }
+    name_not_a_database(e, path)
+}
+
 /// Opens (creating if needed) `path` as a file path, never as a URI: `--db
 /// file:x.sqlite` is a file of that name, not the URI of `x.sqlite`.
-fn open_path(path: &Path) -> Result<Connection> {
-    Ok(Connection::open_with_flags(
-        not_a_uri(path),
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?)
+fn open_path(path: &Path, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    Ok(Connection::open_with_flags(not_a_uri(path), flags)?)
 }
 
 /// `path` in a form SQLite never reads as a URI: the bundled SQLite takes any name
@@ -212,35 +322,164 @@ pub fn open_in_memory() -> Result<Connection> {
 /// as an older newsdb would have left them (upgrade tests).
 #[doc(hidden)]
 pub fn open_at_version(path: &Path, version: i32) -> Result<Connection> {
-    let mut conn = open_path(path)?;
+    let mut conn = open_path(path, true)?;
     set_pragmas(&conn)?;
     migrate(&mut conn, Some(version))?;
     Ok(conn)
 }
 
+/// How a read-only connection reads its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// As usual: it sees what other connections commit.
+    Shared,
+    /// As an unchanging file (SQLite's `immutable`), because the folder is read-only
+    /// and a WAL database cannot be read there otherwise (SQLite needs to create its
+    /// `-shm` file beside it). Changes by other programs are not seen, nor is a `-wal`
+    /// file left beside it.
+    Immutable,
+}
+
 /// Opens an existing database read-only: no migrations, writes refused by SQLite
-/// itself, no ATTACH, no extension loading.
+/// itself, no ATTACH, no extension loading. A file that is not a newsdb database is
+/// refused ([`Error::NotNewsdb`]), and so is one whose schema is older
+/// ([`Error::SchemaTooOld`]: reading commands never migrate) or newer than this
+/// build's; a file without any table is [`Error::EmptyDatabase`]. In a folder newsdb cannot write, the file is read as immutable.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
+    Ok(open_reader(path)?.0)
+}
+
+/// [`open_read_only`], and how the file is read.
+pub fn open_reader(path: &Path) -> Result<(Connection, ReadMode)> {
     if !path.exists() {
         // A setup error, not a lookup that found nothing (exit code 2, not 1).
-        return Err(Error::InvalidArgument(format!(
-            "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
-            path.display()
-        )));
+        return Err(missing(path));
     }
+    let (conn, mode) = connect_read_only(path)?;
+    match kind_of(&conn).map_err(|e| name_not_a_database(e, path))? {
+        FileKind::Newsdb(found) => {
+            let supported = latest_schema_version();
+            if found > supported {
+                return Err(Error::SchemaTooNew { found, supported });
+            }
+            if found < supported {
+                return Err(Error::SchemaTooOld {
+                    path: path.to_path_buf(),
+                    found,
+                    supported,
+                });
+            }
+        }
+        FileKind::Empty => {
+            return Err(Error::EmptyDatabase {
+                path: path.to_path_buf(),
+            })
+        }
+        FileKind::Foreign | FileKind::Missing => return Err(foreign(path)),
+    }
+    Ok((conn, mode))
+}
+
+/// A read-only connection to `path` that has read its schema: shared if SQLite can
+/// read the file so, else (a WAL file in a folder it cannot write) immutable.
+fn connect_read_only(path: &Path) -> Result<(Connection, ReadMode)> {
     let conn = Connection::open_with_flags(
         not_a_uri(path),
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    let conn = match read_schema(conn) {
+        Ok(conn) => return Ok((conn, ReadMode::Shared)),
+        Err(e) if cannot_share(&e) => Connection::open_with_flags(
+            immutable_uri(path)?,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?,
+        Err(e) => return Err(name_not_a_database(e, path)),
+    };
+    let conn = read_schema(conn).map_err(|e| name_not_a_database(e, path))?;
+    Ok((conn, ReadMode::Immutable))
+}
+
+/// Sets up a read-only connection and reads its schema, which is when SQLite finds
+/// out whether it can read the file at all.
+fn read_schema(conn: Connection) -> Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     tune_statements(&conn)?;
     conn.execute_batch("PRAGMA query_only = ON;")?;
     // No attached databases at all: a read-only tool has no business opening others.
     conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_ATTACHED, 0)?;
-    let found = schema_version(&conn).map_err(|e| name_not_a_database(e, path))?;
-    let supported = latest_schema_version();
-    if found > supported {
-        return Err(Error::SchemaTooNew { found, supported });
-    }
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
     Ok(conn)
+}
+
+/// Whether reading failed because SQLite could not create or write the `-shm` file a
+/// WAL database needs (a read-only folder), rather than because of the file itself.
+fn cannot_share(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Sqlite(s) if matches!(
+            s.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+        )
+    )
+}
+
+/// The `file:` URI that opens `path` as immutable, every byte that URIs give a
+/// meaning to (`?`, `#`, `%`, and anything not plainly ASCII) percent-encoded.
+fn immutable_uri(path: &Path) -> Result<String> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(uri)
+}
+
+/// A connection that may write to an existing database, for the one check that is a
+/// write in FTS5 (`check`'s full-text index check): no file created, no pragma
+/// changed, no migration; waits at most `wait` for another writer.
+pub fn open_for_check(path: &Path, wait: Duration) -> Result<Connection> {
+    let conn = open_path(path, false)?;
+    conn.busy_timeout(wait)?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_immutable_uri_of_a_path_with_uri_characters_opens_that_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let folder = dir.path().join("a?b#c%d é:f");
+        std::fs::create_dir(&folder).expect("the folder is created");
+        let path = folder.join("file:news.sqlite");
+        drop(open(&path).expect("the database is created"));
+        let uri = immutable_uri(&path).expect("the path is absolute");
+        assert!(
+            uri.starts_with("file:/") && uri.ends_with("?immutable=1"),
+            "{uri}"
+        );
+        assert!(!uri[5..uri.len() - 12].contains(['?', '#', ' ']), "{uri}");
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .expect("the URI opens");
+        assert_eq!(
+            kind_of(&conn).unwrap(),
+            FileKind::Newsdb(latest_schema_version())
+        );
+        assert_eq!(
+            file_kind(&path).unwrap(),
+            FileKind::Newsdb(latest_schema_version())
+        );
+        assert_eq!(file_kind(&folder.join("none")).unwrap(), FileKind::Missing);
+    }
 }

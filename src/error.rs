@@ -21,6 +21,34 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A SQLite database of another program where a newsdb database was expected:
+    /// refused before anything is written to it.
+    #[error("{} is a SQLite database but not a newsdb one; newsdb leaves it untouched (check --db or NEWSDB_DB, or import into a new file)", path.display())]
+    NotNewsdb {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A SQLite file without any table (new, or left by an import stopped before it
+    /// created the schema), opened by a command that needs a newsdb database.
+    #[error("{} holds no newsdb schema yet (new, or an import stopped before creating it); set it up with `newsdb import PATH` or `newsdb init --db {}`", path.display(), path.display())]
+    EmptyDatabase {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A newsdb database with an older schema, opened by a command that only reads:
+    /// reading never migrates.
+    #[error("{} has schema v{found}, older than this newsdb's v{supported}; upgrade it with `newsdb init --db {}` (or any `newsdb import`), then run this again", path.display(), path.display())]
+    SchemaTooOld {
+        /// The file.
+        path: PathBuf,
+        /// Version recorded in the database.
+        found: i64,
+        /// Latest version this binary knows.
+        supported: i64,
+    },
+
     /// Ad hoc SQL held more than one statement.
     #[error("only one SQL statement at a time (found a second one after {first:?})")]
     MultipleStatements {
@@ -139,6 +167,15 @@ pub enum Error {
         value: String,
         /// Why it was refused.
         reason: &'static str,
+    },
+
+    /// A query (or the printing of its rows) ran longer than its timeout.
+    #[error("{what} interrupted: it ran longer than the timeout of {seconds} s (raise it with --timeout SECONDS, 0 for none)")]
+    Timeout {
+        /// What was stopped: `query`, `search`.
+        what: &'static str,
+        /// The timeout, in seconds.
+        seconds: f64,
     },
 
     /// An invalid argument was passed to a library function.

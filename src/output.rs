@@ -388,6 +388,156 @@ pub fn render(t: &Table, format: Format, width: usize, out: &mut dyn Write) -> R
     }
 }
 
+/// A row as a JSON object, its columns in order, serialized without building a map.
+struct RowObject<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl Serialize for RowObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.columns.len()))?;
+        for (c, v) in self.columns.iter().zip(self.values) {
+            map.serialize_entry(c, v)?;
+        }
+        map.end()
+    }
+}
+
+/// The next row of a stream: `None` after the last.
+pub type NextRow<'a> = dyn FnMut() -> Result<Option<Vec<Value>>> + 'a;
+
+/// Rows pulled from a stream while serde writes a JSON array; the stream's own error,
+/// if any, is kept for the caller (the array is closed where it stopped).
+struct JsonRows<'a, 'b> {
+    columns: &'a [String],
+    next: std::cell::RefCell<&'a mut NextRow<'b>>,
+    error: std::cell::RefCell<Option<Error>>,
+    rows: std::cell::Cell<u64>,
+}
+
+impl Serialize for JsonRows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        loop {
+            let next = (self.next.borrow_mut())();
+            match next {
+                Ok(Some(values)) => {
+                    seq.serialize_element(&RowObject {
+                        columns: self.columns,
+                        values: &values,
+                    })?;
+                    self.rows.set(self.rows.get() + 1);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    *self.error.borrow_mut() = Some(e);
+                    break;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+/// What [`render_stream`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streamed {
+    /// Rows written.
+    pub rows: u64,
+    /// Whether a table stopped at its preview and rows were left out.
+    pub cut: bool,
+}
+
+/// Writes rows taken one at a time from `next`, in `format`: JSON, JSON Lines, CSV and
+/// TSV write each row as it comes and hold none, so a result of any size streams. A
+/// table needs every row to fit its columns, so it shows the first `preview` rows and
+/// says in [`Streamed::cut`] when there were more (without reading the rest).
+pub fn render_stream(
+    columns: &[String],
+    next: &mut NextRow<'_>,
+    format: Format,
+    width: usize,
+    preview: usize,
+    out: &mut dyn Write,
+) -> Result<Streamed> {
+    let json_err = |e: serde_json::Error| match e.io_error_kind() {
+        Some(_) => io_err(e.into()),
+        None => Error::InvalidArgument(e.to_string()),
+    };
+    let mut rows = 0u64;
+    match format {
+        Format::Table => {
+            let mut t = Table {
+                columns: columns.to_vec(),
+                rows: Vec::new(),
+                cut_start: Vec::new(),
+            };
+            while let Some(values) = next()? {
+                if t.rows.len() == preview {
+                    write_table(&t, width, out)?;
+                    return Ok(Streamed {
+                        rows: preview as u64,
+                        cut: true,
+                    });
+                }
+                t.rows.push(values);
+            }
+            write_table(&t, width, out)?;
+            rows = t.rows.len() as u64;
+        }
+        Format::Json => {
+            let stream = JsonRows {
+                columns,
+                next: std::cell::RefCell::new(next),
+                error: std::cell::RefCell::new(None),
+                rows: std::cell::Cell::new(0),
+            };
+            serde_json::to_writer_pretty(&mut *out, &stream).map_err(json_err)?;
+            writeln!(out).map_err(io_err)?;
+            if let Some(e) = stream.error.into_inner() {
+                return Err(e);
+            }
+            rows = stream.rows.get();
+        }
+        Format::Jsonl => {
+            while let Some(values) = next()? {
+                let row = RowObject {
+                    columns,
+                    values: &values,
+                };
+                serde_json::to_writer(&mut *out, &row).map_err(json_err)?;
+                writeln!(out).map_err(io_err)?;
+                rows += 1;
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::WriterBuilder::new().from_writer(&mut *out);
+            let csv_err = |e: csv::Error| match e.into_kind() {
+                csv::ErrorKind::Io(io) => io_err(io),
+                other => Error::InvalidArgument(format!("writing CSV: {other:?}")),
+            };
+            w.write_record(columns).map_err(csv_err)?;
+            while let Some(values) = next()? {
+                w.write_record(values.iter().map(field_text))
+                    .map_err(csv_err)?;
+                rows += 1;
+            }
+            w.flush().map_err(io_err)?;
+        }
+        Format::Tsv => {
+            write_tsv_record(columns, out).map_err(io_err)?;
+            while let Some(values) = next()? {
+                write_tsv_record(values.iter().map(field_text), out).map_err(io_err)?;
+                rows += 1;
+            }
+        }
+    }
+    Ok(Streamed { rows, cut: false })
+}
+
 /// Writes one record: an object in JSON, a one-line object in JSON Lines, a
 /// field/value table for people, a one-row table in CSV and TSV.
 pub fn render_record<T: Serialize>(
@@ -462,6 +612,47 @@ mod tests {
             "id\ttitle\n1\tHello, \"world\"\n2\t\n"
         );
         assert!(show(&t, Format::Table, 80).contains("Hello, \"world\""));
+    }
+
+    /// The rows of `t` through [`render_stream`].
+    fn stream(t: &Table, f: Format, preview: usize) -> (String, Streamed) {
+        let mut rows = t.rows.clone().into_iter();
+        let mut next = || Ok(rows.next());
+        let mut buf = Vec::new();
+        let streamed = render_stream(&t.columns, &mut next, f, 80, preview, &mut buf).unwrap();
+        (String::from_utf8(buf).unwrap(), streamed)
+    }
+
+    #[test]
+    fn streamed_rows_read_as_rendered_ones_in_every_format() {
+        let t = sample();
+        for f in [
+            Format::Json,
+            Format::Jsonl,
+            Format::Csv,
+            Format::Tsv,
+            Format::Table,
+        ] {
+            let (text, streamed) = stream(&t, f, 10);
+            assert_eq!(text, show(&t, f, 80), "{f}");
+            assert_eq!(
+                streamed,
+                Streamed {
+                    rows: 2,
+                    cut: false
+                },
+                "{f}"
+            );
+        }
+        let empty = Table::new(&["id"]);
+        assert_eq!(stream(&empty, Format::Json, 10).0, "[]\n");
+        // A table stops at its preview and says so.
+        let (text, streamed) = stream(&t, Format::Table, 1);
+        assert_eq!(streamed, Streamed { rows: 1, cut: true });
+        assert!(
+            text.contains("Hello") && text.lines().count() == 3,
+            "{text}"
+        );
     }
 
     #[test]

@@ -273,3 +273,125 @@ fn check_reports_each_kind_of_damage() {
     // The healthy store is still healthy: the damage went to copies only.
     newsdb(&db).arg("check").assert().success();
 }
+
+/// A name and its span: characters, then bytes.
+type NameSpan = (&'static str, usize, usize, usize, usize);
+
+/// The text of a generated article: `units` sentences naming Zürich and Genève, so
+/// that character and byte offsets differ, with each name's character and byte spans.
+fn long_article(units: usize) -> (String, Vec<NameSpan>) {
+    const UNIT: &str = "Der Präsident reiste über Zürich nach Genève. ";
+    let mut body = String::with_capacity(UNIT.len() * units);
+    let mut spans = Vec::with_capacity(units * 2);
+    let mut chars = 0;
+    for _ in 0..units {
+        for name in ["Zürich", "Genève"] {
+            let b = UNIT.find(name).unwrap();
+            let c = UNIT[..b].chars().count();
+            let n = name.chars().count();
+            spans.push((
+                name,
+                chars + c,
+                chars + c + n,
+                body.len() + b,
+                body.len() + b + name.len(),
+            ));
+        }
+        body.push_str(UNIT);
+        chars += UNIT.chars().count();
+    }
+    (body, spans)
+}
+
+/// `check` walks each article's text once: two 4.5 MB articles with 200,000 mentions
+/// each (it used to slice the text from its start for every mention, which took hours
+/// on input of this size) are checked completely, and exactly the two spans damaged
+/// on purpose are reported.
+#[test]
+fn check_of_large_articles_with_many_mentions_completes_and_finds_each_bad_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("large.sqlite");
+    newsdb(&db).arg("init").assert().success();
+    let (body, spans) = long_article(100_000);
+    assert!(body.len() > 4_500_000 && spans.len() == 200_000);
+    let mut conn = Connection::open(&db).unwrap();
+    let tx = conn.transaction().unwrap();
+    tx.execute_batch(
+        "INSERT INTO entities (id, kind, name) VALUES (1, 'location', 'Zürich'),
+                                                     (2, 'location', 'Genève');",
+    )
+    .unwrap();
+    for article in 1..=2_i64 {
+        tx.execute(
+            "INSERT INTO articles (id, external_id, title, body, content_hash, imported_at)
+             VALUES (?1, ?2, 'Reisen', ?3, ?2, '2020-01-01T00:00:00Z')",
+            rusqlite::params![article, format!("large-{article}"), body],
+        )
+        .unwrap();
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO mentions (article_id, entity_id, field, start_char, end_char,
+                                       start_byte, end_byte, surface)
+                 VALUES (?1, ?2, 'body', ?3, ?4, ?5, ?6, ?7)",
+            )
+            .unwrap();
+        for &(name, sc, ec, sb, eb) in &spans {
+            let entity = if name == "Zürich" { 1 } else { 2 };
+            insert
+                .execute(rusqlite::params![
+                    article, entity, sc as i64, ec as i64, sb as i64, eb as i64, name
+                ])
+                .unwrap();
+        }
+    }
+    // Near the end of article 2: one mention one character off, one a byte off.
+    tx.execute_batch(
+        "UPDATE mentions SET start_char = start_char + 1, end_char = end_char + 1
+             WHERE id = 399990;
+         UPDATE mentions SET start_byte = start_byte + 1, end_byte = end_byte + 1
+             WHERE id = 399999;",
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    drop(conn);
+    let started = std::time::Instant::now();
+    let out = newsdb(&db)
+        .args(["check", "--format", "json"])
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    eprintln!(
+        "check of 2 x {} MB, 400,000 mentions: {:.1} s",
+        body.len() / 1_000_000,
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let spans: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["check"] == "spans")
+        .map(|r| r["problem"].as_str().unwrap())
+        .collect();
+    let (sc, ec, sb, eb) = (
+        scalar(&db, "SELECT start_char FROM mentions WHERE id = 399990"),
+        scalar(&db, "SELECT end_char FROM mentions WHERE id = 399990"),
+        scalar(&db, "SELECT start_byte FROM mentions WHERE id = 399999"),
+        scalar(&db, "SELECT end_byte FROM mentions WHERE id = 399999"),
+    );
+    assert_eq!(
+        spans,
+        [
+            format!(
+                "mention 399990: characters {sc}..{ec} of article 2's body are not its surface"
+            ),
+            format!("mention 399999: bytes {sb}..{eb} of article 2 are not its surface"),
+        ]
+    );
+}

@@ -71,7 +71,11 @@ pub(super) fn add_file(store: &mut Store, file: &Path) -> Result<()> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open()?;
+    // Only listing reads; every other change writes (to an existing database).
+    let mut store = match args.command {
+        Change::List => ctx.open_existing()?,
+        _ => ctx.open_writable()?,
+    };
     match args.command {
         Change::List => {
             ctx.print(&Table::from_rows(

@@ -17,7 +17,27 @@ use super::Ctx;
 pub struct Args {}
 
 pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
-    let store = ctx.open_existing()?;
+    let store = match ctx.open_existing() {
+        // Nothing there to be wrong (an import killed before it created the schema);
+        // checking never sets a file up.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<newsdb::Error>(),
+                Some(newsdb::Error::EmptyDatabase { .. })
+            ) =>
+        {
+            if ctx.format != newsdb::output::Format::Table {
+                ctx.print(&Table::new(&["check", "problem"]))?;
+            }
+            eprintln!(
+                "{}: ok, but empty: no newsdb schema yet (`newsdb import` or `newsdb init` \
+                 sets it up)",
+                ctx.db.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        store => store?,
+    };
     let report = store.check_report()?;
     let problems = report.problems;
     let mut t = Table::new(&["check", "problem"]);

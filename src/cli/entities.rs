@@ -121,7 +121,7 @@ enum Change {
 const COLUMNS: &[&str] = &["id", "kind", "name", "articles", "mentions"];
 
 fn change(ctx: &Ctx, change: Change) -> Result<ExitCode> {
-    let mut store = ctx.open_existing()?;
+    let mut store = ctx.open_writable()?;
     let find = |store: &newsdb::Store, name: &str| super::entity::resolve(store, name, None);
     match change {
         Change::Merge { from, into } => {

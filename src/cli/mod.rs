@@ -11,6 +11,7 @@ mod entities;
 mod entity;
 mod export;
 mod import;
+mod init;
 mod mentions;
 mod ner;
 mod reextract;
@@ -25,6 +26,7 @@ mod timeline;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,7 +58,8 @@ pub struct Cli {
 /// Flags every command accepts, before or after the subcommand.
 #[derive(Debug, clap::Args)]
 struct Global {
-    /// Database file (created by `import` if missing).
+    /// Database file (created by `import` or `init` if missing; other commands only
+    /// open a newsdb database, and those that only read never change it).
     #[arg(
         long,
         global = true,
@@ -101,6 +104,7 @@ impl From<FormatArg> for Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     Import(import::Args),
+    Init(init::Args),
     Articles(articles::Args),
     Show(show::Args),
     Schema(schema::Args),
@@ -177,24 +181,52 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens (creating and migrating) the database for writing.
+    /// Opens (creating and migrating) the database for writing: `import` and `init`
+    /// only.
     fn open(&self) -> Result<Store> {
-        match Store::open(&self.db) {
-            // The error names the file already.
-            Err(e @ newsdb::Error::NotADatabase { .. }) => Err(e.into()),
-            opened => opened.with_context(|| format!("opening {}", self.db.display())),
-        }
+        self.opened(Store::open(&self.db))
     }
 
-    /// Opens an existing database; a missing file is a clear error, not a new file.
+    /// Opens an existing newsdb database for reading only: nothing is written to it,
+    /// not even a migration or a journal mode; a missing file, a file of another
+    /// program and an older schema are clear errors. In a read-only folder the file is
+    /// read as immutable, and stderr says so.
     fn open_existing(&self) -> Result<Store> {
-        if !self.db.exists() {
-            anyhow::bail!(
-                "database {} does not exist (create it with `newsdb import PATH`, or pass --db)",
-                self.db.display()
-            );
+        let store = self.opened(Store::open_read_only(&self.db))?;
+        if store.read_mode() == Some(newsdb::db::ReadMode::Immutable) {
+            self.note_immutable();
         }
-        self.open()
+        Ok(store)
+    }
+
+    /// Says on stderr that the database is read as immutable, and what that means.
+    fn note_immutable(&self) {
+        eprintln!(
+            "note: {} is read as an unchanging file: SQLite cannot create its -shm \
+             file in that folder (read-only), so changes by other programs are not seen",
+            self.db.display()
+        );
+    }
+
+    /// Opens an existing newsdb database for a command that changes it, bringing an
+    /// older schema up to date; never creates a file.
+    fn open_writable(&self) -> Result<Store> {
+        self.opened(Store::open_existing(&self.db))
+    }
+
+    /// The store, or the error: as it is when it names the file, else with the file.
+    fn opened(&self, store: newsdb::Result<Store>) -> Result<Store> {
+        use newsdb::Error as E;
+        match store {
+            Err(
+                e @ (E::NotADatabase { .. }
+                | E::NotNewsdb { .. }
+                | E::EmptyDatabase { .. }
+                | E::SchemaTooOld { .. }
+                | E::InvalidArgument(_)),
+            ) => Err(e.into()),
+            opened => opened.with_context(|| format!("opening {}", self.db.display())),
+        }
     }
 
     fn width(&self) -> usize {
@@ -226,6 +258,35 @@ impl Ctx {
     }
 }
 
+/// Ends the process with exit code 2 once `timeout` (and a short grace) has passed:
+/// the library stops a query at its timeout, between rows and in SQLite's own steps;
+/// this also covers time spent where it cannot look at the clock, such as writing one
+/// huge value to a slow pipe. `what` names the work in the message.
+fn stop_after(timeout: Duration, what: &'static str) {
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout + STOP_GRACE);
+        let late = newsdb::Error::Timeout {
+            what,
+            seconds: timeout.as_secs_f64(),
+        };
+        eprintln!("error: {late}");
+        std::process::exit(2);
+    });
+}
+
+/// Parses `--timeout SECONDS`: a number of seconds, 0 for no limit.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t >= 0.0 && Duration::try_from_secs_f64(t).is_ok() => Ok(t),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds (use e.g. 30, 0.5, or 0 for no limit)"
+        )),
+    }
+}
+
+/// How long after its timeout a command is ended if it has not stopped by itself.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Ctx {
@@ -235,6 +296,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Command::Import(a) => import::run(&ctx, a),
+        Command::Init(a) => init::run(&ctx, a),
         Command::Articles(a) => articles::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Schema(a) => schema::run(&ctx, a),

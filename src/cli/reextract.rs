@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     if !args.all && args.ids.is_empty() {
         bail!("name the articles to re-extract (ids or external ids), or pass --all");
     }
-    let mut store = ctx.open_existing()?;
+    let mut store = ctx.open_writable()?;
     if let Some(file) = &args.aliases {
         super::aliases::add_file(&mut store, file)?;
     }

@@ -21,7 +21,7 @@ use super::Ctx;
 pub struct Args {}
 
 pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
-    let mut store = ctx.open_existing()?;
+    let mut store = ctx.open_writable()?;
     let report = store.resolve_entities()?;
     ctx.print_record(&report)?;
     Ok(ExitCode::SUCCESS)

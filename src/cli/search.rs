@@ -1,6 +1,7 @@
 //! `newsdb search`: full-text search with snippets and filters.
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use newsdb::output::{Format, Table};
@@ -19,12 +20,17 @@ use super::{entity, Ctx};
 /// relevant (words in more than half of the articles score near 0). Tables, CSV and
 /// TSV round it to 2 decimals; JSON keeps full precision. With table output the
 /// total number of hits is printed on stderr ("37 hits, showing 1-20").
+///
+/// A query has at most 1000 characters and 64 terms (each word, and each part of a
+/// word such as Kilroy-Silk); a longer one exits with code 2, and so does a search
+/// still running after --timeout seconds (5 by default).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb search Khamenei
   newsdb search '\"civil war\" AND syria' --sort newest --limit 5
   newsdb search iran --entity \"Bashar al-Assad\" --since 2019-01 --format json
-  newsdb search --literal 'US \"troops'")]
+  newsdb search --literal 'US \"troops'
+  newsdb search 'assad* OR khamen*' --timeout 10")]
 pub struct Args {
     /// The search query (FTS5 syntax unless --literal).
     query: String,
@@ -58,6 +64,9 @@ pub struct Args {
     /// How many hits to skip first.
     #[arg(long, default_value_t = 0)]
     offset: u32,
+    /// Stop a search still running after this many seconds (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = super::parse_timeout)]
+    timeout: f64,
 }
 
 /// Result orders for `--sort`.
@@ -69,6 +78,10 @@ enum SortArg {
     Newest,
 }
 
+/// The least time the count of hits gets, however little of the timeout is left (a
+/// zero timeout would mean none).
+const MIN_LEFT: Duration = Duration::from_millis(1);
+
 const COLUMNS: &[&str] = &[
     "id",
     "external_id",
@@ -79,6 +92,11 @@ const COLUMNS: &[&str] = &[
 ];
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let timeout = (args.timeout > 0.0).then(|| Duration::from_secs_f64(args.timeout));
+    let started = Instant::now();
+    if let Some(t) = timeout {
+        super::stop_after(t, "search");
+    }
     let store = ctx.open_existing()?;
     if let Some(name) = &args.entity {
         if entity::resolve(&store, name, args.kind)?.is_none() {
@@ -101,6 +119,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         },
         limit: args.limit,
         offset: args.offset,
+        timeout,
         ..Default::default()
     };
     let hits = query::search(store.conn(), &args.query, &options)?;
@@ -110,7 +129,22 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     }
     ctx.print(&table)?;
     if ctx.format == Format::Table {
-        let total = query::count_hits(store.conn(), &args.query, &options)?;
+        // The total is part of the command: it gets what is left of the timeout.
+        let left = SearchOptions {
+            timeout: timeout.map(|t| t.saturating_sub(started.elapsed()).max(MIN_LEFT)),
+            ..options
+        };
+        let total = match query::count_hits(store.conn(), &args.query, &left) {
+            // The hits are shown; only their number is unknown.
+            Err(newsdb::Error::Timeout { .. }) => {
+                eprintln!(
+                    "{} hits shown; counting all of them ran past the timeout",
+                    hits.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            total => total?,
+        };
         let first = u64::from(options.offset) + 1;
         let last = u64::from(options.offset) + hits.len() as u64;
         match total {

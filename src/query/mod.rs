@@ -37,6 +37,7 @@
 
 mod context;
 mod cooccur;
+mod deadline;
 mod export;
 mod matching;
 mod profile;
@@ -60,6 +61,7 @@ pub use profile::{
 };
 pub use search::{
     count_hits, list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort,
+    MAX_QUERY_CHARS, MAX_QUERY_TERMS,
 };
 pub use stats::{database_stats, Stats};
 pub use suggest::{suggest_merges, MergeSuggestion};

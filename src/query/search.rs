@@ -11,8 +11,12 @@
 //! within a few probes. When a budget of probes runs out the word is rare, so its
 //! matches are few and sorting them by date is cheap: that is the fallback.
 
+use std::time::Duration;
+
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
+
+use super::deadline::Deadline;
 
 use crate::error::{Error, Result};
 use crate::model::{ArticleId, EntityKind};
@@ -68,6 +72,9 @@ pub struct SearchOptions {
     pub offset: u32,
     /// Text placed before and after each matched term in snippets.
     pub highlight: (String, String),
+    /// Stop a search still running after this long (an error that names the
+    /// timeout); `None` for no limit.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for SearchOptions {
@@ -79,6 +86,7 @@ impl Default for SearchOptions {
             limit: 20,
             offset: 0,
             highlight: ("«".into(), "»".into()),
+            timeout: None,
         }
     }
 }
@@ -335,9 +343,61 @@ fn filter_entity(conn: &Connection, f: &Filters) -> Result<Option<i64>> {
     }
 }
 
+/// The longest search query, in characters: what people type is far shorter, and
+/// FTS5's work grows with every term.
+pub const MAX_QUERY_CHARS: usize = 1000;
+
+/// The most terms a search query may have: each word, and each part of a word with
+/// punctuation (`Kilroy-Silk` is two), prefix terms (`assad*`) included.
+pub const MAX_QUERY_TERMS: usize = 64;
+
+/// The terms of an FTS5 expression: runs of letters and digits (as FTS5's unicode61
+/// tokenizer splits text), leaving out the operators and column names.
+fn count_terms(expr: &str) -> usize {
+    let mut n = 0;
+    let mut rest = expr;
+    while let Some(start) = rest.find(|c: char| c.is_alphanumeric() || c == '_') {
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        let word = &tail[..end];
+        let column = tail[end..].starts_with(':') && matches!(word, "title" | "body");
+        if !column && !matches!(word, "AND" | "OR" | "NOT" | "NEAR") {
+            n += 1;
+        }
+        rest = &tail[end..];
+    }
+    n
+}
+
+/// Refuses a query too long to search in reasonable time, before FTS5 sees it.
+fn check_size(query: &str, expr: &str) -> Result<()> {
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(Error::InvalidArgument(format!(
+            "search query too long: {chars} characters, at most {MAX_QUERY_CHARS}; search \
+             for fewer words"
+        )));
+    }
+    let terms = count_terms(expr);
+    if terms > MAX_QUERY_TERMS {
+        return Err(Error::InvalidArgument(format!(
+            "search query too long: {terms} terms, at most {MAX_QUERY_TERMS} (each word, and \
+             each part of a word such as Kilroy-Silk, is a term); search for fewer words"
+        )));
+    }
+    Ok(())
+}
+
 /// The FTS5 expression of what a user typed (as typed when `literal`); an empty one is
-/// [`Error::InvalidQuery`].
+/// [`Error::InvalidQuery`], one too long to search an [`Error::InvalidArgument`]
+/// (see [`MAX_QUERY_CHARS`], [`MAX_QUERY_TERMS`]).
 fn expression(query: &str, literal: bool) -> Result<String> {
+    if query.chars().count() > MAX_QUERY_CHARS {
+        // Before preparing it: a huge query is refused without work.
+        check_size(query, "")?;
+    }
     let expr = if literal {
         literal_query(query)
     } else {
@@ -349,15 +409,28 @@ fn expression(query: &str, literal: bool) -> Result<String> {
             reason: "the query is empty".into(),
         });
     }
+    check_size(query, &expr)?;
     Ok(expr)
 }
 
 /// Searches titles and bodies with an FTS5 query (`iran AND nuclear`, `"civil war"`,
 /// `assad*`, `title:tehran`...). Invalid syntax is [`Error::InvalidQuery`] with
 /// SQLite's reason; `options.literal` searches the words as typed instead. An entity
-/// filter naming no entity is [`Error::NotFound`].
+/// filter naming no entity is [`Error::NotFound`]. A query longer than
+/// [`MAX_QUERY_CHARS`] or [`MAX_QUERY_TERMS`] is refused ([`Error::InvalidArgument`]),
+/// and so is a search still running after `options.timeout`.
 pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result<Vec<SearchHit>> {
     let expr = expression(query, options.literal)?;
+    let deadline = Deadline::start(conn, options.timeout);
+    search_expr(conn, query, &expr, options).map_err(|e| deadline.explain(e, "search"))
+}
+
+fn search_expr(
+    conn: &Connection,
+    query: &str,
+    expr: &str,
+    options: &SearchOptions,
+) -> Result<Vec<SearchHit>> {
     let bad = query_error(query);
     if options.filters.is_empty() && options.sort == Sort::Relevance {
         // One statement does it all; a syntax error surfaces on its first step.
@@ -389,7 +462,7 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
     let f = &options.filters;
     // Unfiltered relevance pages returned above; unfiltered here means newest first.
     let ids: Vec<i64> = if f.is_empty() {
-        newest_ids(conn, &expr, options.limit, options.offset).map_err(&bad)?
+        newest_ids(conn, expr, options.limit, options.offset).map_err(&bad)?
     } else {
         let sql = match options.sort {
             Sort::Relevance => SQL_FILTERED_RANKED,
@@ -433,9 +506,14 @@ pub fn search(conn: &Connection, query: &str, options: &SearchOptions) -> Result
 }
 
 /// How many articles [`search`] would find with no limit: the total behind a page of
-/// hits. Errors as [`search`]'s.
+/// hits. Errors (and the timeout) as [`search`]'s.
 pub fn count_hits(conn: &Connection, query: &str, options: &SearchOptions) -> Result<u64> {
     let expr = expression(query, options.literal)?;
+    let deadline = Deadline::start(conn, options.timeout);
+    count_expr(conn, query, &expr, options).map_err(|e| deadline.explain(e, "search"))
+}
+
+fn count_expr(conn: &Connection, query: &str, expr: &str, options: &SearchOptions) -> Result<u64> {
     let bad = query_error(query);
     let f = &options.filters;
     let n: i64 = if f.is_empty() {

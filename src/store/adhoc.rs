@@ -44,18 +44,60 @@ const READING_PRAGMAS: &[&str] = &[
     "quick_check",
 ];
 
-fn to_json(v: ValueRef<'_>) -> serde_json::Value {
-    match v {
+/// How many bytes of a blob are turned into hex between two looks at the clock.
+const HEX_CHUNK: usize = 1 << 20;
+
+/// A value as JSON: text as a string, a blob as hex. With `max_chars`, longer text
+/// and blobs are cut to that many characters and end with `…` (a table shows a few
+/// dozen anyway, and a 1 GB blob must not become 2 GB of hex to show them). A large
+/// blob is converted a chunk at a time, each after `on_time` says there is time left.
+fn to_json(
+    v: ValueRef<'_>,
+    max_chars: Option<usize>,
+    on_time: &dyn Fn() -> Result<()>,
+) -> Result<serde_json::Value> {
+    Ok(match v {
         ValueRef::Null => serde_json::Value::Null,
         ValueRef::Integer(i) => i.into(),
         ValueRef::Real(f) => serde_json::Number::from_f64(f)
             .map(serde_json::Value::Number)
             .unwrap_or(serde_json::Value::Null),
-        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Text(t) => match max_chars {
+            // Bytes first: never decode more than the characters kept need.
+            Some(max) if t.len() > max => {
+                let head = String::from_utf8_lossy(&t[..t.len().min(max.saturating_mul(4))]);
+                cut(&head, max).unwrap_or_else(|| head.into_owned()).into()
+            }
+            _ => String::from_utf8_lossy(t).into_owned().into(),
+        },
         ValueRef::Blob(b) => {
-            serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect())
+            let (bytes, cut) = match max_chars {
+                Some(max) if b.len() * 2 > max => (&b[..max.saturating_sub(1) / 2], true),
+                _ => (b, false),
+            };
+            let mut hex = String::with_capacity(bytes.len() * 2 + 3);
+            for chunk in bytes.chunks(HEX_CHUNK) {
+                on_time()?;
+                for byte in chunk {
+                    hex.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+                    hex.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
+                }
+            }
+            if cut {
+                hex.push('…');
+            }
+            hex.into()
         }
-    }
+    })
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// `s` cut to `max` characters, the last one `…`; `None` when it is short enough.
+fn cut(s: &str, max: usize) -> Option<String> {
+    let (end, _) = s.char_indices().nth(max)?;
+    let keep = s[..end].char_indices().last().map_or(0, |(i, _)| i);
+    Some(format!("{}…", &s[..keep]))
 }
 
 /// Refuses, while a statement is prepared, what a read-only tool must never do even
@@ -84,13 +126,8 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
 
 /// What a refused or interrupted statement becomes.
 fn explain(e: rusqlite::Error, sql: &str, timeout: Option<Duration>, timed_out: bool) -> Error {
-    if timed_out {
-        if let Some(t) = timeout {
-            return Error::InvalidArgument(format!(
-                "query interrupted: it ran longer than the timeout of {} s (raise it with --timeout SECONDS, 0 for none)",
-                t.as_secs_f64()
-            ));
-        }
+    if timed_out && timeout.is_some() {
+        return timeout_error(timeout);
     }
     // A denied function (load_extension) comes back as a plain SQL error.
     let denied = e.sqlite_error_code() == Some(ErrorCode::AuthorizationForStatementDenied)
@@ -142,16 +179,95 @@ fn unique_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     unique
 }
 
-/// Runs one SQL statement against the database at `path` opened read-only. Any
-/// statement that would write, attach a file, load an extension or change a pragma
-/// is refused with [`Error::ReadOnly`] before it runs. With a `timeout`, a statement
-/// still running after it is interrupted and an error names the timeout.
-pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> Result<QueryResult> {
-    let mut conn = db::open_read_only(path)?;
+/// How [`read_only_sql`] runs a statement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SqlOptions {
+    /// Interrupt the statement, and the reading of its rows, after this long.
+    pub timeout: Option<Duration>,
+    /// Cut text and blobs longer than this many characters (blobs as hex), ending
+    /// them with `…`: for output that shows a few characters of each value.
+    pub max_value_chars: Option<usize>,
+}
+
+/// The rows of a running read-only statement, read one at a time (see
+/// [`read_only_sql`]).
+pub struct SqlRows<'stmt> {
+    rows: rusqlite::Rows<'stmt>,
+    columns: Vec<String>,
+    mode: db::ReadMode,
+    options: SqlOptions,
+    deadline: Option<Instant>,
+    timed_out: Arc<AtomicBool>,
+    sql: &'stmt str,
+}
+
+impl SqlRows<'_> {
+    /// Column names, made unique (`id`, `id_2`: no format loses a column).
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// How the database file is read.
+    pub fn read_mode(&self) -> db::ReadMode {
+        self.mode
+    }
+
+    /// The error when the timeout has passed (the statement itself is interrupted by
+    /// SQLite; this covers the time spent on rows between two steps).
+    fn on_time(&self) -> Result<()> {
+        match self.deadline {
+            Some(d) if Instant::now() >= d => Err(timeout_error(self.options.timeout)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The next row, its values as JSON (cut as the options say); `None` after the
+    /// last. Past the timeout, an error that names it.
+    pub fn next_row(&mut self) -> Result<Option<Vec<serde_json::Value>>> {
+        self.on_time()?;
+        let (sql, timeout, timed_out) = (self.sql, self.options.timeout, &self.timed_out);
+        let fail = |e| explain(e, sql, timeout, timed_out.load(Ordering::Relaxed));
+        let Some(r) = self.rows.next().map_err(fail)? else {
+            return Ok(None);
+        };
+        let deadline = self.deadline;
+        let on_time = || match deadline {
+            Some(d) if Instant::now() >= d => Err(timeout_error(timeout)),
+            _ => Ok(()),
+        };
+        let mut row = Vec::with_capacity(self.columns.len());
+        for i in 0..self.columns.len() {
+            let value = r.get_ref(i).map_err(fail)?;
+            row.push(to_json(value, self.options.max_value_chars, &on_time)?);
+        }
+        Ok(Some(row))
+    }
+}
+
+/// The error for a statement (or the reading of its rows) that ran out of time.
+fn timeout_error(timeout: Option<Duration>) -> Error {
+    Error::Timeout {
+        what: "query",
+        seconds: timeout.unwrap_or_default().as_secs_f64(),
+    }
+}
+
+/// Runs one SQL statement against the database at `path` opened read-only and hands
+/// its rows to `read`, which takes them one at a time: nothing holds more than a row.
+/// Any statement that would write, attach a file, load an extension or change a pragma
+/// is refused with [`Error::ReadOnly`] before it runs. With a timeout, the statement
+/// and the reading of its rows stop once it has passed, with an error that names it.
+pub fn read_only_sql<T>(
+    path: &Path,
+    sql: &str,
+    options: SqlOptions,
+    read: impl FnOnce(&mut SqlRows<'_>) -> Result<T>,
+) -> Result<T> {
+    let (mut conn, mode) = db::open_reader(path)?;
     conn.authorizer(Some(authorize))?;
     let timed_out = Arc::new(AtomicBool::new(false));
-    if let Some(t) = timeout {
-        let deadline = Instant::now() + t;
+    let deadline = options.timeout.map(|t| Instant::now() + t);
+    if let Some(deadline) = deadline {
         let flag = Arc::clone(&timed_out);
         conn.progress_handler(
             PROGRESS_OPS,
@@ -164,6 +280,7 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
             }),
         )?;
     }
+    let timeout = options.timeout;
     let fail = |e: rusqlite::Error| explain(e, sql, timeout, timed_out.load(Ordering::Relaxed));
     let mut stmt = match conn.prepare(sql) {
         Err(rusqlite::Error::MultipleStatement) => {
@@ -180,17 +297,37 @@ pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> R
         )));
     }
     let columns = unique_names(stmt.column_names());
-    let n = columns.len();
-    let mut rows = Vec::new();
-    let mut it = stmt.query([]).map_err(fail)?;
-    while let Some(r) = it.next().map_err(fail)? {
-        let mut row = Vec::with_capacity(n);
-        for i in 0..n {
-            row.push(to_json(r.get_ref(i).map_err(fail)?));
+    let rows = stmt.query([]).map_err(fail)?;
+    let mut rows = SqlRows {
+        rows,
+        columns,
+        mode,
+        options,
+        deadline,
+        timed_out: Arc::clone(&timed_out),
+        sql,
+    };
+    read(&mut rows)
+}
+
+/// Runs one SQL statement as [`read_only_sql`] does and returns all its rows: for
+/// results known to be small. With a `timeout`, a statement still running after it
+/// is interrupted and an error names the timeout.
+pub fn run_read_only_sql(path: &Path, sql: &str, timeout: Option<Duration>) -> Result<QueryResult> {
+    let options = SqlOptions {
+        timeout,
+        ..SqlOptions::default()
+    };
+    read_only_sql(path, sql, options, |rows| {
+        let mut all = Vec::new();
+        while let Some(row) = rows.next_row()? {
+            all.push(row);
         }
-        rows.push(row);
-    }
-    Ok(QueryResult { columns, rows })
+        Ok(QueryResult {
+            columns: rows.columns().to_vec(),
+            rows: all,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -206,5 +343,19 @@ mod tests {
         // `id_2` is taken by a real column, so the second `id` becomes `id_3`.
         assert_eq!(unique_names(["id", "id_2", "id"]), ["id", "id_2", "id_3"]);
         assert_eq!(unique_names(["a", "b"]), ["a", "b"]);
+    }
+
+    #[test]
+    fn long_values_are_cut_when_asked_and_never_otherwise() {
+        let fine = || Ok(());
+        let text = ValueRef::Text("héllo wörld".as_bytes());
+        assert_eq!(to_json(text, Some(5), &fine).unwrap(), "héll…");
+        assert_eq!(to_json(text, Some(11), &fine).unwrap(), "héllo wörld");
+        assert_eq!(to_json(text, None, &fine).unwrap(), "héllo wörld");
+        let blob = ValueRef::Blob(&[0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(to_json(blob, None, &fine).unwrap(), "deadbeef");
+        assert_eq!(to_json(blob, Some(5), &fine).unwrap(), "dead…");
+        let late = || Err(Error::InvalidArgument("late".into()));
+        assert!(to_json(blob, None, &late).is_err());
     }
 }

@@ -6,8 +6,8 @@ use rusqlite::{ErrorCode, Row};
 use serde::Serialize;
 
 use super::Store;
-use crate::db::BUSY_TIMEOUT;
-use crate::error::Result;
+use crate::db::{self, ReadMode, BUSY_TIMEOUT};
+use crate::error::{Error, Result};
 
 /// How long `check` waits for another writer before it leaves the full-text index
 /// unchecked (its check is a write in FTS5).
@@ -39,14 +39,14 @@ const SQL_FTS_TRIGGERS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 
     AND name IN ('articles_ai', 'articles_ad', 'articles_au')";
 const SQL_FTS_CHECK: &str =
     "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)";
-const SQL_BAD_CHAR_SPANS: &str = "SELECT m.id, m.article_id, m.field, m.start_char, m.end_char
-    FROM mentions m JOIN articles a ON a.id = m.article_id
-    WHERE m.surface IS NOT substr(CASE m.field WHEN 'title' THEN a.title ELSE a.body END,
-                                  m.start_char + 1, m.end_char - m.start_char)
-    LIMIT 100";
-const SQL_BYTE_SPANS: &str = "SELECT m.id, m.article_id, m.start_byte, m.end_byte, m.surface,
-    CASE m.field WHEN 'title' THEN a.title ELSE a.body END
-    FROM mentions m JOIN articles a ON a.id = m.article_id ORDER BY m.article_id";
+/// Articles that have mentions, each read once with its text.
+const SQL_ARTICLES_WITH_MENTIONS: &str = "SELECT a.id, a.title, a.body FROM articles a
+    WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id) ORDER BY a.id";
+/// The mentions of one article (`mentions_by_article`).
+const SQL_ARTICLE_SPANS: &str = "SELECT id, field, start_char, end_char, start_byte, end_byte,
+    surface FROM mentions WHERE article_id = ?1";
+/// The most character-span problems reported (byte-span problems are all reported).
+const MAX_CHAR_SPAN_PROBLEMS: usize = 100;
 /// Rows where the stored unit counts differ from a recount over the mentions.
 const SQL_UNIT_DRIFT: &str = "WITH actual(entity_id, level, units) AS (
         SELECT entity_id, 'article', COUNT(DISTINCT article_id) FROM mentions GROUP BY entity_id
@@ -151,7 +151,133 @@ const SQL_BOILERPLATE_MENTIONS: &str = "SELECT m.id, m.article_id, m.paragraph
 const SQL_NO_PARAGRAPHS: &str = "SELECT a.id FROM articles a
     WHERE NOT EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id) LIMIT 100";
 
+/// One mention's span as stored.
+struct Span {
+    id: i64,
+    field: String,
+    chars: (i64, i64),
+    bytes: (i64, i64),
+    surface: String,
+}
+
+/// The mentions whose spans do not slice their surface out of their article's text,
+/// by characters (at most [`MAX_CHAR_SPAN_PROBLEMS`]) and by bytes. Each article's
+/// text is read once and walked once, whatever its number of mentions: time linear
+/// in the size of the texts and the number of mentions (plus sorting each article's
+/// offsets), where slicing by characters in SQL walked the text from its start for
+/// every mention.
+fn span_problems(conn: &rusqlite::Connection) -> Result<(Vec<Problem>, Vec<Problem>)> {
+    let (mut by_char, mut by_byte) = (Vec::new(), Vec::new());
+    let mut articles = conn.prepare(SQL_ARTICLES_WITH_MENTIONS)?;
+    let mut spans = conn.prepare(SQL_ARTICLE_SPANS)?;
+    let mut rows = articles.query([])?;
+    while let Some(r) = rows.next()? {
+        let article: i64 = r.get(0)?;
+        let title = r.get_ref(1)?.as_str().unwrap_or_default();
+        let body = r.get_ref(2)?.as_str().unwrap_or_default();
+        let mentions: Vec<Span> = spans
+            .query_map([article], |m| {
+                Ok(Span {
+                    id: m.get(0)?,
+                    field: m.get(1)?,
+                    chars: (m.get(2)?, m.get(3)?),
+                    bytes: (m.get(4)?, m.get(5)?),
+                    surface: m.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (field, text) in [("title", title), ("body", body)] {
+            let of_field: Vec<&Span> = mentions
+                .iter()
+                .filter(|m| (m.field == "title") == (field == "title"))
+                .collect();
+            if of_field.is_empty() {
+                continue;
+            }
+            let offsets =
+                byte_offsets_of_chars(text, of_field.iter().flat_map(|m| [m.chars.0, m.chars.1]));
+            for m in &of_field {
+                let by_chars = offsets
+                    .get(&m.chars.0)
+                    .zip(offsets.get(&m.chars.1))
+                    .and_then(|(&s, &e)| text.get(s..e));
+                if by_chars != Some(m.surface.as_str()) && by_char.len() < MAX_CHAR_SPAN_PROBLEMS {
+                    by_char.push(Problem {
+                        check: "spans",
+                        message: format!(
+                            "mention {}: characters {}..{} of article {article}'s {} are not its surface",
+                            m.id, m.chars.0, m.chars.1, m.field
+                        ),
+                    });
+                }
+                let by_bytes = usize::try_from(m.bytes.0)
+                    .ok()
+                    .zip(usize::try_from(m.bytes.1).ok())
+                    .and_then(|(s, e)| text.get(s..e));
+                if by_bytes != Some(m.surface.as_str()) {
+                    by_byte.push(Problem {
+                        check: "spans",
+                        message: format!(
+                            "mention {}: bytes {}..{} of article {article} are not its surface",
+                            m.id, m.bytes.0, m.bytes.1
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok((by_char, by_byte))
+}
+
+/// The byte offset of each of the character offsets `wanted` that lies within
+/// `text` (its length in characters included), found in one walk over the text.
+fn byte_offsets_of_chars(
+    text: &str,
+    wanted: impl IntoIterator<Item = i64>,
+) -> std::collections::HashMap<i64, usize> {
+    let mut wanted: Vec<i64> = wanted.into_iter().filter(|&c| c >= 0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut found = std::collections::HashMap::with_capacity(wanted.len());
+    let mut next = wanted.into_iter().peekable();
+    let ends = text.char_indices().map(|(b, _)| b).chain([text.len()]);
+    for (c, b) in ends.enumerate() {
+        let Some(&want) = next.peek() else { break };
+        if want == c as i64 {
+            found.insert(want, b);
+            next.next();
+        }
+    }
+    found
+}
+
 impl Store {
+    /// Runs FTS5's own check of the full-text index against the articles, which is a
+    /// write in FTS5: on this store's connection if it may write, else on a second
+    /// connection to the file that may (no pragma changed, no migration). `None` when
+    /// no connection may write (an immutable read); `Some(Err)` is SQLite's answer,
+    /// a mismatch or a reason it could not look.
+    fn fts_check(&self) -> Result<Option<rusqlite::Result<()>>> {
+        let run = |conn: &rusqlite::Connection| conn.execute(SQL_FTS_CHECK, []).map(|_| ());
+        match (self.read_mode(), self.path()) {
+            (None, _) | (Some(ReadMode::Shared), None) => {
+                let conn = self.conn();
+                conn.busy_timeout(FTS_CHECK_WAIT)?;
+                let fts = run(conn);
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                Ok(Some(fts))
+            }
+            (Some(ReadMode::Immutable), _) => Ok(None),
+            (Some(ReadMode::Shared), Some(path)) => {
+                match db::open_for_check(path, FTS_CHECK_WAIT) {
+                    Ok(conn) => Ok(Some(run(&conn))),
+                    Err(Error::Sqlite(e)) => Ok(Some(Err(e))),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
     /// Runs every check and returns what is wrong (nothing, for a healthy file):
     /// SQLite's integrity check, the FTS5 index against the articles, foreign keys,
     /// the mention span invariant (by characters in SQL and by bytes in Rust), and
@@ -178,12 +304,14 @@ impl Store {
                 });
             }
         }
-        conn.busy_timeout(FTS_CHECK_WAIT)?;
-        let fts = conn.execute(SQL_FTS_CHECK, []);
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        match fts {
-            Ok(_) => {}
-            Err(e) => match e.sqlite_error_code() {
+        match self.fts_check()? {
+            None => not_checked.push(
+                "the full-text index: its check is a write in FTS5, and the database's \
+                 folder is read-only"
+                    .to_string(),
+            ),
+            Some(Ok(())) => {}
+            Some(Err(e)) => match e.sqlite_error_code() {
                 Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => not_checked.push(
                     "the full-text index: another program is writing to the database; \
                      run check again when it has finished"
@@ -230,45 +358,9 @@ impl Store {
                 ),
             });
         }
-        let mut stmt = conn.prepare(SQL_BAD_CHAR_SPANS)?;
-        for row in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })? {
-            let (id, article, field, s, e) = row?;
-            problems.push(Problem {
-                check: "spans",
-                message: format!(
-                    "mention {id}: characters {s}..{e} of article {article}'s {field} are not its surface"
-                ),
-            });
-        }
-        let mut stmt = conn.prepare(SQL_BYTE_SPANS)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (id, article): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let (sb, eb): (i64, i64) = (r.get(2)?, r.get(3)?);
-            let surface = r.get_ref(4)?.as_str().unwrap_or_default();
-            let text = r.get_ref(5)?.as_str().unwrap_or_default();
-            let ok = usize::try_from(sb)
-                .ok()
-                .zip(usize::try_from(eb).ok())
-                .and_then(|(s, e)| text.get(s..e))
-                .is_some_and(|slice| slice == surface);
-            if !ok {
-                problems.push(Problem {
-                    check: "spans",
-                    message: format!(
-                        "mention {id}: bytes {sb}..{eb} of article {article} are not its surface"
-                    ),
-                });
-            }
-        }
+        let (chars, bytes) = span_problems(conn)?;
+        problems.extend(chars);
+        problems.extend(bytes);
         let mut add = |check: &'static str,
                        sql: &str,
                        params: &[&dyn rusqlite::ToSql],
@@ -365,5 +457,22 @@ impl Store {
             problems,
             not_checked,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_offsets_map_to_byte_offsets_in_one_walk() {
+        let text = "Zürich – Genève";
+        let found = byte_offsets_of_chars(text, [0, 2, 6, 15, 16, -1, 2]);
+        assert_eq!(found.get(&0), Some(&0));
+        assert_eq!(found.get(&2), Some(&3));
+        assert_eq!(&text[found[&2]..], "rich – Genève");
+        assert_eq!(found.get(&15), Some(&text.len()), "the end of the text");
+        assert_eq!(found.get(&16), None, "past the end");
+        assert_eq!(found.get(&-1), None);
     }
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::db;
 use crate::error::Result;
 
-pub use adhoc::{run_read_only_sql, QueryResult};
+pub use adhoc::{read_only_sql, run_read_only_sql, QueryResult, SqlOptions, SqlRows};
 pub use articles::{UpsertOutcome, Upserted};
 pub use check::{CheckReport, Problem};
 pub use corpus::{parse_alias_file, ResolveReport, UserAlias};
@@ -33,6 +33,8 @@ pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// How a read-only store reads its file; `None` for a store that may write.
+    read_mode: Option<db::ReadMode>,
 }
 
 /// Row counts of the main tables.
@@ -90,7 +92,39 @@ impl Store {
         Ok(Store {
             conn: db::open(path)?,
             path: Some(path.to_path_buf()),
+            read_mode: None,
         })
+    }
+
+    /// Opens an existing newsdb database to change it, bringing an older schema up to
+    /// date; never creates a file, and refuses a file that is not a newsdb database
+    /// (see [`db::open_existing`]).
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        Ok(Store {
+            conn: db::open_existing(path)?,
+            path: Some(path.to_path_buf()),
+            read_mode: None,
+        })
+    }
+
+    /// Opens an existing newsdb database for reading only: nothing is written, not
+    /// even a migration or a journal mode (see [`db::open_reader`]); every write
+    /// fails.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        let (conn, mode) = db::open_reader(path)?;
+        Ok(Store {
+            conn,
+            path: Some(path.to_path_buf()),
+            read_mode: Some(mode),
+        })
+    }
+
+    /// How a store opened with [`Store::open_read_only`] reads its file; `None` for a
+    /// store that may write.
+    pub fn read_mode(&self) -> Option<db::ReadMode> {
+        self.read_mode
     }
 
     /// A fresh in-memory database with the current schema (tests, scratch work).
@@ -98,6 +132,7 @@ impl Store {
         Ok(Store {
             conn: db::open_in_memory()?,
             path: None,
+            read_mode: None,
         })
     }
 
