@@ -172,6 +172,26 @@ fn check_reports_each_kind_of_damage() {
         ],
     );
 
+    // entity_mentions: what `newsdb entities` ranks by.
+    let m = damaged(
+        &db,
+        "entity-mentions",
+        &format!("UPDATE entity_mentions SET mentions = mentions + 2 WHERE entity_id = {assad}"),
+        &["units"],
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    let assad_mentions = scalar(
+        &db,
+        &format!("SELECT COUNT(*) FROM mentions WHERE entity_id = {assad}"),
+    );
+    assert_reported(
+        &m,
+        &[
+            &format!("entity {assad} has {assad_mentions} mention(s)"),
+            &format!("entity_mentions says {}", assad_mentions + 2),
+        ],
+    );
+
     // unit_totals: the N of PMI.
     let m = damaged(
         &db,

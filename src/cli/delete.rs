@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         )
         .into());
     }
-    let mut store = ctx.open_existing()?;
+    let mut store = ctx.open_writable()?;
     let mut ids: Vec<ArticleId> = Vec::new();
     for key in &args.ids {
         ids.push(super::find_article(&store, key)?.id);

@@ -111,6 +111,14 @@ const SQL_NAME_DRIFT: &str = "WITH actual(entity_id, name, mentions) AS (
          ON n.entity_id = a.entity_id AND n.name = a.name
     WHERE COALESCE(a.mentions, 0) <> COALESCE(n.mentions, 0)
     LIMIT 100";
+/// Mention counts per entity that differ from a recount over the mentions.
+const SQL_MENTION_COUNT_DRIFT: &str = "WITH actual(entity_id, mentions) AS (
+        SELECT entity_id, COUNT(*) FROM mentions GROUP BY entity_id)
+    SELECT COALESCE(a.entity_id, c.entity_id), COALESCE(a.mentions, 0),
+           COALESCE(c.mentions, 0)
+    FROM actual a FULL OUTER JOIN entity_mentions c ON c.entity_id = a.entity_id
+    WHERE COALESCE(a.mentions, 0) <> COALESCE(c.mentions, 0)
+    LIMIT 100";
 /// Entities whose chain of merges comes back to them.
 const SQL_MERGE_CYCLES: &str = "WITH RECURSIVE walk(start, cur, depth) AS (
         SELECT id, merged_into, 1 FROM entities WHERE merged_into IS NOT NULL
@@ -391,6 +399,12 @@ impl Store {
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             Ok(format!(
                 "entities {a} and {b} share {actual} sentence(s) but sentence_pairs says {stored}"
+            ))
+        })?;
+        add("units", SQL_MENTION_COUNT_DRIFT, &[], &|r| {
+            let (entity, actual, stored): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(format!(
+                "entity {entity} has {actual} mention(s) but entity_mentions says {stored}"
             ))
         })?;
         add("paragraphs", SQL_NO_PARAGRAPHS, &[], &|r| {
