@@ -369,7 +369,12 @@ fn dry_run_writes_nothing_and_strict_rolls_everything_back() {
         .arg(&input)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("b.txt").and(predicate::str::contains("--strict")));
+        .stderr(
+            predicate::str::contains("b.txt")
+                .and(predicate::str::contains("--strict"))
+                // It says that it holds the write lock for the whole run.
+                .and(predicate::str::contains("one transaction")),
+        );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM imports"), 0);
 }
@@ -702,4 +707,113 @@ fn source_and_date_for_a_whole_import_and_sources_from_folders() {
         .code(2)
         .stderr(predicate::str::contains("next tuesday"));
     assert!(!other.exists());
+}
+
+/// The counts of an import report that a dry run must predict.
+fn predicted(report: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    [
+        "inserted",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "failed",
+        "warnings",
+        "not_english",
+        "mentions",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), report[*k].clone()))
+    .collect()
+}
+
+fn import_json(db: &Path, extra: &[&str], input: &Path) -> serde_json::Value {
+    let out = newsdb(db)
+        .args(["import", "--json", "--batch-size", "7"])
+        .args(extra)
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_dry_run_predicts_the_import_and_takes_no_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    // Records of one source with a footer in each (boilerplate once four hold it),
+    // a repeated id, a duplicate and a bad record; batches of 7 split them.
+    let footer = "Copyright 2005 Example News. All rights reserved.";
+    let stories = [
+        "Tony Blair met Jacques Chirac in Paris on Monday.",
+        "Gordon Brown spoke to the Treasury in London about the budget.",
+        "Michael Howard said the Conservative Party would cut taxes.",
+        "Microsoft and Google compete for search users in Seattle.",
+        "The United Nations met in New York to discuss Iraq.",
+        "Manchester United beat Arsenal at Old Trafford on Sunday.",
+        "Kelly Holmes won gold for Britain in Athens.",
+        "Vladimir Putin visited Berlin to meet Gerhard Schroeder.",
+        "BP reported record profits in London and Houston.",
+        "George W Bush spoke in Washington about Iran.",
+    ];
+    let record = |id: &str, body: &str| {
+        let title: String = body.split(' ').take(4).collect::<Vec<_>>().join(" ");
+        serde_json::json!({"id": id, "title": title,
+            "body": format!("{body}\n{footer} Jack Straw"), "source": "example"})
+        .to_string()
+    };
+    let mut lines: Vec<String> = stories
+        .iter()
+        .enumerate()
+        .map(|(i, s)| record(&format!("s{i}"), s))
+        .collect();
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, lines.join("\n") + "\n").unwrap();
+
+    let dry = import_json(&db, &["--dry-run"], &first);
+    assert!(!db.exists(), "a dry run on a new file creates nothing");
+    let real = import_json(&db, &[], &first);
+    assert_eq!(predicted(&dry), predicted(&real));
+    assert_eq!(real["inserted"], 10);
+
+    // Second run: changes, repeats, a duplicate and a bad line.
+    lines[0] = record("s0", "Tony Blair met Jacques Chirac in Lyon on Tuesday.");
+    lines.push(record("s1", stories[1])); // unchanged, repeated in the run
+    lines.push(record("copy", stories[2])); // same content as s2: a duplicate
+    lines.push(record(
+        "new1",
+        "Angela Merkel met Silvio Berlusconi in Rome.",
+    ));
+    lines.push(record(
+        "new1",
+        "Angela Merkel met Silvio Berlusconi in Milan.",
+    ));
+    lines.push("{not json".into());
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, lines.join("\n") + "\n").unwrap();
+    let before = std::fs::read(&db).unwrap();
+
+    // Another writer holds the write lock for the whole dry run: it still runs.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let dry = import_json(&db, &["--dry-run"], &second);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the dry run waited for the write lock"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(dry["rolled_back"], true);
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the dry run wrote nothing"
+    );
+
+    let real = import_json(&db, &[], &second);
+    assert_eq!(predicted(&dry), predicted(&real));
+    assert!(real["updated"].as_u64() >= Some(2), "{real}");
+    assert_eq!(real["duplicates"], 1);
+    assert_eq!(real["failed"], 1);
 }

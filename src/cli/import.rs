@@ -62,10 +62,12 @@ pub struct Args {
     /// line; see `newsdb aliases --help`). They stay in the database.
     #[arg(long, value_name = "FILE")]
     aliases: Option<PathBuf>,
-    /// Parse, extract and report, but write nothing.
+    /// Parse, extract and report what the import would do, but write nothing: a dry
+    /// run only reads the database and takes no write lock.
     #[arg(long)]
     dry_run: bool,
-    /// Stop at the first bad record and roll the whole import back.
+    /// Stop at the first bad record and roll the whole import back. The import is one
+    /// transaction: other writers wait until it ends.
     #[arg(long)]
     strict: bool,
     /// Refuse records larger than this many bytes.
@@ -114,6 +116,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     };
     if let Some(file) = &args.aliases {
         super::aliases::add_file(&mut store, file)?;
+    }
+    if args.strict && !args.dry_run && !args.quiet {
+        eprintln!(
+            "--strict: the import is one transaction; other imports and changes to {} \
+             wait until it ends",
+            ctx.db.display()
+        );
     }
     let opts = ImportOptions {
         format: args.input_format,

@@ -42,6 +42,18 @@ const SQL_DROP_FTS_TRIGGER: &str = "DROP TRIGGER articles_ai";
 pub const OPTIMIZE_AFTER: u64 = 1000;
 const SQL_FTS_OPTIMIZE: &str = "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')";
 
+/// What a dry run's earlier records would have written, for its later ones to see.
+#[derive(Debug, Default)]
+struct DryRun {
+    /// External id -> what an upsert compares.
+    seen: HashMap<String, articles::Stored>,
+    /// Content hash -> the external id of the first record with that content.
+    hashes: HashMap<String, String>,
+    /// (source, paragraph text hash) -> the external ids of this run holding it whose
+    /// stored version (if any) does not.
+    copies: HashMap<(String, String), HashSet<String>>,
+}
+
 /// Owns the connection for one import run.
 pub(crate) struct Writer<'c> {
     conn: &'c mut Connection,
@@ -50,8 +62,11 @@ pub(crate) struct Writer<'c> {
     extractor: Option<String>,
     import: Option<ImportId>,
     report: ImportReport,
-    /// Dry runs and strict runs are one transaction, rolled back or committed at the end.
+    /// Strict runs are one transaction, committed at the end (or rolled back).
     single_transaction: bool,
+    /// A dry run: it reads the store and writes nothing, so it takes no write lock;
+    /// what its earlier records would have written is kept here.
+    dry: Option<DryRun>,
     in_transaction: bool,
     /// Entity (and merges it came through) per identity key, looked up this run.
     entities: HashMap<String, (EntityId, Vec<i64>)>,
@@ -74,7 +89,7 @@ impl<'c> Writer<'c> {
         model: Option<&'static Model>,
     ) -> Result<Writer<'c>> {
         let extractor = model.map(extract::extractor_name);
-        let single_transaction = opts.dry_run || opts.strict;
+        let single_transaction = opts.strict && !opts.dry_run;
         let mut w = Writer {
             conn,
             opts: opts.clone(),
@@ -83,6 +98,7 @@ impl<'c> Writer<'c> {
             import: None,
             report: ImportReport::default(),
             single_transaction,
+            dry: opts.dry_run.then(DryRun::default),
             in_transaction: false,
             entities: HashMap::new(),
             aliases: HashMap::new(),
@@ -96,6 +112,9 @@ impl<'c> Writer<'c> {
             .optional()?;
         if single_transaction {
             w.begin()?;
+        }
+        if w.dry.is_some() {
+            return Ok(w);
         }
         w.conn
             .prepare_cached(SQL_START_IMPORT)?
@@ -149,7 +168,7 @@ impl<'c> Writer<'c> {
 
     /// Starts a batch's transaction (unless the whole run is one).
     pub(crate) fn begin_batch(&mut self) -> Result<()> {
-        if self.single_transaction {
+        if self.single_transaction || self.dry.is_some() {
             Ok(())
         } else {
             self.begin()
@@ -158,7 +177,7 @@ impl<'c> Writer<'c> {
 
     /// Commits a batch's transaction (unless the whole run is one).
     pub(crate) fn end_batch(&mut self) -> Result<()> {
-        if self.single_transaction {
+        if self.single_transaction || self.dry.is_some() {
             Ok(())
         } else {
             self.commit()
@@ -292,13 +311,12 @@ impl<'c> Writer<'c> {
             severity: Severity::Warning,
         };
         if !self.opts.keep_duplicates {
-            if let Some(first) = articles::by_content_hash(self.conn, &a.content_hash())? {
-                let first_ext = articles::external_id_of(self.conn, first)?.unwrap_or_default();
+            if let Some((first, first_ext)) = self.first_with_content(&a.content_hash())? {
                 if first_ext != a.external_id {
                     self.report.duplicates += 1;
                     return self.problem(
                         warn(format!(
-                            "duplicate of article {first_ext:?} (id {first}, same title and body); \
+                            "duplicate of article {first_ext:?} ({first}, same title and body); \
                              skipped (use --keep-duplicates to store it)"
                         )),
                         on_event,
@@ -308,6 +326,15 @@ impl<'c> Writer<'c> {
         }
         for w in &parsed.warnings {
             self.problem(warn(w.clone()), on_event)?;
+        }
+        if self.dry.is_some() {
+            let ready = Ready {
+                parsed,
+                paragraphs,
+                extracted,
+                not_english,
+            };
+            return self.count_dry(ready);
         }
         let fts = if self.fts_trigger.is_some() {
             articles::FtsInsert::Explicit
@@ -404,6 +431,98 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
+    /// The first article with this content (`id N`, or one an earlier record of this
+    /// dry run would have written) and its external id.
+    fn first_with_content(&self, hash: &str) -> Result<Option<(String, String)>> {
+        if let Some(ext) = self.dry.as_ref().and_then(|d| d.hashes.get(hash)) {
+            return Ok(Some(("earlier in this dry run".into(), ext.clone())));
+        }
+        let Some(first) = articles::by_content_hash(self.conn, hash)? else {
+            return Ok(None);
+        };
+        let ext = articles::external_id_of(self.conn, first)?.unwrap_or_default();
+        Ok(Some((format!("id {first}"), ext)))
+    }
+
+    /// A dry run's account of a record: what writing it would do, from reads of the
+    /// store and of what this run's earlier records would have written.
+    fn count_dry(&mut self, ready: Ready) -> Result<()> {
+        let Ready {
+            parsed,
+            paragraphs,
+            extracted,
+            not_english,
+        } = ready;
+        let a = &parsed.article;
+        let hash = a.content_hash();
+        let dry = self.dry.as_mut().expect("a dry run");
+        let before = match dry.seen.get(&a.external_id) {
+            Some(earlier) => Some(earlier.clone()),
+            None => articles::stored(self.conn, &a.external_id)?,
+        };
+        let outcome = articles::outcome_against(before.as_ref(), a, &hash);
+        match outcome {
+            UpsertOutcome::Unchanged => {
+                self.report.unchanged += 1;
+                return Ok(());
+            }
+            UpsertOutcome::MetadataUpdated => self.report.updated += 1,
+            UpsertOutcome::Inserted => self.report.inserted += 1,
+            UpsertOutcome::Updated => self.report.updated += 1,
+        }
+        dry.hashes
+            .entry(hash.clone())
+            .or_insert_with(|| a.external_id.clone());
+        dry.seen.insert(
+            a.external_id.clone(),
+            articles::Stored {
+                id: before.as_ref().map_or(ArticleId(0), |b| b.id),
+                hash,
+                source: a.source.clone(),
+                language: a.language.clone(),
+                url: a.url.clone(),
+                published_at: a.published_at.clone(),
+            },
+        );
+        if outcome == UpsertOutcome::MetadataUpdated {
+            return Ok(());
+        }
+        if not_english {
+            self.report.not_english += 1;
+        }
+        // Paragraphs that are boilerplate in their source once this article holds them:
+        // the store's other copies and this run's.
+        let mut repeated: HashSet<usize> = HashSet::new();
+        if let Some(source) = a.source.as_deref() {
+            for (text, idxs) in stored::distinct_texts(&paragraphs) {
+                // Copies in the store, this article's stored version aside, plus this
+                // run's articles whose stored version did not hold it.
+                let own = stored::article_holds(self.conn, &a.external_id, source, text)?;
+                let stored_copies = stored::copies(self.conn, source, text)? - i64::from(own);
+                let key = (source.to_string(), text.to_string());
+                let holders = dry.copies.entry(key).or_default();
+                if !own {
+                    holders.insert(a.external_id.clone());
+                }
+                let others =
+                    stored_copies + holders.iter().filter(|h| **h != a.external_id).count() as i64;
+                if others >= REPEATED_PARAGRAPH_ARTICLES {
+                    repeated.extend(idxs);
+                }
+            }
+        }
+        let extracted = match (extracted, self.model) {
+            (Some(x), _) => x,
+            (None, Some(m)) if !not_english => extract::extract(m, &a.title, &a.body, &paragraphs),
+            (None, _) => Vec::new(),
+        };
+        self.report.mentions += extracted
+            .iter()
+            .filter(|e| e.paragraph.is_none_or(|p| !repeated.contains(&p)))
+            .count() as u64;
+        Ok(())
+    }
+
     fn entity_for(&mut self, kind: EntityKind, name: &str) -> Result<(EntityId, Vec<i64>)> {
         let key = identity_key(name);
         if let Some(hit) = self.entities.get(&key) {
@@ -482,8 +601,14 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    /// Links surnames, records the run's counts and commits (or rolls back a dry run).
+    /// Links surnames, records the run's counts and commits (a dry run has nothing to
+    /// commit).
     pub(crate) fn finish(mut self, seconds: f64) -> Result<ImportReport> {
+        if self.dry.is_some() {
+            self.report.seconds = seconds;
+            self.report.rolled_back = true;
+            return Ok(self.report);
+        }
         if let Err(e) = self.link_surnames() {
             self.abort();
             return Err(e);
@@ -508,13 +633,7 @@ impl<'c> Writer<'c> {
                 ])?;
         }
         if self.single_transaction {
-            if self.opts.dry_run {
-                self.abort();
-                self.report.rolled_back = true;
-                self.report.import_id = None;
-            } else {
-                self.commit()?;
-            }
+            self.commit()?;
         }
         if !self.opts.dry_run && self.report.inserted + self.report.updated >= OPTIMIZE_AFTER {
             // A bulk load leaves the full-text index in many small segments; merging

@@ -103,19 +103,7 @@ pub(crate) fn upsert_with(
     delta: &mut Delta,
 ) -> Result<Upserted> {
     let hash = a.content_hash();
-    let existing: Option<Stored> = conn
-        .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
-        .query_row([&a.external_id], |r| {
-            Ok(Stored {
-                id: r.get(0)?,
-                hash: r.get(1)?,
-                source: r.get(2)?,
-                language: r.get(3)?,
-                url: r.get(4)?,
-                published_at: r.get(5)?,
-            })
-        })
-        .optional()?;
+    let existing = stored(conn, &a.external_id)?;
     let values = params![
         a.external_id,
         a.title,
@@ -127,14 +115,12 @@ pub(crate) fn upsert_with(
         hash,
         a.origin
     ];
-    match existing {
-        Some(old) if old.hash == hash && old.source == a.source && old.language == a.language => {
-            if old.url == a.url && old.published_at == a.published_at {
-                return Ok(Upserted {
-                    id: old.id,
-                    outcome: UpsertOutcome::Unchanged,
-                });
-            }
+    match (outcome_against(existing.as_ref(), a, &hash), existing) {
+        (UpsertOutcome::Unchanged, Some(old)) => Ok(Upserted {
+            id: old.id,
+            outcome: UpsertOutcome::Unchanged,
+        }),
+        (UpsertOutcome::MetadataUpdated, Some(old)) => {
             conn.prepare_cached(SQL_UPDATE_METADATA)?.execute(params![
                 old.id,
                 a.url,
@@ -146,11 +132,14 @@ pub(crate) fn upsert_with(
                 outcome: UpsertOutcome::MetadataUpdated,
             })
         }
-        Some(Stored {
-            id,
-            source: old_source,
-            ..
-        }) => {
+        (
+            _,
+            Some(Stored {
+                id,
+                source: old_source,
+                ..
+            }),
+        ) => {
             // Into the caller's delta: the same article may have been written earlier
             // in the caller's batch, with its counts not yet applied.
             refresh_into(conn, &[id], delta, || {
@@ -173,7 +162,7 @@ pub(crate) fn upsert_with(
                 outcome: UpsertOutcome::Updated,
             })
         }
-        None => {
+        (_, None) => {
             conn.prepare_cached(SQL_INSERT)?.execute(values)?;
             let id = ArticleId(conn.last_insert_rowid());
             if fts == FtsInsert::Explicit {
@@ -189,13 +178,48 @@ pub(crate) fn upsert_with(
 }
 
 /// What an upsert compares of the stored article with the same external id.
-struct Stored {
-    id: ArticleId,
-    hash: String,
-    source: Option<String>,
-    language: Option<String>,
-    url: Option<String>,
-    published_at: Option<String>,
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub id: ArticleId,
+    pub hash: String,
+    pub source: Option<String>,
+    pub language: Option<String>,
+    pub url: Option<String>,
+    pub published_at: Option<String>,
+}
+
+/// What an upsert compares of the stored article with this external id, if any.
+pub(crate) fn stored(conn: &Connection, external_id: &str) -> Result<Option<Stored>> {
+    Ok(conn
+        .prepare_cached(SQL_HASH_BY_EXTERNAL_ID)?
+        .query_row([external_id], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                hash: r.get(1)?,
+                source: r.get(2)?,
+                language: r.get(3)?,
+                url: r.get(4)?,
+                published_at: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// What upserting `a` (whose content hash is `hash`) over `old` does: insert when
+/// there is none; nothing when text, source, language, URL and date are the same;
+/// a metadata update when only URL or date changed; else a full update.
+pub(crate) fn outcome_against(old: Option<&Stored>, a: &NewArticle, hash: &str) -> UpsertOutcome {
+    match old {
+        None => UpsertOutcome::Inserted,
+        Some(old) if old.hash == hash && old.source == a.source && old.language == a.language => {
+            if old.url == a.url && old.published_at == a.published_at {
+                UpsertOutcome::Unchanged
+            } else {
+                UpsertOutcome::MetadataUpdated
+            }
+        }
+        Some(_) => UpsertOutcome::Updated,
+    }
 }
 
 /// The first article with this content hash, if any.

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::Result;
 use crate::model::ArticleId;
@@ -23,6 +23,10 @@ const SQL_INSERT: &str = "INSERT INTO paragraphs
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 const SQL_HASHES: &str = "SELECT DISTINCT text_hash FROM paragraphs WHERE article_id = ?1";
 const SQL_DELETE: &str = "DELETE FROM paragraphs WHERE article_id = ?1";
+const SQL_COPIES: &str =
+    "SELECT articles FROM source_paragraphs WHERE source = ?1 AND text_hash = ?2";
+const SQL_ARTICLE_HOLDS: &str = "SELECT 1 FROM articles a JOIN paragraphs p ON p.article_id = a.id
+    WHERE a.external_id = ?1 AND a.source = ?2 AND p.text_hash = ?3 LIMIT 1";
 const SQL_COUNT_COPY: &str = "INSERT INTO source_paragraphs (source, text_hash, articles)
     VALUES (?1, ?2, 1)
     ON CONFLICT (source, text_hash) DO UPDATE SET articles = articles + 1
@@ -80,6 +84,29 @@ pub(crate) fn insert(
 
 /// Counts one more article of `source` holding `text_hash`; returns how many hold it
 /// now. Call once per distinct text of an article.
+/// How many articles of `source` hold the text, without counting anything (dry runs).
+pub(crate) fn copies(conn: &Connection, source: &str, text_hash: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(SQL_COPIES)?
+        .query_row(params![source, text_hash], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Whether the stored article with this external id is of `source` and holds the text.
+pub(crate) fn article_holds(
+    conn: &Connection,
+    external_id: &str,
+    source: &str,
+    text_hash: &str,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(SQL_ARTICLE_HOLDS)?
+        .query_row(params![external_id, source, text_hash], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub(crate) fn count_copy(conn: &Connection, source: &str, text_hash: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached(SQL_COUNT_COPY)?
