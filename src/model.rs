@@ -335,14 +335,33 @@ impl NewMention {
         start_byte: usize,
         end_byte: usize,
     ) -> crate::Result<NewMention> {
+        Self::from_byte_range_in(
+            entity_id,
+            field,
+            &CharOffsets::new(text),
+            start_byte,
+            end_byte,
+        )
+    }
+
+    /// Like [`NewMention::from_byte_range`], with the text's [`CharOffsets`] built once
+    /// for all its mentions.
+    pub(crate) fn from_byte_range_in(
+        entity_id: EntityId,
+        field: Field,
+        offsets: &CharOffsets<'_>,
+        start_byte: usize,
+        end_byte: usize,
+    ) -> crate::Result<NewMention> {
+        let text = offsets.text;
         let surface = text.get(start_byte..end_byte).filter(|s| !s.is_empty()).ok_or_else(|| {
             Error::InvalidArgument(format!(
                 "byte range {start_byte}..{end_byte} is empty or not on character boundaries of a {}-byte text",
                 text.len()
             ))
         })?;
-        let start_char = text[..start_byte].chars().count();
-        let end_char = start_char + surface.chars().count();
+        let start_char = offsets.at(start_byte);
+        let end_char = offsets.at(end_byte);
         Ok(NewMention {
             entity_id,
             field,
@@ -358,5 +377,72 @@ impl NewMention {
             local_kind: None,
             local_name: None,
         })
+    }
+}
+
+/// The character offsets of byte offsets in one text, in constant time plus a scan of
+/// at most one block: an article of millions of characters with a hundred thousand
+/// mentions costs one pass over it, not one per mention.
+pub(crate) struct CharOffsets<'t> {
+    text: &'t str,
+    /// Characters before each block of [`CharOffsets::BLOCK`] bytes, then the total
+    /// (empty for ASCII, where a byte offset is the character offset).
+    blocks: Vec<usize>,
+}
+
+impl<'t> CharOffsets<'t> {
+    const BLOCK: usize = 4096;
+
+    /// One pass over `text`.
+    pub(crate) fn new(text: &'t str) -> CharOffsets<'t> {
+        let mut blocks = Vec::new();
+        if !text.is_ascii() {
+            blocks.reserve(text.len() / Self::BLOCK + 1);
+            let mut chars = 0;
+            for block in text.as_bytes().chunks(Self::BLOCK) {
+                blocks.push(chars);
+                chars += starts_of_chars(block);
+            }
+            blocks.push(chars);
+        }
+        CharOffsets { text, blocks }
+    }
+
+    /// The text.
+    pub(crate) fn text(&self) -> &'t str {
+        self.text
+    }
+
+    /// The character offset of `byte`, a character boundary of the text (or its end).
+    pub(crate) fn at(&self, byte: usize) -> usize {
+        if self.blocks.is_empty() {
+            return byte;
+        }
+        let block = byte / Self::BLOCK;
+        self.blocks[block] + starts_of_chars(&self.text.as_bytes()[block * Self::BLOCK..byte])
+    }
+}
+
+/// How many characters start in `bytes` (the bytes that are not UTF-8 continuation
+/// bytes): the number of characters of a slice cut on character boundaries.
+fn starts_of_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+#[cfg(test)]
+mod char_offsets_tests {
+    use super::CharOffsets;
+
+    #[test]
+    fn char_offsets_equal_counting_the_characters_before() {
+        let mixed = "Zoë met Åsa in Zürich. ".repeat(700);
+        // A text of exactly two blocks: its end is the start of a block that is not.
+        let exact = format!("é{}", "a".repeat(2 * 4096 - 2));
+        for text in ["", "ascii only", "Zoë", mixed.as_str(), exact.as_str()] {
+            let offsets = CharOffsets::new(text);
+            for (b, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                assert_eq!(offsets.at(b), text[..b].chars().count(), "byte {b}");
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::extract::{self, Extracted};
 use super::{ImportEvent, ImportOptions, ImportReport, Processed, Ready, RecordError, Severity};
 use crate::error::{Error, Result};
-use crate::model::{ArticleId, EntityId, EntityKind, Field, ImportId, NewMention};
+use crate::model::{ArticleId, CharOffsets, EntityId, EntityKind, Field, ImportId, NewMention};
 use crate::ner::Model;
 use crate::paragraphs::Paragraph;
 use crate::resolve::identity_key;
@@ -543,14 +543,15 @@ impl<'c> Writer<'c> {
     ) -> Result<()> {
         let mut new = Vec::with_capacity(extracted.len());
         let mut via_merges = Vec::with_capacity(extracted.len());
+        let (title_offsets, body_offsets) = (CharOffsets::new(title), CharOffsets::new(body));
         for e in extracted {
             let (entity, merges) = self.entity_for(e.kind, &e.name)?;
-            let text = match e.field {
-                Field::Title => title,
-                Field::Body => body,
+            let offsets = match e.field {
+                Field::Title => &title_offsets,
+                Field::Body => &body_offsets,
             };
             let mut m =
-                NewMention::from_byte_range(entity, e.field, text, e.start_byte, e.end_byte)?;
+                NewMention::from_byte_range_in(entity, e.field, offsets, e.start_byte, e.end_byte)?;
             m.sentence = Some(e.sentence as i64);
             m.paragraph = e.paragraph.map(|p| p as i64);
             m.extractor = self.extractor.clone();

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, Row};
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::model::{ArticleId, EntityId, Field, Mention, MentionId, NewMention};
+use crate::model::{ArticleId, CharOffsets, EntityId, Field, Mention, MentionId, NewMention};
 
 const SQL_TEXTS: &str = "SELECT title, body FROM articles WHERE id = ?1";
 const SQL_INSERT: &str = "INSERT INTO mentions
@@ -40,7 +40,9 @@ fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
 /// Checks the span invariant: the byte range slices `surface` out of `text` on
 /// character boundaries, and the character offsets count the same span (as SQLite's
 /// `substr` does).
-pub fn check_span(article: ArticleId, text: &str, m: &NewMention) -> Result<()> {
+/// The text's [`CharOffsets`] are built once for all its mentions.
+fn check_span(article: ArticleId, offsets: &CharOffsets<'_>, m: &NewMention) -> Result<()> {
+    let text = offsets.text();
     let bad = |reason: String| Error::InvalidSpan {
         article: article.0,
         field: m.field.to_string(),
@@ -68,12 +70,11 @@ pub fn check_span(article: ArticleId, text: &str, m: &NewMention) -> Result<()> 
             m.surface
         )));
     }
-    let start_char = text[..sb as usize].chars().count() as i64;
-    let len = slice.chars().count() as i64;
-    if start_char != m.start_char || start_char + len != m.end_char {
+    let start_char = offsets.at(sb as usize) as i64;
+    let end_char = offsets.at(eb as usize) as i64;
+    if start_char != m.start_char || end_char != m.end_char {
         return Err(bad(format!(
-            "the surface spans characters {start_char}..{}",
-            start_char + len
+            "the surface spans characters {start_char}..{end_char}"
         )));
     }
     Ok(())
@@ -98,6 +99,7 @@ pub(crate) fn insert(
             },
             e => e.into(),
         })?;
+    let (title, body) = (CharOffsets::new(&title), CharOffsets::new(&body));
     for m in mentions {
         let text = match m.field {
             Field::Title => &title,
@@ -124,10 +126,11 @@ pub(crate) fn insert_into_empty(
     mentions: &[NewMention],
     delta: &mut super::units::Delta,
 ) -> Result<Vec<MentionId>> {
+    let (title, body) = (CharOffsets::new(title), CharOffsets::new(body));
     for m in mentions {
         let text = match m.field {
-            Field::Title => title,
-            Field::Body => body,
+            Field::Title => &title,
+            Field::Body => &body,
         };
         check_span(article, text, m)?;
     }
