@@ -677,3 +677,47 @@ fn an_oversized_compressed_or_piped_text_reports_its_real_size() {
         .code(1)
         .stderr(predicate::str::contains(want.as_str()));
 }
+
+// --- #7: memory bounded whatever the record size ---
+
+#[test]
+fn a_huge_article_is_extracted_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let seed = std::fs::read_to_string(common::seeds().join("000_74746990a53cdcfb.txt")).unwrap();
+    let english: Vec<&str> = seed
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .take(8)
+        .collect();
+    // About 3 MB of news paragraphs in one record: the tagger holds about a hundred
+    // bytes per byte of the text it tags at once (~330 MB for this one whole).
+    let mut body = String::new();
+    while body.len() < 3_000_000 {
+        for (i, p) in english.iter().enumerate() {
+            body.push_str(&format!("{p} ({i}/{})\n", body.len()));
+        }
+    }
+    let file = dir.path().join("huge.jsonl");
+    std::fs::write(
+        &file,
+        serde_json::json!({"id": "huge", "title": "Assad visits Tehran", "body": body}).to_string(),
+    )
+    .unwrap();
+    let (code, peak) = peak_mb(
+        &db,
+        &[
+            "import".as_ref(),
+            "--max-record-bytes".as_ref(),
+            "5000000".as_ref(),
+            file.as_os_str(),
+        ],
+    );
+    assert_eq!(code, Some(0));
+    println!("peak RSS {peak} MB importing a 3 MB article with extraction");
+    assert!(peak < 200, "peak RSS {peak} MB");
+    let mentions = scalar(&db, "SELECT COUNT(*) FROM mentions");
+    assert!(mentions > 10_000, "{mentions} mentions");
+    newsdb(&db).arg("check").assert().success();
+}

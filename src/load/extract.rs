@@ -63,10 +63,83 @@ struct Segment {
     sentences: Range<usize>,
 }
 
+/// Text tagged and resolved as one document at most. A longer article (a book, a
+/// transcript, a whole feed pasted into one record) is tagged in parts of whole
+/// paragraphs of about this size, one after the other: the tagger holds about a
+/// hundred bytes per byte of its document, so a part bounds its memory whatever the
+/// article's size. Names are then linked within each part only.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
 /// Tags `title` and the paragraphs of `body` that are not boilerplate as one document
 /// (so the tagger's document-level features see every occurrence of a name), and
-/// resolves the spans (in-document coreference, acronyms, aliases).
+/// resolves the spans (in-document coreference, acronyms, aliases). An article longer
+/// than [`MAX_DOCUMENT_BYTES`] is done in parts of that size.
 pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph]) -> Vec<Extracted> {
+    let size = |p: &Paragraph| {
+        if p.boilerplate {
+            0
+        } else {
+            p.end_byte - p.start_byte
+        }
+    };
+    let tagged: usize = title.len() + paragraphs.iter().map(size).sum::<usize>();
+    if tagged <= MAX_DOCUMENT_BYTES {
+        return extract_document(model, title, body, paragraphs);
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    // Body sentences before the part: numbering runs through the whole body.
+    let mut sentences_before = 0;
+    while start < paragraphs.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < paragraphs.len()
+            && (end == start || bytes + size(&paragraphs[end]) <= MAX_DOCUMENT_BYTES)
+        {
+            bytes += size(&paragraphs[end]);
+            end += 1;
+        }
+        // The part as a body of its own: its paragraphs, their offsets moved.
+        let (first, last) = (&paragraphs[start], &paragraphs[end - 1]);
+        let (byte0, char0) = (first.start_byte, first.start_char);
+        let part_body = &body[byte0..last.end_byte];
+        let part: Vec<Paragraph> = paragraphs[start..end]
+            .iter()
+            .map(|p| Paragraph {
+                start_byte: p.start_byte - byte0,
+                end_byte: p.end_byte - byte0,
+                start_char: p.start_char - char0,
+                end_char: p.end_char - char0,
+                ..p.clone()
+            })
+            .collect();
+        let part_title = if start == 0 { title } else { "" };
+        for mut e in extract_document(model, part_title, part_body, &part) {
+            if e.field == Field::Body {
+                e.start_byte += byte0;
+                e.end_byte += byte0;
+                e.start_char += char0;
+                e.end_char += char0;
+                e.sentence += sentences_before;
+            }
+            out.push(e);
+        }
+        for p in &paragraphs[start..end] {
+            let text = &body[p.start_byte..p.end_byte];
+            sentences_before += split_sentences(text, &tokenize(text)).len();
+        }
+        start = end;
+    }
+    out
+}
+
+/// [`extract`] of an article tagged as one document.
+fn extract_document(
+    model: &Model,
+    title: &str,
+    body: &str,
+    paragraphs: &[Paragraph],
+) -> Vec<Extracted> {
     // The document: the title and each tagged paragraph on a line of its own.
     // Sentences are split per segment, so none crosses from one to the next.
     let mut doc = String::with_capacity(title.len() + body.len() + paragraphs.len() + 1);
@@ -259,4 +332,61 @@ fn add_anchor_mentions(
     }
     out.extend(added);
     out.sort_by_key(|e| (e.field == Field::Body, e.start_byte));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_article_is_tagged_in_parts_with_the_same_offsets_and_sentence_numbers() {
+        let model = Model::embedded();
+        let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
+        let (title, rest) = seed.split_once('\n').unwrap();
+        // The seed's English paragraphs again and again: about 2.5 parts' worth.
+        let english: Vec<&str> = rest
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(8)
+            .collect();
+        let mut body = String::new();
+        while body.len() < 5 * MAX_DOCUMENT_BYTES / 2 {
+            for (i, p) in english.iter().enumerate() {
+                body.push_str(&format!("{p} ({i}/{})\n", body.len()));
+            }
+        }
+        let (paragraphs, _) = crate::paragraphs::analyze(title, &body, Some("eng"));
+        let parts = extract(model, title, &body, &paragraphs);
+        let whole = extract_document(model, title, &body, &paragraphs);
+        assert!(parts.iter().any(|e| e.start_byte > 2 * MAX_DOCUMENT_BYTES));
+        let by_range: std::collections::HashMap<_, _> = whole
+            .iter()
+            .map(|e| ((e.field, e.start_byte, e.end_byte), e))
+            .collect();
+        let mut same = 0;
+        for e in &parts {
+            assert_eq!(
+                &body[e.start_byte..e.end_byte].chars().count(),
+                &(e.end_char - e.start_char)
+            );
+            if e.field == Field::Body {
+                assert_eq!(body[..e.start_byte].chars().count(), e.start_char);
+            }
+            if let Some(w) = by_range.get(&(e.field, e.start_byte, e.end_byte)) {
+                assert_eq!(
+                    (w.sentence, w.paragraph, w.start_char, w.end_char),
+                    (e.sentence, e.paragraph, e.start_char, e.end_char),
+                    "{:?}",
+                    e.name
+                );
+                same += 1;
+            }
+        }
+        // The tagger sees the same paragraphs: almost every span is found both ways.
+        assert!(
+            same * 10 >= whole.len() * 9,
+            "{same} of {} spans found in parts",
+            whole.len()
+        );
+    }
 }

@@ -37,6 +37,10 @@ use crate::paragraphs::{self, Paragraph};
 use extract::Extracted;
 pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody, MAX_COLUMNS};
 
+/// Input bytes after which a batch ends whatever its record count: with a batch being
+/// read, one waiting, one extracted and one written, about four of them are in memory.
+pub const BATCH_BYTES: u64 = 16 << 20;
+
 /// How an import behaves.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
@@ -58,9 +62,10 @@ pub struct ImportOptions {
     pub tsv_quoted: bool,
     /// Worker threads for parsing and extraction (0: all cores).
     pub jobs: usize,
-    /// Records per batch (one transaction each). Every batch pays a fixed cost (summary
-    /// counts, a full-text index flush), so larger batches import faster; a crash loses
-    /// at most one batch, which a re-run redoes.
+    /// Records per batch (one transaction each), at most: a batch also ends once it
+    /// holds [`BATCH_BYTES`] of input, so large records do not pile up in memory. Every
+    /// batch pays a fixed cost (summary counts, a full-text index flush), so larger
+    /// batches import faster; a crash loses at most one batch, which a re-run redoes.
     pub batch_size: usize,
     /// The command line (or other description) recorded in `imports.arguments`.
     pub arguments: Option<String>,
@@ -455,6 +460,7 @@ impl Store {
             };
             s.spawn(move || {
                 let mut batch = Vec::with_capacity(batch_size);
+                let mut batch_bytes = 0u64;
                 for (file, clash) in files.iter().zip(clashes) {
                     let folder = if opts.source_from_dir {
                         file.folder()
@@ -463,8 +469,10 @@ impl Store {
                     };
                     let mut emit = |mut u: Unit| {
                         u.folder.clone_from(&folder);
+                        batch_bytes += u.bytes;
                         batch.push(u);
-                        if batch.len() >= batch_size {
+                        if batch.len() >= batch_size || batch_bytes >= BATCH_BYTES {
+                            batch_bytes = 0;
                             let full =
                                 std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
                             if unit_tx.send(full).is_err() {
