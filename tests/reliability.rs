@@ -638,14 +638,27 @@ fn sql_refuses_attach_extensions_pragmas_and_vacuum_into_and_leaves_the_file_alo
         before,
         "the database file is untouched"
     );
-    // Pragmas that read are still allowed.
+    // Pragmas that read are still allowed, those SQLite counts as writers whatever
+    // their argument (journal_mode) included.
     for q in [
         "PRAGMA table_info(articles)",
         "PRAGMA writable_schema",
         "PRAGMA integrity_check",
+        "PRAGMA journal_mode",
+        "pragma main.journal_mode;",
     ] {
         newsdb(&db).args(["sql", q]).assert().success();
     }
+    newsdb(&db)
+        .args(["sql", "PRAGMA journal_mode", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wal"));
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database file is untouched"
+    );
 }
 
 #[test]

@@ -252,6 +252,27 @@ fn timeout_error(timeout: Option<Duration>) -> Error {
     }
 }
 
+/// Whether `sql` reads a pragma without setting it (`PRAGMA journal_mode`,
+/// `PRAGMA main.page_size;`). SQLite calls some of those statements writers whatever
+/// their argument; without one they only answer, and the connection is read-only
+/// anyway.
+fn is_pragma_query(sql: &str) -> bool {
+    let s = sql.trim().trim_end_matches(';').trim_end();
+    let Some(rest) = s
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("pragma"))
+        .map(|_| &s[6..])
+    else {
+        return false;
+    };
+    let name = rest.trim_start();
+    rest.starts_with(char::is_whitespace)
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
 /// Runs one SQL statement against the database at `path` opened read-only and hands
 /// its rows to `read`, which takes them one at a time: nothing holds more than a row.
 /// Any statement that would write, attach a file, load an extension or change a pragma
@@ -290,7 +311,7 @@ pub fn read_only_sql<T>(
         }
         prepared => prepared.map_err(fail)?,
     };
-    if !stmt.readonly() {
+    if !stmt.readonly() && !is_pragma_query(sql) {
         return Err(Error::ReadOnly(format!(
             "{:?} would modify the database",
             sql.trim()
