@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::newsdb;
+use common::{newsdb, scalar};
 use newsdb::{ImportOptions, Store};
 use predicates::prelude::*;
 use rusqlite::{Connection, OpenFlags};
@@ -844,4 +844,38 @@ fn show_never_prints_terminal_control_sequences_from_imported_text() {
     );
     assert!(text.contains("\u{FFFD}[31msharply"), "{text}");
     assert!(text.contains("A second paragraph."), "{text}");
+}
+
+#[test]
+fn a_failure_after_the_last_commit_says_what_was_committed() {
+    // The full-text index is merged once an import has written 1000 articles, after
+    // its last commit; a full disk there (simulated with a failpoint that debug builds
+    // have) must not read as a failed import.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.sqlite");
+    let file = dir.path().join("many.jsonl");
+    let lines: Vec<String> = (0..1000)
+        .map(|i| {
+            serde_json::json!({"id": format!("a{i}"), "title": format!("Story {i}"),
+                "body": format!("Paragraph number {i} of the archive.")})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    newsdb(&db)
+        .env("NEWSDB_FAILPOINT", "fts-optimize")
+        .args(["import", "--no-extract"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("all 1000 new or updated article(s) were committed")
+                .and(predicate::str::contains("disk is full")),
+        );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1000);
+    newsdb(&db).arg("check").assert().success();
+    newsdb(&db)
+        .args(["search", "archive", "--limit", "1"])
+        .assert()
+        .success();
 }

@@ -534,7 +534,7 @@ impl Store {
         });
         let seconds = started.elapsed().as_secs_f64();
         match result {
-            Ok(()) => writer.finish(seconds).map(|mut report| {
+            Ok(()) => writer.finish(seconds, on_event).map(|mut report| {
                 report.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
                 report
             }),
@@ -602,6 +602,6 @@ impl Store {
                 return Err(e);
             }
         }
-        writer.finish(started.elapsed().as_secs_f64())
+        writer.finish(started.elapsed().as_secs_f64(), &mut no_events)
     }
 }

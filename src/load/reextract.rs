@@ -73,7 +73,7 @@ impl Store {
                 return Err(e);
             }
         }
-        writer.finish(started.elapsed().as_secs_f64())
+        writer.finish(started.elapsed().as_secs_f64(), &mut |_| {})
     }
 }
 

@@ -604,7 +604,11 @@ impl<'c> Writer<'c> {
 
     /// Links surnames, records the run's counts and commits (a dry run has nothing to
     /// commit).
-    pub(crate) fn finish(mut self, seconds: f64) -> Result<ImportReport> {
+    pub(crate) fn finish(
+        mut self,
+        seconds: f64,
+        on_event: &mut dyn FnMut(ImportEvent<'_>),
+    ) -> Result<ImportReport> {
         if self.dry.is_some() {
             self.report.seconds = seconds;
             self.report.rolled_back = true;
@@ -639,8 +643,42 @@ impl<'c> Writer<'c> {
         if !self.opts.dry_run && self.report.inserted + self.report.updated >= OPTIMIZE_AFTER {
             // A bulk load leaves the full-text index in many small segments; merging
             // them once makes every later search several times faster.
-            self.conn.execute_batch(SQL_FTS_OPTIMIZE)?;
+            if let Err(e) = self.optimize_index() {
+                // Every batch is committed: a failure here (a full disk) loses nothing,
+                // and the merge is atomic, so the index stays as it was.
+                let committed = self.report.inserted + self.report.updated;
+                self.report.warnings += 1;
+                let problem = RecordError {
+                    origin: "full-text index".into(),
+                    record: None,
+                    message: format!(
+                        "all {committed} new or updated article(s) were committed, but merging \
+                         the search index afterwards failed ({e}); search works, more slowly, \
+                         until a later import merges it (free some disk space first)"
+                    ),
+                    severity: Severity::Warning,
+                };
+                on_event(ImportEvent::Problem(&problem));
+                if self.report.errors.len() < super::MAX_REPORTED_PROBLEMS {
+                    self.report.errors.push(problem);
+                }
+            }
         }
         Ok(self.report)
+    }
+
+    /// Merges the full-text index into one segment. In debug builds the environment
+    /// variable `NEWSDB_FAILPOINT=fts-optimize` makes it fail as a full disk would, for
+    /// the test of what the import then reports.
+    fn optimize_index(&self) -> Result<()> {
+        #[cfg(debug_assertions)]
+        if std::env::var("NEWSDB_FAILPOINT").is_ok_and(|v| v == "fts-optimize") {
+            return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                Some("database or disk is full (NEWSDB_FAILPOINT)".into()),
+            )));
+        }
+        self.conn.execute_batch(SQL_FTS_OPTIMIZE)?;
+        Ok(())
     }
 }
