@@ -6,7 +6,11 @@
 //! - (a) `plain`: unique articles, no source;
 //! - (b) `footer`: one source, the same footer line in every article;
 //! - (c) `updates`: one source, 20% of records updated versions of earlier stories;
-//! - (d) `sources`: ten sources, each with its footer line.
+//! - (d) `sources`: ten sources, each with its footer line;
+//! - (e) `large`, only when asked for (`NEWSDB_BENCH_CORPORA=large`): one record of
+//!   9 MB (a whole feed pasted into one record) per 1000 articles asked for, at least
+//!   two: the memory a huge record costs (peak RSS), imported with
+//!   `--max-record-bytes` 10 MB.
 //!
 //! On (a) it runs a baseline, a raw rusqlite insert of the same rows into the same
 //! schema (same batch size, page cache and batch-level FTS5 indexing), then `newsdb`
@@ -99,14 +103,17 @@ enum Corpus {
     Updates,
     /// (d) Ten sources, each with its own footer line.
     Sources,
+    /// (e) Records of 9 MB, one per 1000 articles asked for (at least two).
+    Large,
 }
 
 impl Corpus {
-    const ALL: [Corpus; 4] = [
+    const ALL: [Corpus; 5] = [
         Corpus::Plain,
         Corpus::Footer,
         Corpus::Updates,
         Corpus::Sources,
+        Corpus::Large,
     ];
 
     fn name(self) -> &'static str {
@@ -115,6 +122,7 @@ impl Corpus {
             Corpus::Footer => "footer",
             Corpus::Updates => "updates",
             Corpus::Sources => "sources",
+            Corpus::Large => "large",
         }
     }
 }
@@ -141,9 +149,30 @@ fn build_corpus(n: usize, kind: Corpus) -> (PathBuf, u64) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let tmp = path.with_extension("tmp");
     let mut out = BufWriter::new(std::fs::File::create(&tmp).expect("corpus file"));
+    if kind == Corpus::Large {
+        for i in 0..(n / 1000).max(2) {
+            let mut body = String::new();
+            let mut j = 0;
+            while body.len() < 9_000_000 {
+                let cat = &categories[rng.below(categories.len())];
+                let story = &cat[rng.below(cat.len())];
+                let p = &story.paragraphs[rng.below(story.paragraphs.len())];
+                body.push_str(&format!("{p} ({i}.{j})\n"));
+                j += 1;
+            }
+            let record = serde_json::json!({
+                "id": format!("large-{i:04}"),
+                "title": format!("Feed dump {i}"),
+                "body": body.trim_end(),
+            });
+            writeln!(out, "{record}").expect("corpus write");
+        }
+    }
+    // Articles of the other shapes (none more for `large`).
+    let articles = if kind == Corpus::Large { 0 } else { n };
     // Earlier stories (title, paragraphs) that an update may re-publish.
     let mut stories: Vec<(String, Vec<String>)> = Vec::new();
-    for i in 0..n {
+    for i in 0..articles {
         let cat = &categories[rng.below(categories.len())];
         let (title, mut body) = if kind == Corpus::Updates && i > 0 && rng.below(5) == 0 {
             let (title, body) = &stories[rng.below(stories.len())];
@@ -173,7 +202,7 @@ fn build_corpus(n: usize, kind: Corpus) -> (PathBuf, u64) {
             stories.push((title.clone(), body.clone()));
         }
         let source = match kind {
-            Corpus::Plain => None,
+            Corpus::Plain | Corpus::Large => None,
             Corpus::Footer | Corpus::Updates => Some("bbc".to_string()),
             Corpus::Sources => Some(format!("source-{}", rng.below(10))),
         };
@@ -311,6 +340,7 @@ fn phase(name: &str, corpus: &Path, db: &Path) {
             let mut store = Store::open(db).expect("bench database opens");
             let opts = ImportOptions {
                 extract: name == "extract",
+                max_record_bytes: 10 * 1024 * 1024,
                 ..Default::default()
             };
             let report = store

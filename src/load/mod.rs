@@ -39,7 +39,7 @@ pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody, MAX_COL
 
 /// Input bytes after which a batch ends whatever its record count: with a batch being
 /// read, one waiting, one extracted and one written, about four of them are in memory.
-pub const BATCH_BYTES: u64 = 16 << 20;
+pub const BATCH_BYTES: u64 = 8 << 20;
 
 /// How an import behaves.
 #[derive(Debug, Clone)]

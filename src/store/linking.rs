@@ -167,6 +167,10 @@ pub(crate) fn link_all(conn: &Connection) -> Result<u64> {
     Ok(moved)
 }
 
+/// An article that names more distinct entities than this is no context for linking.
+/// A news story names a few dozen; a BBC article at most 115.
+const MAX_CONTEXT_ENTITIES: usize = 1000;
+
 /// One lone mention as the pass reads it.
 struct Lone {
     id: i64,
@@ -201,6 +205,11 @@ impl Evidence<'_> {
                 if !self.lonely.is_lone(kind, name.as_deref()) {
                     *counts.entry(id).or_default() += 1;
                 }
+            }
+            if counts.len() > MAX_CONTEXT_ENTITIES {
+                // Not a story but a list or a pasted feed: no evidence for anyone (and
+                // profiles built from it would hold every entity of it per candidate).
+                counts.clear();
             }
             let mut ids: Vec<EntityId> = counts.keys().copied().collect();
             ids.sort_unstable();
