@@ -491,6 +491,20 @@ fn tsv_is_read_without_quotes_by_default_and_quotes_are_kept_as_text() {
     assert_eq!(problems(&db), []);
 }
 
+/// The warning recorded when the quoted field of row `row` spans `lines` and lines
+/// `inside` it look like rows of their own.
+fn swallowed(row: u32, lines: &str, inside: &str) -> (String, Option<String>, String) {
+    (
+        "warning".to_string(),
+        Some(format!("row {row}")),
+        format!(
+            "the quoted field in column \"body\" spans lines {lines}, and line(s) {inside} \
+             inside it look like rows of their own: if a quote lacks its closing pair, those \
+             rows were read into this field (check the quotes)"
+        ),
+    )
+}
+
 #[test]
 fn quoted_tsv_is_an_option_and_a_quote_spanning_rows_is_a_warning_with_its_lines() {
     let dir = tempfile::tempdir().unwrap();
@@ -505,17 +519,7 @@ fn quoted_tsv_is_an_option_and_a_quote_spanning_rows_is_a_warning_with_its_lines
         .stderr(predicate::str::contains("warning"));
     // The quote of row 2 closes in row 4: rows 3 and 4 are in its body.
     assert_eq!(ids(&db), ["1", "4"]);
-    assert_eq!(
-        problems(&db),
-        [(
-            "warning".to_string(),
-            Some("row 2".to_string()),
-            "the quoted field in column \"body\" spans lines 2-4, and line(s) 3, 4 inside it \
-             look like rows of their own: if a quote lacks its closing pair, those rows were \
-             read into this field (check the quotes)"
-                .to_string()
-        )]
-    );
+    assert_eq!(problems(&db), [swallowed(2, "2-4", "3, 4")]);
 }
 
 #[test]
@@ -539,17 +543,7 @@ fn a_csv_quote_that_swallows_rows_is_a_warning_and_a_real_multiline_field_is_not
         .assert()
         .success();
     assert_eq!(ids(&db), ["a", "b", "e"]);
-    assert_eq!(
-        problems(&db),
-        [(
-            "warning".to_string(),
-            Some("row 3".to_string()),
-            "the quoted field in column \"body\" spans lines 4-6, and line(s) 5, 6 inside it \
-             look like rows of their own: if a quote lacks its closing pair, those rows were \
-             read into this field (check the quotes)"
-                .to_string()
-        )]
-    );
+    assert_eq!(problems(&db), [swallowed(3, "4-6", "5, 6")]);
 }
 
 #[test]

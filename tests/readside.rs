@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{newsdb, scalar, seeds};
+use common::{newsdb, scalar, seeds, Immutable};
 use rusqlite::Connection;
 
 /// A database of the seed article, imported by the binary, in `dir`.
@@ -211,36 +211,16 @@ fn reading_commands_never_migrate_an_older_newsdb_file_and_say_how_to() {
     assert_eq!(version(&db2), latest);
 }
 
-/// Whether the process may set the immutable attribute (root with CAP_LINUX_IMMUTABLE
-/// on a file system that has it).
-struct ImmutableDir(PathBuf);
-
-impl ImmutableDir {
-    fn set(dir: &Path) -> Option<ImmutableDir> {
-        let ok = std::process::Command::new("chattr")
-            .arg("+i")
-            .arg(dir)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        let guard = ok.then(|| ImmutableDir(dir.to_path_buf()));
-        // Only a folder where nobody, root included, can create a file proves anything.
-        let probe = dir.join("probe");
-        if std::fs::write(&probe, b"x").is_ok() {
-            let _ = std::fs::remove_file(&probe);
-            return None;
-        }
-        guard
+/// `chattr +i` on a folder where it stops everyone, root included, from creating a
+/// file in it; `None` where it does not.
+fn immutable_dir(dir: &Path) -> Option<Immutable> {
+    let guard = Immutable::set(dir)?;
+    let probe = dir.join("probe");
+    if std::fs::write(&probe, b"x").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        return None;
     }
-}
-
-impl Drop for ImmutableDir {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr")
-            .arg("-i")
-            .arg(&self.0)
-            .status();
-    }
+    Some(guard)
 }
 
 /// A folder no process can create files in: SQLite cannot create the `-shm` file a
@@ -254,7 +234,7 @@ fn a_database_in_a_read_only_folder_is_read_as_immutable_and_says_so() {
     let db = seeded(&folder);
     assert_eq!(journal_mode(&db), "wal");
     let before = std::fs::read(&db).unwrap();
-    let Some(_guard) = ImmutableDir::set(&folder) else {
+    let Some(_guard) = immutable_dir(&folder) else {
         assert!(
             !common::in_ci(),
             "chattr +i is unavailable: cannot make a read-only folder for this test"
@@ -540,16 +520,9 @@ fn search_stops_at_its_timeout() {
 }
 
 /// `chattr +i` on a file: even root cannot write it.
-fn immutable_file(path: &Path) -> Option<ImmutableDir> {
-    let ok = std::process::Command::new("chattr")
-        .arg("+i")
-        .arg(path)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let guard = ok.then(|| ImmutableDir(path.to_path_buf()));
-    let writable = std::fs::OpenOptions::new().write(true).open(path).is_ok();
-    guard.filter(|_| !writable)
+fn immutable_file(path: &Path) -> Option<Immutable> {
+    let writable = |p: &Path| std::fs::OpenOptions::new().write(true).open(p).is_ok();
+    Immutable::set(path).filter(|_| !writable(path))
 }
 
 #[test]

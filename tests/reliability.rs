@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{newsdb, scalar};
+use common::{newsdb, scalar, Immutable};
 use newsdb::{ImportOptions, Store};
 use predicates::prelude::*;
 use rusqlite::{Connection, OpenFlags};
@@ -474,25 +474,9 @@ fn writable(path: &Path) -> bool {
     std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
-/// `chattr +i` on a file for as long as the guard lives.
-struct Immutable(PathBuf);
-
-impl Immutable {
-    fn set(path: &Path) -> Option<Immutable> {
-        let ok = Command::new("chattr")
-            .arg("+i")
-            .arg(path)
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        (ok && !writable(path)).then(|| Immutable(path.to_path_buf()))
-    }
-}
-
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
-    }
+/// `chattr +i` on a file that it then stops from being written, root included.
+fn immutable(path: &Path) -> Option<Immutable> {
+    Immutable::set(path).filter(|_| !writable(path))
 }
 
 #[test]
@@ -508,7 +492,7 @@ fn importing_into_a_read_only_file_is_a_clear_error() {
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
     // Root writes to a 0444 file anyway; the immutable attribute stops root too.
     let _immutable = if writable(&db) {
-        match Immutable::set(&db) {
+        match immutable(&db) {
             Some(guard) => Some(guard),
             None => {
                 // Root writes through 0444; without the immutable attribute there is

@@ -8,7 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::extract::{self, Extracted};
 use super::{ImportEvent, ImportOptions, ImportReport, Processed, Ready, RecordError, Severity};
 use crate::error::{Error, Result};
-use crate::model::{ArticleId, CharOffsets, EntityId, EntityKind, Field, ImportId, NewMention};
+use crate::model::{
+    ArticleId, CharOffsets, EntityId, EntityKind, Field, ImportId, NewArticle, NewMention,
+};
 use crate::ner::Model;
 use crate::paragraphs::Paragraph;
 use crate::resolve::identity_key;
@@ -328,13 +330,7 @@ impl<'c> Writer<'c> {
             self.problem(warn(w.clone()), on_event)?;
         }
         if self.dry.is_some() {
-            let ready = Ready {
-                parsed,
-                paragraphs,
-                extracted,
-                not_english,
-            };
-            return self.count_dry(ready);
+            return self.count_dry(a, &paragraphs, extracted, not_english);
         }
         let fts = if self.fts_trigger.is_some() {
             articles::FtsInsert::Explicit
@@ -359,14 +355,8 @@ impl<'c> Writer<'c> {
             self.report.not_english += 1;
         }
         let repeated = self.write_paragraphs(up.id, a.source.as_deref(), &paragraphs)?;
-        let extracted = match (extracted, self.model) {
-            (Some(x), _) => x,
-            // Workers skip extraction for articles that looked unchanged; if another
-            // writer changed it meanwhile, extract here.
-            (None, Some(m)) if !not_english => extract::extract(m, &a.title, &a.body, &paragraphs),
-            (None, _) => Vec::new(),
-        };
-        let extracted: Vec<Extracted> = extracted
+        let extracted: Vec<Extracted> = self
+            .extracted(a, &paragraphs, extracted, not_english)
             .into_iter()
             .filter(|e| e.paragraph.is_none_or(|p| !repeated.contains(&p)))
             .collect();
@@ -444,16 +434,32 @@ impl<'c> Writer<'c> {
         Ok(Some((format!("id {first}"), ext)))
     }
 
+    /// The mentions the workers extracted, or, as they skip articles that looked
+    /// unchanged in the store, extracted here if the article turned out to need them
+    /// (another writer changed it meanwhile, or only its source or language changed).
+    fn extracted(
+        &self,
+        a: &NewArticle,
+        paragraphs: &[Paragraph],
+        extracted: Option<Vec<Extracted>>,
+        not_english: bool,
+    ) -> Vec<Extracted> {
+        match (extracted, self.model) {
+            (Some(x), _) => x,
+            (None, Some(m)) if !not_english => extract::extract(m, &a.title, &a.body, paragraphs),
+            (None, _) => Vec::new(),
+        }
+    }
+
     /// A dry run's account of a record: what writing it would do, from reads of the
     /// store and of what this run's earlier records would have written.
-    fn count_dry(&mut self, ready: Ready) -> Result<()> {
-        let Ready {
-            parsed,
-            paragraphs,
-            extracted,
-            not_english,
-        } = ready;
-        let a = &parsed.article;
+    fn count_dry(
+        &mut self,
+        a: &NewArticle,
+        paragraphs: &[Paragraph],
+        extracted: Option<Vec<Extracted>>,
+        not_english: bool,
+    ) -> Result<()> {
         let hash = a.content_hash();
         let dry = self.dry.as_mut().expect("a dry run");
         let before = match dry.seen.get(&a.external_id) {
@@ -494,7 +500,7 @@ impl<'c> Writer<'c> {
         // the store's other copies and this run's.
         let mut repeated: HashSet<usize> = HashSet::new();
         if let Some(source) = a.source.as_deref() {
-            for (text, idxs) in stored::distinct_texts(&paragraphs) {
+            for (text, idxs) in stored::distinct_texts(paragraphs) {
                 // Copies in the store, this article's stored version aside, plus this
                 // run's articles whose stored version did not hold it.
                 let own = stored::article_holds(self.conn, &a.external_id, source, text)?;
@@ -511,12 +517,8 @@ impl<'c> Writer<'c> {
                 }
             }
         }
-        let extracted = match (extracted, self.model) {
-            (Some(x), _) => x,
-            (None, Some(m)) if !not_english => extract::extract(m, &a.title, &a.body, &paragraphs),
-            (None, _) => Vec::new(),
-        };
-        self.report.mentions += extracted
+        self.report.mentions += self
+            .extracted(a, paragraphs, extracted, not_english)
             .iter()
             .filter(|e| e.paragraph.is_none_or(|p| !repeated.contains(&p)))
             .count() as u64;

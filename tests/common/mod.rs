@@ -67,3 +67,29 @@ pub fn scalar(db: &Path, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0))
         .expect("scalar query runs")
 }
+
+/// The immutable attribute (`chattr +i`) on a file or folder for as long as the guard
+/// lives: even root, for whom permission bits do not count, cannot change it then.
+/// `None` where `chattr` or the attribute is unavailable.
+pub struct Immutable(PathBuf);
+
+impl Immutable {
+    pub fn set(path: &Path) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Immutable(path.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
