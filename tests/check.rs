@@ -239,6 +239,52 @@ fn check_reports_each_kind_of_damage() {
         )],
     );
 
+    // entity_pairs: a pair's paragraph count drifts, another pair is lost.
+    let shared_paragraphs = scalar(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT a.article_id, a.field, a.paragraph
+             FROM mentions a JOIN mentions b ON b.article_id = a.article_id
+                  AND b.field = a.field AND b.paragraph = a.paragraph
+             WHERE a.entity_id = {assad} AND b.entity_id = {khamenei})"
+        ),
+    );
+    assert!(
+        shared_paragraphs > 0,
+        "the seed names both in one paragraph"
+    );
+    let m = damaged(
+        &db,
+        "entity-pairs-count",
+        &format!(
+            "UPDATE entity_pairs SET paragraphs = paragraphs + 3
+             WHERE entity_id = {assad} AND other_id = {khamenei}"
+        ),
+        &["units"],
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_reported(
+        &m,
+        &[&format!(
+            "entities {assad} and {khamenei} share {shared_paragraphs} paragraph(s) and 1 \
+             article(s) but entity_pairs says {} and 1",
+            shared_paragraphs + 3
+        )],
+    );
+    let m = damaged(
+        &db,
+        "entity-pairs-row",
+        &format!("DELETE FROM entity_pairs WHERE entity_id = {khamenei} AND other_id = {assad}"),
+        &["units"],
+    );
+    assert_reported(
+        &m,
+        &[&format!(
+            "entities {khamenei} and {assad} share {shared_paragraphs} paragraph(s) and 1 \
+             article(s) but entity_pairs says 0 and 0"
+        )],
+    );
+
     // An article without its paragraphs.
     let m = damaged(
         &db,

@@ -66,6 +66,19 @@ const UNIT_TOTALS: [(&str, i64); 3] = [("article", 1), ("paragraph", 2), ("sente
 /// entities, Tehran (1) and Bashar al-Assad (2), once, in both orders; Zürich's sentence
 /// holds nobody else and the title mention has no sentence.
 const SENTENCE_PAIRS: [(i64, i64, i64); 2] = [(1, 2, 1), (2, 1, 1)];
+/// `entity_mentions` rows (entity, mentions): Tehran twice, the others once.
+const ENTITY_MENTIONS: [(i64, i64, i64); 3] = [(1, 2, 0), (2, 1, 0), (3, 1, 0)];
+/// `entity_pairs` rows (entity, other, paragraphs, articles): all three entities are in
+/// the one article, so every ordered pair shares 1 article; only Tehran (1) and Bashar
+/// al-Assad (2) share a paragraph (body paragraph 0; the title mention has none).
+const ENTITY_PAIRS: [(i64, i64, i64, i64); 6] = [
+    (1, 2, 1, 1),
+    (1, 3, 0, 1),
+    (2, 1, 1, 1),
+    (2, 3, 0, 1),
+    (3, 1, 0, 1),
+    (3, 2, 0, 1),
+];
 /// `entity_kind_votes` rows (entity, kind, weight): confidence 0.9 is 900 thousandths,
 /// a body mention weighs 4 times a title mention. Tehran: title 900 + body 3600 = 4500;
 /// Bashar al-Assad and Zürich: one body mention each, 3600.
@@ -108,6 +121,25 @@ fn fill_summaries(conn: &Connection, version: i32) {
             conn.execute(
                 "INSERT INTO sentence_pairs (entity_id, other_id, sentences) VALUES (?1, ?2, ?3)",
                 params![entity, other, sentences],
+            )
+            .unwrap();
+        }
+    }
+    if version >= 10 {
+        for (entity, mentions, _) in ENTITY_MENTIONS {
+            conn.execute(
+                "INSERT INTO entity_mentions (entity_id, mentions) VALUES (?1, ?2)",
+                params![entity, mentions],
+            )
+            .unwrap();
+        }
+    }
+    if version >= 11 {
+        for (entity, other, paragraphs, articles) in ENTITY_PAIRS {
+            conn.execute(
+                "INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![entity, other, paragraphs, articles],
             )
             .unwrap();
         }
@@ -184,6 +216,26 @@ fn assert_summaries(db: &Path) {
         "SELECT entity_id, other_id, sentences FROM sentence_pairs ORDER BY 1, 2",
     );
     assert_eq!(pairs, SENTENCE_PAIRS);
+    let mentions: Vec<(i64, i64, i64)> = rows3(
+        db,
+        "SELECT entity_id, mentions, 0 FROM entity_mentions ORDER BY 1",
+    );
+    assert_eq!(mentions, ENTITY_MENTIONS);
+    let by_paragraph: Vec<(i64, i64, i64)> = rows3(
+        db,
+        "SELECT entity_id, other_id, paragraphs FROM entity_pairs ORDER BY 1, 2",
+    );
+    let by_article: Vec<(i64, i64, i64)> = rows3(
+        db,
+        "SELECT entity_id, other_id, articles FROM entity_pairs ORDER BY 1, 2",
+    );
+    assert_eq!(
+        (by_paragraph, by_article),
+        ENTITY_PAIRS
+            .iter()
+            .map(|&(e, o, p, a)| ((e, o, p), (e, o, a)))
+            .unzip()
+    );
     assert_eq!(
         own(rows3(
             db,

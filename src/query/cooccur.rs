@@ -89,26 +89,22 @@ const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COAL
     WHERE p.entity_id = ?1 AND p.sentences >= ?2";
 const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
     ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
-const SQL_PARAGRAPH: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
-    FROM (SELECT entity_id, COUNT(*) AS n FROM (
-            SELECT DISTINCT m.article_id, m.field, m.paragraph, m.entity_id
-            FROM (SELECT DISTINCT article_id, field, paragraph FROM mentions
-                  WHERE entity_id = ?1 AND paragraph IS NOT NULL) s
-            JOIN mentions m ON m.article_id = s.article_id AND m.field = s.field
-                           AND m.paragraph = s.paragraph
-            WHERE m.entity_id != ?1)
-          GROUP BY entity_id) x
-    JOIN entities e ON e.id = x.entity_id
-    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'paragraph'";
-const SQL_ARTICLE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
-    FROM (SELECT entity_id, COUNT(*) AS n FROM (
-            SELECT DISTINCT m.article_id, m.entity_id
-            FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) s
-            JOIN mentions m ON m.article_id = s.article_id
-            WHERE m.entity_id != ?1)
-          GROUP BY entity_id) x
-    JOIN entities e ON e.id = x.entity_id
-    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'article'";
+/// Paragraph and article levels read the pair counts of `entity_pairs` (migration
+/// V11) the same way: only partners with at least `?2` shared units (and at least one).
+const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, COALESCE(u.units, 0)
+    FROM entity_pairs p
+    JOIN entities e ON e.id = p.other_id
+    LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'paragraph'
+    WHERE p.entity_id = ?1 AND p.paragraphs >= MAX(?2, 1)";
+const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM entity_pairs WHERE entity_id = ?1
+    ORDER BY paragraphs DESC LIMIT 1 OFFSET ?2";
+const SQL_ARTICLE: &str = "SELECT p.other_id, e.name, e.kind, p.articles, COALESCE(u.units, 0)
+    FROM entity_pairs p
+    JOIN entities e ON e.id = p.other_id
+    LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'article'
+    WHERE p.entity_id = ?1 AND p.articles >= ?2";
+const SQL_ARTICLE_CUTOFF: &str = "SELECT articles FROM entity_pairs WHERE entity_id = ?1
+    ORDER BY articles DESC LIMIT 1 OFFSET ?2";
 const SQL_UNITS: &str = "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = ?2";
 const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
 
@@ -130,10 +126,10 @@ pub fn cooccurrences(
     level: Level,
     limit: usize,
 ) -> Result<Vec<Cooccurrence>> {
-    let sql = match level {
-        Level::Sentence => SQL_SENTENCE,
-        Level::Paragraph => SQL_PARAGRAPH,
-        Level::Article => SQL_ARTICLE,
+    let (sql, cutoff_sql) = match level {
+        Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
+        Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
+        Level::Article => (SQL_ARTICLE, SQL_ARTICLE_CUTOFF),
     };
     let own: i64 = conn
         .prepare_cached(SQL_UNITS)?
@@ -160,24 +156,18 @@ pub fn cooccurrences(
             pmi: pmi(count, own, theirs, total),
         })
     };
-    let rows: Vec<Cooccurrence> = match level {
-        Level::Sentence => {
-            // Partners tied with the last one kept still compete on PMI and name.
-            let cutoff: i64 = conn
-                .prepare_cached(SQL_SENTENCE_CUTOFF)?
-                .query_row(
-                    rusqlite::params![entity, limit.saturating_sub(1) as i64],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .unwrap_or(0);
-            stmt.query_map(rusqlite::params![entity, cutoff], row)?
-                .collect::<rusqlite::Result<_>>()?
-        }
-        _ => stmt
-            .query_map([entity], row)?
-            .collect::<rusqlite::Result<_>>()?,
-    };
+    // Partners tied with the last one kept still compete on PMI and name.
+    let cutoff: i64 = conn
+        .prepare_cached(cutoff_sql)?
+        .query_row(
+            rusqlite::params![entity, limit.saturating_sub(1) as i64],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let rows: Vec<Cooccurrence> = stmt
+        .query_map(rusqlite::params![entity, cutoff], row)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(most_shared(rows, limit))
 }
 

@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::RandomState as Fast;
+
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
@@ -44,6 +46,11 @@ pub(crate) fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
     let thousandths = (confidence.unwrap_or(1.0).clamp(0.0, 1.0) * 1000.0).round() as i64;
     thousandths * if body { 4 } else { 1 }
 }
+
+/// An article naming more entities than this (a dump of many articles in one record)
+/// pairs none of them in `entity_pairs`: its pairs alone would be millions of rows.
+/// Migration V11 and `check` apply the same bound.
+pub(crate) const MAX_PAIRED_ENTITIES: usize = 1000;
 
 /// What the summaries need to know of one mention.
 #[derive(Debug, Clone)]
@@ -88,6 +95,18 @@ const SQL_SUB_PAIR: &str =
     "UPDATE sentence_pairs SET sentences = sentences + ?3 WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_PAIR: &str =
     "DELETE FROM sentence_pairs WHERE entity_id = ?1 AND other_id = ?2 AND sentences <= 0";
+/// Shared paragraphs and articles of an ordered pair (`entity_pairs`, V11): an upsert
+/// when neither count falls (the row may be new), else an update of the row, which
+/// then exists, dropped once no article is shared.
+const SQL_ADD_WIDE_PAIR: &str =
+    "INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles)
+    VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (entity_id, other_id) DO UPDATE SET paragraphs = paragraphs + excluded.paragraphs,
+        articles = articles + excluded.articles";
+const SQL_CHANGE_WIDE_PAIR: &str = "UPDATE entity_pairs SET paragraphs = paragraphs + ?3,
+    articles = articles + ?4 WHERE entity_id = ?1 AND other_id = ?2";
+const SQL_DROP_WIDE_PAIR: &str =
+    "DELETE FROM entity_pairs WHERE entity_id = ?1 AND other_id = ?2 AND articles <= 0";
 const SQL_ADD_MENTIONS: &str = "INSERT INTO entity_mentions (entity_id, mentions)
     VALUES (?1, ?2)
     ON CONFLICT (entity_id) DO UPDATE SET mentions = mentions + excluded.mentions";
@@ -100,16 +119,18 @@ const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE lev
 /// Signed unit counts of some articles' mentions.
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
-    entity: HashMap<(EntityId, usize), i64>,
+    entity: HashMap<(EntityId, usize), i64, Fast>,
     totals: [i64; 3],
     /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
-    pairs: HashMap<(EntityId, EntityId), i64>,
+    pairs: HashMap<(EntityId, EntityId), i64, Fast>,
+    /// Shared paragraphs and articles per ordered pair (table `entity_pairs`).
+    wide_pairs: HashMap<(EntityId, EntityId), [i64; 2], Fast>,
     /// Kind votes per entity (table `entity_kind_votes`).
-    votes: HashMap<(EntityId, EntityKind), i64>,
+    votes: HashMap<(EntityId, EntityKind), i64, Fast>,
     /// Local names per entity (table `entity_names`).
-    names: HashMap<(EntityId, String), i64>,
+    names: HashMap<(EntityId, String), i64, Fast>,
     /// Mentions per entity (table `entity_mentions`).
-    counts: HashMap<EntityId, i64>,
+    counts: HashMap<EntityId, i64, Fast>,
 }
 
 impl Delta {
@@ -136,9 +157,15 @@ impl Delta {
     /// Adds (`sign` = 1) or removes (-1) the units and votes of one article's mentions.
     pub(crate) fn mentions(&mut self, rows: impl IntoIterator<Item = Facts>, sign: i64) {
         // Distinct units per entity, and of the article as a whole, per level.
-        let mut seen: HashSet<(Option<EntityId>, usize, bool, i64)> = HashSet::new();
+        let mut seen: HashSet<(Option<EntityId>, usize, bool, i64), Fast> = HashSet::default();
         // The distinct entities of each sentence.
-        let mut sentences: HashMap<(bool, i64), Vec<EntityId>> = HashMap::new();
+        let mut sentences: HashMap<(bool, i64), Vec<EntityId>, Fast> = HashMap::default();
+        // The distinct entities of each paragraph, and of the article (a paragraph or
+        // an article can hold thousands: sets, not list scans).
+        let mut in_paragraph: HashSet<(bool, i64, EntityId), Fast> = HashSet::default();
+        let mut paragraphs: HashMap<(bool, i64), Vec<EntityId>, Fast> = HashMap::default();
+        let mut in_article: HashSet<EntityId, Fast> = HashSet::default();
+        let mut article: Vec<EntityId> = Vec::new();
         for f in rows {
             *self.counts.entry(f.entity).or_default() += sign;
             if let Some(kind) = f.local_kind {
@@ -155,6 +182,14 @@ impl Delta {
                     members.push(entity);
                 }
             }
+            if let Some(n) = paragraph {
+                if in_paragraph.insert((body, n, entity)) {
+                    paragraphs.entry((body, n)).or_default().push(entity);
+                }
+            }
+            if in_article.insert(entity) {
+                article.push(entity);
+            }
             let units = [Some(0), paragraph, sentence];
             for (level, unit) in units.into_iter().enumerate() {
                 let Some(unit) = unit else { continue };
@@ -170,14 +205,19 @@ impl Delta {
             }
         }
         for members in sentences.values() {
-            for &a in members {
-                for &b in members {
-                    if a != b {
-                        *self.pairs.entry((a, b)).or_default() += sign;
-                    }
-                }
-            }
+            for_pairs(members, |pair| *self.pairs.entry(pair).or_default() += sign);
         }
+        if article.len() > MAX_PAIRED_ENTITIES {
+            return;
+        }
+        for members in paragraphs.values() {
+            for_pairs(members, |pair| {
+                self.wide_pairs.entry(pair).or_default()[0] += sign
+            });
+        }
+        for_pairs(&article, |pair| {
+            self.wide_pairs.entry(pair).or_default()[1] += sign
+        });
     }
 
     /// Writes the counts to the summary tables and starts over.
@@ -207,15 +247,39 @@ impl Delta {
                     .execute(params![entity, LEVELS[level]])?;
             }
         }
+        // The pair tables take most rows: their statements are looked up once.
+        let (mut add, mut sub, mut drop) = (
+            conn.prepare_cached(SQL_ADD_PAIR)?,
+            conn.prepare_cached(SQL_SUB_PAIR)?,
+            conn.prepare_cached(SQL_DROP_PAIR)?,
+        );
         for ((a, b), n) in pairs {
-            let sql = match n {
+            match n {
                 0 => continue,
-                1.. => SQL_ADD_PAIR,
-                _ => SQL_SUB_PAIR,
+                1.. => add.execute(params![a, b, n])?,
+                _ => {
+                    sub.execute(params![a, b, n])?;
+                    drop.execute(params![a, b])?
+                }
             };
-            conn.prepare_cached(sql)?.execute(params![a, b, n])?;
-            if n < 0 {
-                conn.prepare_cached(SQL_DROP_PAIR)?.execute(params![a, b])?;
+        }
+        let mut wide: Vec<_> = self.wide_pairs.iter().map(|(&k, &n)| (k, n)).collect();
+        wide.sort_unstable();
+        let (mut add, mut change, mut drop) = (
+            conn.prepare_cached(SQL_ADD_WIDE_PAIR)?,
+            conn.prepare_cached(SQL_CHANGE_WIDE_PAIR)?,
+            conn.prepare_cached(SQL_DROP_WIDE_PAIR)?,
+        );
+        for ((a, b), [paragraphs, articles]) in wide {
+            if paragraphs >= 0 && articles >= 0 {
+                if paragraphs > 0 || articles > 0 {
+                    add.execute(params![a, b, paragraphs, articles])?;
+                }
+            } else {
+                change.execute(params![a, b, paragraphs, articles])?;
+                if articles < 0 {
+                    drop.execute(params![a, b])?;
+                }
             }
         }
         for (level, &n) in self.totals.iter().enumerate() {
@@ -270,13 +334,24 @@ impl Delta {
     }
 }
 
+/// Calls `f` with every ordered pair of distinct members.
+fn for_pairs(members: &[EntityId], mut f: impl FnMut((EntityId, EntityId))) {
+    for &a in members {
+        for &b in members {
+            if a != b {
+                f((a, b));
+            }
+        }
+    }
+}
+
 /// Writes signed counts keyed by entity and value, in key order: an upsert adds, an
 /// update subtracts and a delete drops what reaches zero (`sql` is add, subtract,
 /// drop, each taking entity, value and count, the drop only the first two). Records
 /// the entities it changed in `touched`.
 fn write_signed<V: rusqlite::ToSql + Ord>(
     conn: &Connection,
-    counts: HashMap<(EntityId, V), i64>,
+    counts: HashMap<(EntityId, V), i64, Fast>,
     [add, sub, drop]: [&str; 3],
     touched: &mut Vec<EntityId>,
 ) -> Result<()> {
@@ -326,4 +401,122 @@ pub(crate) fn refresh_into<T>(
         delta.article(conn, a, 1)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NewArticle;
+    use crate::Store;
+
+    /// An article "N0 N1 N2 …" in one paragraph per `per_paragraph` names, each name
+    /// a mention of its own entity, added through the store (so the summaries are
+    /// the ones the store keeps).
+    fn article_of_names(store: &mut Store, id: &str, names: usize, per_paragraph: usize) {
+        let words: Vec<String> = (0..names).map(|i| format!("N{i}")).collect();
+        let body = words
+            .chunks(per_paragraph)
+            .map(|c| c.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let article = store
+            .upsert_article(&NewArticle {
+                external_id: id.into(),
+                title: "Names".into(),
+                body: body.clone(),
+                ..NewArticle::default()
+            })
+            .unwrap()
+            .id;
+        let mut mentions = Vec::new();
+        let mut at = 0;
+        for (i, w) in words.iter().enumerate() {
+            let start = body[at..].find(w.as_str()).unwrap() + at;
+            at = start + w.len();
+            mentions.push(NewMention {
+                entity_id: store.entity_get_or_create(EntityKind::Person, w).unwrap(),
+                field: Field::Body,
+                start_char: start as i64,
+                end_char: at as i64,
+                start_byte: start as i64,
+                end_byte: at as i64,
+                surface: w.clone(),
+                sentence: None,
+                paragraph: Some((i / per_paragraph) as i64),
+                extractor: None,
+                confidence: None,
+                local_kind: None,
+                local_name: None,
+            });
+        }
+        store.add_mentions(article, &mentions).unwrap();
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn entity_pairs_count_shared_paragraphs_and_articles_and_skip_an_article_of_too_many_names() {
+        let mut store = Store::open_in_memory().unwrap();
+        // Four names, two per paragraph: N0-N1 and N2-N3 share a paragraph; all six
+        // unordered pairs share the article.
+        article_of_names(&mut store, "small", 4, 2);
+        let rows = |store: &Store| {
+            let mut stmt = store
+                .conn()
+                .prepare(
+                    "SELECT a.name, b.name, p.paragraphs, p.articles FROM entity_pairs p
+                     JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id
+                     ORDER BY 1, 2",
+                )
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect::<Vec<(String, String, i64, i64)>>()
+        };
+        let expected: Vec<(String, String, i64, i64)> = [
+            ("N0", "N1", 1),
+            ("N0", "N2", 0),
+            ("N0", "N3", 0),
+            ("N1", "N0", 1),
+            ("N1", "N2", 0),
+            ("N1", "N3", 0),
+            ("N2", "N0", 0),
+            ("N2", "N1", 0),
+            ("N2", "N3", 1),
+            ("N3", "N0", 0),
+            ("N3", "N1", 0),
+            ("N3", "N2", 1),
+        ]
+        .iter()
+        .map(|&(a, b, p)| (a.to_string(), b.to_string(), p, 1))
+        .collect();
+        assert_eq!(rows(&store), expected);
+
+        // One record naming one more entity than the bound pairs none of them, and
+        // `check` (which recounts in SQL with the same bound) agrees.
+        article_of_names(&mut store, "dump", MAX_PAIRED_ENTITIES + 1, 50);
+        assert_eq!(rows(&store), expected);
+        // At the bound it pairs them all: N0..N3 again, now in 2 articles.
+        article_of_names(&mut store, "long", MAX_PAIRED_ENTITIES, 50);
+        let n = MAX_PAIRED_ENTITIES as i64;
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM entity_pairs"),
+            n * (n - 1)
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT articles FROM entity_pairs p JOIN entities a ON a.id = p.entity_id
+                 JOIN entities b ON b.id = p.other_id WHERE a.name = 'N0' AND b.name = 'N1'"
+            ),
+            2
+        );
+        // (Paragraph rows are the loader's; this store API writes none.)
+        let problems = store.check().unwrap();
+        let units: Vec<_> = problems.iter().filter(|p| p.check == "units").collect();
+        assert!(units.is_empty(), "{units:?}");
+    }
 }
