@@ -3,10 +3,10 @@
 //! publisher's notice in French under an English story). Pure text analysis: the
 //! loader and the store's upgrade path both call it; neither is called from here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One paragraph of an article body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paragraph {
     /// 0-based index in the body.
     pub idx: usize,

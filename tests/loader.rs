@@ -817,3 +817,82 @@ fn a_dry_run_predicts_the_import_and_takes_no_write_lock() {
     assert_eq!(real["duplicates"], 1);
     assert_eq!(real["failed"], 1);
 }
+
+#[test]
+fn import_extracted_refuses_records_that_do_not_match_their_text_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = newsdb(&dir.path().join("none.sqlite"))
+        .args(["extract", "--quiet"])
+        .arg(seeds())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let good: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mentions = good["mentions"].as_array().unwrap();
+    assert!(mentions.len() > 40, "{} mentions", mentions.len());
+    // Every mention's surface is the text it spans.
+    for m in mentions {
+        let field = m["field"].as_str().unwrap();
+        let text = good[field].as_str().unwrap();
+        let (s, e) = (
+            m["start_byte"].as_u64().unwrap() as usize,
+            m["end_byte"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[s..e], m["surface"].as_str().unwrap());
+    }
+    // A record whose mention was moved by a byte, one whose paragraph was cut, a
+    // record of another format, and the good one under another id.
+    let mut moved = good.clone();
+    moved["external_id"] = "moved".into();
+    let end = moved["mentions"][3]["end_byte"].as_u64().unwrap();
+    moved["mentions"][3]["end_byte"] = (end - 1).into();
+    let mut cut = good.clone();
+    cut["external_id"] = "cut".into();
+    cut["paragraphs"][0]["end_byte"] = 100_000.into();
+    let mut renamed = good.clone();
+    renamed["external_id"] = "renamed".into();
+    let file = dir.path().join("extracted.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{moved}\n{cut}\n{}\n{renamed}\n",
+            serde_json::json!({"id": "plain", "title": "T", "body": "B"})
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("news.sqlite");
+    let out = newsdb(&db)
+        .args(["import", "--extracted"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "line 1: mention",
+        "does not match the text there",
+        "line 2: paragraph 0 spans bytes",
+        "line 3: not a record of `newsdb extract`",
+        "3 failed",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
+    }
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE external_id = 'renamed'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM mentions") as usize,
+        mentions.len()
+    );
+    // The extractor of the file is recorded on each mention.
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(DISTINCT extractor) FROM mentions"),
+        1
+    );
+    newsdb(&db).arg("check").assert().success();
+}

@@ -58,6 +58,11 @@ pub struct Args {
     /// Skip entity extraction (store articles and paragraphs only).
     #[arg(long)]
     no_extract: bool,
+    /// The inputs are JSON Lines written by `newsdb extract`: store their paragraphs
+    /// and mentions as they are, without tagging again (the store equals a direct
+    /// import of the same articles).
+    #[arg(long, conflicts_with_all = ["input_format", "source", "published", "source_from_dir"])]
+    extracted: bool,
     /// Add your aliases from this file first (`alias<TAB>kind<TAB>canonical` per
     /// line; see `newsdb aliases --help`). They stay in the database.
     #[arg(long, value_name = "FILE")]
@@ -94,6 +99,39 @@ pub struct Args {
     /// No progress bar and no summary line.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// A progress bar on a terminal's stderr (bytes read, rate, ETA), hidden otherwise.
+pub(super) fn progress_bar(ctx: &Ctx, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    if !quiet && ctx.stderr_is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+            )
+            .expect("the progress template is valid"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+    }
+    bar
+}
+
+/// Shows an import or extract event: progress on the bar, problems on stderr.
+pub(super) fn show_event(bar: &ProgressBar, event: ImportEvent<'_>, quiet: bool, strict: bool) {
+    match event {
+        ImportEvent::Started { bytes, .. } => bar.set_length(bytes),
+        ImportEvent::Progress(r) => {
+            bar.set_position(r.bytes);
+            let secs = r.seconds.max(bar.elapsed().as_secs_f64()).max(1e-9);
+            bar.set_message(format!("{:.0} articles/s", r.articles() as f64 / secs));
+        }
+        // --quiet hides warnings; errors are always shown, once: under --strict the
+        // first error ends the import and is the command's own error message.
+        ImportEvent::Problem(p) if quiet && p.severity == Severity::Warning => {}
+        ImportEvent::Problem(p) if strict && p.severity == Severity::Error => {}
+        ImportEvent::Problem(p) => bar.suspend(|| eprintln!("{p}")),
+    }
 }
 
 fn parse_format(s: &str) -> Result<InputFormat, String> {
@@ -137,6 +175,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         source: args.source,
         published: args.published,
         source_from_dir: args.source_from_dir,
+        extracted: args.extracted,
         arguments: Some(
             std::env::args_os()
                 .skip(1)
@@ -145,30 +184,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 .join(" "),
         ),
     };
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    if !args.quiet && ctx.stderr_is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-            )
-            .expect("the progress template is valid"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-    }
-    let mut on_event = |event: ImportEvent<'_>| match event {
-        ImportEvent::Started { bytes, .. } => bar.set_length(bytes),
-        ImportEvent::Progress(r) => {
-            bar.set_position(r.bytes);
-            let secs = r.seconds.max(bar.elapsed().as_secs_f64()).max(1e-9);
-            bar.set_message(format!("{:.0} articles/s", r.articles() as f64 / secs));
-        }
-        // --quiet hides warnings; errors are always shown, once: under --strict the
-        // first error ends the import and is the command's own error message.
-        ImportEvent::Problem(p) if args.quiet && p.severity == Severity::Warning => {}
-        ImportEvent::Problem(p) if args.strict && p.severity == Severity::Error => {}
-        ImportEvent::Problem(p) => bar.suspend(|| eprintln!("{p}")),
-    };
+    let bar = progress_bar(ctx, args.quiet);
+    let mut on_event = |event: ImportEvent<'_>| show_event(&bar, event, args.quiet, args.strict);
     let report = store.import_with(&args.paths, &opts, &mut on_event)?;
     bar.finish_and_clear();
     if args.json || ctx.format == newsdb::output::Format::Json {

@@ -10,6 +10,7 @@ mod delete;
 mod entities;
 mod entity;
 mod export;
+mod extract;
 mod import;
 mod init;
 mod mentions;
@@ -104,6 +105,7 @@ impl From<FormatArg> for Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     Import(import::Args),
+    Extract(extract::Args),
     Init(init::Args),
     Articles(articles::Args),
     Show(show::Args),
@@ -296,6 +298,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Command::Import(a) => import::run(&ctx, a),
+        Command::Extract(a) => extract::run(&ctx, a),
         Command::Init(a) => init::run(&ctx, a),
         Command::Articles(a) => articles::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),

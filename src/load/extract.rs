@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{EntityKind, Field};
 use crate::ner::{split_sentences, tokenize, Model, Token};
@@ -13,7 +13,7 @@ use crate::paragraphs::Paragraph;
 use crate::resolve::{resolve_article, Anchors, Found};
 
 /// A mention found in an article, resolved to an entity name but not yet to a row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     /// Title or body.
     pub field: Field,

@@ -12,6 +12,7 @@
 
 pub mod dates;
 pub mod extract;
+pub mod extracted;
 pub mod records;
 mod reextract;
 mod source;
@@ -77,6 +78,10 @@ pub struct ImportOptions {
     /// directory being imported (`business` for `bbc/business/001.txt` when importing
     /// `bbc/`); before `source`, which then covers files outside any folder.
     pub source_from_dir: bool,
+    /// The inputs are JSON Lines records of `newsdb extract` (see
+    /// [`extracted::ExtractedArticle`]): their paragraphs and mentions are stored as
+    /// they are, without tagging again.
+    pub extracted: bool,
 }
 
 impl Default for ImportOptions {
@@ -95,6 +100,7 @@ impl Default for ImportOptions {
             source: None,
             published: None,
             source_from_dir: false,
+            extracted: false,
         }
     }
 }
@@ -186,6 +192,19 @@ impl ImportReport {
         self.inserted + self.updated + self.unchanged + self.duplicates
     }
 
+    /// Counts a problem of `extract_to` (the writer keeps its own books for imports)
+    /// and tells `on_event`.
+    fn problem(&mut self, e: RecordError, on_event: &mut dyn FnMut(ImportEvent<'_>)) {
+        match e.severity {
+            Severity::Error => self.failed += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+        on_event(ImportEvent::Problem(&e));
+        if self.errors.len() < MAX_REPORTED_PROBLEMS {
+            self.errors.push(e);
+        }
+    }
+
     /// Input megabytes per second.
     pub fn mb_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
@@ -239,6 +258,9 @@ pub(crate) struct Ready {
     /// `None` when extraction was not run (disabled, not English, or unchanged).
     extracted: Option<Vec<Extracted>>,
     not_english: bool,
+    /// The model that extracted `extracted` when not the writer's own (a record of
+    /// `newsdb extract` read by `import --extracted`).
+    extractor: Option<String>,
 }
 
 /// Whether a stored article already has this content: lets workers skip extraction
@@ -331,6 +353,7 @@ pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
         paragraphs,
         extracted,
         not_english,
+        extractor: None,
     }
 }
 
@@ -357,6 +380,21 @@ fn refuse_nul(a: &NewArticle) -> std::result::Result<(), String> {
 }
 
 fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool, opts: &ImportOptions) -> Processed {
+    if opts.extracted {
+        let outcome = match &unit.body {
+            UnitBody::Failed(message) => Err(message.clone()),
+            UnitBody::Json(bytes) => serde_json::from_slice::<extracted::ExtractedArticle>(bytes)
+                .map_err(|e| format!("not a record of `newsdb extract`: {e}"))
+                .and_then(extracted::ExtractedArticle::into_ready),
+            _ => Err("--extracted reads the JSON Lines that `newsdb extract` writes".into()),
+        };
+        return Processed {
+            origin: unit.origin,
+            record: unit.record,
+            bytes: unit.bytes,
+            outcome,
+        };
+    }
     let parsed = parse_unit(&unit).and_then(|p| refuse_nul(&p.article).map(|()| p));
     let parsed = parsed.map(|mut p| {
         p.warnings.extend(unit.warnings);
@@ -379,6 +417,200 @@ fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool, opts: &ImportOpti
         bytes: unit.bytes,
         outcome,
     }
+}
+
+/// Reads every article under `paths` as `import` does, extracts it (paragraphs,
+/// language, mentions; no database) and writes one [`extracted::ExtractedArticle`] per
+/// line to `out`, in input order. Bad records are told to `on_event` and counted in
+/// the report (`failed`), and the run goes on; `inserted` counts the records written.
+/// The output is the same whatever `opts.jobs`, and each record depends only on its
+/// article, so pieces of a corpus can be extracted anywhere and imported together
+/// with [`ImportOptions::extracted`].
+pub fn extract_to(
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    out: &mut dyn std::io::Write,
+    on_event: &mut dyn FnMut(ImportEvent<'_>),
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let mut report = ImportReport::default();
+    let mut skipped = Vec::new();
+    let mut problems = Vec::new();
+    let files = collect_files(
+        paths,
+        &mut |origin: &Path, message: String| {
+            problems.push(RecordError {
+                origin: origin.display().to_string(),
+                record: None,
+                message,
+                severity: Severity::Error,
+            });
+        },
+        &mut skipped,
+    )?;
+    on_event(ImportEvent::Started {
+        files: files.len(),
+        bytes: files
+            .iter()
+            .filter(|f| !f.is_stdin())
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum(),
+    });
+    for e in problems {
+        report.problem(e, on_event);
+    }
+    let model = opts.extract.then(Model::embedded);
+    let extractor = model.map(extract::extractor_name);
+    let pool = ReadPool {
+        path: None,
+        conns: Mutex::new(Vec::new()),
+    };
+    let stop = AtomicBool::new(false);
+    let mut line = Vec::new();
+    pipeline(&files, opts, model, &pool, &stop, &mut |batch| {
+        for p in batch {
+            report.bytes += p.bytes;
+            match p.outcome {
+                Err(message) => report.problem(
+                    RecordError {
+                        origin: p.origin,
+                        record: p.record,
+                        message,
+                        severity: Severity::Error,
+                    },
+                    on_event,
+                ),
+                Ok(ready) => {
+                    for w in &ready.parsed.warnings {
+                        let warning = RecordError {
+                            origin: p.origin.clone(),
+                            record: p.record.clone(),
+                            message: w.clone(),
+                            severity: Severity::Warning,
+                        };
+                        report.problem(warning, on_event);
+                    }
+                    let record =
+                        extracted::ExtractedArticle::of_ready(&ready, extractor.as_deref());
+                    report.inserted += 1;
+                    report.not_english += u64::from(ready.not_english);
+                    report.mentions += record.mentions.as_ref().map_or(0, |m| m.len() as u64);
+                    line.clear();
+                    serde_json::to_writer(&mut line, &record)
+                        .map_err(|e| Error::InvalidArgument(format!("cannot write JSON: {e}")))?;
+                    line.push(b'\n');
+                    out.write_all(&line)
+                        .map_err(|e| Error::io(Path::new("<output>"), e))?;
+                }
+            }
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        on_event(ImportEvent::Progress(&report));
+        Ok(())
+    })?;
+    out.flush()
+        .map_err(|e| Error::io(Path::new("<output>"), e))?;
+    report.seconds = started.elapsed().as_secs_f64();
+    report.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
+    Ok(report)
+}
+
+/// Reads `files` in order on one thread, parses and (with `model`) extracts batches of
+/// units on the worker pool, order kept, and hands each batch to `consume` on the
+/// calling thread. An error from `consume` stops the reader and is returned.
+fn pipeline(
+    files: &[SourceFile],
+    opts: &ImportOptions,
+    model: Option<&'static Model>,
+    pool: &ReadPool,
+    stop: &AtomicBool,
+    consume: &mut dyn FnMut(Vec<Processed>) -> Result<()>,
+) -> Result<()> {
+    let workers = thread_pool(opts.jobs)?;
+    let batch_size = opts.batch_size.max(1);
+    std::thread::scope(|s| -> Result<()> {
+        // One batch waiting at each hand-over keeps every stage busy; more would
+        // only hold more articles in memory (a batch is up to `batch_size` of them).
+        let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(1);
+        let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
+        let clashes = source::id_clashes(files, opts.format);
+        let read_opts = source::ReadOptions {
+            format: opts.format,
+            max_record_bytes: opts.max_record_bytes,
+            tsv_quoted: opts.tsv_quoted,
+        };
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(batch_size);
+            let mut batch_bytes = 0u64;
+            for (file, clash) in files.iter().zip(clashes) {
+                let folder = if opts.source_from_dir {
+                    file.folder()
+                } else {
+                    None
+                };
+                let mut emit = |mut u: Unit| {
+                    u.folder.clone_from(&folder);
+                    batch_bytes += u.bytes;
+                    batch.push(u);
+                    if batch.len() >= batch_size || batch_bytes >= BATCH_BYTES {
+                        batch_bytes = 0;
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if unit_tx.send(full).is_err() {
+                            return false;
+                        }
+                    }
+                    !stop.load(Ordering::Relaxed)
+                };
+                let go_on = match clash {
+                    Some(message) => emit(Unit {
+                        origin: file.origin(),
+                        record: None,
+                        bytes: 0,
+                        body: UnitBody::Failed(message),
+                        warnings: Vec::new(),
+                        folder: None,
+                    }),
+                    None => source::read_units(file, &read_opts, &mut emit),
+                };
+                if !go_on || stop.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = unit_tx.send(batch);
+            }
+        });
+        let workers = &workers;
+        s.spawn(move || {
+            let mut repeated = records::RepeatedIds::default();
+            for batch in unit_rx {
+                let mut out: Vec<Processed> = workers.install(|| {
+                    batch
+                        .into_par_iter()
+                        .map(|u| process(u, model, pool, opts))
+                        .collect()
+                });
+                // In input order: a repeated id is found at its later record.
+                for p in &mut out {
+                    if let Ok(ready) = &mut p.outcome {
+                        let found = repeated.check(&p.origin, p.record.as_deref(), &ready.parsed);
+                        ready.parsed.warnings.extend(found);
+                    }
+                }
+                if done_tx.send(out).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in done_rx {
+            if let Err(e) = consume(batch) {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })
 }
 
 fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
@@ -437,100 +669,14 @@ impl Store {
             path: self.path().map(Path::to_path_buf),
             conns: Mutex::new(Vec::new()),
         };
-        let workers = thread_pool(opts.jobs)?;
-        let batch_size = opts.batch_size.max(1);
         let stop = AtomicBool::new(false);
         let mut writer = write::Writer::start(self.conn_mut(), opts, model)?;
         for e in walk_errors {
             writer.problem(e, on_event)?;
         }
 
-        let result = std::thread::scope(|s| -> Result<()> {
-            // One batch waiting at each hand-over keeps every stage busy; more would
-            // only hold more articles in memory (a batch is up to `batch_size` of them).
-            let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(1);
-            let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
-            let stop = &stop;
-            let files = &files;
-            let clashes = source::id_clashes(files, opts.format);
-            let read_opts = source::ReadOptions {
-                format: opts.format,
-                max_record_bytes: opts.max_record_bytes,
-                tsv_quoted: opts.tsv_quoted,
-            };
-            s.spawn(move || {
-                let mut batch = Vec::with_capacity(batch_size);
-                let mut batch_bytes = 0u64;
-                for (file, clash) in files.iter().zip(clashes) {
-                    let folder = if opts.source_from_dir {
-                        file.folder()
-                    } else {
-                        None
-                    };
-                    let mut emit = |mut u: Unit| {
-                        u.folder.clone_from(&folder);
-                        batch_bytes += u.bytes;
-                        batch.push(u);
-                        if batch.len() >= batch_size || batch_bytes >= BATCH_BYTES {
-                            batch_bytes = 0;
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                            if unit_tx.send(full).is_err() {
-                                return false;
-                            }
-                        }
-                        !stop.load(Ordering::Relaxed)
-                    };
-                    let go_on = match clash {
-                        Some(message) => emit(Unit {
-                            origin: file.origin(),
-                            record: None,
-                            bytes: 0,
-                            body: UnitBody::Failed(message),
-                            warnings: Vec::new(),
-                            folder: None,
-                        }),
-                        None => source::read_units(file, &read_opts, &mut emit),
-                    };
-                    if !go_on || stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                }
-                if !batch.is_empty() {
-                    let _ = unit_tx.send(batch);
-                }
-            });
-            let pool = &pool;
-            let workers = &workers;
-            s.spawn(move || {
-                let mut repeated = records::RepeatedIds::default();
-                for batch in unit_rx {
-                    let mut out: Vec<Processed> = workers.install(|| {
-                        batch
-                            .into_par_iter()
-                            .map(|u| process(u, model, pool, opts))
-                            .collect()
-                    });
-                    // In input order: a repeated id is found at its later record.
-                    for p in &mut out {
-                        if let Ok(ready) = &mut p.outcome {
-                            let found =
-                                repeated.check(&p.origin, p.record.as_deref(), &ready.parsed);
-                            ready.parsed.warnings.extend(found);
-                        }
-                    }
-                    if done_tx.send(out).is_err() {
-                        return;
-                    }
-                }
-            });
-            for batch in done_rx {
-                if let Err(e) = writer.write_batch(batch, on_event) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-            }
-            Ok(())
+        let result = pipeline(&files, opts, model, &pool, &stop, &mut |batch| {
+            writer.write_batch(batch, on_event)
         });
         let seconds = started.elapsed().as_secs_f64();
         match result {

@@ -153,7 +153,7 @@ impl write::Writer<'_> {
             match found {
                 Some(found) => {
                     self.count_updated();
-                    self.write_mentions(s.id, &s.title, &s.body, &found)?;
+                    self.write_mentions(s.id, &s.title, &s.body, &found, None)?;
                 }
                 None => self.count_not_english(),
             }

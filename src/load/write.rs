@@ -304,6 +304,7 @@ impl<'c> Writer<'c> {
             paragraphs,
             extracted,
             not_english,
+            extractor,
         } = ready;
         let a = &parsed.article;
         let warn = |message: String| RecordError {
@@ -360,7 +361,7 @@ impl<'c> Writer<'c> {
             .into_iter()
             .filter(|e| e.paragraph.is_none_or(|p| !repeated.contains(&p)))
             .collect();
-        self.write_mentions(up.id, &a.title, &a.body, &extracted)
+        self.write_mentions(up.id, &a.title, &a.body, &extracted, extractor)
     }
 
     /// Writes paragraphs; returns the indexes newly found to be repeated boilerplate.
@@ -535,14 +536,17 @@ impl<'c> Writer<'c> {
         Ok(found)
     }
 
-    /// Resolves each extracted span to an entity row and writes the mentions.
+    /// Resolves each extracted span to an entity row and writes the mentions, marked
+    /// as found by `extractor` (`None`: this run's model).
     pub(crate) fn write_mentions(
         &mut self,
         article: ArticleId,
         title: &str,
         body: &str,
         extracted: &[Extracted],
+        extractor: Option<String>,
     ) -> Result<()> {
+        let extractor = extractor.or_else(|| self.extractor.clone());
         let mut new = Vec::with_capacity(extracted.len());
         let mut via_merges = Vec::with_capacity(extracted.len());
         let (title_offsets, body_offsets) = (CharOffsets::new(title), CharOffsets::new(body));
@@ -556,7 +560,7 @@ impl<'c> Writer<'c> {
                 NewMention::from_byte_range_in(entity, e.field, offsets, e.start_byte, e.end_byte)?;
             m.sentence = Some(e.sentence as i64);
             m.paragraph = e.paragraph.map(|p| p as i64);
-            m.extractor = self.extractor.clone();
+            m.extractor.clone_from(&extractor);
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
             m.local_kind = Some(e.kind);
             m.local_name = Some(e.name.clone());

@@ -1,0 +1,112 @@
+//! `newsdb extract`: tag articles without a database, one JSON Lines record each.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use newsdb::load::InputFormat;
+use newsdb::ImportOptions;
+
+use super::import::{progress_bar, show_event};
+use super::Ctx;
+
+/// Extract articles to JSON Lines, without a database: the map step of a corpus too
+/// large for one machine.
+///
+/// Reads the inputs `import` reads (files, directories, `-` for standard input) and
+/// writes one record per article, in input order: the article, its paragraphs (each
+/// with its language and boilerplate flag) and its mentions (byte and character
+/// spans, surface, sentence and paragraph, the tagger's confidence, the kind and
+/// canonical name the in-article rules gave it). A record depends only on its
+/// article, so a corpus can be extracted in pieces anywhere (`xargs -P`, GNU
+/// parallel, Spark's `pipe`, Hadoop streaming) and the pieces imported together with
+/// `newsdb import --extracted`, which gives the same store as importing the articles
+/// directly. What needs the whole corpus is done there: paragraphs repeated across a
+/// source's articles become boilerplate, and names are resolved across articles.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  newsdb extract seeds/ --out seeds.extracted.jsonl
+  newsdb import --extracted seeds.extracted.jsonl
+  newsdb extract archive/ --jobs 2 | gzip > archive.extracted.jsonl.gz
+  newsdb import --extracted archive.extracted.jsonl.gz")]
+pub struct Args {
+    /// Files and directories to extract (`-` reads standard input: JSON Lines when
+    /// its first non-blank character is `{`, else one text article).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The source of every record that names none (text files never do).
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// The publication date of every record that gives none (e.g. 2005-03-01).
+    #[arg(long, value_name = "DATE", value_parser = newsdb::load::dates::published_date)]
+    published: Option<String>,
+    /// A record that names no source gets the first folder below the given
+    /// directory as its source.
+    #[arg(long)]
+    source_from_dir: bool,
+    /// Input format for every file, instead of choosing by extension.
+    #[arg(long = "input-format", value_parser = parse_format)]
+    input_format: Option<InputFormat>,
+    /// Refuse records larger than this many bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    max_record_bytes: usize,
+    /// Worker threads; 0 (the default) uses every core.
+    #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true,
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    jobs: u16,
+    /// No progress bar and no summary line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_format(s: &str) -> Result<InputFormat, String> {
+    s.parse().map_err(|e: newsdb::Error| e.to_string())
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let opts = ImportOptions {
+        format: args.input_format,
+        max_record_bytes: args.max_record_bytes,
+        jobs: usize::from(args.jobs),
+        source: args.source,
+        published: args.published,
+        source_from_dir: args.source_from_dir,
+        ..ImportOptions::default()
+    };
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let bar = progress_bar(ctx, args.quiet);
+    let mut on_event =
+        |event: newsdb::load::ImportEvent<'_>| show_event(&bar, event, args.quiet, false);
+    let report = newsdb::load::extract_to(&args.paths, &opts, &mut out, &mut on_event)?;
+    drop(out);
+    bar.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "extracted {} article(s) ({} not in English), {} mentions, {} failed, {} warnings; \
+             {:.1} MB in {:.2} s ({:.2} MB/s)",
+            report.inserted,
+            report.not_english,
+            report.mentions,
+            report.failed,
+            report.warnings,
+            report.bytes as f64 / 1e6,
+            report.seconds,
+            report.mb_per_second()
+        );
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
