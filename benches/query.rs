@@ -340,7 +340,7 @@ fn main() {
         time(|| query::cooccurrences(conn, frequent.id, Level::Sentence, 20).unwrap()),
         Some(cooccur_bare.0),
     );
-    // Paragraph and article levels read `entity_pairs` (V11); the bare SQL is the live
+    // Paragraph and article levels read `entity_pairs` (V13); the bare SQL is the live
     // join over the entity's articles that they replaced.
     let wide = [
         (

@@ -134,7 +134,7 @@ fn fill_summaries(conn: &Connection, version: i32) {
             .unwrap();
         }
     }
-    if version >= 11 {
+    if version >= 13 {
         for (entity, other, paragraphs, articles) in ENTITY_PAIRS {
             conn.execute(
                 "INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles)

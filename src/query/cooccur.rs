@@ -90,7 +90,7 @@ const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COAL
 const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
     ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
 /// Paragraph and article levels read the pair counts of `entity_pairs` (migration
-/// V11) the same way: only partners with at least `?2` shared units (and at least one).
+/// V13) the same way: only partners with at least `?2` shared units (and at least one).
 const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, COALESCE(u.units, 0)
     FROM entity_pairs p
     JOIN entities e ON e.id = p.other_id

@@ -49,7 +49,7 @@ pub(crate) fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
 
 /// An article naming more entities than this (a dump of many articles in one record)
 /// pairs none of them in `entity_pairs`: its pairs alone would be millions of rows.
-/// Migration V11 and `check` apply the same bound.
+/// Migration V13 and `check` apply the same bound.
 pub(crate) const MAX_PAIRED_ENTITIES: usize = 1000;
 
 /// What the summaries need to know of one mention.
@@ -95,7 +95,7 @@ const SQL_SUB_PAIR: &str =
     "UPDATE sentence_pairs SET sentences = sentences + ?3 WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_PAIR: &str =
     "DELETE FROM sentence_pairs WHERE entity_id = ?1 AND other_id = ?2 AND sentences <= 0";
-/// Shared paragraphs and articles of an ordered pair (`entity_pairs`, V11): an upsert
+/// Shared paragraphs and articles of an ordered pair (`entity_pairs`, V13): an upsert
 /// when neither count falls (the row may be new), else an update of the row, which
 /// then exists, dropped once no article is shared.
 const SQL_ADD_WIDE_PAIR: &str =

@@ -1,4 +1,4 @@
--- V11: how many paragraphs and articles each pair of entities shares, so paragraph-
+-- V13: how many paragraphs and articles each pair of entities shares, so paragraph-
 -- and article-level co-occurrence read one entity's row range, as sentence level
 -- reads sentence_pairs (V5), instead of joining every mention of every article the
 -- entity occurs in (over half a second for a frequent entity at 100k articles).
