@@ -12,6 +12,7 @@ mod entity;
 mod export;
 mod import;
 mod init;
+mod man;
 mod mentions;
 mod ner;
 mod reextract;
@@ -124,6 +125,7 @@ enum Command {
     Stats(stats::Args),
     Export(export::Args),
     Completions(completions::Args),
+    Man(man::Args),
 }
 
 /// A name or id given on the command line that matches nothing: `main` exits with
@@ -316,5 +318,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats(a) => stats::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
