@@ -40,6 +40,7 @@ mod cooccur;
 mod deadline;
 mod export;
 mod matching;
+mod network;
 mod profile;
 mod search;
 mod stats;
@@ -59,6 +60,10 @@ pub use context::{
 pub use cooccur::{cooccurrences, cooccurrences_during, Cooccurrence, Level};
 pub use export::{export_articles, export_entities, export_mentions, ExportFormat};
 pub use matching::{match_entities, EntityMatch};
+pub use network::{
+    network, write_network, write_network_csv, xml_escape, Edge, GraphFormat, Network,
+    NetworkOptions, Node,
+};
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
 };
