@@ -107,7 +107,8 @@ fn words(segments: &[Segment<'_>], coloured: bool) -> Vec<Vec<Word>> {
             }
         }
     }
-    words.retain(|w| !w.is_empty());
+    // Empty words kept: joined with single spaces, the words give the text back with
+    // every space it had.
     words
 }
 
@@ -117,18 +118,21 @@ fn lines(words: &[Vec<Word>], width: Option<usize>) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     let mut len = 0;
+    let mut first = true;
     for word in words {
         let n: usize = word.iter().map(|p| p.text.chars().count()).sum();
         if let Some(w) = width {
             if len > 0 && len + 1 + n > w {
                 out.push(std::mem::take(&mut line));
                 len = 0;
+                first = true;
             }
         }
-        if len > 0 {
+        if !first {
             line.push(' ');
             len += 1;
         }
+        first = false;
         for piece in word {
             let text = without_controls(&piece.text);
             match piece.colour {
@@ -322,5 +326,11 @@ mod tests {
         // Each word of a mention is coloured on its own line.
         assert!(wrapped[0].starts_with("\x1b[1;36mBashar\x1b[0m \x1b[1;36mal-Assad"));
         assert!(wrapped[1].ends_with("\x1b[1;33mTehran\x1b[0m"));
+    }
+
+    #[test]
+    fn unwrapped_lines_keep_every_space_of_the_text() {
+        let text = [Segment::Text("  two  spaces, "), Segment::Text("end ")];
+        assert_eq!(lines(&words(&text, false), None), ["  two  spaces, end "]);
     }
 }
