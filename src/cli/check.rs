@@ -98,6 +98,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
             ctx.print(&t)?;
         }
         eprintln!("{}: {} problem(s)", ctx.db.display(), problems.len());
+        let repairable = ["units", "resolution", "fts", "paragraphs"];
+        if !args.repair && problems.iter().any(|p| repairable.contains(&p.check)) {
+            eprintln!(
+                "`newsdb check --repair` rebuilds the summary tables, missing paragraphs \
+                 and the full-text index from the articles and mentions"
+            );
+        }
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS

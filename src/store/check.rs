@@ -448,7 +448,7 @@ impl Store {
                     check: "fts",
                     message: format!(
                         "the full-text index does not match the articles ({e}); rebuild it \
-                         with INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"
+                         with `newsdb check --repair`"
                     ),
                 }),
             },
@@ -460,7 +460,8 @@ impl Store {
                 message: format!(
                     "{} of the triggers articles_ai, articles_ad, articles_au that keep the \
                      full-text index in step with the articles are missing; articles \
-                     written by other programs will not be searchable",
+                     written by other programs will not be searchable (`newsdb check \
+                     --repair` creates them again)",
                     3 - triggers
                 ),
             });
