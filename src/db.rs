@@ -102,6 +102,10 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
             if before < 7 && schema_version(conn)? >= 7 {
                 crate::store::entities::backfill_keys(conn)?;
             }
+            // V11 moved unreadable dates out of published_at, which SQL cannot parse.
+            if before < 11 && schema_version(conn)? >= 11 {
+                crate::store::articles::backfill_dates(conn)?;
+            }
             return Ok(());
         };
         // Another process migrating the same file at the same moment (two imports

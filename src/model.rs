@@ -202,7 +202,8 @@ pub struct Article {
     pub source: Option<String>,
     /// Canonical URL.
     pub url: Option<String>,
-    /// Publication time, ISO-8601 when it could be parsed.
+    /// Publication time, ISO-8601; `None` when the record gave none or one newsdb
+    /// could not read.
     pub published_at: Option<String>,
     /// blake3 hash of title and body, hex.
     pub content_hash: String,
@@ -210,6 +211,9 @@ pub struct Article {
     pub origin: Option<String>,
     /// When the row was written (UTC, ISO-8601).
     pub imported_at: String,
+    /// The publication date exactly as the record gave it, when newsdb could not read
+    /// it (`published_at` is then `None`).
+    pub published_raw: Option<String>,
 }
 
 /// An article to insert or update: everything but the generated columns.
@@ -227,7 +231,9 @@ pub struct NewArticle {
     pub source: Option<String>,
     /// Canonical URL.
     pub url: Option<String>,
-    /// Publication time.
+    /// Publication time: ISO-8601 or any form `load::dates::normalize_date` reads
+    /// (stored normalised); anything else is stored as given in `published_raw`,
+    /// leaving the article undated.
     pub published_at: Option<String>,
     /// Where the article came from.
     pub origin: Option<String>,

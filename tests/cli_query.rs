@@ -345,10 +345,10 @@ fn timeline_entities_articles_show_stats_and_export() {
 
     let shown = stdout(&db, &["show", "dated-1"]);
     assert!(
-        shown.starts_with("[Bashar al-Assad|person] returns to [Damascus|location]"),
+        shown.starts_with("⟦Bashar al-Assad|person⟧ returns to ⟦Damascus|location⟧"),
         "{shown}"
     );
-    assert!(stdout(&db, &["show", SEED]).contains("[Bashar al-Assad|"));
+    assert!(stdout(&db, &["show", SEED]).contains("⟦Bashar al-Assad|"));
     let shown = json(&db, &["show", "dated-1"]);
     assert_eq!(shown["mentions"].as_array().unwrap().len(), 3);
 

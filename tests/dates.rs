@@ -11,13 +11,14 @@ use common::newsdb;
 
 /// Articles with the date each record gives and, in the comment, what newsdb stores
 /// (`load/dates.rs`: offsets become UTC with `Z`, naive times keep no offset, plain
-/// dates stay dates, anything else is kept as given). Each body names Tehran once.
+/// dates stay dates, anything else is kept as given in `published_raw`, leaving
+/// `published_at` NULL). Each body names Tehran once.
 const RECORDS: [(&str, Option<&str>); 6] = [
     ("n", Some("1987-02-26T15:01:01.790")), // 1987-02-26T15:01:01.790
     ("z", Some("2005-01-02T10:00:00Z")),    // 2005-01-02T10:00:00Z
     ("d", Some("2005-03-01")),              // 2005-03-01
     ("t", Some("2005-03-01T09:00:00+01:00")), // 2005-03-01T08:00:00Z
-    ("u", Some("next tuesday")),            // next tuesday (unparsed)
+    ("u", Some("next tuesday")),            // NULL, published_raw "next tuesday"
     ("x", None),                            // NULL
 ];
 
@@ -62,7 +63,27 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     };
     assert_eq!(stored("n").as_deref(), Some("1987-02-26T15:01:01.790"));
     assert_eq!(stored("t").as_deref(), Some("2005-03-01T08:00:00Z"));
-    assert_eq!(stored("u").as_deref(), Some("next tuesday"));
+    // Only ISO-8601 in published_at (issue 12 #11); the unreadable date kept as given
+    // in a column of its own.
+    assert_eq!(stored("u"), None);
+    assert_eq!(
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT published_raw FROM articles WHERE external_id = 'u'",
+                [],
+                |r| r.get::<_, String>(0)
+            )
+            .unwrap(),
+        "next tuesday"
+    );
+    assert_eq!(
+        common::scalar(
+            &db,
+            "SELECT COUNT(*) FROM articles WHERE published_raw IS NOT NULL"
+        ),
+        1
+    );
     (dir, db)
 }
 
@@ -146,17 +167,10 @@ fn newest_first_orders_mixed_formats_by_time_and_puts_undated_articles_last() {
             .collect::<Vec<_>>()
     );
     // Newest first: 2005-03-01T08:00Z, then the plain date 2005-03-01 (a day without a
-    // time sorts before the times of that day), 2005-01-02T10:00Z, 1987; the article
-    // without a date last.
-    // The unparsed date "next tuesday" is compared as text, so it sorts before every
-    // ISO date (letters sort after digits) and comes FIRST today; it is left out of
-    // the assertion (reported: it belongs with the undated articles).
-    let dated: Vec<&str> = newest
-        .iter()
-        .map(String::as_str)
-        .filter(|id| *id != "u")
-        .collect();
-    assert_eq!(dated, ["t", "d", "z", "n", "x"]);
+    // time sorts before the times of that day), 2005-01-02T10:00Z, 1987; the articles
+    // without a readable date last, the newest row first: x, then u, whose unreadable
+    // "next tuesday" is no date (before V11 it sorted first, as text).
+    assert_eq!(newest, ["t", "d", "z", "n", "x", "u"]);
 }
 
 /// A command's `--format json` rows and its stderr.
@@ -313,4 +327,100 @@ fn an_invalid_date_exits_2_naming_it_and_the_accepted_forms_on_every_command() {
             }
         }
     }
+}
+
+/// A date newsdb cannot read no longer corrupts what is computed from dates (issue 12
+/// #11): `03/02/2005` is read day first, `next tuesday` is kept in `published_raw`,
+/// and neither `stats`, `timeline`, newest-first `search` nor `--since` sees text where
+/// a date belongs.
+#[test]
+fn unreadable_dates_stay_out_of_published_at_and_out_of_every_date_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let file = dir.path().join("dates.jsonl");
+    let records = [
+        ("slash", "03/02/2005"),
+        ("words", "next tuesday"),
+        ("iso", "2005-03-01"),
+    ];
+    let lines: String = records
+        .iter()
+        .map(|(id, date)| {
+            serde_json::json!({"id": id, "published": date, "title": format!("Visit {id}"),
+                "body": "Bashar al-Assad travelled to Tehran for talks with officials."})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    newsdb(&db).arg("import").arg(&file).assert().success();
+    // published_at: ISO-8601 only; published_raw: the unreadable text only.
+    let rows = json_rows(
+        &db,
+        &[
+            "sql",
+            "SELECT external_id, published_at, published_raw FROM articles ORDER BY id",
+        ],
+    )
+    .0;
+    let got: Vec<(String, Option<String>, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().map(str::to_string);
+            (
+                s("external_id").unwrap(),
+                s("published_at"),
+                s("published_raw"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("slash".to_string(), Some("2005-02-03".to_string()), None),
+            ("words".to_string(), None, Some("next tuesday".to_string())),
+            ("iso".to_string(), Some("2005-03-01".to_string()), None),
+        ]
+    );
+    // stats: the first and last dates are dates.
+    let out = newsdb(&db)
+        .args(["stats", "--format", "json"])
+        .output()
+        .unwrap();
+    let stats = String::from_utf8(out.stdout).unwrap();
+    assert!(!stats.contains("next tuesday"), "{stats}");
+    assert!(
+        stats.contains("2005-03-01") && stats.contains("2005-02-03"),
+        "{stats}"
+    );
+    // timeline: only real periods.
+    let (rows, _) = periods(&db, &["--by", "day"]);
+    assert!(
+        rows.iter().all(|(p, _, _)| p.starts_with("2005-0")),
+        "{rows:?}"
+    );
+    assert_eq!(rows.first().unwrap().0, "2005-02-03");
+    // newest first: the undated article last; --since leaves it out.
+    assert_eq!(
+        ids(&db, &["search", "tehran", "--sort", "newest"]),
+        ["iso", "slash", "words"]
+    );
+    assert_eq!(
+        sorted(ids(&db, &["articles", "--since", "2005"])),
+        ["iso", "slash"]
+    );
+    // Re-importing the same file changes nothing: the raw date compares as given.
+    let out = newsdb(&db)
+        .args(["import", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["unchanged"], 3, "{report}");
+    // show names the unreadable date as given.
+    newsdb(&db)
+        .args(["show", "words"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("next tuesday"));
 }

@@ -576,3 +576,57 @@ fn a_database_from_a_newer_newsdb_is_refused() {
     );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 0);
 }
+
+/// V11 (issue 12 #11): a database from before it kept unreadable dates as given in
+/// `published_at`; opening it reads every stored date again, so that `published_at`
+/// holds ISO-8601 only: `03/02/2005` (now read, day first) becomes `2005-02-03`, an ISO
+/// date stays, and `next tuesday` moves to `published_raw`.
+#[test]
+fn upgrading_past_v11_moves_unreadable_dates_to_published_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v10.sqlite");
+    let conn = open_at_version(&db, 10).unwrap();
+    fill(&conn, 10);
+    for (id, date) in [(2, "next tuesday"), (3, "03/02/2005")] {
+        let (title, body) = (format!("Dated {id}"), format!("Body of article {id}."));
+        conn.execute(
+            "INSERT INTO articles (id, external_id, title, body, content_hash, imported_at,
+                                   published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, '2019-03-01T00:00:00Z', ?6)",
+            params![
+                id,
+                format!("old-{id}"),
+                title,
+                body,
+                content_hash(&title, &body),
+                date
+            ],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema_version());
+    drop(store);
+    let dates = rows3::<i64, Option<String>, Option<String>>(
+        &db,
+        "SELECT id, published_at, published_raw FROM articles ORDER BY id",
+    );
+    assert_eq!(
+        dates,
+        [
+            (1, Some("2019-02-28".to_string()), None),
+            (2, None, Some("next tuesday".to_string())),
+            (3, Some("2005-02-03".to_string()), None),
+        ]
+    );
+    // Opening again changes nothing.
+    drop(Store::open(&db).unwrap());
+    assert_eq!(
+        rows3::<i64, Option<String>, Option<String>>(
+            &db,
+            "SELECT id, published_at, published_raw FROM articles ORDER BY id",
+        ),
+        dates
+    );
+}

@@ -11,12 +11,47 @@ use super::Ctx;
 /// span invariant and paragraphs. Prints each problem; exit code 1 if there is any.
 /// A check that cannot run (the full-text index's, beside a running import or on a
 /// read-only file) is named on stderr as not checked, never reported as a problem.
+///
+/// With --repair, first rebuilds every summary table (unit counts, shared sentences,
+/// mention counts, kind votes, name counts, repeated-paragraph counts), the missing
+/// paragraphs and the full-text index with its triggers from the articles and
+/// mentions, in one transaction; prints what was wrong in each (table, wrong rows),
+/// then checks. What a repair cannot fix (integrity, foreign keys, spans, merges,
+/// unflagged boilerplate) is still reported.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:
-  newsdb check --db archive.sqlite")]
-pub struct Args {}
+#[command(after_help = "Examples:
+  newsdb check --db archive.sqlite
+  newsdb check --repair          # after deleting rows with sqlite3, say")]
+pub struct Args {
+    /// Rebuild the summary tables and the full-text index from the base tables, then
+    /// check.
+    #[arg(long)]
+    repair: bool,
+}
 
-pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
+/// Rebuilds what `check --repair` rebuilds and says on stderr what was wrong: stdout
+/// keeps the check's problems, so `--format json` still prints one JSON document.
+fn repair(ctx: &Ctx) -> Result<()> {
+    let mut store = ctx.open_writable()?;
+    let report = store.repair()?;
+    for t in &report.tables {
+        if t.wrong > 0 {
+            eprintln!("repaired {}: {} wrong", t.table, t.wrong);
+        }
+    }
+    eprintln!(
+        "repair: {} wrong row(s) in {} table(s) rebuilt; {} table(s) were right",
+        report.wrong(),
+        report.tables.iter().filter(|t| t.wrong > 0).count(),
+        report.tables.iter().filter(|t| t.wrong == 0).count()
+    );
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    if args.repair {
+        repair(ctx)?;
+    }
     let store = match ctx.open_existing() {
         // Nothing there to be wrong (an import killed before it created the schema);
         // checking never sets a file up.
@@ -63,6 +98,13 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<ExitCode> {
             ctx.print(&t)?;
         }
         eprintln!("{}: {} problem(s)", ctx.db.display(), problems.len());
+        let repairable = ["units", "resolution", "fts", "paragraphs"];
+        if !args.repair && problems.iter().any(|p| repairable.contains(&p.check)) {
+            eprintln!(
+                "`newsdb check --repair` rebuilds the summary tables, missing paragraphs \
+                 and the full-text index from the articles and mentions"
+            );
+        }
     }
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS

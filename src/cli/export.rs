@@ -7,29 +7,60 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use newsdb::output::Format;
-use newsdb::query::{self, ExportFormat};
+use newsdb::query::{self, ExportFormat, GraphFormat, Level, NetworkOptions};
+use newsdb::EntityKind;
 
 use super::Ctx;
 
-/// Export articles, entities or mentions, streamed row by row (constant memory).
+/// Export articles, entities or mentions, streamed row by row (constant memory), or
+/// the co-occurrence network.
 ///
 /// The global --format chooses the encoding: jsonl, json, csv or tsv; without it, the
 /// --out file's extension does (.jsonl, .json, .csv, .tsv), else jsonl. A file is
 /// written under a temporary name and renamed when complete; the database itself is
 /// never a valid --out.
+///
+/// `export network` writes the entities (nodes: name, kind, mentions) and the pairs
+/// named in the same sentence, paragraph or article at least --min-count times
+/// (undirected edges: count, PMI in bits, as `cooccur` computes them) as GEXF
+/// (Gephi), GraphML (Cytoscape, networkx, yEd) or CSV: --format gexf|graphml|csv, or
+/// the --out extension (.gexf, .graphml); CSV writes nodes.csv and edges.csv into the
+/// --out directory. Without --out, GEXF or GraphML goes to stdout.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb export articles --format jsonl --out articles.jsonl
   newsdb export mentions --format csv > mentions.csv
   newsdb export entities --out entities.csv
-  newsdb export entities")]
+  newsdb export entities
+  newsdb export network --level sentence --min-count 2 --out network.gexf
+  newsdb export network --level article --kind person --format graphml --out people.graphml
+  newsdb export network --level paragraph --format csv --out network/")]
 pub struct Args {
     /// What to export.
     #[arg(value_enum)]
     what: What,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`export network --format csv`: this
+    /// directory).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// `export network`: the unit two entities must share: sentence, paragraph or
+    /// article.
+    #[arg(long, default_value = "sentence")]
+    level: Level,
+    /// `export network`: the fewest shared units an edge needs.
+    #[arg(long, default_value_t = 1)]
+    min_count: u64,
+    /// `export network`: only entities of this kind.
+    #[arg(long)]
+    kind: Option<EntityKind>,
+}
+
+impl Args {
+    /// Whether this is `export network`, the one export that takes --format gexf or
+    /// graphml.
+    pub fn is_network(&self) -> bool {
+        matches!(self.what, What::Network)
+    }
 }
 
 /// The tables `export` can write.
@@ -41,6 +72,115 @@ enum What {
     Entities,
     /// Every mention with all its columns.
     Mentions,
+    /// The co-occurrence network (GEXF, GraphML or nodes and edges CSV).
+    Network,
+}
+
+/// Where and how `export network` writes.
+enum NetworkOut {
+    /// A GEXF or GraphML document.
+    Graph(GraphFormat),
+    /// nodes.csv and edges.csv in a directory.
+    Csv(PathBuf),
+}
+
+/// `export network`'s encoding: --format gexf, graphml or csv, else the --out
+/// extension (.gexf, .graphml), else a directory of CSV files when --out names one,
+/// else GEXF on stdout.
+fn network_out(ctx: &Ctx, out: Option<&Path>) -> Result<NetworkOut> {
+    if let Some(g) = ctx.graph_format {
+        return Ok(NetworkOut::Graph(g));
+    }
+    if ctx.format_given {
+        return match (ctx.format, out) {
+            (Format::Csv, Some(dir)) => Ok(NetworkOut::Csv(dir.to_path_buf())),
+            (Format::Csv, None) => bail!(
+                "export network --format csv writes two files (nodes.csv, edges.csv): \
+                 name their directory with --out"
+            ),
+            _ => bail!("export network writes gexf, graphml or csv; pass one of those to --format"),
+        };
+    }
+    let ext = out
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    Ok(match (ext.as_deref(), out) {
+        (Some("gexf"), _) => NetworkOut::Graph(GraphFormat::Gexf),
+        (Some("graphml" | "xml"), _) => NetworkOut::Graph(GraphFormat::Graphml),
+        (None, Some(dir)) => NetworkOut::Csv(dir.to_path_buf()),
+        (Some(other), Some(_)) => bail!(
+            "export network cannot tell the format from the extension .{other}: use \
+             .gexf, .graphml, a directory (CSV), or --format gexf|graphml|csv"
+        ),
+        (_, None) => NetworkOut::Graph(GraphFormat::Gexf),
+    })
+}
+
+/// Writes `path` through a temporary file beside it, renamed when `write` succeeds.
+fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
+    let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut out = BufWriter::new(file);
+    let done = write(&mut out).and_then(|()| Ok(out.flush()?));
+    drop(out);
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("moving the export to {}", path.display()))
+}
+
+fn export_network(ctx: &Ctx, args: &Args) -> Result<ExitCode> {
+    let how = network_out(ctx, args.out.as_deref())?;
+    let store = ctx.open_existing()?;
+    let opts = NetworkOptions {
+        level: args.level,
+        min_count: args.min_count,
+        kind: args.kind,
+    };
+    let net = query::network(store.conn(), &opts)?;
+    let summary = format!(
+        "{} node(s), {} edge(s) (entities sharing at least {} {}(s))",
+        net.nodes.len(),
+        net.edges.len(),
+        args.min_count.max(1),
+        args.level
+    );
+    match (how, &args.out) {
+        (NetworkOut::Graph(g), Some(path)) => {
+            check_not_the_database(ctx, path)?;
+            write_file(path, |out| Ok(query::write_network(&net, g, out)?))?;
+            eprintln!("exported {summary} to {}", path.display());
+        }
+        (NetworkOut::Graph(g), None) => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            query::write_network(&net, g, &mut out)?;
+            out.flush()?;
+        }
+        (NetworkOut::Csv(dir), _) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let (nodes, edges) = (dir.join("nodes.csv"), dir.join("edges.csv"));
+            for p in [&nodes, &edges] {
+                check_not_the_database(ctx, p)?;
+            }
+            // Both written before either is renamed: never a nodes file beside stale
+            // edges.
+            let mut node_bytes = Vec::new();
+            let mut edge_bytes = Vec::new();
+            query::write_network_csv(&net, &mut node_bytes, &mut edge_bytes)?;
+            write_file(&nodes, |out| Ok(out.write_all(&node_bytes)?))?;
+            write_file(&edges, |out| Ok(out.write_all(&edge_bytes)?))?;
+            eprintln!(
+                "exported {summary} to {} and {}",
+                nodes.display(),
+                edges.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The export encoding: the --format given, else the --out file's extension, else
@@ -103,6 +243,12 @@ fn check_not_the_database(ctx: &Ctx, out: &Path) -> Result<()> {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    if args.is_network() {
+        return export_network(ctx, &args);
+    }
+    if args.kind.is_some() || args.min_count != 1 || args.level != Level::Sentence {
+        bail!("--level, --min-count and --kind are for `newsdb export network` only");
+    }
     let store = ctx.open_existing()?;
     let format = export_format(ctx, args.out.as_deref())?;
     if let Some(p) = &args.out {
@@ -126,6 +272,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         What::Articles => query::export_articles(conn, format, &mut out),
         What::Entities => query::export_entities(conn, format, &mut out),
         What::Mentions => query::export_mentions(conn, format, &mut out),
+        What::Network => unreachable!("export network returned above"),
     };
     let n = match written.map_err(anyhow::Error::from).and_then(|n| {
         out.flush()?;

@@ -13,6 +13,7 @@ mod export;
 mod extract;
 mod import;
 mod init;
+mod man;
 mod mentions;
 mod ner;
 mod reextract;
@@ -69,7 +70,7 @@ struct Global {
     )]
     db: PathBuf,
     /// Output format [default: table; for `export`, from the --out file's extension,
-    /// else jsonl].
+    /// else jsonl; gexf and graphml are for `export network` only].
     #[arg(long, global = true, value_enum)]
     format: Option<FormatArg>,
 }
@@ -88,16 +89,23 @@ enum FormatArg {
     /// Tab-separated values with a header, one line per record: a tab, newline,
     /// carriage return or backslash in a field is written \t, \n, \r or \\.
     Tsv,
+    /// GEXF, for Gephi (`export network` only).
+    Gexf,
+    /// GraphML, for Cytoscape, networkx and yEd (`export network` only).
+    Graphml,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Table => Format::Table,
-            FormatArg::Json => Format::Json,
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Tsv => Format::Tsv,
+impl FormatArg {
+    /// The row format, or the graph format (`export network`).
+    fn split(self) -> Result<Format, newsdb::query::GraphFormat> {
+        match self {
+            FormatArg::Table => Ok(Format::Table),
+            FormatArg::Json => Ok(Format::Json),
+            FormatArg::Jsonl => Ok(Format::Jsonl),
+            FormatArg::Csv => Ok(Format::Csv),
+            FormatArg::Tsv => Ok(Format::Tsv),
+            FormatArg::Gexf => Err(newsdb::query::GraphFormat::Gexf),
+            FormatArg::Graphml => Err(newsdb::query::GraphFormat::Graphml),
         }
     }
 }
@@ -126,6 +134,7 @@ enum Command {
     Stats(stats::Args),
     Export(export::Args),
     Completions(completions::Args),
+    Man(man::Args),
 }
 
 /// A name or id given on the command line that matches nothing: `main` exits with
@@ -180,6 +189,8 @@ pub struct Ctx {
     format: Format,
     /// Whether --format was given (commands with another default need to know).
     format_given: bool,
+    /// `--format gexf` or `graphml`, which only `export network` takes.
+    graph_format: Option<newsdb::query::GraphFormat>,
 }
 
 impl Ctx {
@@ -291,10 +302,21 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let (format, graph_format) = match cli.global.format.unwrap_or(FormatArg::Table).split() {
+        Ok(format) => (format, None),
+        Err(graph) => (Format::Table, Some(graph)),
+    };
+    if graph_format.is_some() && !matches!(&cli.command, Command::Export(a) if a.is_network()) {
+        anyhow::bail!(
+            "--format gexf and --format graphml are for `newsdb export network` only \
+             (other commands print table, json, jsonl, csv or tsv)"
+        );
+    }
     let ctx = Ctx {
         db: cli.global.db,
-        format: cli.global.format.unwrap_or(FormatArg::Table).into(),
+        format,
         format_given: cli.global.format.is_some(),
+        graph_format,
     };
     match cli.command {
         Command::Import(a) => import::run(&ctx, a),
@@ -319,5 +341,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats(a) => stats::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }

@@ -1,5 +1,6 @@
-//! Publication dates: normalised to ISO-8601 when they parse, kept as given otherwise;
-//! and the `--since`/`--until` bounds compared with them.
+//! Publication dates: normalised to ISO-8601 when they parse, kept as given otherwise
+//! (in their own column, `published_raw`); and the `--since`/`--until` bounds compared
+//! with them.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
@@ -7,7 +8,9 @@ use crate::error::{Error, Result};
 
 /// Parses the date formats news archives use: RFC 3339 (`2018-02-25T10:00:00+01:00`),
 /// a plain date (`2018-02-25`), Reuters' `26-FEB-1987 15:01:01.79`, RFC 2822
-/// (`Sun, 25 Feb 2018 10:00:00 +0000`) and `2018-02-25 10:00:00`. Times with an
+/// (`Sun, 25 Feb 2018 10:00:00 +0000`), `2018-02-25 10:00:00`, `25 February 2018`,
+/// `February 25, 2018`, `2018/02/25` and `25/02/2018` (day first; see
+/// `numeric_date`). Times with an
 /// offset become UTC with a `Z`; local times without one are kept without an offset;
 /// plain dates stay dates.
 pub fn normalize_date(raw: &str) -> Option<String> {
@@ -41,11 +44,50 @@ pub fn normalize_date(raw: &str) -> Option<String> {
             return Some(d.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
         }
     }
-    const DATES: &[&str] = &["%d-%b-%Y", "%d %B %Y", "%B %d, %Y", "%Y/%m/%d"];
+    const DATES: &[&str] = &["%d-%b-%Y", "%d %B %Y", "%B %d, %Y"];
     DATES
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        .or_else(|| numeric_date(s))
         .map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// `YYYY/MM/DD`, and `DD/MM/YYYY` (also with `.` or `-` between the numbers), day
+/// first as in most archives outside the United States; `MM/DD/YYYY` only when the
+/// second number cannot be a month (`03/25/2005`). The year must have four digits:
+/// `03/02/05` names no century and is not read.
+fn numeric_date(s: &str) -> Option<NaiveDate> {
+    let sep = ['/', '.', '-'].into_iter().find(|&c| s.contains(c))?;
+    let parts: Vec<&str> = s.split(sep).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let digits = |t: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&t.len()) && t.bytes().all(|c| c.is_ascii_digit())
+    };
+    if digits(a, 4..=4) && digits(b, 1..=2) && digits(c, 1..=2) {
+        return NaiveDate::from_ymd_opt(a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
+    }
+    if !digits(a, 1..=2) || !digits(b, 1..=2) || !digits(c, 4..=4) {
+        return None;
+    }
+    let (a, b, y): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
+    NaiveDate::from_ymd_opt(y, b, a).or_else(|| NaiveDate::from_ymd_opt(y, a, b))
+}
+
+/// Splits a publication date as given into the two columns that store it:
+/// `(published_at, published_raw)`. A date [`normalize_date`] reads is stored
+/// normalised in `published_at`; anything else is kept as given in `published_raw`
+/// (and the article has no `published_at`, so it is in no date range and no timeline
+/// period, and comes last when newest articles come first).
+pub fn published_columns(given: Option<&str>) -> (Option<String>, Option<String>) {
+    match given {
+        None => (None, None),
+        Some(raw) => match normalize_date(raw) {
+            Some(iso) => (Some(iso), None),
+            None => (None, Some(raw.to_string())),
+        },
+    }
 }
 
 /// Checks a publication date given for a whole import (`import --published`): any form
@@ -167,6 +209,40 @@ mod tests {
         assert_eq!(n("26-FEB-1987 15:01:01.79"), "1987-02-26T15:01:01.790");
         assert_eq!(n("Sun, 25 Feb 2018 10:00:00 +0000"), "2018-02-25T10:00:00Z");
         assert_eq!(n("2018-02-25 10:00:00"), "2018-02-25T10:00:00");
+    }
+
+    #[test]
+    fn numeric_dates_read_day_first_unless_the_second_number_cannot_be_a_month() {
+        let n = |s| normalize_date(s);
+        assert_eq!(n("03/02/2005").as_deref(), Some("2005-02-03"));
+        assert_eq!(n("3.2.2005").as_deref(), Some("2005-02-03"));
+        assert_eq!(n("25/12/2004").as_deref(), Some("2004-12-25"));
+        assert_eq!(n("12/25/2004").as_deref(), Some("2004-12-25"));
+        assert_eq!(n("31/02/2005"), None, "no such day either way");
+        assert_eq!(n("03/02/05"), None, "no century");
+        assert_eq!(n("2005/02/03").as_deref(), Some("2005-02-03"));
+        assert_eq!(n("03/02/2005/1"), None);
+    }
+
+    #[test]
+    fn unreadable_dates_go_to_their_own_column() {
+        assert_eq!(published_columns(None), (None, None));
+        assert_eq!(
+            published_columns(Some("Sun, 25 Feb 2018 10:00:00 +0000")),
+            (Some("2018-02-25T10:00:00Z".into()), None)
+        );
+        assert_eq!(
+            published_columns(Some("next tuesday")),
+            (None, Some("next tuesday".into()))
+        );
+        // What normalize_date writes reads back unchanged: a stored date is stable.
+        for iso in [
+            "2018-02-25T09:00:00Z",
+            "1987-02-26T15:01:01.790",
+            "2005-03-01",
+        ] {
+            assert_eq!(normalize_date(iso).as_deref(), Some(iso));
+        }
     }
 
     #[test]

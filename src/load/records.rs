@@ -139,13 +139,16 @@ pub fn from_object(obj: &Map<String, Value>, origin: &str) -> RecordResult {
     // `external_id` first: in a newsdb export, `id` is the row id of the archive it
     // came from, and importing the export must keep the articles' own ids.
     let id = optional(obj, &["external_id", "id"])?;
-    let published_raw = optional(obj, &["published", "published_at", "date"])?;
+    // `published_raw` last: a newsdb export carries an unreadable date there, and
+    // importing the export keeps it.
+    let published_raw = optional(obj, &["published", "published_at", "date", "published_raw"])?;
     let mut warnings = Vec::new();
     let published_at = published_raw.map(|raw| match normalize_date(&raw) {
         Some(iso) => iso,
         None => {
             warnings.push(format!(
-                "published date {raw:?} is not a date newsdb recognises; kept as given"
+                "published date {raw:?} is not a date newsdb recognises; kept as given in \
+                 published_raw, and the article counts as undated"
             ));
             raw
         }

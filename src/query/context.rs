@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{ArticleId, EntityId, Field};
+use crate::model::{ArticleId, EntityId, EntityKind, Field};
 
 /// One mention with the text around it (keyword in context).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -159,38 +159,99 @@ pub fn mentions_in_context_during(
     Ok(out)
 }
 
-/// The title or body of `article` with every mention in `text` written as
-/// `[surface|kind]`. Nested or overlapping mentions after the first are left unmarked.
-pub fn marked_text(
+/// A piece of an article's title or body: plain text, or a mention with the kind of
+/// its entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// Text outside any mention.
+    Text(&'a str),
+    /// A mention's exact text and its entity's kind.
+    Mention {
+        /// The mention's text.
+        surface: &'a str,
+        /// Its entity's kind.
+        kind: EntityKind,
+    },
+}
+
+/// The title or body `text` of `article` cut into plain text and mentions, in order
+/// (joined, the surfaces and texts give `text` back). Nested or overlapping mentions
+/// after the first are left out.
+pub fn marked_segments<'a>(
     conn: &Connection,
     article: ArticleId,
     field: Field,
-    text: &str,
-) -> Result<String> {
+    text: &'a str,
+) -> Result<Vec<Segment<'a>>> {
     let mut stmt = conn.prepare_cached(SQL_MARKS)?;
     let mut rows = stmt.query([article])?;
-    let mut out = String::with_capacity(text.len() + 64);
+    let mut out = Vec::new();
     let mut at = 0usize;
     while let Some(r) = rows.next()? {
         let f: Field = r.get(0)?;
         let start: usize = r.get::<_, i64>(1)?.try_into().unwrap_or(usize::MAX);
         let end: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(usize::MAX);
-        let kind: String = r.get(3)?;
+        let kind: EntityKind = r.get(3)?;
         if f != field || start < at {
             continue;
         }
         let (Some(before), Some(surface)) = (text.get(at..start), text.get(start..end)) else {
             continue;
         };
-        out.push_str(before);
-        out.push('[');
-        out.push_str(surface);
-        out.push('|');
-        out.push_str(&kind);
-        out.push(']');
+        if !before.is_empty() {
+            out.push(Segment::Text(before));
+        }
+        out.push(Segment::Mention { surface, kind });
         at = end;
     }
-    out.push_str(&text[at..]);
+    if at < text.len() {
+        out.push(Segment::Text(&text[at..]));
+    }
+    Ok(out)
+}
+
+/// The characters that open and close a mention in [`marked_text`]'s plain form.
+pub const MARK_OPEN: char = '⟦';
+/// See [`MARK_OPEN`].
+pub const MARK_CLOSE: char = '⟧';
+
+/// `text` with the characters that mean something in the plain markup (`⟦`, `⟧` and
+/// `\`) preceded by a backslash.
+pub fn escape_marked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, MARK_OPEN | MARK_CLOSE | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The plain-text form of one mention: `⟦surface|kind⟧`, the surface escaped as by
+/// [`escape_marked`].
+pub fn mark(surface: &str, kind: EntityKind) -> String {
+    format!("{MARK_OPEN}{}|{kind}{MARK_CLOSE}", escape_marked(surface))
+}
+
+/// The title or body of `article` with every mention in `text` written as
+/// `⟦surface|kind⟧` (white square brackets, U+27E6 and U+27E7), and every `⟦`, `⟧` or
+/// `\` of the text itself preceded by a backslash: the markup can never be confused
+/// with the text, square brackets included ("[en anglais]" stays as it is). Nested
+/// or overlapping mentions after the first are left unmarked.
+pub fn marked_text(
+    conn: &Connection,
+    article: ArticleId,
+    field: Field,
+    text: &str,
+) -> Result<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    for segment in marked_segments(conn, article, field, text)? {
+        match segment {
+            Segment::Text(t) => out.push_str(&escape_marked(t)),
+            Segment::Mention { surface, kind } => out.push_str(&mark(surface, kind)),
+        }
+    }
     Ok(out)
 }
 
@@ -236,8 +297,14 @@ mod tests {
         let marked = marked_text(f.store.conn(), f.articles[0], Field::Title, title).unwrap();
         assert_eq!(
             marked,
-            "[Assad|person] meets [Khamenei|person] in [Tehran|location]"
+            "⟦Assad|person⟧ meets ⟦Khamenei|person⟧ in ⟦Tehran|location⟧"
         );
+    }
+
+    #[test]
+    fn the_plain_markup_escapes_its_own_characters_in_the_text() {
+        assert_eq!(escape_marked("a [b] ⟦c⟧ \\d"), "a [b] \\⟦c\\⟧ \\\\d");
+        assert_eq!(mark("x⟧", EntityKind::Misc), "⟦x\\⟧|misc⟧");
     }
 
     #[test]

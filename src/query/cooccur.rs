@@ -109,7 +109,7 @@ const SQL_UNITS: &str = "SELECT units FROM entity_units WHERE entity_id = ?1 AND
 const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
 
 /// PMI in bits; 0 when a count is missing (cannot happen with consistent tables).
-fn pmi(both: i64, a: i64, b: i64, total: i64) -> f64 {
+pub(crate) fn pmi(both: i64, a: i64, b: i64, total: i64) -> f64 {
     if both <= 0 || a <= 0 || b <= 0 || total <= 0 {
         return 0.0;
     }

@@ -27,7 +27,7 @@ pub enum ExportFormat {
 }
 
 const SQL_ARTICLES: &str = "SELECT id, external_id, title, body, language, source, url,
-    published_at, content_hash, origin, imported_at FROM articles ORDER BY id";
+    published_at, content_hash, origin, imported_at, published_raw FROM articles ORDER BY id";
 // Aliases as a JSON array (text), expanded into a real array in JSON output.
 const SQL_ENTITIES: &str = "SELECT e.id, e.kind, e.name,
     (SELECT json_group_array(alias) FROM (SELECT alias FROM entity_aliases

@@ -40,6 +40,7 @@ mod cooccur;
 mod deadline;
 mod export;
 mod matching;
+mod network;
 mod profile;
 mod search;
 mod stats;
@@ -52,10 +53,17 @@ use crate::error::Result;
 use crate::model::Entity;
 use crate::store::entities::entity_from_row;
 
-pub use context::{marked_text, mentions_in_context, mentions_in_context_during, KwicRow};
+pub use context::{
+    escape_marked, mark, marked_segments, marked_text, mentions_in_context,
+    mentions_in_context_during, KwicRow, Segment, MARK_CLOSE, MARK_OPEN,
+};
 pub use cooccur::{cooccurrences, cooccurrences_during, Cooccurrence, Level};
 pub use export::{export_articles, export_entities, export_mentions, ExportFormat};
 pub use matching::{match_entities, EntityMatch};
+pub use network::{
+    network, write_network, write_network_csv, xml_escape, Edge, GraphFormat, Network,
+    NetworkOptions, Node,
+};
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
 };

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::units::{refresh_into, Delta};
 use super::{paragraphs, Store};
 use crate::error::Result;
+use crate::load::dates::published_columns;
 use crate::model::{Article, ArticleId, NewArticle};
 
 /// What an upsert did.
@@ -37,22 +38,26 @@ pub struct Upserted {
 
 const SQL_BY_ID: &str =
     "SELECT id, external_id, title, body, language, source, url, published_at, \
-     content_hash, origin, imported_at FROM articles WHERE id = ?1";
+     content_hash, origin, imported_at, published_raw FROM articles WHERE id = ?1";
 const SQL_BY_EXTERNAL_ID: &str = "SELECT id, external_id, title, body, language, source, url, \
-     published_at, content_hash, origin, imported_at FROM articles WHERE external_id = ?1";
+     published_at, content_hash, origin, imported_at, published_raw FROM articles \
+     WHERE external_id = ?1";
 const SQL_LIST: &str = "SELECT id, external_id, title, body, language, source, url, published_at, \
-     content_hash, origin, imported_at FROM articles ORDER BY id LIMIT ?1 OFFSET ?2";
+     content_hash, origin, imported_at, published_raw FROM articles ORDER BY id \
+     LIMIT ?1 OFFSET ?2";
+// The date as it was given: the unreadable text when there was one, else the ISO date.
 const SQL_HASH_BY_EXTERNAL_ID: &str = "SELECT id, content_hash, source, language, url,
-    published_at FROM articles WHERE external_id = ?1";
+    COALESCE(published_raw, published_at) FROM articles WHERE external_id = ?1";
 const SQL_UPDATE_METADATA: &str = "UPDATE articles SET url = ?2, published_at = ?3, origin = ?4,
-    imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    published_raw = ?5, imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE id = ?1";
 const SQL_BY_HASH: &str = "SELECT id FROM articles WHERE content_hash = ?1 ORDER BY id LIMIT 1";
 const SQL_INSERT: &str = "INSERT INTO articles
-    (external_id, title, body, language, source, url, published_at, content_hash, origin, imported_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+    (external_id, title, body, language, source, url, published_at, content_hash, origin,
+     published_raw, imported_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
 const SQL_UPDATE: &str = "UPDATE articles SET title = ?2, body = ?3, language = ?4, source = ?5,
-    url = ?6, published_at = ?7, content_hash = ?8, origin = ?9,
+    url = ?6, published_at = ?7, content_hash = ?8, origin = ?9, published_raw = ?10,
     imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE id = ?1";
 const SQL_EXTERNAL_ID: &str = "SELECT external_id FROM articles WHERE id = ?1";
@@ -72,6 +77,7 @@ fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
         content_hash: r.get(8)?,
         origin: r.get(9)?,
         imported_at: r.get(10)?,
+        published_raw: r.get(11)?,
     })
 }
 
@@ -104,6 +110,7 @@ pub(crate) fn upsert_with(
 ) -> Result<Upserted> {
     let hash = a.content_hash();
     let existing = stored(conn, &a.external_id)?;
+    let (published_at, published_raw) = published_columns(a.published_at.as_deref());
     let values = params![
         a.external_id,
         a.title,
@@ -111,9 +118,10 @@ pub(crate) fn upsert_with(
         a.language,
         a.source,
         a.url,
-        a.published_at,
+        published_at,
         hash,
-        a.origin
+        a.origin,
+        published_raw
     ];
     match (outcome_against(existing.as_ref(), a, &hash), existing) {
         (UpsertOutcome::Unchanged, Some(old)) => Ok(Upserted {
@@ -124,8 +132,9 @@ pub(crate) fn upsert_with(
             conn.prepare_cached(SQL_UPDATE_METADATA)?.execute(params![
                 old.id,
                 a.url,
-                a.published_at,
-                a.origin
+                published_at,
+                a.origin,
+                published_raw
             ])?;
             Ok(Upserted {
                 id: old.id,
@@ -153,9 +162,10 @@ pub(crate) fn upsert_with(
                 a.language,
                 a.source,
                 a.url,
-                a.published_at,
+                published_at,
                 hash,
-                a.origin
+                a.origin,
+                published_raw
             ])?;
             Ok(Upserted {
                 id,
@@ -185,6 +195,8 @@ pub(crate) struct Stored {
     pub source: Option<String>,
     pub language: Option<String>,
     pub url: Option<String>,
+    /// The date as given: `published_raw` when the record's date was unreadable, else
+    /// `published_at`.
     pub published_at: Option<String>,
 }
 
@@ -212,7 +224,8 @@ pub(crate) fn outcome_against(old: Option<&Stored>, a: &NewArticle, hash: &str) 
     match old {
         None => UpsertOutcome::Inserted,
         Some(old) if old.hash == hash && old.source == a.source && old.language == a.language => {
-            if old.url == a.url && old.published_at == a.published_at {
+            let given = published_columns(a.published_at.as_deref());
+            if old.url == a.url && old.published_at == given.1.or(given.0) {
                 UpsertOutcome::Unchanged
             } else {
                 UpsertOutcome::MetadataUpdated
@@ -243,6 +256,33 @@ pub(crate) fn get(conn: &Connection, id: ArticleId) -> Result<Option<Article>> {
         .prepare_cached(SQL_BY_ID)?
         .query_row([id], article_from_row)
         .optional()?)
+}
+
+/// Articles with a publication date, for [`backfill_dates`].
+const SQL_DATED: &str = "SELECT id, published_at FROM articles WHERE published_at IS NOT NULL";
+const SQL_SET_DATES: &str = "UPDATE articles SET published_at = ?2, published_raw = ?3
+    WHERE id = ?1";
+
+/// Reads every stored `published_at` again (migration V11): a date the parser reads is
+/// stored normalised, anything else moves to `published_raw`, leaving `published_at`
+/// NULL. Returns how many rows changed.
+pub(crate) fn backfill_dates(conn: &mut Connection) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let dated: Vec<(ArticleId, String)> = tx
+        .prepare(SQL_DATED)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changed = 0;
+    for (id, stored) in &dated {
+        let (at, raw) = published_columns(Some(stored));
+        if at.as_deref() != Some(stored.as_str()) {
+            tx.prepare_cached(SQL_SET_DATES)?
+                .execute(params![id, at, raw])?;
+            changed += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(changed)
 }
 
 impl Store {

@@ -35,9 +35,10 @@ pub struct Problem {
     pub message: String,
 }
 
-const SQL_FTS_TRIGGERS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'
+pub(crate) const SQL_FTS_TRIGGERS: &str =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'
     AND name IN ('articles_ai', 'articles_ad', 'articles_au')";
-const SQL_FTS_CHECK: &str =
+pub(crate) const SQL_FTS_CHECK: &str =
     "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)";
 /// Articles that have mentions, each read once with its text.
 const SQL_ARTICLES_WITH_MENTIONS: &str = "SELECT a.id, a.title, a.body FROM articles a
@@ -47,49 +48,104 @@ const SQL_ARTICLE_SPANS: &str = "SELECT id, field, start_char, end_char, start_b
     surface FROM mentions WHERE article_id = ?1";
 /// The most character-span problems reported (byte-span problems are all reported).
 const MAX_CHAR_SPAN_PROBLEMS: usize = 100;
-/// Rows where the stored unit counts differ from a recount over the mentions.
-const SQL_UNIT_DRIFT: &str = "WITH actual(entity_id, level, units) AS (
+// Each summary table's recount is written once, as a macro (so that `concat!` can
+// build statements from it): the `WITH actual(...)` below is what `check` compares
+// the table with and what `check --repair` writes into it (`store/repair.rs`).
+
+/// The unit counts recounted from the mentions.
+macro_rules! actual_units {
+    () => {
+        "WITH actual(entity_id, level, units) AS (
         SELECT entity_id, 'article', COUNT(DISTINCT article_id) FROM mentions GROUP BY entity_id
         UNION ALL
         SELECT entity_id, 'paragraph', COUNT(*) FROM (SELECT DISTINCT entity_id, article_id,
             field, paragraph FROM mentions WHERE paragraph IS NOT NULL) GROUP BY entity_id
         UNION ALL
         SELECT entity_id, 'sentence', COUNT(*) FROM (SELECT DISTINCT entity_id, article_id,
-            field, sentence FROM mentions WHERE sentence IS NOT NULL) GROUP BY entity_id)
+            field, sentence FROM mentions WHERE sentence IS NOT NULL) GROUP BY entity_id)"
+    };
+}
+pub(crate) use actual_units;
+/// Rows where the stored unit counts differ from a recount over the mentions.
+macro_rules! unit_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_units!(),
+            "
     SELECT COALESCE(a.entity_id, s.entity_id), COALESCE(a.level, s.level),
            COALESCE(a.units, 0), COALESCE(s.units, 0)
     FROM actual a FULL OUTER JOIN entity_units s
          ON s.entity_id = a.entity_id AND s.level = a.level
-    WHERE COALESCE(a.units, 0) <> COALESCE(s.units, 0)
-    LIMIT 100";
-const SQL_TOTAL_DRIFT: &str = "WITH actual(level, units) AS (
+    WHERE COALESCE(a.units, 0) <> COALESCE(s.units, 0)"
+        )
+    };
+}
+pub(crate) use unit_drift;
+const SQL_UNIT_DRIFT: &str = concat!(unit_drift!(), " LIMIT 100");
+
+/// The units holding mentions, per level, recounted.
+macro_rules! actual_totals {
+    () => {
+        "WITH actual(level, units) AS (
         SELECT 'article', COUNT(DISTINCT article_id) FROM mentions
         UNION ALL
         SELECT 'paragraph', COUNT(*) FROM (SELECT DISTINCT article_id, field, paragraph
             FROM mentions WHERE paragraph IS NOT NULL)
         UNION ALL
         SELECT 'sentence', COUNT(*) FROM (SELECT DISTINCT article_id, field, sentence
-            FROM mentions WHERE sentence IS NOT NULL))
+            FROM mentions WHERE sentence IS NOT NULL))"
+    };
+}
+pub(crate) use actual_totals;
+macro_rules! total_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_totals!(),
+            "
     SELECT a.level, a.units, COALESCE(t.units, 0) FROM actual a
     LEFT JOIN unit_totals t ON t.level = a.level
-    WHERE a.units <> COALESCE(t.units, 0)";
-/// Pairs whose stored shared-sentence count differs from a recount.
-const SQL_PAIR_DRIFT: &str = "WITH s AS (SELECT DISTINCT article_id, field, sentence, entity_id
+    WHERE a.units <> COALESCE(t.units, 0)"
+        )
+    };
+}
+pub(crate) use total_drift;
+const SQL_TOTAL_DRIFT: &str = total_drift!();
+
+/// The sentences each ordered pair of entities shares, recounted.
+macro_rules! actual_pairs {
+    () => {
+        "WITH s AS (SELECT DISTINCT article_id, field, sentence, entity_id
                    FROM mentions WHERE sentence IS NOT NULL),
     actual(entity_id, other_id, sentences) AS (
         SELECT a.entity_id, b.entity_id, COUNT(*) FROM s a
         JOIN s b ON b.article_id = a.article_id AND b.field = a.field
                 AND b.sentence = a.sentence AND b.entity_id <> a.entity_id
-        GROUP BY a.entity_id, b.entity_id)
+        GROUP BY a.entity_id, b.entity_id)"
+    };
+}
+pub(crate) use actual_pairs;
+/// Pairs whose stored shared-sentence count differs from a recount.
+macro_rules! pair_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_pairs!(),
+            "
     SELECT COALESCE(a.entity_id, p.entity_id), COALESCE(a.other_id, p.other_id),
            COALESCE(a.sentences, 0), COALESCE(p.sentences, 0)
     FROM actual a FULL OUTER JOIN sentence_pairs p
          ON p.entity_id = a.entity_id AND p.other_id = a.other_id
-    WHERE COALESCE(a.sentences, 0) <> COALESCE(p.sentences, 0)
-    LIMIT 100";
-/// Pairs whose stored shared-paragraph or shared-article count differs from a recount
-/// (articles naming over `units::MAX_PAIRED_ENTITIES` entities pair none).
-const SQL_WIDE_PAIR_DRIFT: &str = "WITH paired AS (SELECT article_id FROM mentions
+    WHERE COALESCE(a.sentences, 0) <> COALESCE(p.sentences, 0)"
+        )
+    };
+}
+pub(crate) use pair_drift;
+const SQL_PAIR_DRIFT: &str = concat!(pair_drift!(), " LIMIT 100");
+
+/// The paragraphs and articles each ordered pair of entities shares, recounted (an
+/// article naming over `units::MAX_PAIRED_ENTITIES` entities pairs none).
+macro_rules! actual_wide_pairs {
+    () => {
+        "WITH paired AS (SELECT article_id FROM mentions
         GROUP BY article_id HAVING COUNT(DISTINCT entity_id) <= 1000),
     a AS (SELECT DISTINCT article_id, entity_id FROM mentions
           WHERE article_id IN (SELECT article_id FROM paired)),
@@ -106,47 +162,108 @@ const SQL_WIDE_PAIR_DRIFT: &str = "WITH paired AS (SELECT article_id FROM mentio
         GROUP BY x.entity_id, y.entity_id),
     actual(entity_id, other_id, paragraphs, articles) AS (
         SELECT b.entity_id, b.other_id, COALESCE(q.n, 0), b.n FROM by_article b
-        LEFT JOIN by_paragraph q ON q.entity_id = b.entity_id AND q.other_id = b.other_id)
+        LEFT JOIN by_paragraph q ON q.entity_id = b.entity_id AND q.other_id = b.other_id)"
+    };
+}
+pub(crate) use actual_wide_pairs;
+/// Pairs whose stored shared-paragraph or shared-article count differs from a recount.
+macro_rules! wide_pair_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_wide_pairs!(),
+            "
     SELECT COALESCE(a.entity_id, s.entity_id), COALESCE(a.other_id, s.other_id),
            COALESCE(a.paragraphs, 0), COALESCE(a.articles, 0),
            COALESCE(s.paragraphs, 0), COALESCE(s.articles, 0)
     FROM actual a FULL OUTER JOIN entity_pairs s
          ON s.entity_id = a.entity_id AND s.other_id = a.other_id
     WHERE COALESCE(a.paragraphs, 0) <> COALESCE(s.paragraphs, 0)
-       OR COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)
-    LIMIT 100";
-/// Kind votes that differ from a recount over the mentions (the weight as in
+       OR COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)"
+        )
+    };
+}
+pub(crate) use wide_pair_drift;
+const SQL_WIDE_PAIR_DRIFT: &str = concat!(wide_pair_drift!(), " LIMIT 100");
+
+/// The kind votes recounted over the mentions (the weight as in
 /// `units::vote_weight`).
-const SQL_VOTE_DRIFT: &str = "WITH actual(entity_id, kind, weight) AS (
+macro_rules! actual_votes {
+    () => {
+        "WITH actual(entity_id, kind, weight) AS (
         SELECT entity_id, local_kind,
                SUM(CAST(ROUND(MIN(MAX(COALESCE(confidence, 1.0), 0.0), 1.0) * 1000) AS INTEGER)
                    * CASE field WHEN 'title' THEN 1 ELSE 4 END)
         FROM mentions WHERE local_kind IS NOT NULL AND linked_name IS NULL
-        GROUP BY entity_id, local_kind)
+        GROUP BY entity_id, local_kind)"
+    };
+}
+pub(crate) use actual_votes;
+/// Kind votes that differ from a recount over the mentions.
+macro_rules! vote_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_votes!(),
+            "
     SELECT COALESCE(a.entity_id, v.entity_id), COALESCE(a.kind, v.kind),
            COALESCE(a.weight, 0), COALESCE(v.weight, 0)
     FROM actual a FULL OUTER JOIN entity_kind_votes v
          ON v.entity_id = a.entity_id AND v.kind = a.kind
-    WHERE COALESCE(a.weight, 0) <> COALESCE(v.weight, 0)
-    LIMIT 100";
-/// Name counts that differ from a recount over the mentions.
-const SQL_NAME_DRIFT: &str = "WITH actual(entity_id, name, mentions) AS (
+    WHERE COALESCE(a.weight, 0) <> COALESCE(v.weight, 0)"
+        )
+    };
+}
+pub(crate) use vote_drift;
+const SQL_VOTE_DRIFT: &str = concat!(vote_drift!(), " LIMIT 100");
+
+/// The names the mentions were resolved to, recounted.
+macro_rules! actual_names {
+    () => {
+        "WITH actual(entity_id, name, mentions) AS (
         SELECT entity_id, COALESCE(linked_name, local_name) AS name, COUNT(*) FROM mentions
-        WHERE COALESCE(linked_name, local_name) IS NOT NULL GROUP BY entity_id, name)
+        WHERE COALESCE(linked_name, local_name) IS NOT NULL GROUP BY entity_id, name)"
+    };
+}
+pub(crate) use actual_names;
+/// Name counts that differ from a recount over the mentions.
+macro_rules! name_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_names!(),
+            "
     SELECT COALESCE(a.entity_id, n.entity_id), COALESCE(a.name, n.name),
            COALESCE(a.mentions, 0), COALESCE(n.mentions, 0)
     FROM actual a FULL OUTER JOIN entity_names n
          ON n.entity_id = a.entity_id AND n.name = a.name
-    WHERE COALESCE(a.mentions, 0) <> COALESCE(n.mentions, 0)
-    LIMIT 100";
+    WHERE COALESCE(a.mentions, 0) <> COALESCE(n.mentions, 0)"
+        )
+    };
+}
+pub(crate) use name_drift;
+const SQL_NAME_DRIFT: &str = concat!(name_drift!(), " LIMIT 100");
+
+/// The mentions per entity, recounted.
+macro_rules! actual_mention_counts {
+    () => {
+        "WITH actual(entity_id, mentions) AS (
+        SELECT entity_id, COUNT(*) FROM mentions GROUP BY entity_id)"
+    };
+}
+pub(crate) use actual_mention_counts;
 /// Mention counts per entity that differ from a recount over the mentions.
-const SQL_MENTION_COUNT_DRIFT: &str = "WITH actual(entity_id, mentions) AS (
-        SELECT entity_id, COUNT(*) FROM mentions GROUP BY entity_id)
+macro_rules! mention_count_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_mention_counts!(),
+            "
     SELECT COALESCE(a.entity_id, c.entity_id), COALESCE(a.mentions, 0),
            COALESCE(c.mentions, 0)
     FROM actual a FULL OUTER JOIN entity_mentions c ON c.entity_id = a.entity_id
-    WHERE COALESCE(a.mentions, 0) <> COALESCE(c.mentions, 0)
-    LIMIT 100";
+    WHERE COALESCE(a.mentions, 0) <> COALESCE(c.mentions, 0)"
+        )
+    };
+}
+pub(crate) use mention_count_drift;
+const SQL_MENTION_COUNT_DRIFT: &str = concat!(mention_count_drift!(), " LIMIT 100");
 /// Entities whose chain of merges comes back to them.
 const SQL_MERGE_CYCLES: &str = "WITH RECURSIVE walk(start, cur, depth) AS (
         SELECT id, merged_into, 1 FROM entities WHERE merged_into IS NOT NULL
@@ -159,17 +276,32 @@ const SQL_MERGE_UNRECORDED: &str = "SELECT e.id, e.merged_into FROM entities e
     WHERE e.merged_into IS NOT NULL AND NOT EXISTS (SELECT 1 FROM entity_merges m
         WHERE m.from_entity = e.id AND m.into_entity = e.merged_into AND m.undone_at IS NULL)
     LIMIT 100";
-/// Per-source paragraph text counts that differ from a recount.
-const SQL_REPEAT_DRIFT: &str = "WITH actual(source, text_hash, articles) AS (
+/// The articles of each source holding each paragraph text, recounted.
+macro_rules! actual_repeats {
+    () => {
+        "WITH actual(source, text_hash, articles) AS (
         SELECT a.source, p.text_hash, COUNT(DISTINCT p.article_id)
         FROM paragraphs p JOIN articles a ON a.id = p.article_id
-        WHERE a.source IS NOT NULL GROUP BY a.source, p.text_hash)
+        WHERE a.source IS NOT NULL GROUP BY a.source, p.text_hash)"
+    };
+}
+pub(crate) use actual_repeats;
+/// Per-source paragraph text counts that differ from a recount.
+macro_rules! repeat_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_repeats!(),
+            "
     SELECT COALESCE(a.source, s.source), COALESCE(a.text_hash, s.text_hash),
            COALESCE(a.articles, 0), COALESCE(s.articles, 0)
     FROM actual a FULL OUTER JOIN source_paragraphs s
          ON s.source = a.source AND s.text_hash = a.text_hash
-    WHERE COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)
-    LIMIT 100";
+    WHERE COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)"
+        )
+    };
+}
+pub(crate) use repeat_drift;
+const SQL_REPEAT_DRIFT: &str = concat!(repeat_drift!(), " LIMIT 100");
 /// Copies of a text repeated in more articles of their source than the threshold
 /// allows, yet not flagged as boilerplate.
 const SQL_UNFLAGGED_REPEATS: &str = "SELECT p.article_id, p.idx, s.source, s.articles
@@ -360,7 +492,7 @@ impl Store {
                     check: "fts",
                     message: format!(
                         "the full-text index does not match the articles ({e}); rebuild it \
-                         with INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"
+                         with `newsdb check --repair`"
                     ),
                 }),
             },
@@ -372,7 +504,8 @@ impl Store {
                 message: format!(
                     "{} of the triggers articles_ai, articles_ad, articles_au that keep the \
                      full-text index in step with the articles are missing; articles \
-                     written by other programs will not be searchable",
+                     written by other programs will not be searchable (`newsdb check \
+                     --repair` creates them again)",
                     3 - triggers
                 ),
             });

@@ -11,6 +11,7 @@ pub(crate) mod linking;
 pub(crate) mod mentions;
 mod merges;
 pub(crate) mod paragraphs;
+mod repair;
 pub(crate) mod units;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ pub use corpus::{parse_alias_file, ResolveReport, UserAlias};
 pub use delete::DeleteReport;
 pub use merges::Merge;
 pub use paragraphs::REPEATED_PARAGRAPH_ARTICLES;
+pub use repair::{RepairReport, Repaired};
 
 /// A newsdb database: one SQLite file (or an in-memory database) with the current schema.
 pub struct Store {

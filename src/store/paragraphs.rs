@@ -154,19 +154,27 @@ const SQL_WITHOUT_PARAGRAPHS: &str = "SELECT id, title, body, language FROM arti
 /// how many articles were filled in.
 pub(crate) fn backfill(conn: &mut Connection) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let missing: Vec<(ArticleId, String, String, Option<String>)> = tx
+    let filled = fill_missing(&tx)?;
+    if filled > 0 {
+        tx.execute_batch(SQL_RECOUNT)?;
+    }
+    tx.commit()?;
+    Ok(filled)
+}
+
+/// Writes the paragraphs of the stored articles that have none, on the caller's
+/// transaction, without recounting `source_paragraphs`; returns how many articles
+/// were filled in.
+pub(crate) fn fill_missing(conn: &Connection) -> Result<usize> {
+    let missing: Vec<(ArticleId, String, String, Option<String>)> = conn
         .prepare(SQL_WITHOUT_PARAGRAPHS)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, title, body, language) in &missing {
         let (ps, _) = paragraphs::analyze(title, body, language.as_deref());
         for p in &ps {
-            insert(&tx, *id, p, p.boilerplate)?;
+            insert(conn, *id, p, p.boilerplate)?;
         }
     }
-    if !missing.is_empty() {
-        tx.execute_batch(SQL_RECOUNT)?;
-    }
-    tx.commit()?;
     Ok(missing.len())
 }

@@ -1,0 +1,13 @@
+-- V11: publication dates newsdb cannot read get a column of their own (issue 12 #11).
+--
+-- Until now a date that did not parse ("next tuesday", "03/02/2005") was kept as given
+-- in `published_at`, where it was compared as text with real dates: it passed
+-- `--since` filters, made `timeline` periods such as "03/02/2" and came first in
+-- newest-first lists. From this version on `published_at` holds only ISO-8601 dates
+-- and times (or NULL), and `published_raw` the date exactly as the record gave it
+-- when newsdb could not read it (`published_at` is then NULL).
+--
+-- The rows stored before are moved by newsdb right after this migration (db.rs,
+-- `store::articles::backfill_dates`): SQL cannot parse the forms newsdb reads, so
+-- each stored date is read again with the parser imports use.
+ALTER TABLE articles ADD COLUMN published_raw TEXT;
