@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/data
-for f in "$shared/conll2003/eng.train" "$shared/conll2003/eng.testa" "$shared/gazetteers" "$shared/bbc"; do
+# Training reads eng.train only (it holds out every 7th document of it to choose the
+# epochs and calibrate); eng.testa is for `ner eval`, never for training.
+for f in "$shared/conll2003/eng.train" "$shared/gazetteers" "$shared/bbc"; do
     if [ ! -e "$f" ]; then
         echo "check_model_reproducible: $f is missing" >&2
         exit 2
@@ -23,10 +25,11 @@ start=$(date +%s)
 "$newsdb" ner resources --gazetteers "$shared/gazetteers" --unlabeled "$shared/bbc" --out "$out"
 # The README's training command, with only the output path changed.
 "$newsdb" ner train --train "$shared/conll2003/eng.train" \
-    --dev "$shared/conll2003/eng.testa" --out "$out/ner-conll03.bin.gz" 2>"$out/train.log" || {
+    --out "$out/ner-conll03.bin.gz" 2>"$out/train.log" || {
     cat "$out/train.log" >&2
     exit 1
 }
+grep '^chosen on' "$out/train.log" || true
 echo "trained in $(( $(date +%s) - start )) s"
 
 status=0

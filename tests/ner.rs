@@ -136,14 +136,13 @@ fn sentence_splitter_handles_abbreviations_and_initials() {
 }
 
 #[test]
-fn conll_eval_follows_conlleval_rules() {
-    // Gold (IOB1): "John Smith" PER (starts with I-), "Paris" LOC, "EU" ORG, "French" MISC.
-    // The model output is whatever it is; we check the gold side by scoring a file whose
-    // prediction we control through `evaluate` on the embedded model is not possible, so
-    // instead check counts and the relation between them.
-    let dir = std::env::temp_dir().join(format!("newsdb-ner-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("tiny.conll");
+fn conll_eval_reads_iob1_gold_and_tag_writes_bio() {
+    // Gold (IOB1): "John Smith" PER (starts with I-), "Paris" LOC, "EU" ORG, "French"
+    // MISC; an easy text the embedded model gets right. The scorer itself is tested on
+    // controlled predictions in src/ner/conll.rs, and against the tagged column on
+    // eng.testa below.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tiny.conll");
     let mut f = std::fs::File::create(&path).expect("create");
     write!(
         f,
@@ -156,25 +155,19 @@ fn conll_eval_follows_conlleval_rules() {
     let report = ner::evaluate(Model::embedded(), &path).expect("evaluate");
     assert_eq!(report.sentences, 2);
     assert_eq!(report.tokens, 10);
-    assert_eq!(report.overall.gold, 4);
     let labels: Vec<&str> = report.per_type.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels, ["LOC", "MISC", "ORG", "PER"]);
-    for s in report.per_type.iter().chain([&report.overall]) {
-        assert!(s.correct <= s.gold && s.correct <= s.predicted);
-        let p = if s.predicted == 0 {
-            0.0
-        } else {
-            s.correct as f64 / s.predicted as f64
-        };
-        let r = if s.gold == 0 {
-            0.0
-        } else {
-            s.correct as f64 / s.gold as f64
-        };
-        assert!((s.precision - p).abs() < 1e-12 && (s.recall - r).abs() < 1e-12);
+    for s in &report.per_type {
+        assert_eq!((s.gold, s.predicted, s.correct), (1, 1, 1), "{s:?}");
     }
-    // This sentence is easy: the embedded model should get all four.
-    assert_eq!(report.overall.correct, 4, "{report:?}");
+    assert_eq!(
+        (
+            report.overall.gold,
+            report.overall.predicted,
+            report.overall.correct
+        ),
+        (4, 4, 4)
+    );
     assert!((report.overall.f1 - 1.0).abs() < 1e-12);
 
     let mut out = Vec::new();
@@ -189,7 +182,78 @@ fn conll_eval_follows_conlleval_rules() {
     std::fs::write(&path, "John NNP I-NP I-PER\nSmith NNP I-NP PERSON\n").expect("write");
     let err = ner::evaluate(Model::embedded(), &path).expect_err("bad tag");
     assert!(err.to_string().contains(":2:"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Entity spans `(sentence, start, end, type)` of one tag column, by conlleval's rules
+/// written out afresh: a span starts at `B-X`, or at `I-X` after `O` or another type,
+/// and ends before `O`, before a tag that starts a span, or at the sentence end.
+fn conlleval_spans(sentences: &[Vec<&str>]) -> Vec<(usize, usize, usize, String)> {
+    let mut out = Vec::new();
+    for (n, tags) in sentences.iter().enumerate() {
+        let mut open: Option<(usize, &str)> = None;
+        for (i, tag) in tags.iter().chain(["O"].iter()).enumerate() {
+            let (prefix, ty) = tag.split_once('-').unwrap_or(("O", ""));
+            let starts = prefix == "B" || (prefix == "I" && open.map(|o| o.1) != Some(ty));
+            if let Some((s, oty)) = open {
+                if prefix == "O" || starts {
+                    out.push((n, s, i, oty.to_string()));
+                    open = None;
+                }
+            }
+            if prefix != "O" && open.is_none() {
+                open = Some((i, ty));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn ner_eval_counts_equal_conlleval_over_the_tagged_column_of_conll_dev() {
+    let Some(testa) = common::shared_file("conll2003/eng.testa") else {
+        return;
+    };
+    let mut out = Vec::new();
+    ner::tag_conll(Model::embedded(), &testa, &mut out).expect("tag");
+    let out = String::from_utf8(out).expect("utf8");
+    // Gold is the second-to-last column (IOB1), the prediction the last (BIO).
+    let (mut gold, mut pred) = (vec![Vec::new()], vec![Vec::new()]);
+    for line in out.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() || cols[0] == "-DOCSTART-" {
+            if !gold.last().expect("non-empty").is_empty() {
+                gold.push(Vec::new());
+                pred.push(Vec::new());
+            }
+            continue;
+        }
+        gold.last_mut()
+            .expect("non-empty")
+            .push(cols[cols.len() - 2]);
+        pred.last_mut()
+            .expect("non-empty")
+            .push(cols[cols.len() - 1]);
+    }
+    let (g, p) = (conlleval_spans(&gold), conlleval_spans(&pred));
+    let report = ner::evaluate(Model::embedded(), &testa).expect("evaluate");
+    for s in report.per_type.iter().chain([&report.overall]) {
+        let of = |spans: &[(usize, usize, usize, String)]| -> Vec<(usize, usize, usize, String)> {
+            spans
+                .iter()
+                .filter(|x| s.label == "overall" || x.3 == s.label)
+                .cloned()
+                .collect()
+        };
+        let (gs, ps) = (of(&g), of(&p));
+        let correct = ps.iter().filter(|x| gs.contains(x)).count();
+        assert_eq!(
+            (s.gold, s.predicted, s.correct),
+            (gs.len(), ps.len(), correct),
+            "{}",
+            s.label
+        );
+    }
+    assert_eq!(report.overall.gold, 5942, "gold entities in eng.testa");
 }
 
 fn spans_of(text: &str, spans: &[EntitySpan], kind: EntityKind) -> Vec<String> {
@@ -257,16 +321,18 @@ fn embedded_model_reaches_target_f1_on_conll_dev() {
             s.label, s.precision, s.recall, s.f1, s.gold, s.predicted, s.correct
         );
     }
-    // Floors about 0.02 under the figures measured for the committed model (README:
-    // PER 0.938, LOC 0.955, ORG 0.871, MISC 0.891, overall 0.921, with
-    // `newsdb ner eval --conll ../shared/data/conll2003/eng.testa`): room for a
-    // retrained model, not for a type that gets worse while the others hide it.
+    // eng.testa is read by nothing in training (the epochs are chosen and the
+    // confidences calibrated on held-out eng.train documents), so these are independent
+    // figures. Floors a little under those measured for the committed model (README:
+    // PER 0.9333, LOC 0.9583, ORG 0.8788, MISC 0.8848, overall 0.9215, with `newsdb ner
+    // eval --conll ../shared/data/conll2003/eng.testa`): a type that gets worse fails
+    // even when the others hide it in the overall figure.
     let floors = [
-        ("LOC", 0.935),
+        ("LOC", 0.95),
         ("MISC", 0.87),
-        ("ORG", 0.85),
-        ("PER", 0.915),
-        ("overall", 0.90),
+        ("ORG", 0.87),
+        ("PER", 0.925),
+        ("overall", 0.915),
     ];
     for (label, floor) in floors {
         let s = report
@@ -437,19 +503,40 @@ fn ner_train_on_a_small_slice_writes_a_model_that_loads_and_tags() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let (train_slice, dev_slice) = (dir.path().join("train.conll"), dir.path().join("dev.conll"));
-    // About 100 training sentences and 30 dev sentences.
+    // About 100 training sentences in 10 documents (eng.train's first has no
+    // -DOCSTART- line), and 30 sentences of eng.testa to score on (training never reads
+    // it).
     std::fs::write(&train_slice, conll_head(&train, 2000)).expect("write");
     std::fs::write(&dev_slice, conll_head(&testa, 500)).expect("write");
     let model = dir.path().join("small.bin.gz");
-    common::newsdb(&dir.path().join("unused.sqlite"))
-        .args(["ner", "train", "--epochs", "3", "--train"])
-        .arg(&train_slice)
-        .arg("--dev")
-        .arg(&dev_slice)
-        .arg("--out")
-        .arg(&model)
+    let train_cmd = |holdout: &str| {
+        let mut cmd = common::newsdb(&dir.path().join("unused.sqlite"));
+        cmd.args(["ner", "train", "--epochs", "3", "--holdout-every", holdout])
+            .arg("--train")
+            .arg(&train_slice)
+            .arg("--out")
+            .arg(&model);
+        cmd
+    };
+    // Documents 3, 6 and 9 choose the epochs; the model is trained on all ten.
+    train_cmd("3").assert().success().stderr(
+        predicates::str::contains("held-out F1")
+            .and(predicates::str::contains(
+                "chosen on 3 held-out documents of 10",
+            ))
+            .and(predicates::str::contains("trained on all 10 documents")),
+    );
+    // A holdout that holds out nothing is refused, before any training.
+    let before = std::fs::read(&model).expect("the model is written");
+    train_cmd("11")
         .assert()
-        .success();
+        .code(2)
+        .stderr(
+            predicates::str::contains("has 10 documents").and(predicates::str::contains(
+                "holding out every 11 leaves none held out",
+            )),
+        );
+    assert!(std::fs::read(&model).expect("still there") == before);
     let bytes = std::fs::read(&model).expect("the model is written");
     assert_eq!(&bytes[..2], [0x1f, 0x8b], "the model file is gzip");
     Model::from_bytes(&bytes).expect("the trained model loads");

@@ -536,6 +536,45 @@ mod tests {
     }
 
     #[test]
+    fn split_merged_and_retyped_spans_give_hand_computed_scores() {
+        // Gold (IOB1): "New York Stock Exchange" ORG 0..4, "Wall Street" LOC 5..7,
+        // "Reuters" ORG 8..9.
+        let gold = "I-ORG I-ORG I-ORG I-ORG O I-LOC I-LOC O I-ORG";
+        // ORG split in two (0..2, 2..4), LOC with its type changed half-way (a LOC
+        // 5..6 and a MISC 6..7), Reuters right.
+        let r = score(&[(gold, "B-ORG I-ORG B-ORG I-ORG O B-LOC I-MISC O B-ORG")]);
+        // Gold 3; predicted 2 + 2 + 1 = 5; correct 1 (Reuters).
+        assert_eq!(counts(&r, "overall"), (3, 5, 1));
+        assert_eq!(counts(&r, "ORG"), (2, 3, 1));
+        assert_eq!(counts(&r, "LOC"), (1, 1, 0));
+        assert_eq!(counts(&r, "MISC"), (0, 1, 0));
+        // Overall: P = 1/5, R = 1/3, F1 = 2 * (1/15) / (8/15) = 1/4.
+        assert!(close(r.overall.precision, 0.2) && close(r.overall.recall, 1.0 / 3.0));
+        assert!(close(r.overall.f1, 0.25));
+        // ORG: P = 1/3, R = 1/2, F1 = 2 * (1/6) / (5/6) = 2/5.
+        let org = &r.per_type[2];
+        assert_eq!(org.label, "ORG");
+        assert!(close(org.precision, 1.0 / 3.0) && close(org.recall, 0.5));
+        assert!(close(org.f1, 0.4));
+        // MISC: no gold, one false alarm: recall 0 by convention, F1 0.
+        let misc = &r.per_type[1];
+        assert!(close(misc.precision, 0.0) && close(misc.recall, 0.0) && close(misc.f1, 0.0));
+
+        // The other way: two adjacent gold PERs (IOB1 B- between them) predicted as one
+        // span: gold 2, predicted 1, correct 0. A span running to the end of one
+        // sentence does not continue into the next.
+        let r = score(&[
+            ("I-PER B-PER O", "B-PER I-PER O"),
+            ("O I-LOC", "O B-LOC"),
+            ("I-LOC O", "I-LOC O"),
+        ]);
+        assert_eq!(counts(&r, "PER"), (2, 1, 0));
+        assert_eq!(counts(&r, "LOC"), (2, 2, 2));
+        // Overall: P = 2/3, R = 2/4, F1 = 2 * (1/3) / (7/6) = 4/7.
+        assert!(close(r.overall.f1, 4.0 / 7.0));
+    }
+
+    #[test]
     fn bilou_round_trip() {
         let t = tags("I-PER I-PER O I-LOC B-LOC I-LOC");
         let b = to_bilou(&t);

@@ -28,7 +28,7 @@ pub use conll::{evaluate, tag_conll, EvalReport, TypeScore};
 pub use gazetteer::build_resources;
 pub use model::{EntitySpan, Model};
 pub use tokenize::{split_sentences, tokenize, Token};
-pub use train::{train, TrainOptions, MODEL_NAME};
+pub use train::{train, TrainOptions, Trained, MODEL_NAME};
 
 /// Whether `name` is a place of the bundled gazetteer (country, capital, city, US
 /// state or continent; case ignored) whose last word news text almost always

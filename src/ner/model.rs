@@ -714,7 +714,18 @@ impl Model {
                 best = (v, temp);
             }
         }
-        self.temperature = best.1;
+        self.set_temperature(best.1);
+    }
+
+    /// The confidence temperature (see [`Model::calibrate`]).
+    pub(crate) fn temperature(&self) -> f32 {
+        self.temperature
+    }
+
+    /// Sets the confidence temperature, e.g. one calibrated on another model trained
+    /// the same way on less data.
+    pub(crate) fn set_temperature(&mut self, temperature: f32) {
+        self.temperature = temperature;
         self.finish();
     }
 

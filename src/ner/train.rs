@@ -1,9 +1,13 @@
 //! Training: a structured averaged perceptron over BILOU tags with Viterbi decoding.
 //!
-//! Features do not depend on predicted tags, so every training sentence is featurized
-//! once up front; an epoch is then only scoring, decoding and sparse updates. Training
-//! is single-threaded and the shuffle uses a seeded generator, so the same inputs and
-//! options give byte-identical model files.
+//! Every choice training makes (the epoch counts of both passes, whether the second
+//! pass helps, the confidence temperature) is made on a held-out slice of the training
+//! file itself, every `holdout_every`-th document; the shipped model is then trained on
+//! the whole file with those choices, so a test file like eng.testa stays an
+//! independent measure. Features do not depend on predicted tags, so every training
+//! sentence is featurized once up front; an epoch is then only scoring, decoding and
+//! sparse updates. Training is single-threaded and the shuffle uses a seeded generator,
+//! so the same inputs and options give byte-identical model files.
 
 use std::path::{Path, PathBuf};
 
@@ -20,12 +24,18 @@ pub const MODEL_NAME: &str = "newsdb-ner-conll03";
 /// Options for [`train`].
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
-    /// Passes over the training data; the best epoch on the dev set is kept.
+    /// Most passes over the training data per tagging pass; the best epoch on the
+    /// held-out documents is kept.
     pub epochs: usize,
     /// Seed of the per-epoch shuffle.
     pub seed: u64,
     /// The weight table has `2^hash_bits` rows (one weight per tag each).
     pub hash_bits: u32,
+    /// Documents `holdout_every`, `2 * holdout_every`, ... of the training file
+    /// (counted from 1; a `-DOCSTART-` line starts a document, and eng.train's first
+    /// document has none) are held out to choose the epochs and calibrate the
+    /// confidences; the final model is trained on every document.
+    pub holdout_every: usize,
     /// Directory with `countries.tsv`, `cities.tsv`, `regions.tsv` to build the
     /// gazetteer from; `None` uses the copy bundled under `models/`.
     pub gazetteer_dir: Option<PathBuf>,
@@ -40,7 +50,7 @@ pub struct TrainOptions {
     /// Also trains on recased copies of every training document (all lower case, all
     /// upper case, and headline sentences in Title Case), so that the tagger reads
     /// headlines, wire copy and uncased text (Mayhew et al. 2019). The copies of a
-    /// document stay in the same cross-validation fold.
+    /// document stay in the same cross-validation fold, and are held out with it.
     pub case_augment: bool,
 }
 
@@ -50,12 +60,33 @@ impl Default for TrainOptions {
             epochs: 20,
             seed: 1,
             hash_bits: 20,
+            holdout_every: 7,
             gazetteer_dir: None,
             unlabeled_dir: None,
             two_stage: true,
             case_augment: true,
         }
     }
+}
+
+/// A trained model and the choices made on the held-out documents.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model trained on every document of the training file.
+    pub model: Model,
+    /// Epochs of the first tagging pass.
+    pub stage1_epochs: usize,
+    /// Epochs of the second tagging pass, `None` when the model has one pass (not
+    /// asked for, or it did not beat the first pass on the held-out documents).
+    pub stage2_epochs: Option<usize>,
+    /// The confidence temperature fitted on the held-out documents.
+    pub temperature: f32,
+    /// Scores on the held-out documents of the model trained without them.
+    pub heldout: EvalReport,
+    /// Documents in the training file.
+    pub documents: usize,
+    /// Documents held out to make the choices.
+    pub heldout_documents: usize,
 }
 
 /// One featurized training sentence.
@@ -122,16 +153,83 @@ impl SplitMix {
     }
 }
 
-/// Trains a model on a CoNLL-2003 `train` file, picking the best epoch on `dev`.
+/// Whether document `index` (from 0) of the training file is held out: documents
+/// `every`, `2 * every`, ... counted from 1.
+fn is_held_out(index: usize, every: usize) -> bool {
+    (index + 1) % every == 0
+}
+
+/// Featurized training documents (each original and its recased copies).
+struct Corpus {
+    /// Features and gold BILOU tags per sentence of each (recased) document.
+    docs: Vec<(DocFeatures, Vec<Vec<u8>>)>,
+    /// The index in the training file of the document each was made from.
+    origin: Vec<usize>,
+    bits: u32,
+    seed: u64,
+}
+
+impl Corpus {
+    /// Trains the first pass on the documents `which` for `epochs`, calling
+    /// `after_epoch` with each epoch's stage.
+    fn stage1(
+        &self,
+        which: &[usize],
+        epochs: usize,
+        after_epoch: &mut dyn FnMut(usize, Stage) -> Result<()>,
+    ) -> Result<Stage> {
+        let data = instances(&self.docs, which, self.bits, |d| self.docs[d].0.clone());
+        train_stage(&data, self.bits, epochs, self.seed, after_epoch)
+    }
+
+    /// Trains the second pass on the documents `which`, with first-pass tags from two
+    /// models of `stage1_epochs` each that did not see the document (two folds by
+    /// origin), so the second pass learns how far to trust them.
+    fn stage2(
+        &self,
+        which: &[usize],
+        stage1_epochs: usize,
+        epochs: usize,
+        after_epoch: &mut dyn FnMut(usize, Stage) -> Result<()>,
+    ) -> Result<Stage> {
+        let mut hints: Vec<Vec<u8>> = vec![Vec::new(); self.docs.len()];
+        for fold in 0..2 {
+            let (held, rest): (Vec<usize>, Vec<usize>) = which
+                .iter()
+                .copied()
+                .partition(|&d| self.origin[d] % 2 == fold);
+            let stage = self.stage1(&rest, stage1_epochs, &mut |_, _| Ok(()))?;
+            let held_data = instances(&self.docs, &held, self.bits, |d| self.docs[d].0.clone());
+            let mut k = 0;
+            for &d in &held {
+                for _ in &self.docs[d].1 {
+                    let inst = &held_data[k];
+                    hints[d].extend(stage.tag_rows(&inst.rows, &inst.offsets));
+                    k += 1;
+                }
+            }
+        }
+        let data = instances(&self.docs, which, self.bits, |d| {
+            self.docs[d].0.with_hints(&hints[d])
+        });
+        train_stage(&data, self.bits, epochs, self.seed, after_epoch)
+    }
+}
+
+/// Trains a model on a CoNLL-2003 `train` file.
 ///
-/// Deterministic: same inputs and options give byte-identical model files. Calls
-/// `on_epoch(epoch, dev_report)` after each epoch (epochs count from 1).
+/// Every `opts.holdout_every`-th document is held out, and a model trained on the
+/// others picks the epochs of each pass and whether the second pass helps (by F1 on the
+/// held-out documents), and fits the confidence temperature on them. The returned
+/// model is then trained on every document for those epochs, with that temperature.
+/// No other file is read. Deterministic: same inputs and options give byte-identical
+/// model files. Calls `on_epoch(epoch, heldout_report)` after each epoch of the
+/// choosing run (epochs count from 1).
 pub fn train(
     train: &Path,
-    dev: &Path,
     opts: &TrainOptions,
     on_epoch: &mut dyn FnMut(usize, &EvalReport),
-) -> Result<Model> {
+) -> Result<Trained> {
     if !(10..=24).contains(&opts.hash_bits) {
         return Err(Error::InvalidArgument(format!(
             "hash bits must be between 10 and 24, got {}",
@@ -140,6 +238,12 @@ pub fn train(
     }
     if opts.epochs == 0 {
         return Err(Error::InvalidArgument("epochs must be at least 1".into()));
+    }
+    if opts.holdout_every < 2 {
+        return Err(Error::InvalidArgument(format!(
+            "holdout must be every 2nd document or sparser, got every {}",
+            opts.holdout_every
+        )));
     }
     let res = Resources {
         gazetteer: match &opts.gazetteer_dir {
@@ -156,8 +260,25 @@ pub fn train(
         },
     };
     let train_docs = read_conll(train)?;
-    let dev_docs = read_conll(dev)?;
-    let bits = opts.hash_bits;
+    let heldout_docs: Vec<ConllDoc> = train_docs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| is_held_out(i, opts.holdout_every))
+        .map(|(_, d)| d.clone())
+        .collect();
+    if heldout_docs.is_empty() || heldout_docs.len() == train_docs.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} has {} documents (-DOCSTART- lines): holding out every {} leaves none {}",
+            train.display(),
+            train_docs.len(),
+            opts.holdout_every,
+            if heldout_docs.is_empty() {
+                "held out (use a smaller --holdout-every)"
+            } else {
+                "to train on"
+            }
+        )));
+    }
     let recasings: &[Recase] = if opts.case_augment {
         &[
             Recase::Keep,
@@ -168,10 +289,12 @@ pub fn train(
     } else {
         &[Recase::Keep]
     };
-    // Features of every training document (and of its recased copies), its gold BILOU
-    // tags per sentence, and the index of the document it was made from.
-    let mut docs: Vec<(DocFeatures, Vec<Vec<u8>>)> = Vec::new();
-    let mut origin: Vec<usize> = Vec::new();
+    let mut corpus = Corpus {
+        docs: Vec::new(),
+        origin: Vec::new(),
+        bits: opts.hash_bits,
+        seed: opts.seed,
+    };
     for (o, doc) in train_docs.iter().enumerate() {
         let gold: Vec<Vec<u8>> = doc
             .sentences
@@ -189,24 +312,28 @@ pub fn train(
                 .iter()
                 .map(|s| s.iter().map(String::as_str).collect())
                 .collect();
-            docs.push((res.featurize(&sentences), gold.clone()));
-            origin.push(o);
+            corpus.docs.push((res.featurize(&sentences), gold.clone()));
+            corpus.origin.push(o);
         }
     }
-    if docs.iter().all(|d| d.1.is_empty()) {
+    if corpus.docs.iter().all(|d| d.1.is_empty()) {
         return Err(Error::Model(format!(
             "no training sentences in {}",
             train.display()
         )));
     }
-    let all: Vec<usize> = (0..docs.len()).collect();
-    let data1 = instances(&docs, &all, bits, |d| docs[d].0.clone());
+    let all: Vec<usize> = (0..corpus.docs.len()).collect();
+    let kept: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&d| !is_held_out(corpus.origin[d], opts.holdout_every))
+        .collect();
 
-    // Stage 1: the tagger on its own.
+    // Choosing: stage 1 on the kept documents, the best epoch on the held-out ones.
     let mut best1: Option<(f64, Stage, usize)> = None;
-    train_stage(&data1, bits, opts.epochs, opts.seed, &mut |epoch, stage| {
+    corpus.stage1(&kept, opts.epochs, &mut |epoch, stage| {
         let model = Model::from_stages(MODEL_NAME, vec![stage.clone()], res.clone());
-        let report = evaluate_docs(&model, &dev_docs)?;
+        let report = evaluate_docs(&model, &heldout_docs)?;
         on_epoch(epoch, &report);
         if best1.as_ref().is_none_or(|b| report.overall.f1 > b.0) {
             best1 = Some((report.overall.f1, stage, epoch));
@@ -214,53 +341,47 @@ pub fn train(
         Ok(())
     })?;
     let (f1_1, stage1, epochs1) = best1.expect("at least one epoch ran");
-    let mut model = Model::from_stages(MODEL_NAME, vec![stage1.clone()], res.clone());
-
+    let mut chosen = Model::from_stages(MODEL_NAME, vec![stage1.clone()], res.clone());
+    let mut epochs2 = None;
     if opts.two_stage {
-        // First-pass tags for the training documents, each from a model that did not
-        // see the document (two folds), so the second pass learns how far to trust them.
-        let mut hints: Vec<Vec<u8>> = vec![Vec::new(); docs.len()];
-        for fold in 0..2 {
-            let train_idx: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&d| origin[d] % 2 != fold)
-                .collect();
-            let data = instances(&docs, &train_idx, bits, |d| docs[d].0.clone());
-            let stage = train_stage(&data, bits, epochs1, opts.seed, &mut |_, _| Ok(()))?;
-            let held: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&d| origin[d] % 2 == fold)
-                .collect();
-            let held_data = instances(&docs, &held, bits, |d| docs[d].0.clone());
-            let mut k = 0;
-            for &d in &held {
-                for _ in &docs[d].1 {
-                    let inst = &held_data[k];
-                    hints[d].extend(stage.tag_rows(&inst.rows, &inst.offsets));
-                    k += 1;
-                }
-            }
-        }
-        let data2 = instances(&docs, &all, bits, |d| docs[d].0.with_hints(&hints[d]));
-        let mut best2: Option<(f64, Model)> = None;
-        train_stage(&data2, bits, opts.epochs, opts.seed, &mut |epoch, stage| {
+        let mut best2: Option<(f64, Model, usize)> = None;
+        corpus.stage2(&kept, epochs1, opts.epochs, &mut |epoch, stage| {
             let model = Model::from_stages(MODEL_NAME, vec![stage1.clone(), stage], res.clone());
-            let report = evaluate_docs(&model, &dev_docs)?;
+            let report = evaluate_docs(&model, &heldout_docs)?;
             on_epoch(opts.epochs + epoch, &report);
             if best2.as_ref().is_none_or(|b| report.overall.f1 > b.0) {
-                best2 = Some((report.overall.f1, model));
+                best2 = Some((report.overall.f1, model, epoch));
             }
             Ok(())
         })?;
-        let (f1_2, model2) = best2.expect("at least one epoch ran");
+        let (f1_2, model2, e2) = best2.expect("at least one epoch ran");
         if f1_2 > f1_1 {
-            model = model2;
+            chosen = model2;
+            epochs2 = Some(e2);
         }
     }
-    model.calibrate(&dev_docs);
-    Ok(model)
+    chosen.calibrate(&heldout_docs);
+    let heldout = evaluate_docs(&chosen, &heldout_docs)?;
+    let temperature = chosen.temperature();
+    drop(chosen);
+
+    // The shipped model: the same passes and epochs on every document.
+    let stage1 = corpus.stage1(&all, epochs1, &mut |_, _| Ok(()))?;
+    let mut stages = vec![stage1];
+    if let Some(e2) = epochs2 {
+        stages.push(corpus.stage2(&all, epochs1, e2, &mut |_, _| Ok(()))?);
+    }
+    let mut model = Model::from_stages(MODEL_NAME, stages, res);
+    model.set_temperature(temperature);
+    Ok(Trained {
+        model,
+        stage1_epochs: epochs1,
+        stage2_epochs: epochs2,
+        temperature,
+        heldout,
+        documents: train_docs.len(),
+        heldout_documents: heldout_docs.len(),
+    })
 }
 
 /// A recasing of a training document.
