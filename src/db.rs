@@ -106,6 +106,12 @@ fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<()> {
             if before < 11 && schema_version(conn)? >= 11 {
                 crate::store::articles::backfill_dates(conn)?;
             }
+            // V14 counts mentions per publication day: from the dates just read.
+            if before < 14 && schema_version(conn)? >= 14 {
+                let tx = conn.transaction()?;
+                tx.execute_batch(crate::store::units::SQL_REBUILD_DAYS)?;
+                tx.commit()?;
+            }
             return Ok(());
         };
         // Another process migrating the same file at the same moment (two imports

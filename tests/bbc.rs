@@ -320,6 +320,11 @@ fn store_view(db: &std::path::Path) -> Vec<Vec<String>> {
              FROM entity_pairs p JOIN entities a ON a.id = p.entity_id
              JOIN entities b ON b.id = p.other_id",
         ),
+        rows(
+            "SELECT e.kind || '|' || e.name || '|' || d.day || '|' || d.mentions || '|'
+                    || d.articles
+             FROM entity_days d JOIN entities e ON e.id = d.entity_id",
+        ),
         rows("SELECT level || '|' || units FROM unit_totals"),
         rows(
             "SELECT external_id || '|' || language || '|' || content_hash || '|'
@@ -446,6 +451,7 @@ fn jobs_batch_sizes_and_no_extract_then_reextract_give_the_same_store() {
         "entity units",
         "sentence pairs",
         "paragraph and article pairs",
+        "days",
         "unit totals",
         "articles",
     ];

@@ -285,6 +285,36 @@ fn check_reports_each_kind_of_damage() {
         )],
     );
 
+    // entity_days: a day's mention count drifts.
+    let (assad_mentions_day, day): (i64, String) = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            &format!("SELECT mentions, day FROM entity_days WHERE entity_id = {assad}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let m = damaged(
+        &db,
+        "entity-days",
+        &format!("UPDATE entity_days SET mentions = mentions + 4 WHERE entity_id = {assad}"),
+        &["units"],
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    let day = if day.is_empty() {
+        "no date".to_string()
+    } else {
+        day
+    };
+    assert_reported(
+        &m,
+        &[&format!(
+            "entity {assad} has {assad_mentions_day} mention(s) in 1 article(s) of {day} but \
+             entity_days says {} in 1",
+            assad_mentions_day + 4
+        )],
+    );
+
     // An article without its paragraphs.
     let m = damaged(
         &db,

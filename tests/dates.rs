@@ -424,3 +424,33 @@ fn unreadable_dates_stay_out_of_published_at_and_out_of_every_date_computation()
         .success()
         .stdout(predicates::str::contains("next tuesday"));
 }
+
+#[test]
+fn a_changed_date_moves_the_timeline_and_a_bound_with_a_time_gives_the_same_periods() {
+    let (dir, db) = setup();
+    let p = |s: &str, n: i64| (s.to_string(), n, n);
+    // "z" comes again with the same text and another date: only its date is updated,
+    // and its mention moves from 2005-01 to 2005-02.
+    let again = dir.path().join("again.jsonl");
+    let rec = serde_json::json!({
+        "id": "z", "published": "2005-02-10",
+        "title": "Visit number 2",
+        "body": "Bashar al-Assad travelled to Tehran for talks number 2 with officials.",
+    });
+    std::fs::write(&again, format!("{rec}\n")).unwrap();
+    newsdb(&db)
+        .args(["import", "--quiet"])
+        .arg(&again)
+        .assert()
+        .success();
+    let (months, _) = periods(&db, &["--by", "month", "--since", "2005"]);
+    assert_eq!(months, [p("2005-02", 1), p("2005-03", 2)]);
+    newsdb(&db).arg("check").assert().success();
+    // Bounds with a time of day are finer than a day: the same periods, counted from
+    // the mentions (t is 2005-03-01T08:00:00Z, after the bound; d is 2005-03-01, a
+    // date without a time, which sorts before it).
+    let (late, _) = periods(&db, &["--by", "day", "--since", "2005-03-01T07:30:00Z"]);
+    assert_eq!(late, [p("2005-03-01", 1)]);
+    let (all_day, _) = periods(&db, &["--by", "day", "--since", "2005-03-01"]);
+    assert_eq!(all_day, [p("2005-03-01", 2)]);
+}

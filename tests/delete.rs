@@ -25,6 +25,9 @@ fn summaries(db: &Path) -> BTreeMap<String, i64> {
         "SELECT 'wide pair ' || a.kind || ' ' || a.name || ' / ' || b.kind || ' ' || b.name,
              p.paragraphs * 1000000 + p.articles FROM entity_pairs p
              JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id",
+        "SELECT 'day ' || e.kind || ' ' || e.name || ' ' || d.day,
+             d.mentions * 1000000 + d.articles FROM entity_days d
+             JOIN entities e ON e.id = d.entity_id",
         "SELECT 'vote ' || e.kind || ' ' || e.name || ' ' || v.kind, v.weight
              FROM entity_kind_votes v JOIN entities e ON e.id = v.entity_id",
         "SELECT 'name ' || e.kind || ' ' || e.name || ' ' || n.name, n.mentions

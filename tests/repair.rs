@@ -63,6 +63,7 @@ fn summaries(db: &Path) -> Vec<String> {
         "unit_totals",
         "sentence_pairs",
         "entity_pairs",
+        "entity_days",
         "entity_mentions",
         "entity_kind_votes",
         "entity_names",
@@ -142,6 +143,7 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
          INSERT INTO sentence_pairs (entity_id, other_id, sentences) VALUES (999998, 999999, 3);
          UPDATE entity_pairs SET articles = articles + 2 WHERE entity_id % 3 = 0;
          DELETE FROM entity_pairs WHERE paragraphs = 0;
+         UPDATE entity_days SET mentions = mentions + 1 WHERE entity_id % 2 = 0;
          DELETE FROM entity_mentions;
          UPDATE entity_kind_votes SET weight = weight * 2;
          DELETE FROM entity_names WHERE entity_id IN (SELECT entity_id FROM entity_names LIMIT 3);
@@ -167,6 +169,7 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
         "unit_totals",
         "sentence_pairs",
         "entity_pairs",
+        "entity_days",
         "entity_mentions",
         "entity_kind_votes",
         "entity_names",

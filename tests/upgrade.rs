@@ -68,6 +68,13 @@ const UNIT_TOTALS: [(&str, i64); 3] = [("article", 1), ("paragraph", 2), ("sente
 const SENTENCE_PAIRS: [(i64, i64, i64); 2] = [(1, 2, 1), (2, 1, 1)];
 /// `entity_mentions` rows (entity, mentions): Tehran twice, the others once.
 const ENTITY_MENTIONS: [(i64, i64, i64); 3] = [(1, 2, 0), (2, 1, 0), (3, 1, 0)];
+/// `entity_days` rows (entity, day, mentions, articles): the one article is published
+/// 2019-02-28; Tehran twice, the others once, each in that one article.
+const ENTITY_DAYS: [(i64, &str, i64, i64); 3] = [
+    (1, "2019-02-28", 2, 1),
+    (2, "2019-02-28", 1, 1),
+    (3, "2019-02-28", 1, 1),
+];
 /// `entity_pairs` rows (entity, other, paragraphs, articles): all three entities are in
 /// the one article, so every ordered pair shares 1 article; only Tehran (1) and Bashar
 /// al-Assad (2) share a paragraph (body paragraph 0; the title mention has none).
@@ -130,6 +137,16 @@ fn fill_summaries(conn: &Connection, version: i32) {
             conn.execute(
                 "INSERT INTO entity_mentions (entity_id, mentions) VALUES (?1, ?2)",
                 params![entity, mentions],
+            )
+            .unwrap();
+        }
+    }
+    if version >= 14 {
+        for (entity, day, mentions, articles) in ENTITY_DAYS {
+            conn.execute(
+                "INSERT INTO entity_days (entity_id, day, mentions, articles)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![entity, day, mentions, articles],
             )
             .unwrap();
         }
@@ -221,6 +238,21 @@ fn assert_summaries(db: &Path) {
         "SELECT entity_id, mentions, 0 FROM entity_mentions ORDER BY 1",
     );
     assert_eq!(mentions, ENTITY_MENTIONS);
+    let days_mentions: Vec<(i64, String, i64)> = rows3(
+        db,
+        "SELECT entity_id, day, mentions FROM entity_days ORDER BY 1, 2",
+    );
+    let days_articles: Vec<(i64, String, i64)> = rows3(
+        db,
+        "SELECT entity_id, day, articles FROM entity_days ORDER BY 1, 2",
+    );
+    assert_eq!(
+        (days_mentions, days_articles),
+        ENTITY_DAYS
+            .iter()
+            .map(|&(e, d, m, a)| ((e, d.to_string(), m), (e, d.to_string(), a)))
+            .unzip()
+    );
     let by_paragraph: Vec<(i64, i64, i64)> = rows3(
         db,
         "SELECT entity_id, other_id, paragraphs FROM entity_pairs ORDER BY 1, 2",

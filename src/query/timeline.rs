@@ -94,11 +94,17 @@ const SQL_TIMELINE: &str = "SELECT substr(a.published_at, 1, ?2) AS period,
       AND (?3 IS NULL OR a.published_at >= ?3)
       AND (?4 IS NULL OR substr(a.published_at, 1, length(?4)) <= ?4)
     GROUP BY period ORDER BY period";
-const SQL_UNDATED: &str = "SELECT COUNT(*), COUNT(DISTINCT m.article_id)
-    FROM mentions m JOIN articles a ON a.id = m.article_id
-    WHERE m.entity_id = ?1
-      AND (a.published_at IS NULL
-           OR a.published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*')";
+/// The same from the per-day counts of `entity_days` (migration V14): a bound of at
+/// most ten characters (a day, month or year) compares a day as it would the full date.
+const SQL_TIMELINE_BY_DAY: &str = "SELECT substr(day, 1, ?2) AS period,
+        SUM(mentions), SUM(articles)
+    FROM entity_days
+    WHERE entity_id = ?1 AND day <> ''
+      AND (?3 IS NULL OR day >= ?3)
+      AND (?4 IS NULL OR substr(day, 1, length(?4)) <= ?4)
+    GROUP BY period ORDER BY period";
+const SQL_UNDATED: &str = "SELECT COALESCE(SUM(mentions), 0), COALESCE(SUM(articles), 0)
+    FROM entity_days WHERE entity_id = ?1 AND day = ''";
 
 /// The most zero rows filled into one gap between two periods with mentions: a
 /// longer gap (a date far from the others) stays a gap.
@@ -139,8 +145,14 @@ pub fn timeline(
     period: Option<&Period>,
 ) -> Result<Timeline> {
     let (from, to) = period.map_or((None, None), |p| (p.from.as_deref(), p.to.as_deref()));
+    // A bound with a time of day is finer than the per-day counts.
+    let by_day = [from, to].iter().flatten().all(|b| b.len() <= 10);
     let found: Vec<TimelineRow> = conn
-        .prepare_cached(SQL_TIMELINE)?
+        .prepare_cached(if by_day {
+            SQL_TIMELINE_BY_DAY
+        } else {
+            SQL_TIMELINE
+        })?
         .query_map(
             rusqlite::params![entity, bucket.prefix_len(), from, to],
             |r| {

@@ -129,13 +129,16 @@ pub(crate) fn upsert_with(
             outcome: UpsertOutcome::Unchanged,
         }),
         (UpsertOutcome::MetadataUpdated, Some(old)) => {
-            conn.prepare_cached(SQL_UPDATE_METADATA)?.execute(params![
-                old.id,
-                a.url,
-                published_at,
-                a.origin,
-                published_raw
-            ])?;
+            // The mentions stay, but a new date moves them to another day.
+            refresh_into(conn, &[old.id], delta, || {
+                Ok(conn.prepare_cached(SQL_UPDATE_METADATA)?.execute(params![
+                    old.id,
+                    a.url,
+                    published_at,
+                    a.origin,
+                    published_raw
+                ])?)
+            })?;
             Ok(Upserted {
                 id: old.id,
                 outcome: UpsertOutcome::MetadataUpdated,

@@ -264,6 +264,38 @@ macro_rules! mention_count_drift {
 }
 pub(crate) use mention_count_drift;
 const SQL_MENTION_COUNT_DRIFT: &str = concat!(mention_count_drift!(), " LIMIT 100");
+/// The mentions and articles of each entity per publication day, recounted (`day`:
+/// the date part of an ISO `published_at`, '' for an article without one).
+macro_rules! actual_days {
+    () => {
+        "WITH actual(entity_id, day, mentions, articles) AS (
+        SELECT m.entity_id,
+               CASE WHEN a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
+                    THEN substr(a.published_at, 1, 10) ELSE '' END AS day,
+               COUNT(*), COUNT(DISTINCT m.article_id)
+        FROM mentions m JOIN articles a ON a.id = m.article_id
+        GROUP BY m.entity_id, day)"
+    };
+}
+pub(crate) use actual_days;
+/// Per-day counts that differ from a recount over the mentions.
+macro_rules! day_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_days!(),
+            "
+    SELECT COALESCE(a.entity_id, d.entity_id), COALESCE(a.day, d.day),
+           COALESCE(a.mentions, 0), COALESCE(a.articles, 0),
+           COALESCE(d.mentions, 0), COALESCE(d.articles, 0)
+    FROM actual a FULL OUTER JOIN entity_days d
+         ON d.entity_id = a.entity_id AND d.day = a.day
+    WHERE COALESCE(a.mentions, 0) <> COALESCE(d.mentions, 0)
+       OR COALESCE(a.articles, 0) <> COALESCE(d.articles, 0)"
+        )
+    };
+}
+pub(crate) use day_drift;
+const SQL_DAY_DRIFT: &str = concat!(day_drift!(), " LIMIT 100");
 /// Entities whose chain of merges comes back to them.
 const SQL_MERGE_CYCLES: &str = "WITH RECURSIVE walk(start, cur, depth) AS (
         SELECT id, merged_into, 1 FROM entities WHERE merged_into IS NOT NULL
@@ -569,6 +601,17 @@ impl Store {
             Ok(format!(
                 "entities {a} and {b} share {} paragraph(s) and {} article(s) but \
                  entity_pairs says {} and {}",
+                actual.0, actual.1, stored.0, stored.1
+            ))
+        })?;
+        add("units", SQL_DAY_DRIFT, &[], &|r| {
+            let (entity, day): (i64, String) = (r.get(0)?, r.get(1)?);
+            let actual: (i64, i64) = (r.get(2)?, r.get(3)?);
+            let stored: (i64, i64) = (r.get(4)?, r.get(5)?);
+            let day = if day.is_empty() { "no date" } else { &day };
+            Ok(format!(
+                "entity {entity} has {} mention(s) in {} article(s) of {day} but \
+                 entity_days says {} in {}",
                 actual.0, actual.1, stored.0, stored.1
             ))
         })?;

@@ -135,7 +135,8 @@ pub(crate) fn insert_into_empty(
         check_span(article, text, m)?;
     }
     let ids = insert_checked(conn, article, mentions)?;
-    delta.mentions(mentions.iter().map(super::units::Facts::of_new), 1);
+    let day = super::units::day_of_article(conn, article)?;
+    delta.mentions(mentions.iter().map(super::units::Facts::of_new), &day, 1);
     Ok(ids)
 }
 

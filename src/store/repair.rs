@@ -96,6 +96,11 @@ const SUMMARIES: &[Summary] = &[
         ),
     },
     Summary {
+        table: "entity_days",
+        count_wrong: concat!("SELECT COUNT(*) FROM (", super::check::day_drift!(), ")"),
+        rebuild: super::units::SQL_REBUILD_DAYS,
+    },
+    Summary {
         table: "entity_mentions",
         count_wrong: concat!(
             "SELECT COUNT(*) FROM (",
@@ -164,7 +169,7 @@ fn count(conn: &Connection, sql: &str) -> Result<u64> {
 }
 
 impl Store {
-    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`, `entity_pairs`,
+    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`, `entity_pairs`, `entity_days`,
     /// `entity_mentions`, `entity_kind_votes`, `entity_names`, `source_paragraphs`),
     /// the paragraphs of articles that have none, the full-text index and its
     /// triggers, from the base tables, in one write transaction: afterwards `check`

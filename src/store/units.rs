@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState as Fast;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind, Field, NewMention};
@@ -107,6 +107,46 @@ const SQL_CHANGE_WIDE_PAIR: &str = "UPDATE entity_pairs SET paragraphs = paragra
     articles = articles + ?4 WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_WIDE_PAIR: &str =
     "DELETE FROM entity_pairs WHERE entity_id = ?1 AND other_id = ?2 AND articles <= 0";
+/// Mentions and articles of an entity on a day (`entity_days`, V14); a decrement is
+/// an update, then the row is dropped once no article is left.
+const SQL_ADD_DAY: &str = "INSERT INTO entity_days (entity_id, day, mentions, articles)
+    VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (entity_id, day) DO UPDATE SET mentions = mentions + excluded.mentions,
+        articles = articles + excluded.articles";
+const SQL_CHANGE_DAY: &str = "UPDATE entity_days SET mentions = mentions + ?3,
+    articles = articles + ?4 WHERE entity_id = ?1 AND day = ?2";
+const SQL_DROP_DAY: &str =
+    "DELETE FROM entity_days WHERE entity_id = ?1 AND day = ?2 AND articles <= 0";
+/// Rebuilds `entity_days` from the mentions and the articles' dates (upgrades, repair).
+pub(crate) const SQL_REBUILD_DAYS: &str = concat!(
+    "DELETE FROM entity_days;
+     INSERT INTO entity_days (entity_id, day, mentions, articles) ",
+    super::check::actual_days!(),
+    " SELECT entity_id, day, mentions, articles FROM actual;"
+);
+const SQL_ARTICLE_DATE: &str = "SELECT published_at FROM articles WHERE id = ?1";
+
+/// The `entity_days` key of a publication date: its date part when it is an ISO date
+/// (what timelines count), else '' (migration V14 and `check` decide the same in SQL).
+pub(crate) fn day_key(published_at: Option<&str>) -> String {
+    let iso = published_at.filter(|d| {
+        let b = d.as_bytes();
+        b.len() >= 7
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && b[5..7].iter().all(u8::is_ascii_digit)
+    });
+    iso.map_or_else(String::new, |d| d.chars().take(10).collect())
+}
+
+/// The `entity_days` key of a stored article.
+pub(crate) fn day_of_article(conn: &Connection, article: ArticleId) -> Result<String> {
+    let date: Option<Option<String>> = conn
+        .prepare_cached(SQL_ARTICLE_DATE)?
+        .query_row([article], |r| r.get(0))
+        .optional()?;
+    Ok(day_key(date.flatten().as_deref()))
+}
 const SQL_ADD_MENTIONS: &str = "INSERT INTO entity_mentions (entity_id, mentions)
     VALUES (?1, ?2)
     ON CONFLICT (entity_id) DO UPDATE SET mentions = mentions + excluded.mentions";
@@ -131,6 +171,8 @@ pub(crate) struct Delta {
     names: HashMap<(EntityId, String), i64, Fast>,
     /// Mentions per entity (table `entity_mentions`).
     counts: HashMap<EntityId, i64, Fast>,
+    /// Mentions and articles per entity and publication day (table `entity_days`).
+    days: HashMap<(EntityId, String), [i64; 2], Fast>,
 }
 
 impl Delta {
@@ -150,12 +192,14 @@ impl Delta {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        self.mentions(rows, sign);
+        let day = day_of_article(conn, article)?;
+        self.mentions(rows, &day, sign);
         Ok(())
     }
 
-    /// Adds (`sign` = 1) or removes (-1) the units and votes of one article's mentions.
-    pub(crate) fn mentions(&mut self, rows: impl IntoIterator<Item = Facts>, sign: i64) {
+    /// Adds (`sign` = 1) or removes (-1) the units and votes of one article's mentions
+    /// (`day`: the article's [`day_key`]).
+    pub(crate) fn mentions(&mut self, rows: impl IntoIterator<Item = Facts>, day: &str, sign: i64) {
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64), Fast> = HashSet::default();
         // The distinct entities of each sentence.
@@ -168,6 +212,12 @@ impl Delta {
         let mut article: Vec<EntityId> = Vec::new();
         for f in rows {
             *self.counts.entry(f.entity).or_default() += sign;
+            let on_day = self.days.entry((f.entity, day.to_string())).or_default();
+            on_day[0] += sign;
+            if in_article.insert(f.entity) {
+                on_day[1] += sign;
+                article.push(f.entity);
+            }
             if let Some(kind) = f.local_kind {
                 *self.votes.entry((f.entity, kind)).or_default() +=
                     sign * vote_weight(f.confidence, f.body);
@@ -186,9 +236,6 @@ impl Delta {
                 if in_paragraph.insert((body, n, entity)) {
                     paragraphs.entry((body, n)).or_default().push(entity);
                 }
-            }
-            if in_article.insert(entity) {
-                article.push(entity);
             }
             let units = [Some(0), paragraph, sentence];
             for (level, unit) in units.into_iter().enumerate() {
@@ -302,6 +349,19 @@ impl Delta {
             conn.prepare_cached(sql)?.execute(params![entity, n])?;
             if n < 0 {
                 conn.prepare_cached(SQL_DROP_MENTIONS)?.execute([entity])?;
+            }
+        }
+        let mut days: Vec<_> = self.days.drain().filter(|(_, n)| *n != [0, 0]).collect();
+        days.sort_unstable();
+        for ((entity, day), [mentions, articles]) in days {
+            if mentions >= 0 && articles >= 0 {
+                conn.prepare_cached(SQL_ADD_DAY)?
+                    .execute(params![entity, day, mentions, articles])?;
+            } else {
+                conn.prepare_cached(SQL_CHANGE_DAY)?
+                    .execute(params![entity, day, mentions, articles])?;
+                conn.prepare_cached(SQL_DROP_DAY)?
+                    .execute(params![entity, day])?;
             }
         }
         let mut touched: Vec<EntityId> = Vec::new();
