@@ -209,13 +209,12 @@ impl Delta {
         let mut in_paragraph: HashSet<(bool, i64, EntityId), Fast> = HashSet::default();
         let mut paragraphs: HashMap<(bool, i64), Vec<EntityId>, Fast> = HashMap::default();
         let mut in_article: HashSet<EntityId, Fast> = HashSet::default();
+        let mut mentions_of: HashMap<EntityId, i64, Fast> = HashMap::default();
         let mut article: Vec<EntityId> = Vec::new();
         for f in rows {
             *self.counts.entry(f.entity).or_default() += sign;
-            let on_day = self.days.entry((f.entity, day.to_string())).or_default();
-            on_day[0] += sign;
+            *mentions_of.entry(f.entity).or_default() += sign;
             if in_article.insert(f.entity) {
-                on_day[1] += sign;
                 article.push(f.entity);
             }
             if let Some(kind) = f.local_kind {
@@ -253,6 +252,11 @@ impl Delta {
         }
         for members in sentences.values() {
             for_pairs(members, |pair| *self.pairs.entry(pair).or_default() += sign);
+        }
+        for (&entity, &n) in &mentions_of {
+            let on_day = self.days.entry((entity, day.to_string())).or_default();
+            on_day[0] += n;
+            on_day[1] += sign;
         }
         if article.len() > MAX_PAIRED_ENTITIES {
             return;
