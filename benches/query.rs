@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use newsdb::query::{self, Bucket, Level, SearchOptions, Sort};
-use newsdb::{ImportOptions, Store};
+use newsdb::{EntityKind, ImportOptions, Store};
 use rusqlite::Connection;
 
 const RUNS: usize = 20;
@@ -395,5 +395,40 @@ fn main() {
         "timeline by month".into(),
         time(|| query::timeline(conn, frequent.id, Bucket::Month, None).unwrap()),
         Some(timeline_bare.0),
+    );
+
+    // The entity list (`newsdb entities`), all kinds and per kind, beside counting the
+    // mentions of every entity.
+    let list_bare = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT entity_id, COUNT(*) AS n FROM mentions GROUP BY entity_id
+                 ORDER BY n DESC LIMIT 50",
+            )
+            .unwrap();
+        time(|| stmt.query_map([], |r| r.get::<_, i64>(0)).unwrap().count())
+    };
+    row("top 50 entities, bare SQL".into(), list_bare, None);
+    row(
+        "top 50 entities".into(),
+        time(|| query::top_entities(conn, None, None, 50).unwrap()),
+        Some(list_bare.0),
+    );
+    for kind in [EntityKind::Person, EntityKind::Misc] {
+        row(
+            format!("top 50 entities, {}", kind.as_str()),
+            time(|| query::top_entities(conn, Some(kind), None, 50).unwrap()),
+            Some(list_bare.0),
+        );
+    }
+
+    // `newsdb check` once (it reads everything), and the file's size.
+    let started = Instant::now();
+    let problems = store.check().unwrap();
+    println!(
+        "check: {:.1} s, {} problem(s); file {:.0} MB",
+        started.elapsed().as_secs_f64(),
+        problems.len(),
+        std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6
     );
 }
