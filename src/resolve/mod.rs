@@ -54,7 +54,7 @@ pub mod link;
 mod names;
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use identity::{identity_key, well_cased};
 pub(crate) use names::{full_name_surname, plausible_full_name, surname_only};
@@ -96,12 +96,23 @@ pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved
 
     let acronyms = acronym_map(title, body, spans, surfaces);
     let persons = persons_by_surname(spans, surfaces);
+    // One-word person names the article uses ("Flight", "Mr Flight"): the surnames it
+    // calls people by.
+    let lone: HashSet<String> = spans
+        .iter()
+        .zip(surfaces)
+        .filter(|(span, _)| span.kind == EntityKind::Person)
+        .filter_map(|(_, surface)| {
+            let bare = names::strip_honorifics(&names::clean((*surface)?));
+            (!bare.contains(' ')).then_some(bare)
+        })
+        .collect();
 
     spans
         .iter()
         .zip(surfaces)
         .map(|(span, surface)| match surface {
-            Some(surface) => resolve_one(span.kind, surface, &acronyms, &persons),
+            Some(surface) => resolve_one(span.kind, surface, &acronyms, &persons, &lone),
             None => Resolved {
                 kind: span.kind,
                 name: String::new(),
@@ -305,8 +316,10 @@ fn resolve_one(
     surface: &str,
     acronyms: &HashMap<String, Resolved>,
     persons: &HashMap<String, Vec<String>>,
+    lone: &HashSet<String>,
 ) -> Resolved {
     let cleaned = names::clean(surface);
+    let surname_title = names::takes_surname(&cleaned);
     if let Some(long) = acronyms.get(&cleaned) {
         return long.clone();
     }
@@ -355,7 +368,18 @@ fn resolve_one(
         }
     }
     if kind == EntityKind::Person && !bare.contains(' ') {
-        if let Some(full) = by_first_name(persons, &bare) {
+        // "Mr Howard" beside "Howard Flight": a title that takes a surname names Howard
+        // Flight only if the article never calls him by his surname ("Mr Flight");
+        // otherwise Howard is his first name, and "Mr Howard" someone else. (Names
+        // written family name first, "Mr Park" for Park Seung, keep their link.)
+        let called_by_surname = |full: &String| {
+            full.rsplit(' ')
+                .next()
+                .is_some_and(|last| lone.contains(last))
+        };
+        if let Some(full) =
+            by_first_name(persons, &bare).filter(|full| !(surname_title && called_by_surname(full)))
+        {
             return Resolved {
                 kind: EntityKind::Person,
                 name: full,
@@ -626,6 +650,35 @@ mod tests {
             kind: EntityKind::Person,
         });
         assert_eq!(resolve_article("", body, &spans)[1].name, "Kelly Holmes");
+        // After "Mr" the first word of a full name is its family name ("Mr Park" for
+        // Park Seung), unless the article calls that person by the last word ("Mr
+        // Flight"): then "Mr Howard" is not Howard Flight. "Sir Howard" always is.
+        for (text, expected) in [
+            ("Park Seung spoke. Mr Park said so.", "Park Seung"),
+            (
+                "Howard Flight quit. Mr Flight left. Mr Howard said so.",
+                "Howard",
+            ),
+            (
+                "Howard Flight quit. Mr Flight left. Sir Howard said so.",
+                "Howard Flight",
+            ),
+        ] {
+            let (full, _) = text.split_once(" quit").unwrap_or(("Park Seung", ""));
+            let mut spans = spans_of("", text, &[(full, EntityKind::Person)]);
+            for lone in ["Mr Flight", "Mr Park", "Mr Howard", "Sir Howard"] {
+                if let Some(i) = text.find(lone) {
+                    spans.push(Found {
+                        field: Field::Body,
+                        start_byte: i,
+                        end_byte: i + lone.len(),
+                        kind: EntityKind::Person,
+                    });
+                }
+            }
+            let last = resolve_article("", text, &spans).pop().unwrap();
+            assert_eq!(last.name, expected, "{text}");
+        }
         // Two full names starting with it: the first name stays its own.
         let body = "Paul Smith and Paul Jones met. Paul left.";
         let i = body.rfind("Paul").unwrap();

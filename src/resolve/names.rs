@@ -142,6 +142,33 @@ fn fold_token(token: &str) -> String {
     token.trim_end_matches('.').to_lowercase()
 }
 
+/// Titles followed by a surname ("Mr Howard", "Dr. Bez"), unlike "Sir", "Lord" or
+/// "Prince", which are followed by a first name ("Sir Howard", "Prince Harry").
+const SURNAME_TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "monsieur",
+    "mme",
+    "madame",
+    "herr",
+    "frau",
+    "señor",
+    "señora",
+];
+
+/// Whether a cleaned person name starts with a title that takes a surname.
+pub(crate) fn takes_surname(name: &str) -> bool {
+    name.split(' ')
+        .next()
+        .is_some_and(|first| SURNAME_TITLES.contains(&fold_token(first).as_str()))
+}
+
 /// Drops leading titles from a cleaned person name ("Ayatollah Ali Khamenei" ->
 /// "Ali Khamenei", "Former Prime Minister Dr X Y" -> "X Y"). Keeps at least one token,
 /// so a bare title ("the President") stays what it was.
