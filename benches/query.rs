@@ -340,8 +340,8 @@ fn main() {
         time(|| query::cooccurrences(conn, frequent.id, Level::Sentence, 20).unwrap()),
         Some(cooccur_bare.0),
     );
-    // Paragraph and article levels read `entity_pairs` (V13); the bare SQL is the live
-    // join over the entity's articles that they replaced.
+    // Paragraph level reads `paragraph_pairs` (V13), article level joins the entity's
+    // articles; the bare SQL is the live join over the entity's articles.
     let wide = [
         (
             Level::Paragraph,

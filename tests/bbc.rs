@@ -316,8 +316,8 @@ fn store_view(db: &std::path::Path) -> Vec<Vec<String>> {
         ),
         rows(
             "SELECT a.kind || '|' || a.name || '|' || b.kind || '|' || b.name || '|'
-                    || p.paragraphs || '|' || p.articles
-             FROM entity_pairs p JOIN entities a ON a.id = p.entity_id
+                    || p.paragraphs
+             FROM paragraph_pairs p JOIN entities a ON a.id = p.entity_id
              JOIN entities b ON b.id = p.other_id",
         ),
         rows(
@@ -450,7 +450,7 @@ fn jobs_batch_sizes_and_no_extract_then_reextract_give_the_same_store() {
         "mentions",
         "entity units",
         "sentence pairs",
-        "paragraph and article pairs",
+        "paragraph pairs",
         "days",
         "unit totals",
         "articles",

@@ -239,7 +239,7 @@ fn check_reports_each_kind_of_damage() {
         )],
     );
 
-    // entity_pairs: a pair's paragraph count drifts, another pair is lost.
+    // paragraph_pairs: a pair's count drifts, another pair is lost.
     let shared_paragraphs = scalar(
         &db,
         &format!(
@@ -255,9 +255,9 @@ fn check_reports_each_kind_of_damage() {
     );
     let m = damaged(
         &db,
-        "entity-pairs-count",
+        "paragraph-pairs-count",
         &format!(
-            "UPDATE entity_pairs SET paragraphs = paragraphs + 3
+            "UPDATE paragraph_pairs SET paragraphs = paragraphs + 3
              WHERE entity_id = {assad} AND other_id = {khamenei}"
         ),
         &["units"],
@@ -266,22 +266,22 @@ fn check_reports_each_kind_of_damage() {
     assert_reported(
         &m,
         &[&format!(
-            "entities {assad} and {khamenei} share {shared_paragraphs} paragraph(s) and 1 \
-             article(s) but entity_pairs says {} and 1",
+            "entities {assad} and {khamenei} share {shared_paragraphs} paragraph(s) but \
+             paragraph_pairs says {}",
             shared_paragraphs + 3
         )],
     );
     let m = damaged(
         &db,
-        "entity-pairs-row",
-        &format!("DELETE FROM entity_pairs WHERE entity_id = {khamenei} AND other_id = {assad}"),
+        "paragraph-pairs-row",
+        &format!("DELETE FROM paragraph_pairs WHERE entity_id = {khamenei} AND other_id = {assad}"),
         &["units"],
     );
     assert_reported(
         &m,
         &[&format!(
-            "entities {khamenei} and {assad} share {shared_paragraphs} paragraph(s) and 1 \
-             article(s) but entity_pairs says 0 and 0"
+            "entities {khamenei} and {assad} share {shared_paragraphs} paragraph(s) but \
+             paragraph_pairs says 0"
         )],
     );
 

@@ -22,8 +22,8 @@ fn summaries(db: &Path) -> BTreeMap<String, i64> {
         "SELECT 'pair ' || a.kind || ' ' || a.name || ' / ' || b.kind || ' ' || b.name,
              p.sentences FROM sentence_pairs p
              JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id",
-        "SELECT 'wide pair ' || a.kind || ' ' || a.name || ' / ' || b.kind || ' ' || b.name,
-             p.paragraphs * 1000000 + p.articles FROM entity_pairs p
+        "SELECT 'paragraph pair ' || a.kind || ' ' || a.name || ' / ' || b.kind || ' ' || b.name,
+             p.paragraphs FROM paragraph_pairs p
              JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id",
         "SELECT 'day ' || e.kind || ' ' || e.name || ' ' || d.day,
              d.mentions * 1000000 + d.articles FROM entity_days d

@@ -62,7 +62,7 @@ fn summaries(db: &Path) -> Vec<String> {
         "entity_units",
         "unit_totals",
         "sentence_pairs",
-        "entity_pairs",
+        "paragraph_pairs",
         "entity_days",
         "entity_mentions",
         "entity_kind_votes",
@@ -141,8 +141,8 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
          UPDATE unit_totals SET units = units + 5;
          UPDATE sentence_pairs SET sentences = sentences + 1;
          INSERT INTO sentence_pairs (entity_id, other_id, sentences) VALUES (999998, 999999, 3);
-         UPDATE entity_pairs SET articles = articles + 2 WHERE entity_id % 3 = 0;
-         DELETE FROM entity_pairs WHERE paragraphs = 0;
+         UPDATE paragraph_pairs SET paragraphs = paragraphs + 2 WHERE entity_id % 3 = 0;
+         DELETE FROM paragraph_pairs WHERE entity_id % 3 = 1;
          UPDATE entity_days SET mentions = mentions + 1 WHERE entity_id % 2 = 0;
          DELETE FROM entity_mentions;
          UPDATE entity_kind_votes SET weight = weight * 2;
@@ -168,7 +168,7 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
         "entity_units",
         "unit_totals",
         "sentence_pairs",
-        "entity_pairs",
+        "paragraph_pairs",
         "entity_days",
         "entity_mentions",
         "entity_kind_votes",

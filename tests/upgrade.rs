@@ -75,17 +75,9 @@ const ENTITY_DAYS: [(i64, &str, i64, i64); 3] = [
     (2, "2019-02-28", 1, 1),
     (3, "2019-02-28", 1, 1),
 ];
-/// `entity_pairs` rows (entity, other, paragraphs, articles): all three entities are in
-/// the one article, so every ordered pair shares 1 article; only Tehran (1) and Bashar
+/// `paragraph_pairs` rows (entity, other, paragraphs): only Tehran (1) and Bashar
 /// al-Assad (2) share a paragraph (body paragraph 0; the title mention has none).
-const ENTITY_PAIRS: [(i64, i64, i64, i64); 6] = [
-    (1, 2, 1, 1),
-    (1, 3, 0, 1),
-    (2, 1, 1, 1),
-    (2, 3, 0, 1),
-    (3, 1, 0, 1),
-    (3, 2, 0, 1),
-];
+const PARAGRAPH_PAIRS: [(i64, i64, i64); 2] = [(1, 2, 1), (2, 1, 1)];
 /// `entity_kind_votes` rows (entity, kind, weight): confidence 0.9 is 900 thousandths,
 /// a body mention weighs 4 times a title mention. Tehran: title 900 + body 3600 = 4500;
 /// Bashar al-Assad and Zürich: one body mention each, 3600.
@@ -152,11 +144,11 @@ fn fill_summaries(conn: &Connection, version: i32) {
         }
     }
     if version >= 13 {
-        for (entity, other, paragraphs, articles) in ENTITY_PAIRS {
+        for (entity, other, paragraphs) in PARAGRAPH_PAIRS {
             conn.execute(
-                "INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![entity, other, paragraphs, articles],
+                "INSERT INTO paragraph_pairs (entity_id, other_id, paragraphs)
+                 VALUES (?1, ?2, ?3)",
+                params![entity, other, paragraphs],
             )
             .unwrap();
         }
@@ -253,21 +245,11 @@ fn assert_summaries(db: &Path) {
             .map(|&(e, d, m, a)| ((e, d.to_string(), m), (e, d.to_string(), a)))
             .unzip()
     );
-    let by_paragraph: Vec<(i64, i64, i64)> = rows3(
+    let paragraph_pairs: Vec<(i64, i64, i64)> = rows3(
         db,
-        "SELECT entity_id, other_id, paragraphs FROM entity_pairs ORDER BY 1, 2",
+        "SELECT entity_id, other_id, paragraphs FROM paragraph_pairs ORDER BY 1, 2",
     );
-    let by_article: Vec<(i64, i64, i64)> = rows3(
-        db,
-        "SELECT entity_id, other_id, articles FROM entity_pairs ORDER BY 1, 2",
-    );
-    assert_eq!(
-        (by_paragraph, by_article),
-        ENTITY_PAIRS
-            .iter()
-            .map(|&(e, o, p, a)| ((e, o, p), (e, o, a)))
-            .unzip()
-    );
+    assert_eq!(paragraph_pairs, PARAGRAPH_PAIRS);
     assert_eq!(
         own(rows3(
             db,

@@ -89,22 +89,25 @@ const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COAL
     WHERE p.entity_id = ?1 AND p.sentences >= ?2";
 const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
     ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
-/// Paragraph and article levels read the pair counts of `entity_pairs` (migration
-/// V13) the same way: only partners with at least `?2` shared units (and at least one).
+/// Paragraph level reads the pair counts of `paragraph_pairs` (migration V13) the same
+/// way; article level joins the entity's articles (article pairs are too many to keep).
 const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, COALESCE(u.units, 0)
-    FROM entity_pairs p
+    FROM paragraph_pairs p
     JOIN entities e ON e.id = p.other_id
     LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'paragraph'
-    WHERE p.entity_id = ?1 AND p.paragraphs >= MAX(?2, 1)";
-const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM entity_pairs WHERE entity_id = ?1
+    WHERE p.entity_id = ?1 AND p.paragraphs >= ?2";
+const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM paragraph_pairs WHERE entity_id = ?1
     ORDER BY paragraphs DESC LIMIT 1 OFFSET ?2";
-const SQL_ARTICLE: &str = "SELECT p.other_id, e.name, e.kind, p.articles, COALESCE(u.units, 0)
-    FROM entity_pairs p
-    JOIN entities e ON e.id = p.other_id
-    LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'article'
-    WHERE p.entity_id = ?1 AND p.articles >= ?2";
-const SQL_ARTICLE_CUTOFF: &str = "SELECT articles FROM entity_pairs WHERE entity_id = ?1
-    ORDER BY articles DESC LIMIT 1 OFFSET ?2";
+const SQL_ARTICLE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
+    FROM (SELECT entity_id, COUNT(*) AS n FROM (
+            SELECT DISTINCT m.article_id, m.entity_id
+            FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) s
+            JOIN mentions m ON m.article_id = s.article_id
+            WHERE m.entity_id != ?1)
+          GROUP BY entity_id) x
+    JOIN entities e ON e.id = x.entity_id
+    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'article'
+    WHERE x.n >= ?2";
 const SQL_UNITS: &str = "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = ?2";
 const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
 
@@ -127,9 +130,9 @@ pub fn cooccurrences(
     limit: usize,
 ) -> Result<Vec<Cooccurrence>> {
     let (sql, cutoff_sql) = match level {
-        Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
-        Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
-        Level::Article => (SQL_ARTICLE, SQL_ARTICLE_CUTOFF),
+        Level::Sentence => (SQL_SENTENCE, Some(SQL_SENTENCE_CUTOFF)),
+        Level::Paragraph => (SQL_PARAGRAPH, Some(SQL_PARAGRAPH_CUTOFF)),
+        Level::Article => (SQL_ARTICLE, None),
     };
     let own: i64 = conn
         .prepare_cached(SQL_UNITS)?
@@ -157,14 +160,17 @@ pub fn cooccurrences(
         })
     };
     // Partners tied with the last one kept still compete on PMI and name.
-    let cutoff: i64 = conn
-        .prepare_cached(cutoff_sql)?
-        .query_row(
-            rusqlite::params![entity, limit.saturating_sub(1) as i64],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
+    let cutoff: i64 = match cutoff_sql {
+        Some(cutoff_sql) => conn
+            .prepare_cached(cutoff_sql)?
+            .query_row(
+                rusqlite::params![entity, limit.saturating_sub(1) as i64],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0),
+        None => 0,
+    };
     let rows: Vec<Cooccurrence> = stmt
         .query_map(rusqlite::params![entity, cutoff], row)?
         .collect::<rusqlite::Result<_>>()?;

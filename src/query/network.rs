@@ -79,27 +79,30 @@ const SQL_SENTENCE_EDGES: &str = "SELECT p.entity_id, p.other_id, p.sentences,
     WHERE p.entity_id < p.other_id AND p.sentences >= ?1
       AND (?2 IS NULL OR (ea.kind = ?2 AND eb.kind = ?2))
     ORDER BY p.entity_id, p.other_id";
-/// Paragraph and article levels read the pair counts of `entity_pairs` (V13).
+/// Paragraph level reads the pair counts of `paragraph_pairs` (V13).
 const SQL_PARAGRAPH_EDGES: &str = "SELECT p.entity_id, p.other_id, p.paragraphs,
         COALESCE(ua.units, 0), COALESCE(ub.units, 0)
-    FROM entity_pairs p
+    FROM paragraph_pairs p
     JOIN entities ea ON ea.id = p.entity_id
     JOIN entities eb ON eb.id = p.other_id
     LEFT JOIN entity_units ua ON ua.entity_id = p.entity_id AND ua.level = 'paragraph'
     LEFT JOIN entity_units ub ON ub.entity_id = p.other_id AND ub.level = 'paragraph'
-    WHERE p.entity_id < p.other_id AND p.paragraphs >= MAX(?1, 1)
+    WHERE p.entity_id < p.other_id AND p.paragraphs >= ?1
       AND (?2 IS NULL OR (ea.kind = ?2 AND eb.kind = ?2))
     ORDER BY p.entity_id, p.other_id";
-const SQL_ARTICLE_EDGES: &str = "SELECT p.entity_id, p.other_id, p.articles,
-        COALESCE(ua.units, 0), COALESCE(ub.units, 0)
-    FROM entity_pairs p
-    JOIN entities ea ON ea.id = p.entity_id
-    JOIN entities eb ON eb.id = p.other_id
-    LEFT JOIN entity_units ua ON ua.entity_id = p.entity_id AND ua.level = 'article'
-    LEFT JOIN entity_units ub ON ub.entity_id = p.other_id AND ub.level = 'article'
-    WHERE p.entity_id < p.other_id AND p.articles >= ?1
-      AND (?2 IS NULL OR (ea.kind = ?2 AND eb.kind = ?2))
-    ORDER BY p.entity_id, p.other_id";
+const SQL_ARTICLE_EDGES: &str = "WITH u AS (
+        SELECT DISTINCT m.article_id, m.entity_id
+        FROM mentions m JOIN entities e ON e.id = m.entity_id
+        WHERE ?2 IS NULL OR e.kind = ?2),
+    pairs AS (
+        SELECT a.entity_id AS a, b.entity_id AS b, COUNT(*) AS n FROM u a
+        JOIN u b ON b.article_id = a.article_id AND b.entity_id > a.entity_id
+        GROUP BY a.entity_id, b.entity_id)
+    SELECT p.a, p.b, p.n, COALESCE(ua.units, 0), COALESCE(ub.units, 0) FROM pairs p
+    LEFT JOIN entity_units ua ON ua.entity_id = p.a AND ua.level = 'article'
+    LEFT JOIN entity_units ub ON ub.entity_id = p.b AND ub.level = 'article'
+    WHERE p.n >= ?1
+    ORDER BY p.a, p.b";
 const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
 const SQL_NODE: &str = "SELECT e.name, e.kind, COALESCE(c.mentions, 0) FROM entities e
     LEFT JOIN entity_mentions c ON c.entity_id = e.id WHERE e.id = ?1";

@@ -141,49 +141,37 @@ macro_rules! pair_drift {
 pub(crate) use pair_drift;
 const SQL_PAIR_DRIFT: &str = concat!(pair_drift!(), " LIMIT 100");
 
-/// The paragraphs and articles each ordered pair of entities shares, recounted (an
-/// article naming over `units::MAX_PAIRED_ENTITIES` entities pairs none).
-macro_rules! actual_wide_pairs {
+/// The paragraphs each ordered pair of entities shares, recounted (an article naming
+/// over `units::MAX_PAIRED_ENTITIES` entities pairs none).
+macro_rules! actual_paragraph_pairs {
     () => {
-        "WITH paired AS (SELECT article_id FROM mentions
-        GROUP BY article_id HAVING COUNT(DISTINCT entity_id) <= 1000),
-    a AS (SELECT DISTINCT article_id, entity_id FROM mentions
-          WHERE article_id IN (SELECT article_id FROM paired)),
-    p AS (SELECT DISTINCT article_id, field, paragraph, entity_id FROM mentions
-          WHERE paragraph IS NOT NULL AND article_id IN (SELECT article_id FROM paired)),
-    by_article(entity_id, other_id, n) AS (
-        SELECT x.entity_id, y.entity_id, COUNT(*) FROM a x
-        JOIN a y ON y.article_id = x.article_id AND y.entity_id <> x.entity_id
-        GROUP BY x.entity_id, y.entity_id),
-    by_paragraph(entity_id, other_id, n) AS (
+        "WITH p AS (SELECT DISTINCT article_id, field, paragraph, entity_id FROM mentions
+          WHERE paragraph IS NOT NULL AND article_id IN (SELECT article_id FROM mentions
+              GROUP BY article_id HAVING COUNT(DISTINCT entity_id) <= 1000)),
+    actual(entity_id, other_id, paragraphs) AS (
         SELECT x.entity_id, y.entity_id, COUNT(*) FROM p x
         JOIN p y ON y.article_id = x.article_id AND y.field = x.field
                 AND y.paragraph = x.paragraph AND y.entity_id <> x.entity_id
-        GROUP BY x.entity_id, y.entity_id),
-    actual(entity_id, other_id, paragraphs, articles) AS (
-        SELECT b.entity_id, b.other_id, COALESCE(q.n, 0), b.n FROM by_article b
-        LEFT JOIN by_paragraph q ON q.entity_id = b.entity_id AND q.other_id = b.other_id)"
+        GROUP BY x.entity_id, y.entity_id)"
     };
 }
-pub(crate) use actual_wide_pairs;
-/// Pairs whose stored shared-paragraph or shared-article count differs from a recount.
-macro_rules! wide_pair_drift {
+pub(crate) use actual_paragraph_pairs;
+/// Pairs whose stored shared-paragraph count differs from a recount.
+macro_rules! paragraph_pair_drift {
     () => {
         concat!(
-            $crate::store::check::actual_wide_pairs!(),
+            $crate::store::check::actual_paragraph_pairs!(),
             "
     SELECT COALESCE(a.entity_id, s.entity_id), COALESCE(a.other_id, s.other_id),
-           COALESCE(a.paragraphs, 0), COALESCE(a.articles, 0),
-           COALESCE(s.paragraphs, 0), COALESCE(s.articles, 0)
-    FROM actual a FULL OUTER JOIN entity_pairs s
+           COALESCE(a.paragraphs, 0), COALESCE(s.paragraphs, 0)
+    FROM actual a FULL OUTER JOIN paragraph_pairs s
          ON s.entity_id = a.entity_id AND s.other_id = a.other_id
-    WHERE COALESCE(a.paragraphs, 0) <> COALESCE(s.paragraphs, 0)
-       OR COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)"
+    WHERE COALESCE(a.paragraphs, 0) <> COALESCE(s.paragraphs, 0)"
         )
     };
 }
-pub(crate) use wide_pair_drift;
-const SQL_WIDE_PAIR_DRIFT: &str = concat!(wide_pair_drift!(), " LIMIT 100");
+pub(crate) use paragraph_pair_drift;
+const SQL_PARAGRAPH_PAIR_DRIFT: &str = concat!(paragraph_pair_drift!(), " LIMIT 100");
 
 /// The kind votes recounted over the mentions (the weight as in
 /// `units::vote_weight`).
@@ -594,14 +582,11 @@ impl Store {
                 "entities {a} and {b} share {actual} sentence(s) but sentence_pairs says {stored}"
             ))
         })?;
-        add("units", SQL_WIDE_PAIR_DRIFT, &[], &|r| {
-            let (a, b): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let actual: (i64, i64) = (r.get(2)?, r.get(3)?);
-            let stored: (i64, i64) = (r.get(4)?, r.get(5)?);
+        add("units", SQL_PARAGRAPH_PAIR_DRIFT, &[], &|r| {
+            let (a, b, actual, stored): (i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             Ok(format!(
-                "entities {a} and {b} share {} paragraph(s) and {} article(s) but \
-                 entity_pairs says {} and {}",
-                actual.0, actual.1, stored.0, stored.1
+                "entities {a} and {b} share {actual} paragraph(s) but paragraph_pairs says {stored}"
             ))
         })?;
         add("units", SQL_DAY_DRIFT, &[], &|r| {

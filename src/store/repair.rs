@@ -82,17 +82,17 @@ const SUMMARIES: &[Summary] = &[
         ),
     },
     Summary {
-        table: "entity_pairs",
+        table: "paragraph_pairs",
         count_wrong: concat!(
             "SELECT COUNT(*) FROM (",
-            super::check::wide_pair_drift!(),
+            super::check::paragraph_pair_drift!(),
             ")"
         ),
         rebuild: concat!(
-            "DELETE FROM entity_pairs;
-             INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles) ",
-            super::check::actual_wide_pairs!(),
-            " SELECT entity_id, other_id, paragraphs, articles FROM actual;"
+            "DELETE FROM paragraph_pairs;
+             INSERT INTO paragraph_pairs (entity_id, other_id, paragraphs) ",
+            super::check::actual_paragraph_pairs!(),
+            " SELECT entity_id, other_id, paragraphs FROM actual;"
         ),
     },
     Summary {
@@ -169,7 +169,7 @@ fn count(conn: &Connection, sql: &str) -> Result<u64> {
 }
 
 impl Store {
-    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`, `entity_pairs`, `entity_days`,
+    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`, `paragraph_pairs`, `entity_days`,
     /// `entity_mentions`, `entity_kind_votes`, `entity_names`, `source_paragraphs`),
     /// the paragraphs of articles that have none, the full-text index and its
     /// triggers, from the base tables, in one write transaction: afterwards `check`

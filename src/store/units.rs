@@ -48,7 +48,7 @@ pub(crate) fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
 }
 
 /// An article naming more entities than this (a dump of many articles in one record)
-/// pairs none of them in `entity_pairs`: its pairs alone would be millions of rows.
+/// pairs none of them in `paragraph_pairs`: its pairs alone could be millions of rows.
 /// Migration V13 and `check` apply the same bound.
 pub(crate) const MAX_PAIRED_ENTITIES: usize = 1000;
 
@@ -95,18 +95,14 @@ const SQL_SUB_PAIR: &str =
     "UPDATE sentence_pairs SET sentences = sentences + ?3 WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_PAIR: &str =
     "DELETE FROM sentence_pairs WHERE entity_id = ?1 AND other_id = ?2 AND sentences <= 0";
-/// Shared paragraphs and articles of an ordered pair (`entity_pairs`, V13): an upsert
-/// when neither count falls (the row may be new), else an update of the row, which
-/// then exists, dropped once no article is shared.
-const SQL_ADD_WIDE_PAIR: &str =
-    "INSERT INTO entity_pairs (entity_id, other_id, paragraphs, articles)
-    VALUES (?1, ?2, ?3, ?4)
-    ON CONFLICT (entity_id, other_id) DO UPDATE SET paragraphs = paragraphs + excluded.paragraphs,
-        articles = articles + excluded.articles";
-const SQL_CHANGE_WIDE_PAIR: &str = "UPDATE entity_pairs SET paragraphs = paragraphs + ?3,
-    articles = articles + ?4 WHERE entity_id = ?1 AND other_id = ?2";
-const SQL_DROP_WIDE_PAIR: &str =
-    "DELETE FROM entity_pairs WHERE entity_id = ?1 AND other_id = ?2 AND articles <= 0";
+/// Shared paragraphs of an ordered pair (`paragraph_pairs`, V13).
+const SQL_ADD_PARAGRAPH_PAIR: &str = "INSERT INTO paragraph_pairs (entity_id, other_id, paragraphs)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (entity_id, other_id) DO UPDATE SET paragraphs = paragraphs + excluded.paragraphs";
+const SQL_SUB_PARAGRAPH_PAIR: &str = "UPDATE paragraph_pairs SET paragraphs = paragraphs + ?3
+    WHERE entity_id = ?1 AND other_id = ?2";
+const SQL_DROP_PARAGRAPH_PAIR: &str =
+    "DELETE FROM paragraph_pairs WHERE entity_id = ?1 AND other_id = ?2 AND paragraphs <= 0";
 /// Mentions and articles of an entity on a day (`entity_days`, V14); a decrement is
 /// an update, then the row is dropped once no article is left.
 const SQL_ADD_DAY: &str = "INSERT INTO entity_days (entity_id, day, mentions, articles)
@@ -163,8 +159,8 @@ pub(crate) struct Delta {
     totals: [i64; 3],
     /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
     pairs: HashMap<(EntityId, EntityId), i64, Fast>,
-    /// Shared paragraphs and articles per ordered pair (table `entity_pairs`).
-    wide_pairs: HashMap<(EntityId, EntityId), [i64; 2], Fast>,
+    /// Shared paragraphs per ordered pair (table `paragraph_pairs`).
+    paragraph_pairs: HashMap<(EntityId, EntityId), i64, Fast>,
     /// Kind votes per entity (table `entity_kind_votes`).
     votes: HashMap<(EntityId, EntityKind), i64, Fast>,
     /// Local names per entity (table `entity_names`).
@@ -204,19 +200,16 @@ impl Delta {
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64), Fast> = HashSet::default();
         // The distinct entities of each sentence.
         let mut sentences: HashMap<(bool, i64), Vec<EntityId>, Fast> = HashMap::default();
-        // The distinct entities of each paragraph, and of the article (a paragraph or
-        // an article can hold thousands: sets, not list scans).
+        // The distinct entities of each paragraph, and of the article (either can hold
+        // thousands: sets, not list scans).
         let mut in_paragraph: HashSet<(bool, i64, EntityId), Fast> = HashSet::default();
         let mut paragraphs: HashMap<(bool, i64), Vec<EntityId>, Fast> = HashMap::default();
         let mut in_article: HashSet<EntityId, Fast> = HashSet::default();
         let mut mentions_of: HashMap<EntityId, i64, Fast> = HashMap::default();
-        let mut article: Vec<EntityId> = Vec::new();
         for f in rows {
             *self.counts.entry(f.entity).or_default() += sign;
             *mentions_of.entry(f.entity).or_default() += sign;
-            if in_article.insert(f.entity) {
-                article.push(f.entity);
-            }
+            in_article.insert(f.entity);
             if let Some(kind) = f.local_kind {
                 *self.votes.entry((f.entity, kind)).or_default() +=
                     sign * vote_weight(f.confidence, f.body);
@@ -258,17 +251,14 @@ impl Delta {
             on_day[0] += n;
             on_day[1] += sign;
         }
-        if article.len() > MAX_PAIRED_ENTITIES {
+        if in_article.len() > MAX_PAIRED_ENTITIES {
             return;
         }
         for members in paragraphs.values() {
             for_pairs(members, |pair| {
-                self.wide_pairs.entry(pair).or_default()[0] += sign
+                *self.paragraph_pairs.entry(pair).or_default() += sign;
             });
         }
-        for_pairs(&article, |pair| {
-            self.wide_pairs.entry(pair).or_default()[1] += sign
-        });
     }
 
     /// Writes the counts to the summary tables and starts over.
@@ -314,24 +304,23 @@ impl Delta {
                 }
             };
         }
-        let mut wide: Vec<_> = self.wide_pairs.iter().map(|(&k, &n)| (k, n)).collect();
-        wide.sort_unstable();
-        let (mut add, mut change, mut drop) = (
-            conn.prepare_cached(SQL_ADD_WIDE_PAIR)?,
-            conn.prepare_cached(SQL_CHANGE_WIDE_PAIR)?,
-            conn.prepare_cached(SQL_DROP_WIDE_PAIR)?,
+        let mut paragraph_pairs: Vec<_> =
+            self.paragraph_pairs.iter().map(|(&k, &n)| (k, n)).collect();
+        paragraph_pairs.sort_unstable();
+        let (mut add, mut sub, mut drop) = (
+            conn.prepare_cached(SQL_ADD_PARAGRAPH_PAIR)?,
+            conn.prepare_cached(SQL_SUB_PARAGRAPH_PAIR)?,
+            conn.prepare_cached(SQL_DROP_PARAGRAPH_PAIR)?,
         );
-        for ((a, b), [paragraphs, articles]) in wide {
-            if paragraphs >= 0 && articles >= 0 {
-                if paragraphs > 0 || articles > 0 {
-                    add.execute(params![a, b, paragraphs, articles])?;
+        for ((a, b), n) in paragraph_pairs {
+            match n {
+                0 => continue,
+                1.. => add.execute(params![a, b, n])?,
+                _ => {
+                    sub.execute(params![a, b, n])?;
+                    drop.execute(params![a, b])?
                 }
-            } else {
-                change.execute(params![a, b, paragraphs, articles])?;
-                if articles < 0 {
-                    drop.execute(params![a, b])?;
-                }
-            }
+            };
         }
         for (level, &n) in self.totals.iter().enumerate() {
             let sql = match n {
@@ -521,59 +510,47 @@ mod tests {
     }
 
     #[test]
-    fn entity_pairs_count_shared_paragraphs_and_articles_and_skip_an_article_of_too_many_names() {
+    fn paragraph_pairs_count_shared_paragraphs_and_skip_an_article_of_too_many_names() {
         let mut store = Store::open_in_memory().unwrap();
-        // Four names, two per paragraph: N0-N1 and N2-N3 share a paragraph; all six
-        // unordered pairs share the article.
+        // Four names, two per paragraph: N0-N1 and N2-N3 share a paragraph.
         article_of_names(&mut store, "small", 4, 2);
         let rows = |store: &Store| {
             let mut stmt = store
                 .conn()
                 .prepare(
-                    "SELECT a.name, b.name, p.paragraphs, p.articles FROM entity_pairs p
+                    "SELECT a.name, b.name, p.paragraphs FROM paragraph_pairs p
                      JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id
                      ORDER BY 1, 2",
                 )
                 .unwrap();
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .unwrap()
                 .map(Result::unwrap)
-                .collect::<Vec<(String, String, i64, i64)>>()
+                .collect::<Vec<(String, String, i64)>>()
         };
-        let expected: Vec<(String, String, i64, i64)> = [
-            ("N0", "N1", 1),
-            ("N0", "N2", 0),
-            ("N0", "N3", 0),
-            ("N1", "N0", 1),
-            ("N1", "N2", 0),
-            ("N1", "N3", 0),
-            ("N2", "N0", 0),
-            ("N2", "N1", 0),
-            ("N2", "N3", 1),
-            ("N3", "N0", 0),
-            ("N3", "N1", 0),
-            ("N3", "N2", 1),
-        ]
-        .iter()
-        .map(|&(a, b, p)| (a.to_string(), b.to_string(), p, 1))
-        .collect();
+        let expected: Vec<(String, String, i64)> =
+            [("N0", "N1"), ("N1", "N0"), ("N2", "N3"), ("N3", "N2")]
+                .iter()
+                .map(|&(a, b)| (a.to_string(), b.to_string(), 1))
+                .collect();
         assert_eq!(rows(&store), expected);
 
         // One record naming one more entity than the bound pairs none of them, and
         // `check` (which recounts in SQL with the same bound) agrees.
         article_of_names(&mut store, "dump", MAX_PAIRED_ENTITIES + 1, 50);
         assert_eq!(rows(&store), expected);
-        // At the bound it pairs them all: N0..N3 again, now in 2 articles.
+        // At the bound it pairs them all, 50 to a paragraph: N0-N1 again, now in 2
+        // paragraphs.
         article_of_names(&mut store, "long", MAX_PAIRED_ENTITIES, 50);
         let n = MAX_PAIRED_ENTITIES as i64;
         assert_eq!(
-            count(&store, "SELECT COUNT(*) FROM entity_pairs"),
-            n * (n - 1)
+            count(&store, "SELECT COUNT(*) FROM paragraph_pairs"),
+            n / 50 * 50 * 49
         );
         assert_eq!(
             count(
                 &store,
-                "SELECT articles FROM entity_pairs p JOIN entities a ON a.id = p.entity_id
+                "SELECT paragraphs FROM paragraph_pairs p JOIN entities a ON a.id = p.entity_id
                  JOIN entities b ON b.id = p.other_id WHERE a.name = 'N0' AND b.name = 'N1'"
             ),
             2
