@@ -69,7 +69,7 @@ pub use network::{
 #[cfg(feature = "parquet")]
 pub use parquet::{
     export_parquet, parquet_schema_json, ColumnType, ParquetColumn, ParquetFile, ParquetTable,
-    BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE,
+    BATCH_BYTES, BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE,
 };
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,

@@ -20,8 +20,13 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// Rows per record batch handed to the Parquet writer.
+/// Rows per record batch handed to the Parquet writer (fewer when their text reaches
+/// [`BATCH_BYTES`]).
 pub const BATCH_ROWS: usize = 65_536;
+
+/// A record batch is handed to the writer once its text reaches this many bytes:
+/// 64k article bodies would be hundreds of megabytes.
+pub const BATCH_BYTES: usize = 16 << 20;
 
 /// The most rows in one Parquet row group.
 const ROW_GROUP_ROWS: usize = 8 * BATCH_ROWS;
@@ -299,7 +304,12 @@ impl Builder {
     }
 
     /// Appends one SQLite value; `Err` names what it was when it does not fit.
-    fn append(&mut self, v: ValueRef<'_>) -> std::result::Result<(), String> {
+    /// Returns the bytes of text appended.
+    fn append(&mut self, v: ValueRef<'_>) -> std::result::Result<usize, String> {
+        let bytes = match v {
+            ValueRef::Text(t) => t.len(),
+            _ => 0,
+        };
         match (self, v) {
             (Builder::Int(b), ValueRef::Null) => b.append_null(),
             (Builder::Float(b), ValueRef::Null) => b.append_null(),
@@ -314,7 +324,7 @@ impl Builder {
             ),
             (_, other) => return Err(format!("the value {}", describe(other))),
         }
-        Ok(())
+        Ok(bytes)
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -375,6 +385,7 @@ fn write_table(conn: &Connection, table: &ParquetTable, path: &Path) -> Result<u
     let mut rows = stmt.query([])?;
     let mut n = 0u64;
     let mut pending = 0usize;
+    let mut pending_bytes = 0usize;
     let flush = |builders: &mut [Builder], writer: &mut ArrowWriter<_>| -> Result<()> {
         let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
         let batch =
@@ -396,7 +407,7 @@ fn write_table(conn: &Connection, table: &ParquetTable, path: &Path) -> Result<u
                     n + 1
                 )));
             }
-            b.append(v).map_err(|what| {
+            pending_bytes += b.append(v).map_err(|what| {
                 Error::InvalidArgument(format!(
                     "{}.{} holds {what} in row {}, not a {:?} value; run `newsdb check`",
                     table.name,
@@ -408,9 +419,10 @@ fn write_table(conn: &Connection, table: &ParquetTable, path: &Path) -> Result<u
         }
         n += 1;
         pending += 1;
-        if pending == BATCH_ROWS {
+        if pending == BATCH_ROWS || pending_bytes >= BATCH_BYTES {
             flush(&mut builders, &mut writer)?;
             pending = 0;
+            pending_bytes = 0;
         }
     }
     if pending > 0 || n == 0 {
