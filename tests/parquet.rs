@@ -279,3 +279,107 @@ fn a_non_empty_directory_needs_force_and_other_exports_take_no_dir() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("export parquet"));
 }
+
+#[test]
+fn partition_by_month_splits_articles_and_mentions_hive_style() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("dated.jsonl");
+    let records = [
+        (
+            "a1",
+            Some("2005-01-03"),
+            "Tony Blair met Gordon Brown in London.",
+        ),
+        (
+            "a2",
+            Some("2005-01-20T10:00:00Z"),
+            "Gordon Brown spoke in Edinburgh.",
+        ),
+        (
+            "a3",
+            Some("2005-02-01"),
+            "Tony Blair visited Paris with Jacques Chirac.",
+        ),
+        (
+            "a4",
+            None,
+            "Jacques Chirac met Gerhard Schroeder in Berlin.",
+        ),
+    ];
+    let lines: Vec<String> = records
+        .iter()
+        .map(|(id, date, body)| {
+            let mut r = serde_json::json!({"id": id, "title": format!("Story {id}"), "body": body});
+            if let Some(d) = date {
+                r["published"] = serde_json::json!(d);
+            }
+            r.to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let db = tmp.path().join("news.sqlite");
+    newsdb(&db)
+        .args(["import", "--quiet"])
+        .arg(seeds())
+        .arg(&input)
+        .assert()
+        .success();
+    let dir = tmp.path().join("by-month");
+    newsdb(&db)
+        .args(["export", "parquet", "--partition", "month"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for (table, month, sql) in [
+        (
+            "articles",
+            "2005-01",
+            "SELECT COUNT(*) FROM articles WHERE published_at LIKE '2005-01%'",
+        ),
+        (
+            "articles",
+            "2005-02",
+            "SELECT COUNT(*) FROM articles WHERE published_at LIKE '2005-02%'",
+        ),
+        (
+            "articles",
+            "unknown",
+            "SELECT COUNT(*) FROM articles WHERE published_at IS NULL",
+        ),
+        (
+            "mentions",
+            "2005-01",
+            "SELECT COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id
+             WHERE a.published_at LIKE '2005-01%'",
+        ),
+        (
+            "mentions",
+            "unknown",
+            "SELECT COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id
+             WHERE a.published_at IS NULL",
+        ),
+    ] {
+        let path = dir
+            .join(table)
+            .join(format!("published_month={month}"))
+            .join("part-0.parquet");
+        let batches = read(&path);
+        let expected: i64 = conn.query_row(sql, [], |r| r.get(0)).unwrap();
+        assert!(expected > 0, "{sql}");
+        assert_eq!(rows(&batches) as i64, expected, "{}", path.display());
+        if table == "articles" && month != "unknown" {
+            assert!(texts(&batches, "published_at")
+                .iter()
+                .all(|d| d.as_deref().is_some_and(|d| d.starts_with(month))));
+        }
+    }
+    // Every mention is in exactly one partition; the other tables are single files.
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir.join("mentions")).unwrap() {
+        total += rows(&read(&entry.unwrap().path().join("part-0.parquet")));
+    }
+    assert_eq!(total as i64, scalar(&db, "SELECT COUNT(*) FROM mentions"));
+    assert!(dir.join("entities.parquet").exists());
+    assert!(!dir.join("articles.parquet").exists());
+}

@@ -35,6 +35,10 @@ use super::Ctx;
 /// string. Rows are streamed in batches, so memory stays bounded. DIR must be new or
 /// empty unless --force (files of the same names are then replaced); the files are
 /// renamed into place only when all are written. It prints one row per file.
+/// --partition month writes articles and mentions hive-style by the article's
+/// publication month: DIR/articles/published_month=2005-01/part-0.parquet (undated
+/// articles under published_month=unknown), read in DuckDB with
+/// read_parquet('DIR/articles/*/*.parquet', hive_partitioning = true).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb export articles --format jsonl --out articles.jsonl
@@ -45,7 +49,8 @@ use super::Ctx;
   newsdb export network --level article --kind person --format graphml --out people.graphml
   newsdb export network --level paragraph --format csv --out network/
   newsdb export parquet parquet/
-  newsdb export parquet --out parquet/ --force")]
+  newsdb export parquet --out parquet/ --force
+  newsdb export parquet --partition month by-month/")]
 pub struct Args {
     /// What to export.
     #[arg(value_enum)]
@@ -61,6 +66,11 @@ pub struct Args {
     /// files of the same names.
     #[arg(long)]
     force: bool,
+    /// `export parquet`: partition articles and mentions by the article's month,
+    /// hive-style (articles/published_month=2005-01/part-0.parquet; undated
+    /// articles under published_month=unknown).
+    #[arg(long, value_enum, value_name = "BY")]
+    partition: Option<PartitionBy>,
     /// `export network`: the unit two entities must share: sentence, paragraph or
     /// article.
     #[arg(long, default_value = "sentence")]
@@ -94,6 +104,13 @@ enum What {
     Network,
     /// Every table as Parquet files in a directory, for DuckDB, Spark or Polars.
     Parquet,
+}
+
+/// How `export parquet --partition` splits articles and mentions.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PartitionBy {
+    /// By the article's publication month (YYYY-MM, or unknown).
+    Month,
 }
 
 /// Where and how `export network` writes.
@@ -290,7 +307,12 @@ fn export_parquet(ctx: &Ctx, args: &Args) -> Result<ExitCode> {
         check_not_the_database(ctx, &dir.join(format!("{}.parquet", t.name)))?;
     }
     let store = ctx.open_existing()?;
-    let files = query::export_parquet(store.conn(), dir)
+    let opts = query::ParquetOptions {
+        partition: args
+            .partition
+            .map(|PartitionBy::Month| query::Partition::Month),
+    };
+    let files = query::export_parquet(store.conn(), dir, &opts)
         .with_context(|| format!("exporting Parquet to {}", dir.display()))?;
     let rows: u64 = files.iter().map(|f| f.rows).sum();
     ctx.print(&Table::from_rows(
@@ -318,8 +340,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     if matches!(args.what, What::Parquet) {
         return export_parquet(ctx, &args);
     }
-    if args.dir.is_some() || args.force {
-        bail!("a DIR argument and --force are for `newsdb export parquet` only; use --out FILE");
+    if args.dir.is_some() || args.force || args.partition.is_some() {
+        bail!(
+            "a DIR argument, --force and --partition are for `newsdb export parquet` only; \
+             use --out FILE"
+        );
     }
     if args.is_network() {
         return export_network(ctx, &args);

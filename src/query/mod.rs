@@ -68,8 +68,8 @@ pub use network::{
 };
 #[cfg(feature = "parquet")]
 pub use parquet::{
-    export_parquet, parquet_schema_json, ColumnType, ParquetColumn, ParquetFile, ParquetTable,
-    BATCH_BYTES, BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE,
+    export_parquet, parquet_schema_json, ColumnType, ParquetColumn, ParquetFile, ParquetOptions,
+    ParquetTable, Partition, BATCH_BYTES, BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE, UNKNOWN_MONTH,
 };
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,

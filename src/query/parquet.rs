@@ -89,6 +89,10 @@ pub struct ParquetTable {
     /// The query producing the rows, columns in the order of `columns`.
     #[serde(skip)]
     sql: &'static str,
+    /// With `--partition month`: the queries for one month (`?1`, YYYY-MM) and for
+    /// the undated articles; `None` for a table that is not partitioned.
+    #[serde(skip)]
+    by_month: Option<(&'static str, &'static str)>,
 }
 
 const fn col(
@@ -107,8 +111,44 @@ const fn col(
 
 use ColumnType::{Boolean, Float64, Int64, Utf8};
 
-const SQL_ARTICLES: &str = "SELECT id, external_id, title, body, language, source, url,
-    published_at, content_hash, origin, imported_at, published_raw FROM articles ORDER BY id";
+/// The condition for an article without a month: no date, or one not starting YYYY-MM.
+macro_rules! undated {
+    ($column:literal) => {
+        concat!(
+            "(",
+            $column,
+            " IS NULL OR ",
+            $column,
+            " NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*')"
+        )
+    };
+}
+
+macro_rules! articles_select {
+    () => {
+        "SELECT id, external_id, title, body, language, source, url, published_at,
+        content_hash, origin, imported_at, published_raw FROM articles "
+    };
+}
+const SQL_ARTICLES: &str = concat!(articles_select!(), "ORDER BY id");
+// A month `?1` (YYYY-MM) is the range [?1, ?1 || '~') of the date index: every ISO date
+// of that month starts with it, and '~' sorts after any character that follows.
+const SQL_ARTICLES_MONTH: &str = concat!(
+    articles_select!(),
+    "WHERE published_at >= ?1 AND published_at < ?1 || '~' ORDER BY id"
+);
+const SQL_ARTICLES_UNDATED: &str = concat!(
+    articles_select!(),
+    "WHERE ",
+    undated!("published_at"),
+    " ORDER BY id"
+);
+/// The months (YYYY-MM) of the dated articles, in order.
+const SQL_MONTHS: &str = concat!(
+    "SELECT DISTINCT substr(published_at, 1, 7) FROM articles WHERE NOT ",
+    undated!("published_at"),
+    " ORDER BY 1"
+);
 const SQL_PARAGRAPHS: &str = "SELECT article_id, idx, start_char, end_char, start_byte,
     end_byte, language, boilerplate, text_hash FROM paragraphs ORDER BY article_id, idx";
 const SQL_ENTITIES: &str = "SELECT e.id, e.kind, e.name, e.key, e.merged_into, e.user_fixed,
@@ -117,13 +157,27 @@ const SQL_ENTITIES: &str = "SELECT e.id, e.kind, e.name, e.key, e.merged_into, e
 const SQL_ALIASES: &str = "SELECT entity_id, alias FROM entity_aliases ORDER BY entity_id, alias";
 // The entity's name and kind and the article's external id ride along, so a mention
 // row is readable without joins.
-const SQL_MENTIONS: &str = "SELECT m.id, m.article_id, a.external_id, m.entity_id, e.name,
-    e.kind, m.field, m.start_char, m.end_char, m.start_byte, m.end_byte, m.surface,
-    m.sentence, m.paragraph, m.extractor, m.confidence, m.local_kind, m.local_name,
-    m.linked_name
-    FROM mentions m JOIN entities e ON e.id = m.entity_id
-    JOIN articles a ON a.id = m.article_id
-    ORDER BY m.id";
+macro_rules! mentions_select {
+    () => {
+        "SELECT m.id, m.article_id, a.external_id, m.entity_id, e.name,
+        e.kind, m.field, m.start_char, m.end_char, m.start_byte, m.end_byte, m.surface,
+        m.sentence, m.paragraph, m.extractor, m.confidence, m.local_kind, m.local_name,
+        m.linked_name
+        FROM mentions m JOIN entities e ON e.id = m.entity_id
+        JOIN articles a ON a.id = m.article_id "
+    };
+}
+const SQL_MENTIONS: &str = concat!(mentions_select!(), "ORDER BY m.id");
+const SQL_MENTIONS_MONTH: &str = concat!(
+    mentions_select!(),
+    "WHERE a.published_at >= ?1 AND a.published_at < ?1 || '~' ORDER BY m.id"
+);
+const SQL_MENTIONS_UNDATED: &str = concat!(
+    mentions_select!(),
+    "WHERE ",
+    undated!("a.published_at"),
+    " ORDER BY m.id"
+);
 const SQL_SENTENCE_PAIRS: &str =
     "SELECT entity_id, other_id, sentences FROM sentence_pairs ORDER BY entity_id, other_id";
 const SQL_ENTITY_PAIRS: &str = "SELECT entity_id, other_id, paragraphs, articles
@@ -141,6 +195,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "articles",
         description: "one row per article, by id",
         sql: SQL_ARTICLES,
+        by_month: Some((SQL_ARTICLES_MONTH, SQL_ARTICLES_UNDATED)),
         columns: &[
             col("id", Int64, false, "row id, the `article_id` of other tables"),
             col("external_id", Utf8, false, "the source's stable id (unique)"),
@@ -160,6 +215,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "paragraphs",
         description: "one row per paragraph of an article body, by article and index",
         sql: SQL_PARAGRAPHS,
+        by_month: None,
         columns: &[
             col("article_id", Int64, false, "the article (`articles.id`)"),
             col("idx", Int64, false, "paragraph index in the body, from 0"),
@@ -176,6 +232,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "entities",
         description: "one row per entity, by id",
         sql: SQL_ENTITIES,
+        by_month: None,
         columns: &[
             col("id", Int64, false, "row id, the `entity_id` of other tables"),
             col("kind", Utf8, false, "person, organization, location or misc"),
@@ -190,6 +247,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "entity_aliases",
         description: "every surface form an entity was named by, by entity and alias",
         sql: SQL_ALIASES,
+        by_month: None,
         columns: &[
             col("entity_id", Int64, false, ENTITY_ID),
             col("alias", Utf8, false, "the surface form"),
@@ -199,6 +257,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "mentions",
         description: "one row per mention (an exact span of a title or body), by id",
         sql: SQL_MENTIONS,
+        by_month: Some((SQL_MENTIONS_MONTH, SQL_MENTIONS_UNDATED)),
         columns: &[
             col("id", Int64, false, "row id"),
             col("article_id", Int64, false, "the article (`articles.id`)"),
@@ -225,6 +284,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "sentence_pairs",
         description: "sentences shared per ordered pair of entities (both orders stored)",
         sql: SQL_SENTENCE_PAIRS,
+        by_month: None,
         columns: &[
             col("entity_id", Int64, false, ENTITY_ID),
             col("other_id", Int64, false, OTHER_ID),
@@ -235,6 +295,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "entity_pairs",
         description: "paragraphs and articles shared per ordered pair of entities (both orders stored)",
         sql: SQL_ENTITY_PAIRS,
+        by_month: None,
         columns: &[
             col("entity_id", Int64, false, ENTITY_ID),
             col("other_id", Int64, false, OTHER_ID),
@@ -246,6 +307,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "entity_units",
         description: "how many articles, paragraphs and sentences each entity occurs in",
         sql: SQL_ENTITY_UNITS,
+        by_month: None,
         columns: &[
             col("entity_id", Int64, false, ENTITY_ID),
             col("level", Utf8, false, "article, paragraph or sentence"),
@@ -256,6 +318,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         name: "unit_totals",
         description: "how many units of each level name any entity (the N of PMI)",
         sql: SQL_UNIT_TOTALS,
+        by_month: None,
         columns: &[
             col("level", Utf8, false, "article, paragraph or sentence"),
             col("units", Int64, false, "distinct units of that level with a mention"),
@@ -369,8 +432,15 @@ fn writer_properties() -> WriterProperties {
         .build()
 }
 
-/// Streams the rows of `table` into a Parquet file at `path`; returns the row count.
-fn write_table(conn: &Connection, table: &ParquetTable, path: &Path) -> Result<u64> {
+/// Streams the rows of `sql` (with `params`; its columns those of `table`) into a
+/// Parquet file at `path`; returns the row count.
+fn write_table(
+    conn: &Connection,
+    table: &ParquetTable,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+    path: &Path,
+) -> Result<u64> {
     let schema = arrow_schema(table);
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut writer = ArrowWriter::try_new(
@@ -380,9 +450,9 @@ fn write_table(conn: &Connection, table: &ParquetTable, path: &Path) -> Result<u
     )
     .map_err(|e| parquet_err(path, e))?;
     let mut builders: Vec<Builder> = table.columns.iter().map(|c| Builder::new(c.ty)).collect();
-    let mut stmt = conn.prepare(table.sql)?;
+    let mut stmt = conn.prepare(sql)?;
     debug_assert_eq!(stmt.column_count(), table.columns.len());
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(params)?;
     let mut n = 0u64;
     let mut pending = 0usize;
     let mut pending_bytes = 0usize;
@@ -440,35 +510,90 @@ fn temporary(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes every table of [`PARQUET_TABLES`] to `DIR/NAME.parquet` and the column
-/// documentation to `DIR/_schema.json`, creating `dir` if needed. Each file is
-/// written under a temporary name; they are renamed to their names only when all are
-/// complete, so a failed export leaves no partial file under a final name (and none
-/// of the previous files replaced). Existing files of the same names are replaced.
-pub fn export_parquet(conn: &Connection, dir: &Path) -> Result<Vec<ParquetFile>> {
+/// How `export parquet` lays out a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    /// Articles and mentions by the article's publication month, hive-style:
+    /// `articles/published_month=2005-01/part-0.parquet`, the undated under
+    /// `published_month=unknown`.
+    Month,
+}
+
+/// Options of [`export_parquet`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParquetOptions {
+    /// Partition articles and mentions (the other tables are one file each).
+    pub partition: Option<Partition>,
+}
+
+/// The directory name of the undated articles' partition.
+pub const UNKNOWN_MONTH: &str = "unknown";
+
+/// Writes every table of [`PARQUET_TABLES`] to `DIR/NAME.parquet` (with
+/// [`Partition::Month`], articles and mentions to
+/// `DIR/NAME/published_month=YYYY-MM/part-0.parquet`) and the column documentation to
+/// `DIR/_schema.json`, creating directories as needed. Each file is written under a
+/// temporary name; they are renamed to their names only when all are complete, so a
+/// failed export leaves no partial file under a final name (and none of the previous
+/// files replaced). Existing files of the same names are replaced.
+pub fn export_parquet(
+    conn: &Connection,
+    dir: &Path,
+    opts: &ParquetOptions,
+) -> Result<Vec<ParquetFile>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let months: Vec<String> = match opts.partition {
+        Some(Partition::Month) => conn
+            .prepare(SQL_MONTHS)?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+        None => Vec::new(),
+    };
     let mut written: Vec<(PathBuf, ParquetFile)> = Vec::new();
     let result = (|| -> Result<()> {
         for table in PARQUET_TABLES {
-            let path = dir.join(format!("{}.parquet", table.name));
-            let tmp = temporary(&path);
-            // Recorded before writing, so a failure removes the partial file.
-            written.push((
-                tmp.clone(),
-                ParquetFile {
-                    table: table.name,
-                    path,
-                    rows: 0,
-                    bytes: 0,
-                },
-            ));
-            let rows = write_table(conn, table, &tmp)?;
-            let bytes = std::fs::metadata(&tmp)
-                .map_err(|e| Error::io(&tmp, e))?
-                .len();
-            let last = written.last_mut().expect("pushed above");
-            last.1.rows = rows;
-            last.1.bytes = bytes;
+            // (file, query, its month parameter)
+            let mut parts: Vec<(PathBuf, &str, Option<&str>)> = Vec::new();
+            match (opts.partition, table.by_month) {
+                (Some(Partition::Month), Some((by_month, undated))) => {
+                    let part = |month: &str| {
+                        dir.join(table.name)
+                            .join(format!("published_month={month}"))
+                            .join("part-0.parquet")
+                    };
+                    for m in &months {
+                        parts.push((part(m), by_month, Some(m.as_str())));
+                    }
+                    parts.push((part(UNKNOWN_MONTH), undated, None));
+                }
+                _ => parts.push((dir.join(format!("{}.parquet", table.name)), table.sql, None)),
+            }
+            for (path, sql, month) in parts {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                let tmp = temporary(&path);
+                // Recorded before writing, so a failure removes the partial file.
+                written.push((
+                    tmp.clone(),
+                    ParquetFile {
+                        table: table.name,
+                        path,
+                        rows: 0,
+                        bytes: 0,
+                    },
+                ));
+                let rows = match month {
+                    Some(m) => write_table(conn, table, sql, &[&m], &tmp)?,
+                    None => write_table(conn, table, sql, &[], &tmp)?,
+                };
+                let bytes = std::fs::metadata(&tmp)
+                    .map_err(|e| Error::io(&tmp, e))?
+                    .len();
+                let last = written.last_mut().expect("pushed above");
+                last.1.rows = rows;
+                last.1.bytes = bytes;
+            }
         }
         let path = dir.join(SCHEMA_FILE);
         let tmp = temporary(&path);
@@ -502,7 +627,8 @@ mod tests {
     fn every_table_is_written_with_its_rows() {
         let fx = fixture::build();
         let dir = tempfile::tempdir().unwrap();
-        let files = export_parquet(fx.store.conn(), dir.path()).unwrap();
+        let files =
+            export_parquet(fx.store.conn(), dir.path(), &ParquetOptions::default()).unwrap();
         assert_eq!(files.len(), PARQUET_TABLES.len());
         for f in &files {
             let count: i64 = fx
@@ -544,8 +670,50 @@ mod tests {
     fn every_query_has_one_column_per_declared_column() {
         let store = crate::Store::open_in_memory().unwrap();
         for t in PARQUET_TABLES {
-            let stmt = store.conn().prepare(t.sql).unwrap();
-            assert_eq!(stmt.column_count(), t.columns.len(), "{}", t.name);
+            let (month, undated) = t.by_month.unwrap_or((t.sql, t.sql));
+            for sql in [t.sql, month, undated] {
+                let stmt = store.conn().prepare(sql).unwrap();
+                assert_eq!(stmt.column_count(), t.columns.len(), "{}", t.name);
+            }
         }
+    }
+
+    #[test]
+    fn month_partitions_hold_each_article_once() {
+        let fx = fixture::build();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = ParquetOptions {
+            partition: Some(Partition::Month),
+        };
+        let files = export_parquet(fx.store.conn(), dir.path(), &opts).unwrap();
+        let articles: Vec<_> = files.iter().filter(|f| f.table == "articles").collect();
+        let names: Vec<String> = articles
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "articles/published_month=2019-02/part-0.parquet",
+                "articles/published_month=2019-03/part-0.parquet",
+                "articles/published_month=unknown/part-0.parquet",
+            ]
+        );
+        assert_eq!(
+            articles.iter().map(|f| f.rows).collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
+        let mentions: u64 = files
+            .iter()
+            .filter(|f| f.table == "mentions")
+            .map(|f| f.rows)
+            .sum();
+        assert_eq!(mentions, 16);
     }
 }
