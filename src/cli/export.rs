@@ -34,7 +34,8 @@ use super::Ctx;
 /// DIR/_schema.json describing every column; `published_at` stays an ISO-8601
 /// string. Rows are streamed in batches, so memory stays bounded. DIR must be new or
 /// empty unless --force (files of the same names are then replaced); the files are
-/// renamed into place only when all are written. It prints one row per file.
+/// renamed into place only when all are written. It prints one row per file
+/// (JSON Lines, or --format).
 /// --partition month writes articles and mentions hive-style by the article's
 /// publication month: DIR/articles/published_month=2005-01/part-0.parquet (undated
 /// articles under published_month=unknown), read in DuckDB with
@@ -315,10 +316,16 @@ fn export_parquet(ctx: &Ctx, args: &Args) -> Result<ExitCode> {
     let files = query::export_parquet(store.conn(), dir, &opts)
         .with_context(|| format!("exporting Parquet to {}", dir.display()))?;
     let rows: u64 = files.iter().map(|f| f.rows).sum();
-    ctx.print(&Table::from_rows(
-        &files,
-        &["table", "rows", "bytes", "path"],
-    )?)?;
+    // One row per file, in --format; JSON Lines without it, as every export.
+    let format = if ctx.format_given {
+        ctx.format
+    } else {
+        Format::Jsonl
+    };
+    let table = Table::from_rows(&files, &["table", "rows", "bytes", "path"])?;
+    let mut out = io::stdout().lock();
+    newsdb::output::render(&table, format, ctx.width(), &mut out)?;
+    out.flush()?;
     eprintln!(
         "exported {rows} rows in {} Parquet files to {}",
         files.len(),
