@@ -26,6 +26,20 @@ use super::Ctx;
 /// (Gephi), GraphML (Cytoscape, networkx, yEd) or CSV: --format gexf|graphml|csv, or
 /// the --out extension (.gexf, .graphml); CSV writes nodes.csv and edges.csv into the
 /// --out directory. Without --out, GEXF or GraphML goes to stdout.
+///
+/// `export parquet DIR` (or --out DIR) writes articles, paragraphs, entities,
+/// entity_aliases, mentions (with the entity's name and kind and the article's
+/// external id), sentence_pairs, entity_pairs, entity_units and unit_totals as
+/// zstd-compressed Parquet files (DIR/NAME.parquet) with typed columns, and
+/// DIR/_schema.json describing every column; `published_at` stays an ISO-8601
+/// string. Rows are streamed in batches, so memory stays bounded. DIR must be new or
+/// empty unless --force (files of the same names are then replaced); the files are
+/// renamed into place only when all are written. It prints one row per file
+/// (JSON Lines, or --format).
+/// --partition month writes articles and mentions hive-style by the article's
+/// publication month: DIR/articles/published_month=2005-01/part-0.parquet (undated
+/// articles under published_month=unknown), read in DuckDB with
+/// read_parquet('DIR/articles/*/*.parquet', hive_partitioning = true).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb export articles --format jsonl --out articles.jsonl
@@ -34,15 +48,30 @@ use super::Ctx;
   newsdb export entities
   newsdb export network --level sentence --min-count 2 --out network.gexf
   newsdb export network --level article --kind person --format graphml --out people.graphml
-  newsdb export network --level paragraph --format csv --out network/")]
+  newsdb export network --level paragraph --format csv --out network/
+  newsdb export parquet parquet/
+  newsdb export parquet --out parquet/ --force
+  newsdb export parquet --partition month by-month/")]
 pub struct Args {
     /// What to export.
     #[arg(value_enum)]
     what: What,
-    /// Write to this file instead of stdout (`export network --format csv`: this
-    /// directory).
+    /// `export parquet`: the directory to write the Parquet files into (or --out).
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Write to this file instead of stdout (`export network --format csv` and
+    /// `export parquet`: this directory).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// `export parquet`: write into a directory that is not empty, replacing the
+    /// files of the same names.
+    #[arg(long)]
+    force: bool,
+    /// `export parquet`: partition articles and mentions by the article's month,
+    /// hive-style (articles/published_month=2005-01/part-0.parquet; undated
+    /// articles under published_month=unknown).
+    #[arg(long, value_enum, value_name = "BY")]
+    partition: Option<PartitionBy>,
     /// `export network`: the unit two entities must share: sentence, paragraph or
     /// article.
     #[arg(long, default_value = "sentence")]
@@ -74,6 +103,15 @@ enum What {
     Mentions,
     /// The co-occurrence network (GEXF, GraphML or nodes and edges CSV).
     Network,
+    /// Every table as Parquet files in a directory, for DuckDB, Spark or Polars.
+    Parquet,
+}
+
+/// How `export parquet --partition` splits articles and mentions.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PartitionBy {
+    /// By the article's publication month (YYYY-MM, or unknown).
+    Month,
 }
 
 /// Where and how `export network` writes.
@@ -242,12 +280,81 @@ fn check_not_the_database(ctx: &Ctx, out: &Path) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "parquet")]
+fn export_parquet(ctx: &Ctx, args: &Args) -> Result<ExitCode> {
+    use newsdb::output::Table;
+    let dir = match (&args.dir, &args.out) {
+        (Some(d), None) | (None, Some(d)) => d,
+        (Some(_), Some(_)) => bail!("export parquet takes its directory once: DIR or --out DIR"),
+        (None, None) => bail!("export parquet needs a directory: newsdb export parquet DIR"),
+    };
+    if dir.is_file() {
+        bail!(
+            "{} is a file; export parquet writes a directory",
+            dir.display()
+        );
+    }
+    if dir.is_dir() && !args.force {
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        if entries.next().is_some() {
+            bail!(
+                "{} is not empty; pass --force to replace its Parquet files, or name a new directory",
+                dir.display()
+            );
+        }
+    }
+    for t in query::PARQUET_TABLES {
+        check_not_the_database(ctx, &dir.join(format!("{}.parquet", t.name)))?;
+    }
+    let store = ctx.open_existing()?;
+    let opts = query::ParquetOptions {
+        partition: args
+            .partition
+            .map(|PartitionBy::Month| query::Partition::Month),
+    };
+    let files = query::export_parquet(store.conn(), dir, &opts)
+        .with_context(|| format!("exporting Parquet to {}", dir.display()))?;
+    let rows: u64 = files.iter().map(|f| f.rows).sum();
+    // One row per file, in --format; JSON Lines without it, as every export.
+    let format = if ctx.format_given {
+        ctx.format
+    } else {
+        Format::Jsonl
+    };
+    let table = Table::from_rows(&files, &["table", "rows", "bytes", "path"])?;
+    let mut out = io::stdout().lock();
+    newsdb::output::render(&table, format, ctx.width(), &mut out)?;
+    out.flush()?;
+    eprintln!(
+        "exported {rows} rows in {} Parquet files to {}",
+        files.len(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn export_parquet(_ctx: &Ctx, _args: &Args) -> Result<ExitCode> {
+    bail!("this newsdb was built without Parquet support (cargo feature `parquet`)")
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
+    let network_flags = args.kind.is_some() || args.min_count != 1 || args.level != Level::Sentence;
+    if network_flags && !args.is_network() {
+        bail!("--level, --min-count and --kind are for `newsdb export network` only");
+    }
+    if matches!(args.what, What::Parquet) {
+        return export_parquet(ctx, &args);
+    }
+    if args.dir.is_some() || args.force || args.partition.is_some() {
+        bail!(
+            "a DIR argument, --force and --partition are for `newsdb export parquet` only; \
+             use --out FILE"
+        );
+    }
     if args.is_network() {
         return export_network(ctx, &args);
-    }
-    if args.kind.is_some() || args.min_count != 1 || args.level != Level::Sentence {
-        bail!("--level, --min-count and --kind are for `newsdb export network` only");
     }
     let store = ctx.open_existing()?;
     let format = export_format(ctx, args.out.as_deref())?;
@@ -272,7 +379,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         What::Articles => query::export_articles(conn, format, &mut out),
         What::Entities => query::export_entities(conn, format, &mut out),
         What::Mentions => query::export_mentions(conn, format, &mut out),
-        What::Network => unreachable!("export network returned above"),
+        What::Network | What::Parquet => {
+            unreachable!("export network and parquet returned above")
+        }
     };
     let n = match written.map_err(anyhow::Error::from).and_then(|n| {
         out.flush()?;

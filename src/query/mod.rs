@@ -41,6 +41,8 @@ mod deadline;
 mod export;
 mod matching;
 mod network;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod profile;
 mod search;
 mod stats;
@@ -63,6 +65,11 @@ pub use matching::{match_entities, EntityMatch};
 pub use network::{
     network, write_network, write_network_csv, xml_escape, Edge, GraphFormat, Network,
     NetworkOptions, Node,
+};
+#[cfg(feature = "parquet")]
+pub use parquet::{
+    export_parquet, parquet_schema_json, ColumnType, ParquetColumn, ParquetFile, ParquetOptions,
+    ParquetTable, Partition, BATCH_BYTES, BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE, UNKNOWN_MONTH,
 };
 pub use profile::{
     entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
