@@ -46,12 +46,15 @@ FROM mentions m
 JOIN articles a ON a.id = m.article_id
 JOIN entities e ON e.id = m.entity_id;
 CREATE VIEW cooccurrence AS
-SELECT entity_id AS entity_a, other_id AS entity_b, articles
-FROM entity_pairs WHERE entity_id < other_id;
+WITH present AS (SELECT DISTINCT article_id, entity_id FROM mentions)
+SELECT x.entity_id AS entity_a, y.entity_id AS entity_b, COUNT(*) AS articles
+FROM present x
+JOIN present y ON y.article_id = x.article_id AND x.entity_id < y.entity_id
+GROUP BY x.entity_id, y.entity_id;
 """
 
 TABLES = ["articles", "paragraphs", "entities", "entity_aliases", "mentions",
-          "sentence_pairs", "entity_pairs", "entity_units", "unit_totals"]
+          "sentence_pairs", "paragraph_pairs", "entity_units", "unit_totals"]
 
 
 def readme_queries():

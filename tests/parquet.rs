@@ -20,7 +20,7 @@ const TABLES: [&str; 9] = [
     "entity_aliases",
     "mentions",
     "sentence_pairs",
-    "entity_pairs",
+    "paragraph_pairs",
     "entity_units",
     "unit_totals",
 ];
@@ -222,10 +222,13 @@ fn a_bbc_sample_exports_the_same_rows_as_sql() {
     assert!(report.starts_with("table,rows,bytes,path\n"), "{report}");
     assert_eq!(report.lines().count(), TABLES.len() + 1, "{report}");
     check_against_the_store(&db, &dir);
-    assert!(scalar(&db, "SELECT COUNT(*) FROM entity_pairs") > 0);
-    let pairs = read(&dir.join("entity_pairs.parquet"));
-    let total: i64 = ints(&pairs, "articles").iter().sum();
-    assert_eq!(total, scalar(&db, "SELECT SUM(articles) FROM entity_pairs"));
+    assert!(scalar(&db, "SELECT COUNT(*) FROM paragraph_pairs") > 0);
+    let pairs = read(&dir.join("paragraph_pairs.parquet"));
+    let total: i64 = ints(&pairs, "paragraphs").iter().sum();
+    assert_eq!(
+        total,
+        scalar(&db, "SELECT SUM(paragraphs) FROM paragraph_pairs")
+    );
 }
 
 #[test]

@@ -29,7 +29,7 @@ use super::Ctx;
 ///
 /// `export parquet DIR` (or --out DIR) writes articles, paragraphs, entities,
 /// entity_aliases, mentions (with the entity's name and kind and the article's
-/// external id), sentence_pairs, entity_pairs, entity_units and unit_totals as
+/// external id), sentence_pairs, paragraph_pairs, entity_units and unit_totals as
 /// zstd-compressed Parquet files (DIR/NAME.parquet) with typed columns, and
 /// DIR/_schema.json describing every column; `published_at` stays an ISO-8601
 /// string. Rows are streamed in batches, so memory stays bounded. DIR must be new or

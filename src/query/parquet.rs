@@ -180,8 +180,8 @@ const SQL_MENTIONS_UNDATED: &str = concat!(
 );
 const SQL_SENTENCE_PAIRS: &str =
     "SELECT entity_id, other_id, sentences FROM sentence_pairs ORDER BY entity_id, other_id";
-const SQL_ENTITY_PAIRS: &str = "SELECT entity_id, other_id, paragraphs, articles
-    FROM entity_pairs ORDER BY entity_id, other_id";
+const SQL_PARAGRAPH_PAIRS: &str = "SELECT entity_id, other_id, paragraphs
+    FROM paragraph_pairs ORDER BY entity_id, other_id";
 const SQL_ENTITY_UNITS: &str =
     "SELECT entity_id, level, units FROM entity_units ORDER BY entity_id, level";
 const SQL_UNIT_TOTALS: &str = "SELECT level, units FROM unit_totals ORDER BY level";
@@ -292,15 +292,14 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
         ],
     },
     ParquetTable {
-        name: "entity_pairs",
-        description: "paragraphs and articles shared per ordered pair of entities (both orders stored)",
-        sql: SQL_ENTITY_PAIRS,
+        name: "paragraph_pairs",
+        description: "paragraphs shared per ordered pair of entities (both orders stored)",
+        sql: SQL_PARAGRAPH_PAIRS,
         by_month: None,
         columns: &[
             col("entity_id", Int64, false, ENTITY_ID),
             col("other_id", Int64, false, OTHER_ID),
             col("paragraphs", Int64, false, "paragraphs naming both"),
-            col("articles", Int64, false, "articles naming both"),
         ],
     },
     ParquetTable {
