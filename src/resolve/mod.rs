@@ -11,7 +11,10 @@
 //!    ("Lebanon" stays a location). The kind applies to every span of the article with the
 //!    same surface, so all mentions of "Hezbollah" agree; if two lists disagree about a
 //!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
-//!    listed. Otherwise a span starts with the tagger's kind.
+//!    listed. Apposition ("search giant Google", [`appositives`]) works the same way.
+//!    Weaker: a one-word person in a list of names that are otherwise organizations or
+//!    places takes their kind ([`coordination`]), for surfaces no cue spoke of.
+//!    Otherwise a span starts with the tagger's kind.
 //!
 //! That kind is only a starting point: every rule below that decides a kind itself beats
 //! it, because each rests on stronger evidence than a list (an explicit definition, a
@@ -48,6 +51,7 @@
 mod acronyms;
 mod aliases;
 mod appositives;
+mod coordination;
 mod hypernyms;
 mod identity;
 pub mod link;
@@ -297,17 +301,42 @@ fn with_article_kinds(
             }
         }
     }
-    spans
-        .iter()
-        .zip(surfaces)
-        .map(|(span, surface)| {
-            let listed_kind = surface.and_then(|s| listed.get(&names::clean(s)).copied().flatten());
-            Found {
-                kind: listed_kind.unwrap_or(span.kind),
-                ..span.clone()
-            }
-        })
-        .collect()
+    let with_kinds = |listed: &HashMap<String, Option<EntityKind>>| -> Vec<Found> {
+        spans
+            .iter()
+            .zip(surfaces)
+            .map(|(span, surface)| {
+                let listed_kind =
+                    surface.and_then(|s| listed.get(&names::clean(s)).copied().flatten());
+                Found {
+                    kind: listed_kind.unwrap_or(span.kind),
+                    ..span.clone()
+                }
+            })
+            .collect()
+    };
+    let explicit = with_kinds(&listed);
+    // Lists of names are weaker evidence than the cues above: they decide only surfaces
+    // no cue spoke of, and only when their lists agree.
+    let mut siblings: HashMap<String, Option<EntityKind>> = HashMap::new();
+    for (idx, kind) in coordination::sibling_kinds(title, body, &explicit, surfaces) {
+        let Some(surface) = surfaces[idx] else {
+            continue;
+        };
+        let key = names::clean(surface);
+        if listed.contains_key(&key) {
+            continue;
+        }
+        let seen = siblings.entry(key).or_insert(Some(kind));
+        if *seen != Some(kind) {
+            *seen = None;
+        }
+    }
+    if siblings.is_empty() {
+        return explicit;
+    }
+    listed.extend(siblings);
+    with_kinds(&listed)
 }
 
 /// Applies the rules of the module docs, in order, to one span.

@@ -1,0 +1,215 @@
+//! Names listed together are usually of one kind: "Google, Ask Jeeves, MSN and Yahoo",
+//! "France, Italy and Jordan". The tagger reads an unfamiliar one-word company as a
+//! person when nothing around it says otherwise ("Yahoo has tweaked ..."); in a list
+//! whose other members are organizations (or places) it is one too.
+//!
+//! A list is a run of at least [`MIN_MEMBERS`] spans of one field separated only by
+//! ", ", " and ", ", and ", " or " or ", or ". Only a one-word member the tagger calls a
+//! person changes kind, and only when no other member is a person and at least two of
+//! the others share the organization or location kind that outnumbers the other, some
+//! of them looking the part on their own (two gazetteer places; a firm's name of several
+//! words or with a capital inside), since team sheets list surnames the tagger often
+//! calls places or firms:
+//! lists of people ("Blair, Brown and Prescott", team sheets) never lose a member, and a
+//! full name ("Tony Blair, Microsoft and Sony") stays a person.
+
+use crate::{EntityKind, Field};
+
+use super::Found;
+
+/// The fewest members of a list whose kinds say something.
+const MIN_MEMBERS: usize = 3;
+
+/// What may stand between two members of a list.
+const SEPARATORS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
+
+/// Every one-word person span of a list whose other members say it is an organization
+/// or a location, with that kind, as (index into `spans`, kind). `surfaces` holds each
+/// span's text (`None` when its offsets do not slice its field).
+pub(crate) fn sibling_kinds(
+    title: &str,
+    body: &str,
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+) -> Vec<(usize, EntityKind)> {
+    let mut out = Vec::new();
+    for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+        let mut order: Vec<usize> = (0..spans.len())
+            .filter(|&i| spans[i].field == field && surfaces[i].is_some())
+            .collect();
+        order.sort_by_key(|&i| (spans[i].start_byte, spans[i].end_byte));
+        let mut list: Vec<usize> = Vec::new();
+        for &i in &order {
+            let joined = list.last().is_some_and(|&prev| {
+                let (end, start) = (spans[prev].end_byte, spans[i].start_byte);
+                end <= start
+                    && text
+                        .get(end..start)
+                        .is_some_and(|gap| SEPARATORS.contains(&gap))
+            });
+            if !joined {
+                judge(&list, spans, surfaces, &mut out);
+                list.clear();
+            }
+            list.push(i);
+        }
+        judge(&list, spans, surfaces, &mut out);
+    }
+    out
+}
+
+/// Adds the members of one list whose siblings give them a kind.
+fn judge(
+    list: &[usize],
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+    out: &mut Vec<(usize, EntityKind)>,
+) {
+    if list.len() < MIN_MEMBERS {
+        return;
+    }
+    for &member in list {
+        let one_word = surfaces[member].is_some_and(|s| !s.trim().contains(' '));
+        if spans[member].kind != EntityKind::Person || !one_word {
+            continue;
+        }
+        let others = || {
+            list.iter()
+                .filter(|&&i| i != member)
+                .map(|&i| spans[i].kind)
+        };
+        if others().any(|k| k == EntityKind::Person) {
+            continue;
+        }
+        let count = |kind| others().filter(|&k| k == kind).count();
+        let (orgs, places) = (count(EntityKind::Organization), count(EntityKind::Location));
+        // Team sheets list surnames the tagger often calls places or firms: only
+        // members that look like what their kind says vouch for the list.
+        let vouching = |kind| {
+            list.iter()
+                .filter(|&&i| i != member && spans[i].kind == kind)
+                .filter_map(|&i| surfaces[i])
+                .filter(|s| vouches(s, kind))
+                .count()
+        };
+        let orgs = if vouching(EntityKind::Organization) > 0 {
+            orgs
+        } else {
+            0
+        };
+        let places = if vouching(EntityKind::Location) >= 2 {
+            places
+        } else {
+            0
+        };
+        let kind = match orgs.cmp(&places) {
+            std::cmp::Ordering::Greater if orgs >= 2 => EntityKind::Organization,
+            std::cmp::Ordering::Less if places >= 2 => EntityKind::Location,
+            _ => continue,
+        };
+        out.push((member, kind));
+    }
+}
+
+/// Whether a sibling's surface looks like its kind on its own: a place of the bundled
+/// gazetteer; a firm's name of several words or with a capital inside ("Ask Jeeves",
+/// "MSN", "eBay"), which surnames seldom have.
+fn vouches(surface: &str, kind: EntityKind) -> bool {
+    let surface = surface.trim();
+    match kind {
+        EntityKind::Location => crate::ner::is_proper_place(surface),
+        EntityKind::Organization => {
+            surface.contains(' ') || surface.chars().skip(1).any(char::is_uppercase)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EntityKind::{Location as L, Misc as M, Organization as O, Person as P};
+
+    /// The kinds the lists of `body` give, for spans placed on the given words.
+    fn given(body: &str, words: &[(&str, EntityKind)]) -> Vec<(String, EntityKind)> {
+        let spans: Vec<Found> = words
+            .iter()
+            .map(|&(w, kind)| {
+                let start_byte = body.find(w).unwrap();
+                Found {
+                    field: Field::Body,
+                    start_byte,
+                    end_byte: start_byte + w.len(),
+                    kind,
+                }
+            })
+            .collect();
+        let surfaces: Vec<Option<&str>> = spans
+            .iter()
+            .map(|s| body.get(s.start_byte..s.end_byte))
+            .collect();
+        sibling_kinds("", body, &spans, &surfaces)
+            .into_iter()
+            .map(|(i, k)| (words[i].0.to_string(), k))
+            .collect()
+    }
+
+    #[test]
+    fn a_one_word_person_among_organizations_or_places_is_one() {
+        let body = "People use Google, Ask Jeeves, MSN and Yahoo when online.";
+        let words = [("Google", O), ("Ask Jeeves", O), ("MSN", O), ("Yahoo", P)];
+        assert_eq!(given(body, &words), [("Yahoo".to_string(), O)]);
+        let body = "Talks with France, Italy or Jordan failed.";
+        let words = [("France", L), ("Italy", L), ("Jordan", P)];
+        assert_eq!(given(body, &words), [("Jordan".to_string(), L)]);
+    }
+
+    #[test]
+    fn surnames_of_a_team_sheet_vouch_for_nothing() {
+        // The tagger called two surnames places and firms: they look like neither.
+        let body = "Subs not used: Lehmann, Fabregas, Senderos, Hoyte.";
+        let words = [
+            ("Lehmann", P),
+            ("Fabregas", O),
+            ("Senderos", O),
+            ("Hoyte", P),
+        ];
+        assert_eq!(given(body, &words), []);
+        let body = "Caillet, Carter, Chabal.";
+        let words = [("Caillet", L), ("Carter", P), ("Chabal", L)];
+        assert_eq!(given(body, &words), []);
+        // One place vouches for too little.
+        let words = [("Paris", L), ("Carter", P), ("Chabal", L)];
+        assert_eq!(given("Paris, Carter, Chabal.", &words), []);
+    }
+
+    #[test]
+    fn people_full_names_short_or_split_lists_keep_their_kinds() {
+        // Another person in the list.
+        let body = "Blair, Brown, Sony and Microsoft met.";
+        let words = [("Blair", P), ("Brown", P), ("Sony", O), ("Microsoft", O)];
+        assert_eq!(given(body, &words), []);
+        // A full name.
+        let body = "Tony Blair, Sony and Microsoft met.";
+        let words = [("Tony Blair", P), ("Sony", O), ("Microsoft", O)];
+        assert_eq!(given(body, &words), []);
+        // Two members only.
+        let body = "Microsoft and Yahoo met.";
+        assert_eq!(given(body, &[("Microsoft", O), ("Yahoo", P)]), []);
+        // Not a list: other words between.
+        let body = "Google said Yahoo, AOL and MSN are rivals.";
+        let words = [("Google", O), ("Yahoo", P), ("AOL", O), ("MSN", O)];
+        assert_eq!(given(body, &words), [("Yahoo".to_string(), O)]);
+        let words = [("Google", O), ("Yahoo", P), ("AOL", O)];
+        assert_eq!(given("Google said Yahoo and AOL", &words), []);
+        // Kinds split evenly, or only misc beside it.
+        let body = "Sony, Paris, Fox and Rome.";
+        // (Sony says nothing alone; Paris and Rome are places.)
+        let words = [("Sony", O), ("Paris", L), ("Fox", P), ("Rome", L)];
+        assert_eq!(given(body, &words), [("Fox".to_string(), L)]);
+        let words = [("Sony", O), ("Paris", L), ("Fox", P)];
+        assert_eq!(given("Sony, Paris, Fox.", &words), []);
+        let words = [("Oscars", M), ("Baftas", M), ("Fox", P)];
+        assert_eq!(given("Oscars, Baftas and Fox", &words), []);
+    }
+}
