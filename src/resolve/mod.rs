@@ -11,9 +11,9 @@
 //!    ("Lebanon" stays a location). The kind applies to every span of the article with the
 //!    same surface, so all mentions of "Hezbollah" agree; if two lists disagree about a
 //!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
-//!    listed. Apposition ("search giant Google", [`appositives`]) works the same way.
+//!    listed. Apposition ("search giant Google", `appositives.rs`) works the same way.
 //!    Weaker: a one-word person in a list of names that are otherwise organizations or
-//!    places takes their kind ([`coordination`]), for surfaces no cue spoke of.
+//!    places takes their kind (`coordination.rs`), for surfaces no cue spoke of.
 //!    Otherwise a span starts with the tagger's kind.
 //!
 //! That kind is only a starting point: every rule below that decides a kind itself beats
