@@ -136,7 +136,7 @@ fn next_period(period: &str, bucket: Bucket) -> Option<String> {
 
 /// Mention and article counts of `entity` per period of `bucket`, oldest first, in
 /// `period` if given: every period from the first with mentions to the last, the
-/// ones between without mentions as zero rows (gaps of at most [`MAX_FILLED_GAP`]). Mentions in articles without a
+/// ones between without mentions as zero rows (gaps of at most 1,000 periods). Mentions in articles without a
 /// readable date are in no period; [`Timeline`] counts them.
 pub fn timeline(
     conn: &Connection,
