@@ -671,6 +671,24 @@ fn cooccur_rounds_pmi_to_three_decimals_except_in_json() {
     ))
     .unwrap();
     assert!(json[0]["pmi"].is_number(), "{json}");
+    // The profile's table of co-occurring entities rounds it the same way.
+    let profile = stdout_of(&db, &["entity", "Bashar al-Assad"]);
+    let section = profile
+        .split("Named in the same sentence:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no co-occurrence table in {profile}"));
+    let last_cells: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|c| c.parse::<f64>().is_ok())
+        .collect();
+    assert!(!last_cells.is_empty(), "{section}");
+    assert!(
+        last_cells
+            .iter()
+            .all(|c| has_decimals(c.trim_start_matches('-'), 3)),
+        "{section}"
+    );
 }
 
 #[test]

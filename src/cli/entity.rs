@@ -103,10 +103,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         if !profile.cooccurring.is_empty() {
             use std::io::Write;
             writeln!(std::io::stdout(), "\nNamed in the same sentence:")?;
-            ctx.print(&Table::from_rows(
-                &profile.cooccurring,
-                &["name", "kind", "count", "pmi"],
-            )?)?;
+            let mut table =
+                Table::from_rows(&profile.cooccurring, &["name", "kind", "count", "pmi"])?;
+            // As `cooccur` shows it: PMI to 3 decimals.
+            table.round_column("pmi", 3);
+            ctx.print(&table)?;
         }
     } else {
         ctx.print_record(&profile)?;
