@@ -13,7 +13,9 @@
 //!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
 //!    listed. Apposition ("search giant Google", `appositives.rs`) works the same way.
 //!    Weaker: a one-word person in a list of names that are otherwise organizations or
-//!    places takes their kind (`coordination.rs`), for surfaces no cue spoke of.
+//!    places takes their kind (`coordination.rs`), and one a full-name person is "of"
+//!    ("Yonca Brunini of Yahoo", "Yahoo's Yonca Brunini") is an organization or a place
+//!    (`affiliation.rs`), for surfaces no cue spoke of.
 //!    Otherwise a span starts with the tagger's kind.
 //!
 //! That kind is only a starting point: every rule below that decides a kind itself beats
@@ -49,6 +51,7 @@
 //!    (`data/honorifics.txt`).
 
 mod acronyms;
+mod affiliation;
 mod aliases;
 mod appositives;
 mod coordination;
@@ -316,10 +319,15 @@ fn with_article_kinds(
             .collect()
     };
     let explicit = with_kinds(&listed);
-    // Lists of names are weaker evidence than the cues above: they decide only surfaces
-    // no cue spoke of, and only when their lists agree.
+    // Lists of names and "X of Y" are weaker evidence than the cues above: they decide
+    // only surfaces no cue spoke of, and only when they agree.
     let mut siblings: HashMap<String, Option<EntityKind>> = HashMap::new();
-    for (idx, kind) in coordination::sibling_kinds(title, body, &explicit, surfaces) {
+    let context_cues = coordination::sibling_kinds(title, body, &explicit, surfaces)
+        .into_iter()
+        .chain(affiliation::affiliated_kinds(
+            title, body, &explicit, surfaces,
+        ));
+    for (idx, kind) in context_cues {
         let Some(surface) = surfaces[idx] else {
             continue;
         };
