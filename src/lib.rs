@@ -28,6 +28,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod dates;
 pub mod db;
 pub mod error;
 pub mod load;

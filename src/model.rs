@@ -231,7 +231,7 @@ pub struct NewArticle {
     pub source: Option<String>,
     /// Canonical URL.
     pub url: Option<String>,
-    /// Publication time: ISO-8601 or any form `load::dates::normalize_date` reads
+    /// Publication time: ISO-8601 or any form `dates::normalize_date` reads
     /// (stored normalised); anything else is stored as given in `published_raw`,
     /// leaving the article undated.
     pub published_at: Option<String>,

@@ -10,7 +10,8 @@
 //! row in `import_errors` and an [`ImportEvent::Problem`], and every good record beside
 //! it is stored.
 
-pub mod dates;
+/// Publication dates (the loader normalises them; the store and queries share the rules).
+pub use crate::dates;
 pub mod extract;
 pub mod extracted;
 pub mod records;

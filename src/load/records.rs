@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::dates::normalize_date;
 use super::Parsed;
+use crate::dates::normalize_date;
 use crate::model::{content_hash, NewArticle};
 
 /// Why a record is not an article.

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::units::{refresh_into, Delta};
 use super::{paragraphs, Store};
+use crate::dates::published_columns;
 use crate::error::Result;
-use crate::load::dates::published_columns;
 use crate::model::{Article, ArticleId, NewArticle};
 
 /// What an upsert did.
