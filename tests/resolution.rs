@@ -90,6 +90,7 @@ fn a_name_of_several_kinds_is_listed_and_kind_choices_hold() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("\"Jordan\" names 2 entities"), "{err}");
     assert!(err.contains("location") && err.contains("person"), "{err}");
+    assert!(err.contains("with --kind"), "{err}");
     for (kind, expected) in [("person", "person"), ("location", "location")] {
         let out = newsdb(&db)
             .args(["entity", "Jordan", "--kind", kind, "--format", "json"])
@@ -486,4 +487,42 @@ fn reextraction_beside_an_import_that_changes_the_articles_keeps_every_span_exac
             "SELECT COUNT(*) FROM mentions WHERE surface = 'Tony Blair'"
         ) >= 200
     );
+}
+
+#[test]
+fn a_name_of_several_entities_of_one_kind_is_chosen_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    import_records(
+        &db,
+        dir.path(),
+        &[
+            (
+                "b1",
+                "Blair speaks",
+                "Tony Blair spoke in London on Monday. Mr Blair said the talks went well.",
+            ),
+            (
+                "b2",
+                "Talks",
+                "Mr Blair said on Tuesday that nothing had been agreed.",
+            ),
+        ],
+    );
+    // "Mr Blair" is an alias of Tony Blair (b1) and of the lone "Blair" (b2).
+    let out = newsdb(&db).args(["entity", "Mr Blair"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"Mr Blair\" names 2 entities"), "{err}");
+    assert!(
+        err.contains("choose one by id") && !err.contains("--kind"),
+        "{err}"
+    );
+    // The id it shows works.
+    let id = err
+        .split("(e.g. ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no example id in {err}"));
+    newsdb(&db).args(["entity", id]).assert().success();
 }

@@ -39,10 +39,14 @@ pub(super) fn resolve(
         return Ok(found.pop());
     }
     if found.len() > 1 {
-        eprintln!(
-            "error: {name:?} names {} entities; choose one with --kind or by id:",
-            found.len()
-        );
+        let one_kind = found.iter().all(|e| e.kind == found[0].kind);
+        let how = if one_kind {
+            // --kind cannot tell them apart.
+            format!("choose one by id (e.g. {})", found[0].id.0)
+        } else {
+            "choose one with --kind or by id".to_string()
+        };
+        eprintln!("error: {name:?} names {} entities; {how}:", found.len());
         for e in &found {
             eprintln!("  {:>8}  {:<12}  {}", e.id.0, e.kind.to_string(), e.name);
         }
