@@ -80,6 +80,20 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         };
         assert_eq!(kinds, ["organization"], "{company}");
     }
+    // The film awards are one entity whatever form the text uses (the shipped aliases).
+    let awards = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT DISTINCT e.kind || ' ' || e.name FROM mentions m
+                 JOIN entities e ON e.id = m.entity_id
+                 WHERE m.surface IN ('Oscar', 'Oscars', 'Academy Award', 'Academy Awards')",
+            )
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap()
+    };
+    assert_eq!(awards, ["misc Oscars"]);
 }
 
 /// The people and clubs lone names of the BBC corpus were linked to, across articles,
