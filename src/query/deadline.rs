@@ -60,6 +60,11 @@ impl Deadline {
         }
     }
 
+    /// Whether the time ran out (and queries were interrupted).
+    pub(crate) fn fired(&self) -> bool {
+        self.fired.load(Ordering::Relaxed)
+    }
+
     /// `e`, or, when the time ran out (SQLite then says "interrupted"), an error that
     /// names the timeout.
     pub(crate) fn explain(&self, e: Error, what: &'static str) -> Error {
