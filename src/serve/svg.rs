@@ -112,7 +112,27 @@ pub(super) fn layout(net: &Network, centre: EntityId) -> Vec<(f64, f64)> {
         }
         heat = (heat * 0.97).max(1.0);
     }
+    let middle = pinned.map_or((w / 2.0, h / 2.0), |c| pos[c]);
+    spread(&mut pos, middle);
     pos
+}
+
+/// Stretches the drawing about `centre` until its farthest nodes reach the margins:
+/// the forces settle on a compact shape, and the room is there for the labels.
+fn spread(pos: &mut [(f64, f64)], centre: (f64, f64)) {
+    let (w, h) = GRAPH;
+    let reach = |axis: fn(&(f64, f64)) -> f64, c: f64| {
+        pos.iter()
+            .map(|p| (axis(p) - c).abs())
+            .fold(0.0f64, f64::max)
+    };
+    let (rx, ry) = (reach(|p| p.0, centre.0), reach(|p| p.1, centre.1));
+    let sx = if rx > 1.0 { (w / 2.0 - 90.0) / rx } else { 1.0 };
+    let sy = if ry > 1.0 { (h / 2.0 - 30.0) / ry } else { 1.0 };
+    for p in pos.iter_mut() {
+        p.0 = w / 2.0 + (p.0 - centre.0) * sx;
+        p.1 = h / 2.0 + (p.1 - centre.1) * sy;
+    }
 }
 
 /// The neighbourhood drawn: edges as lines as thick as their counts, nodes as
@@ -165,13 +185,36 @@ pub(super) fn network(net: &Network, centre: EntityId, level: &str, min: u64) ->
                             class={"node " (node.kind) @if node.id == centre { " centre" }} {
                             title { (node.name) " (" (node.kind) "): " (node.mentions) " mentions" }
                         }
-                        text x=(fmt(p.0)) y=(fmt(p.1 - r - 3.0)) text-anchor="middle" class="name" {
-                            (node.name)
+                        text x=(fmt(p.0)) y=(fmt(p.1 - r - 3.0)) text-anchor=(anchor(p.0)) class="name" {
+                            (short(&node.name))
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Labels longer than this are cut (the node's title has the whole name).
+const LABEL_CHARS: usize = 24;
+
+fn short(name: &str) -> String {
+    if name.chars().count() <= LABEL_CHARS {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(LABEL_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// Labels near a side grow away from it, so that none is cut by the frame.
+fn anchor(x: f64) -> &'static str {
+    if x > GRAPH.0 - 160.0 {
+        "end"
+    } else if x < 160.0 {
+        "start"
+    } else {
+        "middle"
     }
 }
 
@@ -224,6 +267,18 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(svg.matches("<line").count(), 2);
         assert!(svg.contains("href=\"/network?entity=3&amp;level=sentence&amp;min=2\""));
+    }
+
+    #[test]
+    fn long_labels_are_cut_and_side_labels_grow_inwards() {
+        assert_eq!(short("Bush"), "Bush");
+        assert_eq!(
+            short("High Speed Downlink Packet Access"),
+            "High Speed Downlink Pac…"
+        );
+        assert_eq!(anchor(GRAPH.0 - 60.0), "end");
+        assert_eq!(anchor(60.0), "start");
+        assert_eq!(anchor(GRAPH.0 / 2.0), "middle");
     }
 
     #[test]
