@@ -398,7 +398,10 @@ fn run(example: &Example, work: &Path, bin: &Path) -> Run {
                 Token::Op(_) => None,
             }),
     );
-    if args.first().is_some_and(|a| LONG_RUNNING.contains(&a.as_str())) {
+    if args
+        .first()
+        .is_some_and(|a| LONG_RUNNING.contains(&a.as_str()))
+    {
         let out = run_until_first_line(&args, work, bin);
         return Run { out, args, written };
     }
@@ -459,7 +462,12 @@ fn run_until_first_line(args: &[String], work: &Path, bin: &Path) -> Output {
         .args(["-INT", &child.id().to_string()])
         .status();
     let mut stderr = Vec::new();
-    child.stderr.take().unwrap().read_to_end(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     Output {
         status,

@@ -69,7 +69,7 @@ impl Deadline {
     /// names the timeout.
     pub(crate) fn explain(&self, e: Error, what: &'static str) -> Error {
         match self.timeout {
-            Some(t) if self.fired.load(Ordering::Relaxed) => Error::Timeout {
+            Some(t) if self.fired() => Error::Timeout {
                 what,
                 seconds: t.as_secs_f64(),
             },
