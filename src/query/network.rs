@@ -135,9 +135,17 @@ pub fn network(conn: &Connection, opts: &NetworkOptions) -> Result<Network> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let ids: BTreeSet<EntityId> = edges.iter().flat_map(|e| [e.source, e.target]).collect();
+    Ok(Network {
+        level: opts.level,
+        nodes: nodes(conn, ids)?,
+        edges,
+    })
+}
+
+/// The nodes for `ids`, in id order.
+fn nodes(conn: &Connection, ids: BTreeSet<EntityId>) -> Result<Vec<Node>> {
     let mut node = conn.prepare_cached(SQL_NODE)?;
-    let nodes = ids
-        .into_iter()
+    ids.into_iter()
         .map(|id| {
             node.query_row([id], |r| {
                 Ok(Node {
@@ -149,12 +157,7 @@ pub fn network(conn: &Connection, opts: &NetworkOptions) -> Result<Network> {
             })
             .map_err(Error::from)
         })
-        .collect::<Result<_>>()?;
-    Ok(Network {
-        level: opts.level,
-        nodes,
-        edges,
-    })
+        .collect()
 }
 
 /// The co-occurrence neighbourhood of `entity`: it and the (at most `max_partners`)
@@ -209,24 +212,9 @@ pub fn neighbourhood(
     }
     edges.sort_by_key(|e| (e.source, e.target));
     ids.insert(entity);
-    let mut node = conn.prepare_cached(SQL_NODE)?;
-    let nodes = ids
-        .into_iter()
-        .map(|id| {
-            node.query_row([id], |r| {
-                Ok(Node {
-                    id,
-                    name: r.get(0)?,
-                    kind: r.get(1)?,
-                    mentions: r.get(2)?,
-                })
-            })
-            .map_err(Error::from)
-        })
-        .collect::<Result<_>>()?;
     Ok(Network {
         level: opts.level,
-        nodes,
+        nodes: nodes(conn, ids)?,
         edges,
     })
 }
