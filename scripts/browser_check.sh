@@ -5,6 +5,7 @@
 #
 #   bash scripts/browser_check.sh            # debug build (cargo build)
 #   NEWSDB_BIN=target/release/newsdb bash scripts/browser_check.sh
+#   NEWSDB_WINDOW=1280,2600 bash scripts/browser_check.sh    # taller screenshots
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -98,7 +99,7 @@ for entry in "${pages[@]}"; do
     path=${entry#*|}
     log=$work/$name.log
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-        --enable-logging=stderr --v=0 --window-size=1280,1400 \
+        --enable-logging=stderr --v=0 --window-size="${NEWSDB_WINDOW:-1280,1400}" \
         --virtual-time-budget=3000 --screenshot="$out/$name.png" "$url$path" \
         >/dev/null 2>"$log" || true
     chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \

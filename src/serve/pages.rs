@@ -483,13 +483,14 @@ pub(super) fn entity(req: &Request<'_>, key: &str) -> Outcome {
             h2 { "Mentions in context" }
             @if kwic.is_empty() { p class="empty" { "No mentions." } }
             table class="kwic" {
+                colgroup { col class="left"; col class="kw"; col class="right"; col class="where"; }
                 tbody {
                     @for k in &kwic {
                         tr {
-                            td class="left" { (k.left) }
+                            td class="left" { span { (k.left) } }
                             td class="kw" { a href=(article_href(&k.external_id)) { (k.surface) } }
                             td class="right" { (k.right) }
-                            td class="where" { a href=(article_href(&k.external_id)) { (k.external_id) } @if k.field == Field::Title { " (title)" } }
+                            td class="where" title=(k.external_id) { a href=(article_href(&k.external_id)) { (k.external_id) } @if k.field == Field::Title { " (title)" } }
                         }
                     }
                 }

@@ -22,7 +22,9 @@ pub(super) fn timeline(rows: &[TimelineRow]) -> Markup {
     let plot_h = h - top - bottom;
     let max = rows.iter().map(|r| r.articles).max().unwrap_or(0).max(1);
     let step = plot_w / rows.len().max(1) as f64;
-    let bar = (step * 0.8).max(1.0);
+    // A few periods get bars of a readable width, centred, each labelled.
+    let bar = (step * 0.8).clamp(1.0, 48.0);
+    let labelled = rows.len() <= 12;
     html! {
         svg class="timeline" viewBox={"0 0 " (w) " " (h)} role="img"
             aria-label="articles per period" xmlns="http://www.w3.org/2000/svg" {
@@ -37,7 +39,11 @@ pub(super) fn timeline(rows: &[TimelineRow]) -> Markup {
                     title { (r.period) ": " (r.articles) " articles, " (r.mentions) " mentions" }
                 }
             }
-            @if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+            @if labelled {
+                @for (i, r) in rows.iter().enumerate() {
+                    text x=(fmt(left + (i as f64 + 0.5) * step)) y=(h - 8.0) text-anchor="middle" class="label" { (r.period) }
+                }
+            } @else if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
                 text x=(left) y=(h - 8.0) class="label" { (first.period) }
                 @if rows.len() > 1 {
                     text x=(w - 8.0) y=(h - 8.0) text-anchor="end" class="label" { (last.period) }
