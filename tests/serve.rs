@@ -352,6 +352,51 @@ fn not_found_and_bad_input_get_clear_pages_and_the_file_is_unchanged() {
     );
 }
 
+#[test]
+fn merged_entities_redirect_to_their_target_which_lists_the_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seed_store(dir.path());
+    let id_of = |s: &Serve, name: &str| -> i64 {
+        let v: serde_json::Value = serde_json::from_str(
+            &s.get(&format!("/api/entities/{}", name.replace(' ', "%20")))
+                .ok(name)
+                .body,
+        )
+        .unwrap();
+        v["id"].as_i64().unwrap()
+    };
+    let s = Serve::start(&db);
+    let washington = id_of(&s, "Washington");
+    let us = id_of(&s, "United States");
+    s.stop();
+    newsdb(&db)
+        .args(["entities", "merge", "Washington", "United States"])
+        .assert()
+        .success();
+    let s = Serve::start(&db);
+    let moved = s.get(&format!("/entities/{washington}"));
+    assert_eq!(moved.status, 302, "{moved:?}");
+    assert!(
+        moved.head.contains(&format!("Location: /entities/{us}")),
+        "{}",
+        moved.head
+    );
+    let byname = s.get("/entities/Washington");
+    assert!(
+        byname.head.contains(&format!("Location: /entities/{us}")),
+        "{}",
+        byname.head
+    );
+    assert_eq!(id_of(&s, "Washington"), us, "the API follows the merge");
+    let page = s.get(&format!("/entities/{us}")).ok("target");
+    assert!(page.body.contains("<h2>Merges</h2>"), "{}", page.body);
+    assert!(page.body.contains("merged into"));
+    assert!(page
+        .body
+        .contains(&format!("href=\"/entities/{washington}\">Washington</a>")));
+    s.stop();
+}
+
 /// A BBC store of `per_topic` texts of each topic, topics as sources.
 fn bbc_store(dir: &Path, per_topic: usize) -> Option<PathBuf> {
     let bbc = shared_file("bbc")?;

@@ -54,8 +54,11 @@ fn entity_id(req: &Request<'_>, key: &str) -> Result<crate::model::Entity, Failu
             return Ok(e);
         }
     }
-    query::resolve_entity(conn, key)?
-        .ok_or_else(|| Failure::NotFound(format!("no entity with id or name {key:?}")))
+    let named = match query::resolve_entity(conn, key)? {
+        Some(e) => query::live_entity(conn, e.id)?,
+        None => None,
+    };
+    named.ok_or_else(|| Failure::NotFound(format!("no entity with id or name {key:?}")))
 }
 
 #[derive(Serialize)]

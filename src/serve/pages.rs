@@ -381,7 +381,11 @@ fn entity_from_segment(
             return Ok(Ok(e));
         }
     }
-    match query::resolve_entity(conn, key)? {
+    let named = match query::resolve_entity(conn, key)? {
+        Some(e) => query::live_entity(conn, e.id)?,
+        None => None,
+    };
+    match named {
         Some(e) => Ok(Err(Reply::redirect(format!("/entities/{}", e.id.0)))),
         None => Err(Failure::NotFound(format!(
             "no entity with id or name {key:?}"
