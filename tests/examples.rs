@@ -32,6 +32,12 @@ const SKIP: &[(&str, &str)] = &[
     ),
 ];
 
+/// Commands that run until stopped (a server). Their examples are started with any
+/// `--port N` made `--port 0` (a free port: the tests run side by side, and the port
+/// shown may be taken), read until their first line on stdout (the URL), then stopped
+/// with SIGINT, as Ctrl-C stops them: they must then exit 0.
+const LONG_RUNNING: &[&str] = &["serve"];
+
 /// Exit codes other than 0 that an example documents next to it (none today).
 const EXPECTED_CODES: &[(&str, i32)] = &[];
 
@@ -392,6 +398,13 @@ fn run(example: &Example, work: &Path, bin: &Path) -> Run {
                 Token::Op(_) => None,
             }),
     );
+    if args
+        .first()
+        .is_some_and(|a| LONG_RUNNING.contains(&a.as_str()))
+    {
+        let out = run_until_first_line(&args, work, bin);
+        return Run { out, args, written };
+    }
     let shell = tokens.iter().any(|t| matches!(t, Token::Op(_))) || start > 0;
     let mut cmd = if shell {
         let dir = bin.parent().expect("the binary is in a directory");
@@ -414,6 +427,53 @@ fn run(example: &Example, work: &Path, bin: &Path) -> Run {
         .output()
         .unwrap();
     Run { out, args, written }
+}
+
+/// Runs a [`LONG_RUNNING`] command (on port 0) until its first line of output, then
+/// sends it SIGINT and returns all it printed and its exit status.
+fn run_until_first_line(args: &[String], work: &Path, bin: &Path) -> Output {
+    use std::io::{BufRead, Read};
+    let mut args = args.to_vec();
+    match args.iter().position(|a| a == "--port") {
+        Some(i) if i + 1 < args.len() => args[i + 1] = "0".into(),
+        _ => args.extend(["--port".into(), "0".into()]),
+    }
+    let mut child = Command::new(bin)
+        .args(&args)
+        .current_dir(work)
+        .env_remove("NEWSDB_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = stdout.read_line(&mut first);
+        let _ = tx.send(());
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        first + &rest
+    });
+    // A command that never prints is stopped all the same, and fails the check.
+    let _ = rx.recv_timeout(std::time::Duration::from_secs(30));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut stderr = Vec::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    Output {
+        status,
+        stdout: reader.join().unwrap().into_bytes(),
+        stderr,
+    }
 }
 
 /// How many rows (or records) `stdout` holds in the format the command printed.

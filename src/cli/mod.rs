@@ -20,6 +20,8 @@ mod reextract;
 mod resolve;
 mod schema;
 mod search;
+#[cfg(feature = "serve")]
+mod serve;
 mod show;
 mod sql;
 mod stats;
@@ -126,6 +128,8 @@ enum Command {
     Resolve(resolve::Args),
     Ner(ner::Args),
     Search(search::Args),
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
     Entities(entities::Args),
     Entity(entity::Args),
     Mentions(mentions::Args),
@@ -333,6 +337,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(a) => resolve::run(&ctx, a),
         Command::Ner(a) => ner::run(&ctx, a),
         Command::Search(a) => search::run(&ctx, a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&ctx, a),
         Command::Entities(a) => entities::run(&ctx, a),
         Command::Entity(a) => entity::run(&ctx, a),
         Command::Mentions(a) => mentions::run(&ctx, a),

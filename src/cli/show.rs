@@ -86,7 +86,7 @@ fn words(segments: &[Segment<'_>], coloured: bool) -> Vec<Vec<Word>> {
                 },
                 None,
             ),
-            Segment::Mention { surface, kind } => {
+            Segment::Mention { surface, kind, .. } => {
                 if coloured {
                     (surface.to_string(), Some(colour(kind)))
                 } else {
@@ -230,7 +230,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         .join(" · ");
     writeln!(out, "{}", without_controls(&meta))?;
     writeln!(out)?;
-    for paragraph in paragraphs(&body) {
+    for paragraph in query::split_paragraphs(&body) {
         for line in lines(&words(&paragraph, coloured), width) {
             writeln!(out, "{line}")?;
         }
@@ -250,33 +250,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The body's segments split into paragraphs at its newlines (a mention never spans
-/// one).
-fn paragraphs<'a>(segments: &[Segment<'a>]) -> Vec<Vec<Segment<'a>>> {
-    let mut out = vec![Vec::new()];
-    for segment in segments {
-        match *segment {
-            Segment::Text(t) => {
-                for (i, part) in t.split('\n').enumerate() {
-                    if i > 0 {
-                        out.push(Vec::new());
-                    }
-                    if !part.is_empty() {
-                        out.last_mut()
-                            .expect("starts with one paragraph")
-                            .push(Segment::Text(part));
-                    }
-                }
-            }
-            mention => out
-                .last_mut()
-                .expect("starts with one paragraph")
-                .push(mention),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,11 +258,13 @@ mod tests {
         Segment::Mention {
             surface: "Bashar al-Assad",
             kind: EntityKind::Person,
+            entity: EntityId(1),
         },
         Segment::Text(" has travelled to "),
         Segment::Mention {
             surface: "Tehran",
             kind: EntityKind::Location,
+            entity: EntityId(2),
         },
         Segment::Text(" [en anglais] to meet officials"),
     ];

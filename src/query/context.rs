@@ -35,7 +35,7 @@ const SQL_KWIC: &str = "SELECT m.article_id, a.external_id, m.field, m.start_byt
       AND (?4 IS NULL OR (substr(a.published_at, 1, length(?4)) <= ?4
            AND a.published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'))
     ORDER BY m.article_id, m.field DESC, m.start_byte LIMIT ?2";
-const SQL_MARKS: &str = "SELECT m.field, m.start_byte, m.end_byte, e.kind
+const SQL_MARKS: &str = "SELECT m.field, m.start_byte, m.end_byte, e.kind, m.entity_id
     FROM mentions m JOIN entities e ON e.id = m.entity_id
     WHERE m.article_id = ?1 ORDER BY m.start_byte, m.end_byte DESC";
 
@@ -171,6 +171,8 @@ pub enum Segment<'a> {
         surface: &'a str,
         /// Its entity's kind.
         kind: EntityKind,
+        /// Its entity.
+        entity: EntityId,
     },
 }
 
@@ -192,6 +194,7 @@ pub fn marked_segments<'a>(
         let start: usize = r.get::<_, i64>(1)?.try_into().unwrap_or(usize::MAX);
         let end: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(usize::MAX);
         let kind: EntityKind = r.get(3)?;
+        let entity: EntityId = r.get(4)?;
         if f != field || start < at {
             continue;
         }
@@ -201,13 +204,60 @@ pub fn marked_segments<'a>(
         if !before.is_empty() {
             out.push(Segment::Text(before));
         }
-        out.push(Segment::Mention { surface, kind });
+        out.push(Segment::Mention {
+            surface,
+            kind,
+            entity,
+        });
         at = end;
     }
     if at < text.len() {
         out.push(Segment::Text(&text[at..]));
     }
     Ok(out)
+}
+
+/// A body's segments split into paragraphs at its newlines (a mention never spans
+/// one): paragraph `i` of the result is paragraph `i` of the body (`paragraphs.idx`).
+pub fn split_paragraphs<'a>(segments: &[Segment<'a>]) -> Vec<Vec<Segment<'a>>> {
+    let mut out = vec![Vec::new()];
+    for segment in segments {
+        match *segment {
+            Segment::Text(t) => {
+                for (i, part) in t.split('\n').enumerate() {
+                    if i > 0 {
+                        out.push(Vec::new());
+                    }
+                    if !part.is_empty() {
+                        out.last_mut()
+                            .expect("starts with one paragraph")
+                            .push(Segment::Text(part));
+                    }
+                }
+            }
+            mention => out
+                .last_mut()
+                .expect("starts with one paragraph")
+                .push(mention),
+        }
+    }
+    out
+}
+
+const SQL_BOILERPLATE: &str =
+    "SELECT idx FROM paragraphs WHERE article_id = ?1 AND boilerplate = 1 ORDER BY idx";
+
+/// The indexes of the body paragraphs of `article` found to be boilerplate (another
+/// language, or text repeated across the articles of its source), in order.
+pub fn boilerplate_paragraphs(conn: &Connection, article: ArticleId) -> Result<Vec<usize>> {
+    let rows = conn
+        .prepare_cached(SQL_BOILERPLATE)?
+        .query_map([article], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|i| usize::try_from(i).ok())
+        .collect())
 }
 
 /// The characters that open and close a mention in [`marked_text`]'s plain form.
@@ -249,7 +299,7 @@ pub fn marked_text(
     for segment in marked_segments(conn, article, field, text)? {
         match segment {
             Segment::Text(t) => out.push_str(&escape_marked(t)),
-            Segment::Mention { surface, kind } => out.push_str(&mark(surface, kind)),
+            Segment::Mention { surface, kind, .. } => out.push_str(&mark(surface, kind)),
         }
     }
     Ok(out)

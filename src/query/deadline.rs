@@ -60,11 +60,16 @@ impl Deadline {
         }
     }
 
+    /// Whether the time ran out (and queries were interrupted).
+    pub(crate) fn fired(&self) -> bool {
+        self.fired.load(Ordering::Relaxed)
+    }
+
     /// `e`, or, when the time ran out (SQLite then says "interrupted"), an error that
     /// names the timeout.
     pub(crate) fn explain(&self, e: Error, what: &'static str) -> Error {
         match self.timeout {
-            Some(t) if self.fired.load(Ordering::Relaxed) => Error::Timeout {
+            Some(t) if self.fired() => Error::Timeout {
                 what,
                 seconds: t.as_secs_f64(),
             },

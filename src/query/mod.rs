@@ -37,7 +37,7 @@
 
 mod context;
 mod cooccur;
-mod deadline;
+pub(crate) mod deadline;
 mod export;
 mod matching;
 mod network;
@@ -56,15 +56,15 @@ use crate::model::Entity;
 use crate::store::entities::entity_from_row;
 
 pub use context::{
-    escape_marked, mark, marked_segments, marked_text, mentions_in_context,
-    mentions_in_context_during, KwicRow, Segment, MARK_CLOSE, MARK_OPEN,
+    boilerplate_paragraphs, escape_marked, mark, marked_segments, marked_text, mentions_in_context,
+    mentions_in_context_during, split_paragraphs, KwicRow, Segment, MARK_CLOSE, MARK_OPEN,
 };
 pub use cooccur::{cooccurrences, cooccurrences_during, Cooccurrence, Level};
 pub use export::{export_articles, export_entities, export_mentions, ExportFormat};
 pub use matching::{match_entities, EntityMatch};
 pub use network::{
-    network, write_network, write_network_csv, xml_escape, Edge, GraphFormat, Network,
-    NetworkOptions, Node,
+    neighbourhood, network, write_network, write_network_csv, xml_escape, Edge, GraphFormat,
+    Network, NetworkOptions, Node,
 };
 #[cfg(feature = "parquet")]
 pub use parquet::{
@@ -72,13 +72,16 @@ pub use parquet::{
     ParquetTable, Partition, BATCH_BYTES, BATCH_ROWS, PARQUET_TABLES, SCHEMA_FILE, UNKNOWN_MONTH,
 };
 pub use profile::{
-    entities_in_article, entity_profile, top_entities, EntityCount, EntityProfile, Period,
+    entities_in_article, entity_profile, entity_profile_of, top_entities, EntityCount,
+    EntityProfile, Period,
 };
 pub use search::{
     count_hits, list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort,
     MAX_QUERY_CHARS, MAX_QUERY_TERMS,
 };
-pub use stats::{database_stats, Stats};
+pub use stats::{
+    database_stats, recent_imports, ImportProblem, ImportRun, Stats, IMPORT_ERRORS_SHOWN,
+};
 pub use suggest::{suggest_merges, MergeSuggestion};
 pub use timeline::{timeline, Bucket, Timeline, TimelineRow};
 
@@ -185,24 +188,8 @@ pub fn find_entities(
             .query_map([value], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut found: Vec<Entity> = Vec::new();
-        for mut id in ids {
-            // Follow merges (a chain is short; a cycle stops at the bound).
-            for _ in 0..32 {
-                let next: Option<i64> = conn
-                    .prepare_cached(SQL_MERGED_INTO)?
-                    .query_row([id], |r| r.get(0))
-                    .optional()?
-                    .flatten();
-                match next {
-                    Some(n) => id = n,
-                    None => break,
-                }
-            }
-            let Some(e) = conn
-                .prepare_cached(SQL_BY_ID)?
-                .query_row([id], entity_from_row)
-                .optional()?
-            else {
+        for id in ids {
+            let Some(e) = live_entity(conn, crate::model::EntityId(id))? else {
                 continue;
             };
             if kind.is_none_or(|k| k == e.kind) && !found.iter().any(|f| f.id == e.id) {
@@ -214,6 +201,28 @@ pub fn find_entities(
         }
     }
     Ok(Vec::new())
+}
+
+/// The entity with row id `id`, or the one it was merged into (merges followed to
+/// the end of the chain); `Ok(None)` when there is no such row.
+pub fn live_entity(conn: &Connection, id: crate::model::EntityId) -> Result<Option<Entity>> {
+    let mut id = id.0;
+    // A chain is short; a cycle stops at the bound.
+    for _ in 0..32 {
+        let next: Option<i64> = conn
+            .prepare_cached(SQL_MERGED_INTO)?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        match next {
+            Some(n) => id = n,
+            None => break,
+        }
+    }
+    Ok(conn
+        .prepare_cached(SQL_BY_ID)?
+        .query_row([id], entity_from_row)
+        .optional()?)
 }
 
 /// Canonical names close to `name`, for "did you mean" messages: names containing it
@@ -443,6 +452,19 @@ mod tests {
             assert_eq!(resolve_entity(c, &key).unwrap().unwrap().id, assad, "{key}");
         }
         assert!(resolve_entity(c, "Nobody").unwrap().is_none());
+    }
+
+    #[test]
+    fn live_entity_follows_merges_and_misses_unknown_ids() {
+        let mut f = fixture::build();
+        let (assad, zoe) = (f.entity("Bashar al-Assad"), f.entity("Zoë"));
+        f.store.merge_entities(zoe, assad).unwrap();
+        let c = f.store.conn();
+        assert_eq!(live_entity(c, zoe).unwrap().unwrap().id, assad);
+        assert_eq!(live_entity(c, assad).unwrap().unwrap().id, assad);
+        assert!(live_entity(c, crate::model::EntityId(9999))
+            .unwrap()
+            .is_none());
     }
 
     #[test]

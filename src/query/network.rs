@@ -135,9 +135,17 @@ pub fn network(conn: &Connection, opts: &NetworkOptions) -> Result<Network> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let ids: BTreeSet<EntityId> = edges.iter().flat_map(|e| [e.source, e.target]).collect();
+    Ok(Network {
+        level: opts.level,
+        nodes: nodes(conn, ids)?,
+        edges,
+    })
+}
+
+/// The nodes for `ids`, in id order.
+fn nodes(conn: &Connection, ids: BTreeSet<EntityId>) -> Result<Vec<Node>> {
     let mut node = conn.prepare_cached(SQL_NODE)?;
-    let nodes = ids
-        .into_iter()
+    ids.into_iter()
         .map(|id| {
             node.query_row([id], |r| {
                 Ok(Node {
@@ -149,10 +157,64 @@ pub fn network(conn: &Connection, opts: &NetworkOptions) -> Result<Network> {
             })
             .map_err(Error::from)
         })
-        .collect::<Result<_>>()?;
+        .collect()
+}
+
+/// The co-occurrence neighbourhood of `entity`: it and the (at most `max_partners`)
+/// entities sharing at least `opts.min_count` units with it at `opts.level` (the most
+/// associated first, as [`super::cooccurrences`] ranks them; of `opts.kind` only,
+/// when given), and every edge among those entities with at least `opts.min_count`
+/// shared units. Counts and PMI are those of the whole store's [`network`].
+pub fn neighbourhood(
+    conn: &Connection,
+    entity: EntityId,
+    opts: &NetworkOptions,
+    max_partners: usize,
+) -> Result<Network> {
+    let min = i64::try_from(opts.min_count.max(1)).unwrap_or(i64::MAX);
+    let keep = |c: &super::Cooccurrence| c.count >= min && opts.kind.is_none_or(|k| k == c.kind);
+    // Partners below the count cut come last, so a limit past them is enough.
+    let partners: Vec<super::Cooccurrence> = super::cooccurrences(
+        conn,
+        entity,
+        opts.level,
+        max_partners.saturating_mul(4).max(50),
+    )?
+    .into_iter()
+    .filter(|c| keep(c))
+    .take(max_partners)
+    .collect();
+    let mut ids: BTreeSet<EntityId> = partners.iter().map(|c| c.entity_id).collect();
+    let mut edges: Vec<Edge> = partners
+        .iter()
+        .map(|c| Edge {
+            source: entity.min(c.entity_id),
+            target: entity.max(c.entity_id),
+            count: c.count,
+            pmi: c.pmi,
+        })
+        .collect();
+    for &a in &ids {
+        for c in super::cooccurrences(conn, a, opts.level, ids.len().saturating_mul(8).max(100))? {
+            if a < c.entity_id
+                && c.entity_id != entity
+                && ids.contains(&c.entity_id)
+                && c.count >= min
+            {
+                edges.push(Edge {
+                    source: a,
+                    target: c.entity_id,
+                    count: c.count,
+                    pmi: c.pmi,
+                });
+            }
+        }
+    }
+    edges.sort_by_key(|e| (e.source, e.target));
+    ids.insert(entity);
     Ok(Network {
         level: opts.level,
-        nodes,
+        nodes: nodes(conn, ids)?,
         edges,
     })
 }
@@ -396,5 +458,47 @@ mod tests {
                 .iter()
                 .all(|e| ids.contains(&e.source) && ids.contains(&e.target)));
         }
+    }
+
+    #[test]
+    fn a_neighbourhood_is_the_network_restricted_to_an_entity_and_its_partners() {
+        let f = fixture::build();
+        let assad = f.entity("Bashar al-Assad");
+        for level in [Level::Sentence, Level::Paragraph, Level::Article] {
+            let opts = NetworkOptions {
+                level,
+                min_count: 1,
+                kind: None,
+            };
+            let whole = network(f.store.conn(), &opts).unwrap();
+            let near = neighbourhood(f.store.conn(), assad, &opts, 100).unwrap();
+            let ids: BTreeSet<EntityId> = near.nodes.iter().map(|n| n.id).collect();
+            assert!(ids.contains(&assad), "{level}");
+            let expected: Vec<&Edge> = whole
+                .edges
+                .iter()
+                .filter(|e| ids.contains(&e.source) && ids.contains(&e.target))
+                .collect();
+            assert_eq!(near.edges.iter().collect::<Vec<_>>(), expected, "{level}");
+            // Every node but the entity itself is one of its partners.
+            assert!(near.nodes.iter().all(|n| n.id == assad
+                || near
+                    .edges
+                    .iter()
+                    .any(|e| e.source.min(e.target) == n.id.min(assad)
+                        && e.source.max(e.target) == n.id.max(assad))));
+        }
+        let one = NetworkOptions {
+            level: Level::Article,
+            min_count: 1,
+            kind: None,
+        };
+        assert_eq!(
+            neighbourhood(f.store.conn(), assad, &one, 1)
+                .unwrap()
+                .nodes
+                .len(),
+            2
+        );
     }
 }

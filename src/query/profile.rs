@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::cooccur::{cooccurrences, Cooccurrence, Level};
 use crate::error::Result;
-use crate::model::{ArticleId, EntityId, EntityKind};
+use crate::model::{ArticleId, Entity, EntityId, EntityKind};
 
 /// How many co-occurring entities a profile lists.
 pub const PROFILE_COOCCURRING: usize = 10;
@@ -119,9 +119,15 @@ fn count_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntityCount> {
 /// [`super::resolve_entity`] does), `Ok(None)` when it names none. Co-occurring
 /// entities are counted per sentence, the top ten.
 pub fn entity_profile(conn: &Connection, name_or_id: &str) -> Result<Option<EntityProfile>> {
-    let Some(entity) = super::resolve_entity(conn, name_or_id)? else {
-        return Ok(None);
-    };
+    match super::resolve_entity(conn, name_or_id)? {
+        Some(entity) => entity_profile_of(conn, entity).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The profile of `entity`, found already (by row id, say, where
+/// [`entity_profile`] would try the text as a name first).
+pub fn entity_profile_of(conn: &Connection, entity: Entity) -> Result<EntityProfile> {
     let id = entity.id;
     let articles: i64 = conn
         .prepare_cached(SQL_ARTICLES)?
@@ -153,7 +159,7 @@ pub fn entity_profile(conn: &Connection, name_or_id: &str) -> Result<Option<Enti
         .query_map(params![id, entity.name], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let cooccurring = cooccurrences(conn, id, Level::Sentence, PROFILE_COOCCURRING)?;
-    Ok(Some(EntityProfile {
+    Ok(EntityProfile {
         id,
         name: entity.name,
         kind: entity.kind,
@@ -163,7 +169,7 @@ pub fn entity_profile(conn: &Connection, name_or_id: &str) -> Result<Option<Enti
         first_seen,
         last_seen,
         cooccurring,
-    }))
+    })
 }
 
 /// The most mentioned entities, optionally of one kind and within a period of
