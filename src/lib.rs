@@ -37,6 +37,8 @@ pub mod output;
 pub mod paragraphs;
 pub mod query;
 pub mod resolve;
+#[cfg(feature = "parquet")]
+pub mod scale;
 pub mod store;
 
 pub use error::{Error, Result};

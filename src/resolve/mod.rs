@@ -48,6 +48,7 @@
 mod acronyms;
 mod aliases;
 mod appositives;
+pub mod corpus;
 mod hypernyms;
 mod identity;
 pub mod link;
