@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::columns::{Cell, TableWriter, Ty};
 use crate::error::{Error, Result};
 use crate::load::extracted::ExtractedArticle;
-use crate::model::Field;
+use crate::model::{content_hash, Field};
 
 /// The file of the articles.
 pub const ARTICLES_FILE: &str = "articles.parquet";
@@ -28,6 +28,7 @@ const ARTICLES: &[(&str, Ty, bool)] = &[
     ("origin", Ty::Str, true),
     ("extractor", Ty::Str, true),
     ("mentions", Ty::I64, true),
+    ("content_hash", Ty::Str, false),
 ];
 
 const PARAGRAPHS: &[(&str, Ty, bool)] = &[
@@ -105,6 +106,7 @@ impl ExtractWriter {
             Cell::Str(a.origin.as_deref()),
             Cell::Str(a.extractor.as_deref()),
             Cell::I64(a.mentions.as_ref().map(|m| m.len() as i64)),
+            Cell::Str(Some(&content_hash(&a.title, &a.body))),
         ])?;
         for p in &a.paragraphs {
             self.paragraphs.row(&[

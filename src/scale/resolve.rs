@@ -37,8 +37,11 @@ pub const MENTION_ENTITIES_FILE: &str = "mention_entities.parquet";
 /// What a resolution over Parquet did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ResolveReport {
-    /// Articles in the input.
+    /// Articles in the input, duplicates aside.
     pub articles: u64,
+    /// Articles left out as duplicates of an earlier one (same title and body), as an
+    /// import skips them.
+    pub duplicates: u64,
     /// Mentions resolved.
     pub mentions: u64,
     /// Mentions left out because their paragraph repeats across its source's articles
@@ -160,7 +163,10 @@ impl Inputs {
 /// The paragraph texts that repeat across more than [`REPEATED_PARAGRAPH_ARTICLES`]
 /// other articles of their source: an import makes them boilerplate and drops their
 /// mentions.
-fn repeated_paragraphs(files: &[PathBuf]) -> Result<HashSet<(String, String)>> {
+fn repeated_paragraphs(
+    files: &[PathBuf],
+    duplicates: &HashSet<String>,
+) -> Result<HashSet<(String, String)>> {
     let mut copies: HashMap<(String, String), i64> = HashMap::new();
     for path in files {
         let mut current: Option<String> = None;
@@ -175,6 +181,9 @@ fn repeated_paragraphs(files: &[PathBuf]) -> Result<HashSet<(String, String)>> {
                     continue;
                 };
                 let id = article(i).unwrap_or_default();
+                if duplicates.contains(id) {
+                    continue;
+                }
                 if current.as_deref() != Some(id) {
                     current = Some(id.to_string());
                     seen.clear();
@@ -196,9 +205,17 @@ fn repeated_paragraphs(files: &[PathBuf]) -> Result<HashSet<(String, String)>> {
 
 /// Calls `f` with each article's mentions (articles numbered from 0 in file order; an
 /// article's mentions are consecutive rows), leaving out those in repeated paragraphs.
+/// What the passes leave out, as an import does.
+struct Skip<'a> {
+    /// Paragraph texts repeated across a source's articles (source, text hash).
+    repeated: &'a HashSet<(String, String)>,
+    /// Articles that duplicate an earlier one.
+    duplicates: &'a HashSet<String>,
+}
+
 fn for_each_article(
     files: &[PathBuf],
-    repeated: &HashSet<(String, String)>,
+    skip: &Skip<'_>,
     dropped: &mut u64,
     f: &mut dyn FnMut(u64, &str, &[Mention<'_>]) -> Result<()>,
 ) -> Result<()> {
@@ -254,6 +271,9 @@ fn for_each_article(
             let name = c.str("name")?;
             for i in 0..batch.num_rows() {
                 let id = article(i).unwrap_or_default();
+                if skip.duplicates.contains(id) {
+                    continue;
+                }
                 if !started || id != current {
                     if started {
                         emit(seq, &current, &mut pending)?;
@@ -263,7 +283,7 @@ fn for_each_article(
                     current = id.to_string();
                 }
                 if let (Some(s), Some(h)) = (source(i), hash(i)) {
-                    if repeated.contains(&(s.to_string(), h.to_string())) {
+                    if skip.repeated.contains(&(s.to_string(), h.to_string())) {
                         *dropped += 1;
                         continue;
                     }
@@ -287,15 +307,24 @@ fn for_each_article(
     Ok(())
 }
 
-/// The number of rows of the articles files.
-fn article_count(files: &[PathBuf]) -> Result<u64> {
-    let mut n = 0u64;
+/// The number of articles an import stores, and the external ids of those it skips
+/// as duplicates (the same title and body as an earlier article, in file order).
+fn articles_and_duplicates(files: &[PathBuf]) -> Result<(u64, HashSet<String>)> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut duplicates: HashSet<String> = HashSet::new();
     for path in files {
-        for batch in read(path, &["external_id"])? {
-            n += batch.map_err(|e| super::columns::parquet_err(path, e))?.num_rows() as u64;
+        for batch in read(path, &["external_id", "content_hash"])? {
+            let batch = batch.map_err(|e| super::columns::parquet_err(path, e))?;
+            let c = Columns::new(&batch, path);
+            let (id, hash) = (c.str("external_id")?, c.str("content_hash")?);
+            for i in 0..batch.num_rows() {
+                if !seen.insert(hash(i).unwrap_or_default().to_string()) {
+                    duplicates.insert(id(i).unwrap_or_default().to_string());
+                }
+            }
         }
     }
-    Ok(n)
+    Ok((seen.len() as u64, duplicates))
 }
 
 /// The family whose lone names a mention of this kind may be, and its lone key.
@@ -314,17 +343,23 @@ fn lone_of(kind: EntityKind, name: &str) -> Option<(Family, String)> {
 pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<ResolveReport> {
     let started = Instant::now();
     let files = Inputs::find(inputs)?;
+    let (articles, duplicates) = articles_and_duplicates(&files.articles)?;
     let mut report = ResolveReport {
-        articles: article_count(&files.articles)?,
+        articles,
+        duplicates: duplicates.len() as u64,
         ..ResolveReport::default()
     };
-    let repeated = repeated_paragraphs(&files.paragraphs)?;
+    let repeated = repeated_paragraphs(&files.paragraphs, &duplicates)?;
+    let skip = Skip {
+        repeated: &repeated,
+        duplicates: &duplicates,
+    };
 
     // Pass 1: per identity key, the votes and names of its mentions.
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut entities: Vec<Entity> = Vec::new();
     let mut dropped = 0u64;
-    for_each_article(&files.mentions, &repeated, &mut dropped, &mut |_, _, mentions| {
+    for_each_article(&files.mentions, &skip, &mut dropped, &mut |_, _, mentions| {
         for m in mentions {
             let key = identity_key(m.name);
             let id = *index.entry(key.clone()).or_insert_with(|| {
@@ -386,7 +421,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
     let mut profiles: HashMap<u32, Profile<u32>> = HashMap::new();
     let mut groups: Vec<LoneGroup> = Vec::new();
     let mut ignored = 0u64;
-    for_each_article(&files.mentions, &repeated, &mut ignored, &mut |seq, _, mentions| {
+    for_each_article(&files.mentions, &skip, &mut ignored, &mut |seq, _, mentions| {
         let ids: Vec<u32> = mentions.iter().map(|m| index[&identity_key(m.name)]).collect();
         let lone: Vec<bool> = mentions
             .iter()
@@ -531,7 +566,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
     )?;
     let mut mention_count = vec![0i64; entities.len()];
     let mut article_count_of = vec![0i64; entities.len()];
-    for_each_article(&files.mentions, &repeated, &mut ignored, &mut |seq, id, mentions| {
+    for_each_article(&files.mentions, &skip, &mut ignored, &mut |seq, id, mentions| {
         let mut seen: HashSet<u32> = HashSet::new();
         for m in mentions {
             let own = index[&identity_key(m.name)];
