@@ -36,7 +36,7 @@ use super::Ctx;
   newsdb import --extracted seeds.extracted.jsonl
   newsdb extract archive/ --jobs 2 | gzip > archive.extracted.jsonl.gz
   newsdb import --extracted archive.extracted.jsonl.gz
-  newsdb extract seeds/ --format parquet --out seeds.extract --quiet")]
+  newsdb extract seeds/ --format parquet --out seeds.extract --force")]
 pub struct Args {
     /// Files and directories to extract (`-` reads standard input: JSON Lines when
     /// its first non-blank character is `{`, else one text article).

@@ -27,8 +27,8 @@ use super::Ctx;
 #[command(after_help = "Examples:
   newsdb resolve
   newsdb resolve --db archive.sqlite --format json
-  newsdb extract seeds/ --format parquet --out extract.parquet --quiet
-  newsdb resolve --parquet extract.parquet --out resolved.parquet --format json")]
+  newsdb extract seeds/ --format parquet --out seeds.extract --force
+  newsdb resolve --parquet seeds.extract --out seeds.resolved --force --format json")]
 pub struct Args {
     /// Resolve these extract directories (written by `newsdb extract --format parquet`)
     /// instead of the store.
