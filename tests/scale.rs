@@ -105,7 +105,12 @@ const SQL_ENTITY_TABLE: &str = "SELECT e.name, e.kind, COUNT(*), COUNT(DISTINCT 
 /// Imports `input` into a store and resolves its Parquet extract; compares both.
 fn direct_import_equals_parquet_resolution(input: &Path, dir: &Path) {
     let db = dir.join("direct.sqlite");
-    newsdb(&db).arg("import").arg(input).arg("--quiet").assert().success();
+    newsdb(&db)
+        .arg("import")
+        .arg(input)
+        .arg("--quiet")
+        .assert()
+        .success();
     let extract = dir.join("extract");
     newsdb(&db)
         .arg("extract")

@@ -99,8 +99,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     } else {
         let mut out: Box<dyn Write> = match &args.out {
             Some(path) => Box::new(BufWriter::new(
-                File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?,
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
             )),
             None => Box::new(BufWriter::new(std::io::stdout().lock())),
         };

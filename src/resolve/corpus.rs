@@ -150,9 +150,7 @@ pub const MAX_CONTEXT_ENTITIES: usize = 1000;
 /// (each with how many such mentions it has): how many mentions each entity has, empty
 /// when the article names more than [`MAX_CONTEXT_ENTITIES`] (a list or a pasted feed,
 /// not a story: no evidence for anyone).
-pub fn context_counts<E: Eq + Hash>(
-    mentions: impl IntoIterator<Item = E>,
-) -> HashMap<E, u32> {
+pub fn context_counts<E: Eq + Hash>(mentions: impl IntoIterator<Item = E>) -> HashMap<E, u32> {
     let mut counts: HashMap<E, u32> = HashMap::new();
     for e in mentions {
         *counts.entry(e).or_default() += 1;

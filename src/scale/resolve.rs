@@ -174,8 +174,11 @@ fn repeated_paragraphs(
         for batch in read(path, &["article_external_id", "source", "text_hash"])? {
             let batch = batch.map_err(|e| super::columns::parquet_err(path, e))?;
             let c = Columns::new(&batch, path);
-            let (article, source, hash) =
-                (c.str("article_external_id")?, c.str("source")?, c.str("text_hash")?);
+            let (article, source, hash) = (
+                c.str("article_external_id")?,
+                c.str("source")?,
+                c.str("text_hash")?,
+            );
             for i in 0..batch.num_rows() {
                 let (Some(source), Some(hash)) = (source(i), hash(i)) else {
                     continue;
@@ -359,28 +362,33 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut entities: Vec<Entity> = Vec::new();
     let mut dropped = 0u64;
-    for_each_article(&files.mentions, &skip, &mut dropped, &mut |_, _, mentions| {
-        for m in mentions {
-            let key = identity_key(m.name);
-            let id = *index.entry(key.clone()).or_insert_with(|| {
-                entities.push(Entity {
-                    key,
-                    first_kind: m.kind,
-                    votes: [0; 4],
-                    names: HashMap::new(),
-                    mentions: 0,
-                    kind: m.kind,
-                    name: m.name.to_string(),
+    for_each_article(
+        &files.mentions,
+        &skip,
+        &mut dropped,
+        &mut |_, _, mentions| {
+            for m in mentions {
+                let key = identity_key(m.name);
+                let id = *index.entry(key.clone()).or_insert_with(|| {
+                    entities.push(Entity {
+                        key,
+                        first_kind: m.kind,
+                        votes: [0; 4],
+                        names: HashMap::new(),
+                        mentions: 0,
+                        kind: m.kind,
+                        name: m.name.to_string(),
+                    });
+                    (entities.len() - 1) as u32
                 });
-                (entities.len() - 1) as u32
-            });
-            let e = &mut entities[id as usize];
-            e.votes[kind_index(m.kind)] += vote_weight(Some(m.confidence), m.body);
-            *e.names.entry(m.name.to_string()).or_default() += 1;
-            e.mentions += 1;
-        }
-        Ok(())
-    })?;
+                let e = &mut entities[id as usize];
+                e.votes[kind_index(m.kind)] += vote_weight(Some(m.confidence), m.body);
+                *e.names.entry(m.name.to_string()).or_default() += 1;
+                e.mentions += 1;
+            }
+            Ok(())
+        },
+    )?;
     report.boilerplate_mentions = dropped;
     report.keys = entities.len() as u64;
     for e in &mut entities {
@@ -421,73 +429,81 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
     let mut profiles: HashMap<u32, Profile<u32>> = HashMap::new();
     let mut groups: Vec<LoneGroup> = Vec::new();
     let mut ignored = 0u64;
-    for_each_article(&files.mentions, &skip, &mut ignored, &mut |seq, _, mentions| {
-        let ids: Vec<u32> = mentions.iter().map(|m| index[&identity_key(m.name)]).collect();
-        let lone: Vec<bool> = mentions
-            .iter()
-            .map(|m| lonely.is_lone(Some(m.kind), Some(m.name)))
-            .collect();
-        let counts = context_counts(
-            ids.iter()
+    for_each_article(
+        &files.mentions,
+        &skip,
+        &mut ignored,
+        &mut |seq, _, mentions| {
+            let ids: Vec<u32> = mentions
+                .iter()
+                .map(|m| index[&identity_key(m.name)])
+                .collect();
+            let lone: Vec<bool> = mentions
+                .iter()
+                .map(|m| lonely.is_lone(Some(m.kind), Some(m.name)))
+                .collect();
+            let counts = context_counts(
+                ids.iter()
+                    .zip(&lone)
+                    .filter(|(_, l)| !**l)
+                    .map(|(id, _)| *id),
+            );
+            let mut distinct: Vec<u32> = ids
+                .iter()
                 .zip(&lone)
                 .filter(|(_, l)| !**l)
-                .map(|(id, _)| *id),
-        );
-        let mut distinct: Vec<u32> = ids
-            .iter()
-            .zip(&lone)
-            .filter(|(_, l)| !**l)
-            .map(|(id, _)| *id)
-            .collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        for &e in &distinct {
-            named[e as usize] += 1;
-        }
-        let mut context: Vec<u32> = counts.keys().copied().collect();
-        context.sort_unstable();
-        for &c in &context {
-            if !is_candidate.contains(&c) {
-                continue;
+                .map(|(id, _)| *id)
+                .collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for &e in &distinct {
+                named[e as usize] += 1;
             }
-            let p = profiles.entry(c).or_default();
-            p.articles += 1;
-            for &e in &context {
-                if e != c {
-                    *p.shared.entry(e).or_default() += 1;
+            let mut context: Vec<u32> = counts.keys().copied().collect();
+            context.sort_unstable();
+            for &c in &context {
+                if !is_candidate.contains(&c) {
+                    continue;
+                }
+                let p = profiles.entry(c).or_default();
+                p.articles += 1;
+                for &e in &context {
+                    if e != c {
+                        *p.shared.entry(e).or_default() += 1;
+                    }
                 }
             }
-        }
-        let mut here: Vec<LoneGroup> = Vec::new();
-        for m in mentions {
-            let Some((family, key)) = lone_of(m.kind, m.name) else {
-                continue;
-            };
-            let Some(cands) = candidates.get(&(family, key.clone())) else {
-                continue;
-            };
-            let weight = vote_weight(Some(m.confidence), m.body);
-            let lone = (m.kind, weight, m.name.to_string());
-            if let Some(g) = here.iter_mut().find(|g| g.family == family && g.key == key) {
-                g.mentions.push(lone);
-                continue;
+            let mut here: Vec<LoneGroup> = Vec::new();
+            for m in mentions {
+                let Some((family, key)) = lone_of(m.kind, m.name) else {
+                    continue;
+                };
+                let Some(cands) = candidates.get(&(family, key.clone())) else {
+                    continue;
+                };
+                let weight = vote_weight(Some(m.confidence), m.body);
+                let lone = (m.kind, weight, m.name.to_string());
+                if let Some(g) = here.iter_mut().find(|g| g.family == family && g.key == key) {
+                    g.mentions.push(lone);
+                    continue;
+                }
+                here.push(LoneGroup {
+                    article: seq,
+                    family,
+                    key,
+                    candidates: cands.clone(),
+                    context: context_without(&context, cands),
+                    in_article: cands
+                        .iter()
+                        .map(|c| counts.get(c).copied().unwrap_or(0))
+                        .collect(),
+                    mentions: vec![lone],
+                });
             }
-            here.push(LoneGroup {
-                article: seq,
-                family,
-                key,
-                candidates: cands.clone(),
-                context: context_without(&context, cands),
-                in_article: cands
-                    .iter()
-                    .map(|c| counts.get(c).copied().unwrap_or(0))
-                    .collect(),
-                mentions: vec![lone],
-            });
-        }
-        groups.extend(here);
-        Ok(())
-    })?;
+            groups.extend(here);
+            Ok(())
+        },
+    )?;
     report.lone_groups = groups.len() as u64;
 
     // The decisions, and their effect on the entities' votes and names.
@@ -566,35 +582,40 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
     )?;
     let mut mention_count = vec![0i64; entities.len()];
     let mut article_count_of = vec![0i64; entities.len()];
-    for_each_article(&files.mentions, &skip, &mut ignored, &mut |seq, id, mentions| {
-        let mut seen: HashSet<u32> = HashSet::new();
-        for m in mentions {
-            let own = index[&identity_key(m.name)];
-            let linked = lone_of(m.kind, m.name)
-                .and_then(|(family, key)| links.get(&(seq, family, key)).copied())
-                .filter(|&t| t != own);
-            let entity = linked.unwrap_or(own);
-            let e = &entities[entity as usize];
-            writer.row(&[
-                Cell::Str(Some(id)),
-                Cell::Str(Some(if m.body { "body" } else { "title" })),
-                Cell::I64(Some(m.start_char)),
-                Cell::I64(Some(m.end_char)),
-                Cell::Str(Some(m.surface)),
-                Cell::Str(Some(m.kind.as_str())),
-                Cell::Str(Some(m.name)),
-                Cell::I64(Some(i64::from(entity) + 1)),
-                Cell::Str(Some(&e.name)),
-                Cell::Str(Some(e.kind.as_str())),
-                Cell::Str(linked.map(|t| names_before[t as usize].as_str())),
-            ])?;
-            mention_count[entity as usize] += 1;
-            if seen.insert(entity) {
-                article_count_of[entity as usize] += 1;
+    for_each_article(
+        &files.mentions,
+        &skip,
+        &mut ignored,
+        &mut |seq, id, mentions| {
+            let mut seen: HashSet<u32> = HashSet::new();
+            for m in mentions {
+                let own = index[&identity_key(m.name)];
+                let linked = lone_of(m.kind, m.name)
+                    .and_then(|(family, key)| links.get(&(seq, family, key)).copied())
+                    .filter(|&t| t != own);
+                let entity = linked.unwrap_or(own);
+                let e = &entities[entity as usize];
+                writer.row(&[
+                    Cell::Str(Some(id)),
+                    Cell::Str(Some(if m.body { "body" } else { "title" })),
+                    Cell::I64(Some(m.start_char)),
+                    Cell::I64(Some(m.end_char)),
+                    Cell::Str(Some(m.surface)),
+                    Cell::Str(Some(m.kind.as_str())),
+                    Cell::Str(Some(m.name)),
+                    Cell::I64(Some(i64::from(entity) + 1)),
+                    Cell::Str(Some(&e.name)),
+                    Cell::Str(Some(e.kind.as_str())),
+                    Cell::Str(linked.map(|t| names_before[t as usize].as_str())),
+                ])?;
+                mention_count[entity as usize] += 1;
+                if seen.insert(entity) {
+                    article_count_of[entity as usize] += 1;
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     report.mentions = writer.finish()?;
     let mut table = TableWriter::create(
         &out.join(ENTITIES_FILE),

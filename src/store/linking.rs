@@ -16,9 +16,7 @@ use rusqlite::{params, Connection};
 use super::{entities, units};
 use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind};
-use crate::resolve::corpus::{
-    choose_candidate, context_counts, context_without, Family, Lonely,
-};
+use crate::resolve::corpus::{choose_candidate, context_counts, context_without, Family, Lonely};
 use crate::resolve::identity_key;
 use crate::resolve::link::Profile;
 
