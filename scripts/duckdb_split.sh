@@ -23,9 +23,13 @@ if [ -z "$bin" ]; then
 fi
 rm -rf "$work"
 mkdir -p "$work"
-"$bin" import "$bbc"/business "$bbc"/entertainment "$bbc"/politics --db "$work/a.sqlite" --quiet
-"$bin" import "$bbc"/sport "$bbc"/tech --db "$work/b.sqlite" --quiet
-"$bin" import "$bbc" --db "$work/all.sqlite" --quiet
+# JSON Lines with ids "business/001", ...: the text files of two folders would share ids.
+python3 ../shared/tools/bbc_jsonl.py "$bbc" "$work/all.jsonl"
+grep -E '^\{"id": "(business|entertainment|politics)/' "$work/all.jsonl" > "$work/a.jsonl"
+grep -vE '^\{"id": "(business|entertainment|politics)/' "$work/all.jsonl" > "$work/b.jsonl"
+for s in a b all; do
+    "$bin" import "$work/$s.jsonl" --db "$work/$s.sqlite" --quiet
+done
 for s in a b all; do
     "$bin" export parquet "$work/parquet/$s" --db "$work/$s.sqlite" > /dev/null
 done
