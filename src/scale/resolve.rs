@@ -60,13 +60,13 @@ pub struct ResolveReport {
 }
 
 /// One mention as the passes read it.
-struct Mention<'b> {
+struct Mention {
     body: bool,
     start_char: i64,
     end_char: i64,
-    surface: &'b str,
+    surface: String,
     kind: EntityKind,
-    name: &'b str,
+    name: String,
     confidence: f64,
 }
 
@@ -201,7 +201,7 @@ fn repeated_paragraphs(
     }
     Ok(copies
         .into_iter()
-        .filter(|(_, n)| n - 1 >= REPEATED_PARAGRAPH_ARTICLES)
+        .filter(|(_, n)| *n > REPEATED_PARAGRAPH_ARTICLES)
         .map(|(k, _)| k)
         .collect())
 }
@@ -220,32 +220,12 @@ fn for_each_article(
     files: &[PathBuf],
     skip: &Skip<'_>,
     dropped: &mut u64,
-    f: &mut dyn FnMut(u64, &str, &[Mention<'_>]) -> Result<()>,
+    f: &mut dyn FnMut(u64, &str, &[Mention]) -> Result<()>,
 ) -> Result<()> {
     let mut seq = 0u64;
     let mut started = false;
     let mut current = String::new();
-    let mut pending: Vec<(bool, i64, i64, String, EntityKind, String, f64)> = Vec::new();
-    let mut emit = |seq: u64,
-                    id: &str,
-                    rows: &mut Vec<(bool, i64, i64, String, EntityKind, String, f64)>|
-     -> Result<()> {
-        let mentions: Vec<Mention<'_>> = rows
-            .iter()
-            .map(|r| Mention {
-                body: r.0,
-                start_char: r.1,
-                end_char: r.2,
-                surface: &r.3,
-                kind: r.4,
-                name: &r.5,
-                confidence: r.6,
-            })
-            .collect();
-        f(seq, id, &mentions)?;
-        rows.clear();
-        Ok(())
-    };
+    let mut pending: Vec<Mention> = Vec::new();
     const COLUMNS: [&str; 10] = [
         "article_external_id",
         "source",
@@ -279,7 +259,8 @@ fn for_each_article(
                 }
                 if !started || id != current {
                     if started {
-                        emit(seq, &current, &mut pending)?;
+                        f(seq, &current, &pending)?;
+                        pending.clear();
                         seq += 1;
                     }
                     started = true;
@@ -292,20 +273,20 @@ fn for_each_article(
                     }
                 }
                 let kind: EntityKind = kind(i).unwrap_or_default().parse()?;
-                pending.push((
-                    field(i) == Some("body"),
-                    start(i).unwrap_or_default(),
-                    end(i).unwrap_or_default(),
-                    surface(i).unwrap_or_default().to_string(),
+                pending.push(Mention {
+                    body: field(i) == Some("body"),
+                    start_char: start(i).unwrap_or_default(),
+                    end_char: end(i).unwrap_or_default(),
+                    surface: surface(i).unwrap_or_default().to_string(),
                     kind,
-                    name(i).unwrap_or_default().to_string(),
-                    confidence(i).unwrap_or(1.0),
-                ));
+                    name: name(i).unwrap_or_default().to_string(),
+                    confidence: confidence(i).unwrap_or(1.0),
+                });
             }
         }
     }
     if started {
-        emit(seq, &current, &mut pending)?;
+        f(seq, &current, &pending)?;
     }
     Ok(())
 }
@@ -368,7 +349,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         &mut dropped,
         &mut |_, _, mentions| {
             for m in mentions {
-                let key = identity_key(m.name);
+                let key = identity_key(&m.name);
                 let id = *index.entry(key.clone()).or_insert_with(|| {
                     entities.push(Entity {
                         key,
@@ -436,11 +417,11 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         &mut |seq, _, mentions| {
             let ids: Vec<u32> = mentions
                 .iter()
-                .map(|m| index[&identity_key(m.name)])
+                .map(|m| index[&identity_key(&m.name)])
                 .collect();
             let lone: Vec<bool> = mentions
                 .iter()
-                .map(|m| lonely.is_lone(Some(m.kind), Some(m.name)))
+                .map(|m| lonely.is_lone(Some(m.kind), Some(&m.name)))
                 .collect();
             let counts = context_counts(
                 ids.iter()
@@ -475,7 +456,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
             }
             let mut here: Vec<LoneGroup> = Vec::new();
             for m in mentions {
-                let Some((family, key)) = lone_of(m.kind, m.name) else {
+                let Some((family, key)) = lone_of(m.kind, &m.name) else {
                     continue;
                 };
                 let Some(cands) = candidates.get(&(family, key.clone())) else {
@@ -589,8 +570,8 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         &mut |seq, id, mentions| {
             let mut seen: HashSet<u32> = HashSet::new();
             for m in mentions {
-                let own = index[&identity_key(m.name)];
-                let linked = lone_of(m.kind, m.name)
+                let own = index[&identity_key(&m.name)];
+                let linked = lone_of(m.kind, &m.name)
                     .and_then(|(family, key)| links.get(&(seq, family, key)).copied())
                     .filter(|&t| t != own);
                 let entity = linked.unwrap_or(own);
@@ -600,9 +581,9 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                     Cell::Str(Some(if m.body { "body" } else { "title" })),
                     Cell::I64(Some(m.start_char)),
                     Cell::I64(Some(m.end_char)),
-                    Cell::Str(Some(m.surface)),
+                    Cell::Str(Some(&m.surface)),
                     Cell::Str(Some(m.kind.as_str())),
-                    Cell::Str(Some(m.name)),
+                    Cell::Str(Some(&m.name)),
                     Cell::I64(Some(i64::from(entity) + 1)),
                     Cell::Str(Some(&e.name)),
                     Cell::Str(Some(e.kind.as_str())),
