@@ -208,6 +208,9 @@ fn repeated_paragraphs(
 
 /// Calls `f` with each article's mentions (articles numbered from 0 in file order; an
 /// article's mentions are consecutive rows), leaving out those in repeated paragraphs.
+/// What a pass does with one article: its number, external id and mentions.
+type OnArticle<'f> = dyn FnMut(u64, &str, &[Mention]) -> Result<()> + 'f;
+
 /// What the passes leave out, as an import does.
 struct Skip<'a> {
     /// Paragraph texts repeated across a source's articles (source, text hash).
@@ -220,7 +223,7 @@ fn for_each_article(
     files: &[PathBuf],
     skip: &Skip<'_>,
     dropped: &mut u64,
-    f: &mut dyn FnMut(u64, &str, &[Mention]) -> Result<()>,
+    f: &mut OnArticle<'_>,
 ) -> Result<()> {
     let mut seq = 0u64;
     let mut started = false;
