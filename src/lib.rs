@@ -38,6 +38,8 @@ pub mod output;
 pub mod paragraphs;
 pub mod query;
 pub mod resolve;
+#[cfg(feature = "parquet")]
+pub mod scale;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod store;

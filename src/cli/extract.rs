@@ -25,20 +25,30 @@ use super::Ctx;
 /// `newsdb import --extracted`, which gives the same store as importing the articles
 /// directly. What needs the whole corpus is done there: paragraphs repeated across a
 /// source's articles become boilerplate, and names are resolved across articles.
+///
+/// With `--format parquet --out DIR` it writes `DIR/articles.parquet`,
+/// `DIR/paragraphs.parquet` and `DIR/mentions.parquet` instead (every row carries the
+/// article's external id), which `newsdb resolve --parquet` resolves across articles
+/// without a store, and DuckDB or Spark read as they are.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   newsdb extract seeds/ --out seeds.extracted.jsonl
   newsdb import --extracted seeds.extracted.jsonl
   newsdb extract archive/ --jobs 2 | gzip > archive.extracted.jsonl.gz
-  newsdb import --extracted archive.extracted.jsonl.gz")]
+  newsdb import --extracted archive.extracted.jsonl.gz
+  newsdb extract seeds/ --format parquet --out seeds.extract --force")]
 pub struct Args {
     /// Files and directories to extract (`-` reads standard input: JSON Lines when
     /// its first non-blank character is `{`, else one text article).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with `--format parquet`: the
+    /// directory to write the Parquet files to).
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// With `--format parquet`: replace the Parquet files in `--out` if they exist.
+    #[arg(long)]
+    force: bool,
     /// The source of every record that names none (text files never do).
     #[arg(long, value_name = "NAME")]
     source: Option<String>,
@@ -78,17 +88,23 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
         source_from_dir: args.source_from_dir,
         ..ImportOptions::default()
     };
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
     let bar = progress_bar(ctx, args.quiet);
     let mut on_event =
         |event: newsdb::load::ImportEvent<'_>| show_event(&bar, event, args.quiet, false);
-    let report = newsdb::load::extract_to(&args.paths, &opts, &mut out, &mut on_event)?;
-    drop(out);
+    let report = if ctx.parquet {
+        let Some(dir) = &args.out else {
+            anyhow::bail!("--format parquet writes files: give the directory with --out DIR");
+        };
+        parquet(&args.paths, &opts, dir, args.force, &mut on_event)?
+    } else {
+        let mut out: Box<dyn Write> = match &args.out {
+            Some(path) => Box::new(BufWriter::new(
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            )),
+            None => Box::new(BufWriter::new(std::io::stdout().lock())),
+        };
+        newsdb::load::extract_to(&args.paths, &opts, &mut out, &mut on_event)?
+    };
     bar.finish_and_clear();
     if !args.quiet {
         eprintln!(
@@ -109,4 +125,31 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(feature = "parquet")]
+fn parquet(
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    dir: &std::path::Path,
+    force: bool,
+    on_event: &mut dyn FnMut(newsdb::load::ImportEvent<'_>),
+) -> Result<newsdb::load::ImportReport> {
+    let mut writer = newsdb::scale::ExtractWriter::create(dir, force)
+        .with_context(|| format!("writing Parquet to {}", dir.display()))?;
+    let report =
+        newsdb::load::extract_each(paths, opts, &mut |record| writer.write(&record), on_event)?;
+    writer.finish()?;
+    Ok(report)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet(
+    _: &[PathBuf],
+    _: &ImportOptions,
+    _: &std::path::Path,
+    _: bool,
+    _: &mut dyn FnMut(newsdb::load::ImportEvent<'_>),
+) -> Result<newsdb::load::ImportReport> {
+    anyhow::bail!("this newsdb was built without the `parquet` feature")
 }

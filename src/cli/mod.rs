@@ -95,6 +95,8 @@ enum FormatArg {
     Gexf,
     /// GraphML, for Cytoscape, networkx and yEd (`export network` only).
     Graphml,
+    /// Parquet files in the `--out` directory (`extract` only).
+    Parquet,
 }
 
 impl FormatArg {
@@ -108,6 +110,8 @@ impl FormatArg {
             FormatArg::Tsv => Ok(Format::Tsv),
             FormatArg::Gexf => Err(newsdb::query::GraphFormat::Gexf),
             FormatArg::Graphml => Err(newsdb::query::GraphFormat::Graphml),
+            // Only `extract` takes it, and it prints no rows.
+            FormatArg::Parquet => Ok(Format::Jsonl),
         }
     }
 }
@@ -193,6 +197,8 @@ pub struct Ctx {
     format: Format,
     /// Whether --format was given (commands with another default need to know).
     format_given: bool,
+    /// `--format parquet`, which only `extract` takes.
+    parquet: bool,
     /// `--format gexf` or `graphml`, which only `export network` takes.
     graph_format: Option<newsdb::query::GraphFormat>,
 }
@@ -316,9 +322,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
              (other commands print table, json, jsonl, csv or tsv)"
         );
     }
+    let parquet = matches!(cli.global.format, Some(FormatArg::Parquet));
+    if parquet && !matches!(&cli.command, Command::Extract(_)) {
+        anyhow::bail!(
+            "--format parquet is for `newsdb extract` only (a store is written as Parquet \
+             by `newsdb export parquet DIR`)"
+        );
+    }
     let ctx = Ctx {
         db: cli.global.db,
         format,
+        parquet,
         format_given: cli.global.format.is_some(),
         graph_format,
     };

@@ -433,6 +433,33 @@ pub fn extract_to(
     out: &mut dyn std::io::Write,
     on_event: &mut dyn FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport> {
+    let mut line = Vec::new();
+    let report = extract_each(
+        paths,
+        opts,
+        &mut |record| {
+            line.clear();
+            serde_json::to_writer(&mut line, &record)
+                .map_err(|e| Error::InvalidArgument(format!("cannot write JSON: {e}")))?;
+            line.push(b'\n');
+            out.write_all(&line)
+                .map_err(|e| Error::io(Path::new("<output>"), e))
+        },
+        on_event,
+    )?;
+    out.flush()
+        .map_err(|e| Error::io(Path::new("<output>"), e))?;
+    Ok(report)
+}
+
+/// Like [`extract_to`], but hands each record to `write` (in input order) instead of
+/// writing JSON Lines: the Parquet output of `newsdb extract` is written this way.
+pub fn extract_each(
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    write: &mut dyn FnMut(extracted::ExtractedArticle) -> Result<()>,
+    on_event: &mut dyn FnMut(ImportEvent<'_>),
+) -> Result<ImportReport> {
     let started = Instant::now();
     let mut report = ImportReport::default();
     let mut skipped = Vec::new();
@@ -468,7 +495,6 @@ pub fn extract_to(
         conns: Mutex::new(Vec::new()),
     };
     let stop = AtomicBool::new(false);
-    let mut line = Vec::new();
     pipeline(&files, opts, model, &pool, &stop, &mut |batch| {
         for p in batch {
             report.bytes += p.bytes;
@@ -497,12 +523,7 @@ pub fn extract_to(
                     report.inserted += 1;
                     report.not_english += u64::from(ready.not_english);
                     report.mentions += record.mentions.as_ref().map_or(0, |m| m.len() as u64);
-                    line.clear();
-                    serde_json::to_writer(&mut line, &record)
-                        .map_err(|e| Error::InvalidArgument(format!("cannot write JSON: {e}")))?;
-                    line.push(b'\n');
-                    out.write_all(&line)
-                        .map_err(|e| Error::io(Path::new("<output>"), e))?;
+                    write(record)?;
                 }
             }
         }
@@ -510,8 +531,6 @@ pub fn extract_to(
         on_event(ImportEvent::Progress(&report));
         Ok(())
     })?;
-    out.flush()
-        .map_err(|e| Error::io(Path::new("<output>"), e))?;
     report.seconds = started.elapsed().as_secs_f64();
     report.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
     Ok(report)

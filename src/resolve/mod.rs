@@ -55,6 +55,7 @@ mod affiliation;
 mod aliases;
 mod appositives;
 mod coordination;
+pub mod corpus;
 mod hypernyms;
 mod identity;
 pub mod link;

@@ -5,7 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::Store;
 use crate::error::Result;
 use crate::model::{ArticleId, Entity, EntityId, EntityKind};
-use crate::resolve::{identity_key, well_cased};
+use crate::resolve::corpus::{decide_kind, decide_name};
+use crate::resolve::identity_key;
 
 const SQL_FIND: &str = "SELECT id FROM entities WHERE kind = ?1 AND name = ?2";
 const SQL_BY_ID: &str = "SELECT id, kind, name FROM entities WHERE id = ?1";
@@ -158,23 +159,12 @@ pub(crate) fn decide(conn: &Connection, id: EntityId) -> Result<()> {
     let new_kind = if fixed & 2 != 0 {
         kind
     } else {
-        votes
-            .iter()
-            .filter(|(_, w)| *w > 0)
-            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map_or(kind, |(k, _)| *k)
+        decide_kind(&votes).unwrap_or(kind)
     };
     let new_name = if fixed & 1 != 0 {
         name.clone()
     } else {
-        names
-            .iter()
-            .max_by(|a, b| {
-                (well_cased(&a.0), a.1)
-                    .cmp(&(well_cased(&b.0), b.1))
-                    .then(b.0.cmp(&a.0))
-            })
-            .map_or(name.clone(), |(n, _)| n.clone())
+        decide_name(&names).map_or(name.clone(), str::to_string)
     };
     if new_kind == kind && new_name == name {
         return Ok(());

@@ -16,9 +16,9 @@ use rusqlite::{params, Connection};
 use super::{entities, units};
 use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind};
-use crate::ner::is_proper_place;
-use crate::resolve::link::{self, Candidate, Profile};
-use crate::resolve::{full_name_surname, identity_key, plausible_full_name, surname_only};
+use crate::resolve::corpus::{choose_candidate, context_counts, context_without, Family, Lonely};
+use crate::resolve::identity_key;
+use crate::resolve::link::Profile;
 
 /// Every name of every entity of a kind: the candidates a lone name may mean.
 const SQL_NAMES_OF_KIND: &str = "SELECT n.entity_id, n.name FROM entity_names n
@@ -48,95 +48,7 @@ const SQL_MARK_PENDING: &str = "INSERT OR IGNORE INTO pending_name_links (key) V
 const SQL_PENDING: &str = "SELECT key FROM pending_name_links";
 const SQL_CLEAR_PENDING: &str = "DELETE FROM pending_name_links";
 
-/// The two kinds of lone name the pass links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Family {
-    /// A surname ("Mr Howard") and the full-name persons ending with it.
-    Person,
-    /// A one-word club or firm name ("United") and the organizations named by a place
-    /// and that word ("Manchester United", "Newcastle United").
-    Club,
-}
-
-impl Family {
-    const ALL: [Family; 2] = [Family::Person, Family::Club];
-
-    fn kind(self) -> EntityKind {
-        match self {
-            Family::Person => EntityKind::Person,
-            Family::Club => EntityKind::Organization,
-        }
-    }
-
-    /// How a key of this family is recorded in `pending_name_links`.
-    fn pending(self, key: &str) -> String {
-        match self {
-            Family::Person => key.to_string(),
-            Family::Club => format!("club:{key}"),
-        }
-    }
-
-    /// The key a full name of this family is a candidate for.
-    fn candidate_key(self, name: &str) -> Option<String> {
-        match self {
-            Family::Person => plausible_full_name(name)
-                .then(|| full_name_surname(name))
-                .flatten(),
-            Family::Club => {
-                let (place, last) = name.rsplit_once(' ')?;
-                let capitalised = last.chars().next().is_some_and(char::is_uppercase);
-                (capitalised && is_proper_place(place)).then(|| identity_key(last))
-            }
-        }
-    }
-
-    /// The key of a lone local name of this family.
-    fn lone_key(self, name: &str) -> Option<String> {
-        if name.contains(' ') {
-            return None;
-        }
-        match self {
-            Family::Person => surname_only(name),
-            Family::Club => Some(identity_key(name)).filter(|k| !k.is_empty()),
-        }
-    }
-}
-
-/// The pending keys a mention of this kind and local name makes: the lone names it may
-/// be, and the lone names its full name may be linked from.
-pub(crate) fn pending_keys(kind: EntityKind, name: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    for family in Family::ALL {
-        if family.kind() != kind {
-            continue;
-        }
-        if let Some(key) = family.lone_key(name).or_else(|| family.candidate_key(name)) {
-            keys.push(family.pending(&key));
-        }
-    }
-    keys
-}
-
-/// Which mentions are lone names, left out of every context: all lone surnames, and
-/// the lone club names that have candidates. Neither depends on earlier links.
-struct Lonely {
-    clubs: HashSet<String>,
-}
-
-impl Lonely {
-    fn is_lone(&self, kind: Option<EntityKind>, name: Option<&str>) -> bool {
-        let Some(name) = name.filter(|n| !n.contains(' ')) else {
-            return false;
-        };
-        match kind {
-            Some(EntityKind::Person) => true,
-            Some(EntityKind::Organization) => Family::Club
-                .lone_key(name)
-                .is_some_and(|k| self.clubs.contains(&k)),
-            _ => false,
-        }
-    }
-}
+pub(crate) use crate::resolve::corpus::pending_keys;
 
 /// Records that lone surnames with this key (or full names ending with it) were
 /// written, for [`link_pending`] to link.
@@ -167,10 +79,6 @@ pub(crate) fn link_all(conn: &Connection) -> Result<u64> {
     Ok(moved)
 }
 
-/// An article that names more distinct entities than this is no context for linking.
-/// A news story names a few dozen; a BBC article at most 115.
-const MAX_CONTEXT_ENTITIES: usize = 1000;
-
 /// One lone mention as the pass reads it.
 struct Lone {
     id: i64,
@@ -200,17 +108,11 @@ impl Evidence<'_> {
                 .prepare_cached(SQL_CONTEXT)?
                 .query_map([article], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut counts: HashMap<EntityId, u32> = HashMap::new();
-            for (id, kind, name) in rows {
-                if !self.lonely.is_lone(kind, name.as_deref()) {
-                    *counts.entry(id).or_default() += 1;
-                }
-            }
-            if counts.len() > MAX_CONTEXT_ENTITIES {
-                // Not a story but a list or a pasted feed: no evidence for anyone (and
-                // profiles built from it would hold every entity of it per candidate).
-                counts.clear();
-            }
+            let counts = context_counts(
+                rows.into_iter()
+                    .filter(|(_, kind, name)| !self.lonely.is_lone(*kind, name.as_deref()))
+                    .map(|(id, _, _)| id),
+            );
             let mut ids: Vec<EntityId> = counts.keys().copied().collect();
             ids.sort_unstable();
             self.contexts.insert(article, ids);
@@ -437,23 +339,19 @@ fn choose(
     if candidates.is_empty() {
         return Ok(None);
     }
-    let context_ids = evidence.context(article)?.clone();
+    let context_ids = context_without(evidence.context(article)?, candidates);
     let mut context = Vec::with_capacity(context_ids.len());
     for e in context_ids {
-        if !candidates.contains(&e) {
-            context.push((e, evidence.share(e)?));
-        }
+        context.push((e, evidence.share(e)?));
     }
     for &c in candidates {
         evidence.profile(c)?;
     }
     let here = &evidence.counts[&article];
-    let seen: Vec<Candidate<'_, EntityId>> = candidates
-        .iter()
-        .map(|c| Candidate {
-            profile: &evidence.profiles[c],
-            in_article: here.get(c).copied().unwrap_or(0),
-        })
-        .collect();
-    Ok(link::choose(&seen, &context).map(|i| candidates[i]))
+    Ok(choose_candidate(
+        candidates,
+        &context,
+        |c| &evidence.profiles[c],
+        |c| here.get(c).copied().unwrap_or(0),
+    ))
 }

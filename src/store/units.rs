@@ -39,13 +39,7 @@ const SQL_SUB_NAME: &str =
 const SQL_DROP_NAME: &str =
     "DELETE FROM entity_names WHERE entity_id = ?1 AND name = ?2 AND mentions <= 0";
 
-/// A mention's vote for its entity's kind: its confidence in thousandths, a title
-/// mention counting a quarter of a body mention (headlines are where the tagger errs).
-/// Migration V7 and `check` compute the same in SQL.
-pub(crate) fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
-    let thousandths = (confidence.unwrap_or(1.0).clamp(0.0, 1.0) * 1000.0).round() as i64;
-    thousandths * if body { 4 } else { 1 }
-}
+pub(crate) use crate::resolve::corpus::vote_weight;
 
 /// An article naming more entities than this (a dump of many articles in one record)
 /// pairs none of them in `paragraph_pairs`: its pairs alone could be millions of rows.

@@ -1,0 +1,221 @@
+//! The pure rules of corpus-level resolution, shared by the SQLite store
+//! (`store::entities`, `store::units`, `store::linking`) and the store-less resolver
+//! over an extract (`newsdb resolve --parquet`): an entity's kind from its mentions'
+//! votes, its displayed name from their names, and which lone names may be linked to
+//! which full names. A rule changed here changes both, so they cannot drift apart.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use super::link::{self, Candidate, Profile};
+use super::{full_name_surname, identity_key, plausible_full_name, surname_only, well_cased};
+use crate::model::EntityKind;
+use crate::ner::is_proper_place;
+
+/// A mention's vote for its entity's kind: its confidence in thousandths, a title
+/// mention counting a quarter of a body mention (headlines are where the tagger errs).
+/// Migration V7 and `check` compute the same in SQL.
+pub fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
+    let thousandths = (confidence.unwrap_or(1.0).clamp(0.0, 1.0) * 1000.0).round() as i64;
+    thousandths * if body { 4 } else { 1 }
+}
+
+/// The kind an entity's mentions vote for: the kind with the most weight, the first
+/// kind (in [`EntityKind`] order) on ties; `None` when no vote has weight.
+pub fn decide_kind(votes: &[(EntityKind, i64)]) -> Option<EntityKind> {
+    votes
+        .iter()
+        .filter(|(_, w)| *w > 0)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(k, _)| *k)
+}
+
+/// The name an entity is shown by: the most frequent well-cased name of its mentions
+/// (never a headline's capitals when another casing exists), then the most frequent,
+/// then the first in byte order; `None` when it has no named mention.
+pub fn decide_name<S: AsRef<str>>(names: &[(S, i64)]) -> Option<&str> {
+    names
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .max_by(|a, b| {
+            let (an, bn) = (a.0.as_ref(), b.0.as_ref());
+            (well_cased(an), a.1)
+                .cmp(&(well_cased(bn), b.1))
+                .then(bn.cmp(an))
+        })
+        .map(|(n, _)| n.as_ref())
+}
+
+/// The two kinds of lone name the linking pass links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    /// A surname ("Mr Howard") and the full-name persons ending with it.
+    Person,
+    /// A one-word club or firm name ("United") and the organizations named by a place
+    /// and that word ("Manchester United", "Newcastle United").
+    Club,
+}
+
+impl Family {
+    /// Both families, in the order the pass takes them.
+    pub const ALL: [Family; 2] = [Family::Person, Family::Club];
+
+    /// The entity kind of the lone names and candidates of this family.
+    pub fn kind(self) -> EntityKind {
+        match self {
+            Family::Person => EntityKind::Person,
+            Family::Club => EntityKind::Organization,
+        }
+    }
+
+    /// How a key of this family is recorded in the store's `pending_name_links`.
+    pub fn pending(self, key: &str) -> String {
+        match self {
+            Family::Person => key.to_string(),
+            Family::Club => format!("club:{key}"),
+        }
+    }
+
+    /// The key a full name of this family is a candidate for ("Michael Howard" →
+    /// "howard", "Manchester United" → "united").
+    pub fn candidate_key(self, name: &str) -> Option<String> {
+        match self {
+            Family::Person => plausible_full_name(name)
+                .then(|| full_name_surname(name))
+                .flatten(),
+            Family::Club => {
+                let (place, last) = name.rsplit_once(' ')?;
+                let capitalised = last.chars().next().is_some_and(char::is_uppercase);
+                (capitalised && is_proper_place(place)).then(|| identity_key(last))
+            }
+        }
+    }
+
+    /// The key of a lone local name of this family (one word).
+    pub fn lone_key(self, name: &str) -> Option<String> {
+        if name.contains(' ') {
+            return None;
+        }
+        match self {
+            Family::Person => surname_only(name),
+            Family::Club => Some(identity_key(name)).filter(|k| !k.is_empty()),
+        }
+    }
+}
+
+/// The pending keys a mention of this kind and local name makes: the lone names it may
+/// be, and the lone names its full name may be linked from.
+pub fn pending_keys(kind: EntityKind, name: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for family in Family::ALL {
+        if family.kind() != kind {
+            continue;
+        }
+        if let Some(key) = family.lone_key(name).or_else(|| family.candidate_key(name)) {
+            keys.push(family.pending(&key));
+        }
+    }
+    keys
+}
+
+/// Which mentions are lone names, left out of every context: all lone surnames, and
+/// the lone club names that have candidates. Neither depends on earlier links.
+#[derive(Debug, Clone, Default)]
+pub struct Lonely {
+    /// The keys of lone club names that have candidates.
+    pub clubs: HashSet<String>,
+}
+
+impl Lonely {
+    /// Whether a mention of this local kind and name is a lone name.
+    pub fn is_lone(&self, kind: Option<EntityKind>, name: Option<&str>) -> bool {
+        let Some(name) = name.filter(|n| !n.contains(' ')) else {
+            return false;
+        };
+        match kind {
+            Some(EntityKind::Person) => true,
+            Some(EntityKind::Organization) => Family::Club
+                .lone_key(name)
+                .is_some_and(|k| self.clubs.contains(&k)),
+            _ => false,
+        }
+    }
+}
+
+/// An article that names more distinct entities than this is no context for linking.
+/// A news story names a few dozen; a BBC article at most 115.
+pub const MAX_CONTEXT_ENTITIES: usize = 1000;
+
+/// The context of an article from the entities of its mentions that are not lone names
+/// (each with how many such mentions it has): how many mentions each entity has, empty
+/// when the article names more than [`MAX_CONTEXT_ENTITIES`] (a list or a pasted feed,
+/// not a story: no evidence for anyone).
+pub fn context_counts<E: Eq + Hash>(mentions: impl IntoIterator<Item = E>) -> HashMap<E, u32> {
+    let mut counts: HashMap<E, u32> = HashMap::new();
+    for e in mentions {
+        *counts.entry(e).or_default() += 1;
+    }
+    if counts.len() > MAX_CONTEXT_ENTITIES {
+        counts.clear();
+    }
+    counts
+}
+
+/// The context entities a lone name is judged by: the article's context without the
+/// candidates themselves.
+pub fn context_without<E: Eq + Copy>(context: &[E], candidates: &[E]) -> Vec<E> {
+    context
+        .iter()
+        .copied()
+        .filter(|e| !candidates.contains(e))
+        .collect()
+}
+
+/// The candidate (of `candidates`, in entity order) an article's context points a lone
+/// name to, if any: `context` holds the entities of [`context_without`] with their
+/// share of all articles, `profile` gives each candidate's profile and `in_article`
+/// how many context mentions the article itself has of it.
+pub fn choose_candidate<'p, E: Eq + Hash + Copy + 'p>(
+    candidates: &[E],
+    context: &[(E, f64)],
+    profile: impl Fn(&E) -> &'p Profile<E>,
+    in_article: impl Fn(&E) -> u32,
+) -> Option<E> {
+    if candidates.is_empty() {
+        return None;
+    }
+    let seen: Vec<Candidate<'_, E>> = candidates
+        .iter()
+        .map(|c| Candidate {
+            profile: profile(c),
+            in_article: in_article(c),
+        })
+        .collect();
+    link::choose(&seen, context).map(|i| candidates[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_with_most_weight_wins_and_ties_go_to_the_first_kind() {
+        use EntityKind::*;
+        assert_eq!(
+            decide_kind(&[(Person, 3), (Organization, 5)]),
+            Some(Organization)
+        );
+        assert_eq!(decide_kind(&[(Location, 4), (Person, 4)]), Some(Person));
+        assert_eq!(decide_kind(&[(Person, 0)]), None);
+    }
+
+    #[test]
+    fn a_well_cased_name_beats_a_more_frequent_headline() {
+        assert_eq!(
+            decide_name(&[("TONY BLAIR", 5), ("Tony Blair", 2)]),
+            Some("Tony Blair")
+        );
+        assert_eq!(decide_name(&[("B", 2), ("A", 2)]), Some("A"));
+        assert_eq!(decide_name::<&str>(&[]), None);
+    }
+}
