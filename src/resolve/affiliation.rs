@@ -8,7 +8,7 @@
 //! beside it is a person of at least two words, joined by exactly " of " (person first)
 //! or "'s " (person second).
 
-use crate::{EntityKind, Field};
+use crate::EntityKind;
 
 use super::Found;
 
@@ -22,15 +22,10 @@ pub(crate) fn affiliated_kinds(
     surfaces: &[Option<&str>],
 ) -> Vec<(usize, EntityKind)> {
     let mut out = Vec::new();
-    for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-        let mut order: Vec<usize> = (0..spans.len())
-            .filter(|&i| spans[i].field == field && surfaces[i].is_some())
-            .collect();
-        order.sort_by_key(|&i| (spans[i].start_byte, spans[i].end_byte));
+    for (text, order) in super::spans_by_field(title, body, spans, surfaces) {
         for pair in order.windows(2) {
             let (first, second) = (pair[0], pair[1]);
-            let (end, start) = (spans[first].end_byte, spans[second].start_byte);
-            let Some(gap) = text.get(end..start).filter(|_| end <= start) else {
+            let Some(gap) = super::gap_between(text, &spans[first], &spans[second]) else {
                 continue;
             };
             // The full-name person and the one-word name it is "of".
@@ -66,22 +61,7 @@ mod tests {
     use EntityKind::{Location as L, Organization as O, Person as P};
 
     fn given(body: &str, words: &[(&str, EntityKind)]) -> Vec<(String, EntityKind)> {
-        let spans: Vec<Found> = words
-            .iter()
-            .map(|&(w, kind)| {
-                let start_byte = body.find(w).unwrap();
-                Found {
-                    field: Field::Body,
-                    start_byte,
-                    end_byte: start_byte + w.len(),
-                    kind,
-                }
-            })
-            .collect();
-        let surfaces: Vec<Option<&str>> = spans
-            .iter()
-            .map(|s| body.get(s.start_byte..s.end_byte))
-            .collect();
+        let (spans, surfaces) = super::super::spans_on(body, words);
         affiliated_kinds("", body, &spans, &surfaces)
             .into_iter()
             .map(|(i, k)| (words[i].0.to_string(), k))

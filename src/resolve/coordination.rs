@@ -13,7 +13,7 @@
 //! lists of people ("Blair, Brown and Prescott", team sheets) never lose a member, and a
 //! full name ("Tony Blair, Microsoft and Sony") stays a person.
 
-use crate::{EntityKind, Field};
+use crate::EntityKind;
 
 use super::Found;
 
@@ -33,19 +33,12 @@ pub(crate) fn sibling_kinds(
     surfaces: &[Option<&str>],
 ) -> Vec<(usize, EntityKind)> {
     let mut out = Vec::new();
-    for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-        let mut order: Vec<usize> = (0..spans.len())
-            .filter(|&i| spans[i].field == field && surfaces[i].is_some())
-            .collect();
-        order.sort_by_key(|&i| (spans[i].start_byte, spans[i].end_byte));
+    for (text, order) in super::spans_by_field(title, body, spans, surfaces) {
         let mut list: Vec<usize> = Vec::new();
         for &i in &order {
             let joined = list.last().is_some_and(|&prev| {
-                let (end, start) = (spans[prev].end_byte, spans[i].start_byte);
-                end <= start
-                    && text
-                        .get(end..start)
-                        .is_some_and(|gap| SEPARATORS.contains(&gap))
+                super::gap_between(text, &spans[prev], &spans[i])
+                    .is_some_and(|gap| SEPARATORS.contains(&gap))
             });
             if !joined {
                 judge(&list, spans, surfaces, &mut out);
@@ -132,22 +125,7 @@ mod tests {
 
     /// The kinds the lists of `body` give, for spans placed on the given words.
     fn given(body: &str, words: &[(&str, EntityKind)]) -> Vec<(String, EntityKind)> {
-        let spans: Vec<Found> = words
-            .iter()
-            .map(|&(w, kind)| {
-                let start_byte = body.find(w).unwrap();
-                Found {
-                    field: Field::Body,
-                    start_byte,
-                    end_byte: start_byte + w.len(),
-                    kind,
-                }
-            })
-            .collect();
-        let surfaces: Vec<Option<&str>> = spans
-            .iter()
-            .map(|s| body.get(s.start_byte..s.end_byte))
-            .collect();
+        let (spans, surfaces) = super::super::spans_on(body, words);
         sibling_kinds("", body, &spans, &surfaces)
             .into_iter()
             .map(|(i, k)| (words[i].0.to_string(), k))

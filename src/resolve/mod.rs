@@ -277,6 +277,52 @@ fn with_surfaces<'a>(
     (surfaces, spans)
 }
 
+/// Per field, its text and the indexes of its spans that slice it, in text order: what
+/// the context cues ([`coordination`], [`affiliation`]) walk.
+fn spans_by_field<'a>(
+    title: &'a str,
+    body: &'a str,
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+) -> [(&'a str, Vec<usize>); 2] {
+    [(Field::Title, title), (Field::Body, body)].map(|(field, text)| {
+        let mut order: Vec<usize> = (0..spans.len())
+            .filter(|&i| spans[i].field == field && surfaces[i].is_some())
+            .collect();
+        order.sort_by_key(|&i| (spans[i].start_byte, spans[i].end_byte));
+        (text, order)
+    })
+}
+
+/// The text between two spans of one field, `None` when they overlap.
+fn gap_between<'a>(text: &'a str, first: &Found, second: &Found) -> Option<&'a str> {
+    let (end, start) = (first.end_byte, second.start_byte);
+    (end <= start).then(|| text.get(end..start)).flatten()
+}
+
+/// Test support: spans of the given kinds on the first occurrence of each word of
+/// `body`, with their surfaces.
+#[cfg(test)]
+fn spans_on<'a>(body: &'a str, words: &[(&str, EntityKind)]) -> (Vec<Found>, Vec<Option<&'a str>>) {
+    let spans: Vec<Found> = words
+        .iter()
+        .map(|&(w, kind)| {
+            let start_byte = body.find(w).expect("the word is in the body");
+            Found {
+                field: Field::Body,
+                start_byte,
+                end_byte: start_byte + w.len(),
+                kind,
+            }
+        })
+        .collect();
+    let surfaces = spans
+        .iter()
+        .map(|s| body.get(s.start_byte..s.end_byte))
+        .collect();
+    (spans, surfaces)
+}
+
 /// The spans with the kinds resolution starts from (step 0 of the module docs): the kind
 /// a hypernym pattern gives a surface applies to every span with that surface.
 fn with_article_kinds(
