@@ -25,10 +25,18 @@ const SQL_NAMES_OF_KIND: &str = "SELECT n.entity_id, n.name FROM entity_names n
     JOIN entities e ON e.id = n.entity_id
     WHERE e.kind = ?1 AND e.merged_into IS NULL AND n.mentions > 0
     ORDER BY n.entity_id, n.name";
-/// Lone mentions of a kind: a one-word local name (index `mentions_lone_names`).
-const SQL_LONE: &str = "SELECT id, article_id, entity_id, local_name, surface FROM mentions
-    WHERE local_kind = ?1 AND instr(local_name, ' ') = 0
-    ORDER BY article_id, id";
+/// The distinct one-word local names of a kind (read from the index
+/// `mentions_lone_names` alone).
+const SQL_LONE_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
+    WHERE local_kind = ?1 AND instr(local_name, ' ') = 0";
+/// The articles with a lone mention of this local kind and name (the `instr` term lets
+/// the partial index `mentions_lone_names` answer; without it SQLite scans the table).
+const SQL_ARTICLES_WITH_NAME: &str = "SELECT DISTINCT article_id FROM mentions
+    WHERE local_kind = ?1 AND local_name = ?2 AND instr(local_name, ' ') = 0";
+/// The lone mentions of an article: a one-word local name of a linked kind.
+const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface FROM mentions
+    WHERE article_id = ?1 AND local_kind IN (?2, ?3) AND instr(local_name, ' ') = 0
+    ORDER BY id";
 /// The mentions of an article that the context is made of (lone names filtered out
 /// by [`Lonely::is_lone`]).
 const SQL_CONTEXT: &str = "SELECT entity_id, local_kind, local_name FROM mentions
@@ -87,6 +95,11 @@ struct Lone {
     surface: String,
 }
 
+/// Article contexts a pass keeps at most: each is a few dozen ids, so the cache stays
+/// within tens of MB however large the store (a profile reads every article of its
+/// candidate, and an article is in the profiles of several candidates).
+const CONTEXT_CACHE: usize = 20_000;
+
 /// Caches of one pass: every query result is a function of the mentions that are not
 /// lone names and of no link, so the same whatever the pass already changed.
 struct Evidence<'c> {
@@ -103,6 +116,11 @@ struct Evidence<'c> {
 impl Evidence<'_> {
     fn context(&mut self, article: ArticleId) -> Result<&Vec<EntityId>> {
         if !self.contexts.contains_key(&article) {
+            if self.contexts.len() >= CONTEXT_CACHE {
+                // Dropping the cache changes no result, only what is read again.
+                self.contexts.clear();
+                self.counts.clear();
+            }
             let rows: Vec<(EntityId, Option<EntityKind>, Option<String>)> = self
                 .conn
                 .prepare_cached(SQL_CONTEXT)?
@@ -210,31 +228,12 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         .filter(|(f, _)| *f == Family::Club)
         .map(|(_, k)| k.clone())
         .collect();
-    // Lone mentions per (article, family, key).
-    let mut groups: BTreeMap<(ArticleId, Family, String), Vec<Lone>> = BTreeMap::new();
-    for family in Family::ALL {
-        let mut stmt = conn.prepare(SQL_LONE)?;
-        let rows = stmt.query_map([family.kind()], |r| {
-            Ok((
-                r.get::<_, ArticleId>(1)?,
-                Lone {
-                    id: r.get(0)?,
-                    entity: r.get(2)?,
-                    name: r.get(3)?,
-                    surface: r.get(4)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (article, lone) = row?;
-            let Some(key) = family.lone_key(&lone.name) else {
-                continue;
-            };
-            if keys.is_none_or(|k| k.contains(&family.pending(&key))) {
-                groups.entry((article, family, key)).or_default().push(lone);
-            }
-        }
-    }
+    let wanted = |family: Family, name: &str| {
+        family
+            .lone_key(name)
+            .filter(|key| keys.is_none_or(|k| k.contains(&family.pending(key))))
+    };
+    let articles = articles_with_lone_names(conn, &wanted)?;
     let mut evidence = Evidence {
         conn,
         lonely: Lonely { clubs },
@@ -247,52 +246,23 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     let mut left: Vec<EntityId> = Vec::new();
-    // The changes of one article, written together: the summaries are refreshed once
-    // per article, not once per name of it (groups come in article order).
-    let mut pending: Option<(ArticleId, Vec<Change>)> = None;
-    for ((article, family, key), lones) in groups {
-        if let Some((done, changes)) = pending.take_if(|(a, _)| *a != article) {
-            moved += relink(conn, done, &changes, &mut delta, &mut left)?;
+    for (done, article) in articles.into_iter().enumerate() {
+        // The changes of one article are written together: its summaries are
+        // refreshed once, not once per name of it.
+        let mut changes = Vec::new();
+        for ((family, key), lones) in lone_names_of(conn, article, &wanted)? {
+            let cands = candidates
+                .get(&(family, key))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let target = choose(&mut evidence, article, cands)?;
+            decide(conn, family, target, lones, &mut changes)?;
         }
-        let cands = candidates
-            .get(&(family, key))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let target = choose(&mut evidence, article, cands)?;
-        let changes = &mut pending.get_or_insert_with(|| (article, Vec::new())).1;
-        for lone in lones {
-            // A name a person merged away, fixed or aliased is theirs to decide.
-            let own = entities::lookup_key(conn, &identity_key(&lone.name), None)?;
-            if let Some((id, merges)) = &own {
-                let fixed: i64 = conn
-                    .prepare_cached(SQL_USER_FIXED)?
-                    .query_row([id], |r| r.get(0))?;
-                if !merges.is_empty() || fixed != 0 {
-                    continue;
-                }
-            }
-            let (entity, linked) = match target {
-                Some(t) => {
-                    let name: String = conn
-                        .prepare_cached(SQL_NAME_OF)?
-                        .query_row([t], |r| r.get(0))?;
-                    (t, Some(name))
-                }
-                None => match own {
-                    Some((id, _)) => (id, None),
-                    None => (
-                        entities::lookup_or_create(conn, family.kind(), &lone.name)?.0,
-                        None,
-                    ),
-                },
-            };
-            if entity != lone.entity {
-                changes.push((lone, entity, linked));
-            }
+        moved += relink(conn, article, &changes, &mut delta, &mut left)?;
+        if (done + 1) % DELTA_ARTICLES == 0 {
+            // Summary changes add up: applying them in parts keeps memory bounded.
+            std::mem::take(&mut delta).apply(conn)?;
         }
-    }
-    if let Some((done, changes)) = pending {
-        moved += relink(conn, done, &changes, &mut delta, &mut left)?;
     }
     delta.apply(conn)?;
     left.sort_unstable();
@@ -301,6 +271,109 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         entities::drop_if_unused(conn, id)?;
     }
     Ok(moved)
+}
+
+/// Articles a pass relinks between two writes of the summary changes.
+const DELTA_ARTICLES: usize = 10_000;
+
+/// The articles with a lone name that `wanted` keys, in id order.
+fn articles_with_lone_names(
+    conn: &Connection,
+    wanted: &dyn Fn(Family, &str) -> Option<String>,
+) -> Result<Vec<ArticleId>> {
+    let mut articles = Vec::new();
+    for family in Family::ALL {
+        let names: Vec<String> = conn
+            .prepare(SQL_LONE_NAMES)?
+            .query_map([family.kind()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for name in names.iter().filter(|n| wanted(family, n).is_some()) {
+            let mut stmt = conn.prepare_cached(SQL_ARTICLES_WITH_NAME)?;
+            for row in stmt.query_map(params![family.kind(), name], |r| r.get(0))? {
+                articles.push(row?);
+            }
+        }
+    }
+    articles.sort_unstable();
+    articles.dedup();
+    Ok(articles)
+}
+
+/// The lone mentions of one article that `wanted` keys, per family and key, each list
+/// in mention order.
+fn lone_names_of(
+    conn: &Connection,
+    article: ArticleId,
+    wanted: &dyn Fn(Family, &str) -> Option<String>,
+) -> Result<BTreeMap<(Family, String), Vec<Lone>>> {
+    let mut groups: BTreeMap<(Family, String), Vec<Lone>> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(SQL_LONE_IN)?;
+    let rows = stmt.query_map(
+        params![article, Family::Person.kind(), Family::Club.kind()],
+        |r| {
+            Ok((
+                r.get::<_, EntityKind>(2)?,
+                Lone {
+                    id: r.get(0)?,
+                    entity: r.get(1)?,
+                    name: r.get(3)?,
+                    surface: r.get(4)?,
+                },
+            ))
+        },
+    )?;
+    for row in rows {
+        let (kind, lone) = row?;
+        let Some(family) = Family::ALL.into_iter().find(|f| f.kind() == kind) else {
+            continue;
+        };
+        if let Some(key) = wanted(family, &lone.name) {
+            groups.entry((family, key)).or_default().push(lone);
+        }
+    }
+    Ok(groups)
+}
+
+/// Where each lone mention of one name goes: to `target` when the context chose one,
+/// else back to the entity of its own name. Adds a change for each that moves.
+fn decide(
+    conn: &Connection,
+    family: Family,
+    target: Option<EntityId>,
+    lones: Vec<Lone>,
+    changes: &mut Vec<Change>,
+) -> Result<()> {
+    for lone in lones {
+        // A name a person merged away, fixed or aliased is theirs to decide.
+        let own = entities::lookup_key(conn, &identity_key(&lone.name), None)?;
+        if let Some((id, merges)) = &own {
+            let fixed: i64 = conn
+                .prepare_cached(SQL_USER_FIXED)?
+                .query_row([id], |r| r.get(0))?;
+            if !merges.is_empty() || fixed != 0 {
+                continue;
+            }
+        }
+        let (entity, linked) = match target {
+            Some(t) => {
+                let name: String = conn
+                    .prepare_cached(SQL_NAME_OF)?
+                    .query_row([t], |r| r.get(0))?;
+                (t, Some(name))
+            }
+            None => match own {
+                Some((id, _)) => (id, None),
+                None => (
+                    entities::lookup_or_create(conn, family.kind(), &lone.name)?.0,
+                    None,
+                ),
+            },
+        };
+        if entity != lone.entity {
+            changes.push((lone, entity, linked));
+        }
+    }
+    Ok(())
 }
 
 /// A lone mention, the entity it moves to and the name it is linked under.
@@ -339,13 +412,15 @@ fn choose(
     if candidates.is_empty() {
         return Ok(None);
     }
+    // Profiles first: reading them may empty the context cache, which the article's
+    // own context and counts are then read back into.
+    for &c in candidates {
+        evidence.profile(c)?;
+    }
     let context_ids = context_without(evidence.context(article)?, candidates);
     let mut context = Vec::with_capacity(context_ids.len());
     for e in context_ids {
         context.push((e, evidence.share(e)?));
-    }
-    for &c in candidates {
-        evidence.profile(c)?;
     }
     let here = &evidence.counts[&article];
     Ok(choose_candidate(
