@@ -9,15 +9,25 @@
 #                                     # an hour or more on 2 cores, ~11 GB of disk
 #   NEWSDB_RUN_ARTICLES=100000 bash scripts/run_1m.sh   # the same at 100k
 #
-# A benchmark, not a test: CI does not run it. Output goes to stdout and to
-# target/bench-data/run-N.log. Needs ../shared/data/bbc.
+# The two benchmark binaries are built first and copied aside, so editing the sources
+# during the run does not change what it measures. A benchmark, not a test: CI does
+# not run it. Output goes to stdout and to target/bench-data/run-N.log. Needs
+# ../shared/data/bbc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${NEWSDB_RUN_ARTICLES:-1000000}
-log=target/bench-data/run-$n.log
-mkdir -p target/bench-data
+data=target/bench-data
+mkdir -p "$data/bin"
+log=$data/run-$n.log
+built=$(cargo bench --no-run --bench import --bench query 2>&1 | tee /dev/stderr)
+for bench in import query; do
+    exe=$(printf '%s\n' "$built" | sed -n "s|.*Executable benches/$bench.rs (\(.*\))|\1|p")
+    [ -x "$exe" ] || { echo "run_1m: no $bench bench binary in cargo's output" >&2; exit 1; }
+    cp "$exe" "$data/bin/$bench"
+done
 {
     echo "# newsdb: $n-article run, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    NEWSDB_BENCH_ARTICLES=$n NEWSDB_BENCH_CORPORA=archive cargo bench --bench import
-    NEWSDB_BENCH_DB=target/bench-data/bench-extract.sqlite cargo bench --bench query
+    NEWSDB_BENCH_ARTICLES=$n NEWSDB_BENCH_CORPORA=archive "$data/bin/import" --bench
+    NEWSDB_BENCH_DB=$data/bench-extract.sqlite "$data/bin/query" --bench
+    echo "# finished $(date -u +%Y-%m-%dT%H:%MZ)"
 } 2>&1 | tee "$log"
