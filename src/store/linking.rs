@@ -261,7 +261,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
         if (done + 1) % DELTA_ARTICLES == 0 {
             // Summary changes add up: applying them in parts keeps memory bounded.
-            std::mem::take(&mut delta).apply(conn)?;
+            delta.apply(conn)?;
         }
     }
     delta.apply(conn)?;

@@ -260,8 +260,6 @@ impl Delta {
         // In key order, so that the upserts walk each table's B-tree forward.
         let mut entity: Vec<_> = self.entity.iter().map(|(&k, &n)| (k, n)).collect();
         entity.sort_unstable();
-        let mut pairs: Vec<_> = self.pairs.iter().map(|(&k, &n)| (k, n)).collect();
-        pairs.sort_unstable();
         for ((entity, level), n) in entity {
             if n == 0 {
                 continue;
@@ -282,40 +280,21 @@ impl Delta {
                     .execute(params![entity, LEVELS[level]])?;
             }
         }
-        // The pair tables take most rows: their statements are looked up once.
-        let (mut add, mut sub, mut drop) = (
-            conn.prepare_cached(SQL_ADD_PAIR)?,
-            conn.prepare_cached(SQL_SUB_PAIR)?,
-            conn.prepare_cached(SQL_DROP_PAIR)?,
-        );
-        for ((a, b), n) in pairs {
-            match n {
-                0 => continue,
-                1.. => add.execute(params![a, b, n])?,
-                _ => {
-                    sub.execute(params![a, b, n])?;
-                    drop.execute(params![a, b])?
-                }
-            };
-        }
-        let mut paragraph_pairs: Vec<_> =
-            self.paragraph_pairs.iter().map(|(&k, &n)| (k, n)).collect();
-        paragraph_pairs.sort_unstable();
-        let (mut add, mut sub, mut drop) = (
-            conn.prepare_cached(SQL_ADD_PARAGRAPH_PAIR)?,
-            conn.prepare_cached(SQL_SUB_PARAGRAPH_PAIR)?,
-            conn.prepare_cached(SQL_DROP_PARAGRAPH_PAIR)?,
-        );
-        for ((a, b), n) in paragraph_pairs {
-            match n {
-                0 => continue,
-                1.. => add.execute(params![a, b, n])?,
-                _ => {
-                    sub.execute(params![a, b, n])?;
-                    drop.execute(params![a, b])?
-                }
-            };
-        }
+        // The pair tables take most rows.
+        write_pairs(
+            conn,
+            &self.pairs,
+            [SQL_ADD_PAIR, SQL_SUB_PAIR, SQL_DROP_PAIR],
+        )?;
+        write_pairs(
+            conn,
+            &self.paragraph_pairs,
+            [
+                SQL_ADD_PARAGRAPH_PAIR,
+                SQL_SUB_PARAGRAPH_PAIR,
+                SQL_DROP_PARAGRAPH_PAIR,
+            ],
+        )?;
         for (level, &n) in self.totals.iter().enumerate() {
             let sql = match n {
                 0 => continue,
@@ -379,6 +358,33 @@ impl Delta {
     pub(crate) fn clear(&mut self) {
         *self = Delta::default();
     }
+}
+
+/// Adds (or subtracts, dropping rows that reach zero) pair counts, in key order so the
+/// upserts walk the table's B-tree forward; the statements are looked up once.
+fn write_pairs(
+    conn: &Connection,
+    pairs: &HashMap<(EntityId, EntityId), i64, Fast>,
+    [add, sub, drop]: [&str; 3],
+) -> Result<()> {
+    let mut pairs: Vec<_> = pairs.iter().map(|(&k, &n)| (k, n)).collect();
+    pairs.sort_unstable();
+    let (mut add, mut sub, mut drop) = (
+        conn.prepare_cached(add)?,
+        conn.prepare_cached(sub)?,
+        conn.prepare_cached(drop)?,
+    );
+    for ((a, b), n) in pairs {
+        match n {
+            0 => continue,
+            1.. => add.execute(params![a, b, n])?,
+            _ => {
+                sub.execute(params![a, b, n])?;
+                drop.execute(params![a, b])?
+            }
+        };
+    }
+    Ok(())
 }
 
 /// Calls `f` with every ordered pair of distinct members.
