@@ -48,6 +48,10 @@ const SQL_ARTICLES_OF: &str = "SELECT DISTINCT article_id FROM mentions
 /// out by [`Lonely::is_lone`], so the count never depends on links).
 const SQL_NAMED_IN: &str = "SELECT article_id, local_kind, local_name FROM mentions
     WHERE entity_id = ?1 AND linked_name IS NULL";
+/// Every mention that is not a link, article by article: one scan instead of a query
+/// per candidate article when a pass needs most profiles.
+const SQL_ALL_NAMED: &str = "SELECT article_id, entity_id, local_kind, local_name FROM mentions
+    WHERE linked_name IS NULL ORDER BY article_id";
 const SQL_ARTICLE_COUNT: &str = "SELECT COUNT(*) FROM articles";
 const SQL_USER_FIXED: &str = "SELECT user_fixed FROM entities WHERE id = ?1";
 const SQL_NAME_OF: &str = "SELECT name FROM entities WHERE id = ?1";
@@ -110,6 +114,8 @@ struct Evidence<'c> {
     /// Per article, how many of its context mentions each entity has.
     counts: HashMap<ArticleId, HashMap<EntityId, u32>>,
     shares: HashMap<EntityId, f64>,
+    /// Whether `shares` holds every entity an article names ([`Evidence::preload`]).
+    shares_complete: bool,
     profiles: HashMap<EntityId, Profile<EntityId>>,
 }
 
@@ -160,6 +166,10 @@ impl Evidence<'_> {
         if let Some(&s) = self.shares.get(&entity) {
             return Ok(s);
         }
+        if self.shares_complete {
+            // Preloaded: an entity no article names has no share.
+            return Ok(0.0);
+        }
         let rows: Vec<(ArticleId, Option<EntityKind>, Option<String>)> = self
             .conn
             .prepare_cached(SQL_NAMED_IN)?
@@ -173,6 +183,59 @@ impl Evidence<'_> {
         let s = named.len() as f64 / self.articles.max(1.0);
         self.shares.insert(entity, s);
         Ok(s)
+    }
+
+    /// Computes the profiles of `wanted` and the share of every entity in one scan of
+    /// the mentions, as [`Evidence::profile`] and [`Evidence::share`] would one by one
+    /// (the same values: an article's context and named entities are built by the same
+    /// rules). Worth it when a pass needs the profiles of most candidates.
+    fn preload(&mut self, wanted: &HashSet<EntityId>) -> Result<()> {
+        let mut named: HashMap<EntityId, u32> = HashMap::new();
+        let mut profiles: HashMap<EntityId, Profile<EntityId>> = HashMap::new();
+        let mut flush = |ids: &mut Vec<EntityId>| {
+            let counts = context_counts(ids.iter().copied());
+            ids.sort_unstable();
+            ids.dedup();
+            for &e in ids.iter() {
+                *named.entry(e).or_default() += 1;
+            }
+            for &c in counts.keys().filter(|c| wanted.contains(c)) {
+                let profile = profiles.entry(c).or_insert_with(empty_profile);
+                profile.articles += 1;
+                for &e in counts.keys().filter(|&&e| e != c) {
+                    *profile.shared.entry(e).or_default() += 1;
+                }
+            }
+            ids.clear();
+        };
+        let mut stmt = self.conn.prepare(SQL_ALL_NAMED)?;
+        let mut rows = stmt.query([])?;
+        let mut current: Option<ArticleId> = None;
+        let mut ids: Vec<EntityId> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let article: ArticleId = row.get(0)?;
+            if current != Some(article) {
+                flush(&mut ids);
+                current = Some(article);
+            }
+            let kind: Option<EntityKind> = row.get(2)?;
+            let name: Option<String> = row.get(3)?;
+            if !self.lonely.is_lone(kind, name.as_deref()) {
+                ids.push(row.get(1)?);
+            }
+        }
+        flush(&mut ids);
+        let total = self.articles.max(1.0);
+        self.shares = named
+            .into_iter()
+            .map(|(e, n)| (e, f64::from(n) / total))
+            .collect();
+        self.shares_complete = true;
+        for &c in wanted {
+            let profile = profiles.remove(&c).unwrap_or_else(empty_profile);
+            self.profiles.insert(c, profile);
+        }
+        Ok(())
     }
 
     fn profile(&mut self, entity: EntityId) -> Result<()> {
@@ -194,6 +257,14 @@ impl Evidence<'_> {
         };
         self.profiles.insert(entity, profile);
         Ok(())
+    }
+}
+
+/// The profile of a candidate no article names in full.
+fn empty_profile() -> Profile<EntityId> {
+    Profile {
+        articles: 0,
+        shared: HashMap::new(),
     }
 }
 
@@ -233,7 +304,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
             .lone_key(name)
             .filter(|key| keys.is_none_or(|k| k.contains(&family.pending(key))))
     };
-    let articles = articles_with_lone_names(conn, &wanted)?;
+    let (articles, lone_keys) = articles_with_lone_names(conn, &wanted)?;
     let mut evidence = Evidence {
         conn,
         lonely: Lonely { clubs },
@@ -241,8 +312,18 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         contexts: HashMap::new(),
         counts: HashMap::new(),
         shares: HashMap::new(),
+        shares_complete: false,
         profiles: HashMap::new(),
     };
+    if articles.len() as f64 >= PRELOAD_SHARE * evidence.articles {
+        let needed: HashSet<EntityId> = lone_keys
+            .iter()
+            .filter_map(|k| candidates.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        evidence.preload(&needed)?;
+    }
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     let mut left: Vec<EntityId> = Vec::new();
@@ -273,21 +354,30 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     Ok(moved)
 }
 
+/// A pass that relinks at least this share of the store's articles reads every
+/// profile in one scan ([`Evidence::preload`]) rather than article by article.
+const PRELOAD_SHARE: f64 = 0.1;
+
 /// Articles a pass relinks between two writes of the summary changes.
 const DELTA_ARTICLES: usize = 10_000;
 
-/// The articles with a lone name that `wanted` keys, in id order.
+/// The articles with a lone name that `wanted` keys, in id order, and the keys.
 fn articles_with_lone_names(
     conn: &Connection,
     wanted: &dyn Fn(Family, &str) -> Option<String>,
-) -> Result<Vec<ArticleId>> {
+) -> Result<(Vec<ArticleId>, HashSet<(Family, String)>)> {
     let mut articles = Vec::new();
+    let mut keys = HashSet::new();
     for family in Family::ALL {
         let names: Vec<String> = conn
             .prepare(SQL_LONE_NAMES)?
             .query_map([family.kind()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        for name in names.iter().filter(|n| wanted(family, n).is_some()) {
+        for name in &names {
+            let Some(key) = wanted(family, name) else {
+                continue;
+            };
+            keys.insert((family, key));
             let mut stmt = conn.prepare_cached(SQL_ARTICLES_WITH_NAME)?;
             for row in stmt.query_map(params![family.kind(), name], |r| r.get(0))? {
                 articles.push(row?);
@@ -296,7 +386,7 @@ fn articles_with_lone_names(
     }
     articles.sort_unstable();
     articles.dedup();
-    Ok(articles)
+    Ok((articles, keys))
 }
 
 /// The lone mentions of one article that `wanted` keys, per family and key, each list
