@@ -361,11 +361,14 @@ const PRELOAD_SHARE: f64 = 0.1;
 /// Articles a pass relinks between two writes of the summary changes.
 const DELTA_ARTICLES: usize = 10_000;
 
+/// A lone name's family and key.
+type Key = (Family, String);
+
 /// The articles with a lone name that `wanted` keys, in id order, and the keys.
 fn articles_with_lone_names(
     conn: &Connection,
     wanted: &dyn Fn(Family, &str) -> Option<String>,
-) -> Result<(Vec<ArticleId>, HashSet<(Family, String)>)> {
+) -> Result<(Vec<ArticleId>, HashSet<Key>)> {
     let mut articles = Vec::new();
     let mut keys = HashSet::new();
     for family in Family::ALL {
