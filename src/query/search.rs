@@ -137,12 +137,16 @@ pub struct ArticleRow {
 /// ranked FTS5 query (bm25 with the title weighted 5:1) returning ids only; the outer
 /// one adds columns and `snippet()` for the page's rows alone. (FTS5's own
 /// `rank MATCH 'bm25(5.0, 1.0)' ORDER BY rank` measured 40% slower.)
+/// `CROSS JOIN` keeps the page `f` the outer loop: with the limit a bound parameter,
+/// SQLite cannot tell the page is small and otherwise drives the join from the second
+/// `MATCH` (every matching article, each probed into `f`): 4x the bare ranking on a
+/// million articles.
 const SQL_RANKED_HITS: &str = "SELECT a.id, a.external_id, a.published_at, a.title,
         f.score, snippet(articles_fts, -1, ?4, ?5, '…', 16), a.source, a.language
     FROM (SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts
           WHERE articles_fts MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3) f
-    JOIN articles a ON a.id = f.id
-    JOIN articles_fts ON articles_fts.rowid = f.id AND articles_fts MATCH ?1
+    CROSS JOIN articles a ON a.id = f.id
+    CROSS JOIN articles_fts ON articles_fts.rowid = f.id AND articles_fts MATCH ?1
     ORDER BY f.score, f.id";
 
 /// The filter clauses, `?2`..`?7`: entity id, kind, since, until, source, language.
@@ -622,6 +626,29 @@ pub fn list_articles(
 mod tests {
     use super::super::fixture;
     use super::*;
+
+    /// The ranked page is read first, then each of its articles: never every match of
+    /// the query probed into the page (see [`SQL_RANKED_HITS`]).
+    #[test]
+    fn the_ranked_page_drives_the_join() {
+        let s = crate::Store::open_in_memory().unwrap();
+        let sql = format!("EXPLAIN QUERY PLAN {SQL_RANKED_HITS}");
+        let plan: Vec<String> = s
+            .conn()
+            .prepare(&sql)
+            .unwrap()
+            .query_map(params!["mobile", 10, 0, "[", "]"], |r| r.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let scan_f = plan.iter().position(|l| l == "SCAN f");
+        let article = plan.iter().position(|l| l.starts_with("SEARCH a "));
+        let automatic = plan.iter().any(|l| l.contains("AUTOMATIC"));
+        assert!(
+            scan_f.is_some() && scan_f < article && !automatic,
+            "{plan:#?}"
+        );
+    }
 
     fn ids(hits: &[SearchHit]) -> Vec<&str> {
         hits.iter().map(|h| h.external_id.as_str()).collect()
