@@ -6,6 +6,7 @@
 //! ```sh
 //! NEWSDB_BENCH_DB=big.sqlite cargo bench --bench query
 //! NEWSDB_BENCH_ARTICLES=2000 cargo bench --bench query    # a quick run
+//! NEWSDB_BENCH_ONLY=search cargo bench --bench query       # search queries only
 //! ```
 //!
 //! Without `NEWSDB_BENCH_DB` it builds (once, in the temp directory) a database of
@@ -304,6 +305,9 @@ fn main() {
         row(format!("{label} newest"), n, Some(bare_newest.0));
     }
 
+    if std::env::var("NEWSDB_BENCH_ONLY").is_ok_and(|only| only == "search") {
+        return;
+    }
     let top = query::top_entities(conn, None, None, 1).unwrap();
     let Some(frequent) = top.first() else {
         println!("no entities: skipping entity queries");
