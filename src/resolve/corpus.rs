@@ -104,14 +104,18 @@ impl Family {
 }
 
 /// The pending keys a mention of this kind and local name makes: the lone names it may
-/// be, and the lone names its full name may be linked from.
+/// be, and the lone names its full name may be linked from. A mention of the other kind
+/// marks the keys of its name too: its entity's kind is a vote of all its mentions, so
+/// it may make (or unmake) the entity a candidate of the key.
 pub fn pending_keys(kind: EntityKind, name: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for family in Family::ALL {
-        if family.kind() != kind {
-            continue;
-        }
-        if let Some(key) = family.lone_key(name).or_else(|| family.candidate_key(name)) {
+        let key = if family.kind() == kind {
+            family.lone_key(name).or_else(|| family.candidate_key(name))
+        } else {
+            family.candidate_key(name)
+        };
+        if let Some(key) = key {
             keys.push(family.pending(&key));
         }
     }
@@ -207,6 +211,21 @@ mod tests {
         );
         assert_eq!(decide_kind(&[(Location, 4), (Person, 4)]), Some(Person));
         assert_eq!(decide_kind(&[(Person, 0)]), None);
+    }
+
+    #[test]
+    fn a_mention_of_either_kind_marks_the_key_of_its_full_name() {
+        // "Michael Howard" tagged as an organization may still make the entity a
+        // person by the votes of its other mentions: key "howard" must be re-decided.
+        assert_eq!(
+            pending_keys(EntityKind::Organization, "Michael Howard"),
+            ["howard"]
+        );
+        assert_eq!(
+            pending_keys(EntityKind::Person, "Michael Howard"),
+            ["howard"]
+        );
+        assert_eq!(pending_keys(EntityKind::Person, "Howard"), ["howard"]);
     }
 
     #[test]
