@@ -144,6 +144,8 @@ pub(crate) struct Stage {
     weights: Vec<i16>,
     /// `NTB * NTB` transition weights, invalid BILOU transitions at -inf.
     trans: Vec<f32>,
+    /// The allowed predecessors of each tag under `trans`, for Viterbi.
+    preds: Predecessors,
 }
 
 impl Stage {
@@ -187,6 +189,7 @@ impl Stage {
             scale,
             present,
             rank,
+            preds: Predecessors::of_transitions(&trans),
             weights,
             trans,
         }
@@ -211,6 +214,7 @@ impl Stage {
                 }
             }
         }
+        self.preds = Predecessors::of_transitions(&self.trans);
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -357,7 +361,7 @@ impl Stage {
             let r = &rows[offsets[t] as usize..offsets[t + 1] as usize];
             self.score_rows(r.iter().map(|&x| x as usize), &mut em);
         }
-        viterbi(&em, &self.trans)
+        viterbi_with(&em, &self.trans, &self.preds)
     }
 }
 
@@ -374,6 +378,8 @@ pub struct Model {
     res: Resources,
     /// Identifies this model's entries in the per-thread [`WordScores`] cache.
     id: u64,
+    /// Forward-backward tables of the last stage at the model's temperature.
+    forward: Forward,
 }
 
 /// Score groups cached per word and stage: the word's own features when it starts a
@@ -425,13 +431,15 @@ impl Model {
             stages,
             res,
             id: next_model_id(),
+            forward: Forward::default(),
         };
         m.finish();
         m
     }
 
-    /// Computes the version.
+    /// Computes the version and the decoding tables.
     fn finish(&mut self) {
+        self.forward = Forward::new(&self.last_stage().trans, 1.0 / self.temperature);
         let payload = self.payload();
         self.version = blake3::hash(&payload).to_hex()[..12].to_string();
     }
@@ -538,6 +546,7 @@ impl Model {
                 clusters,
             },
             id: next_model_id(),
+            forward: Forward::default(),
         };
         m.finish();
         Ok(m)
@@ -638,7 +647,7 @@ impl Model {
                             stage.score(hashes, acc, &mut em);
                         }
                         start += n;
-                        viterbi(&em[from..], &stage.trans)
+                        viterbi_with(&em[from..], &stage.trans, &stage.preds)
                     })
                     .collect();
             }
@@ -655,12 +664,7 @@ impl Model {
                 tags,
             };
         }
-        let marg = marginals(em, &self.last_stage().trans, 1.0 / self.temperature);
-        let probs = tags
-            .iter()
-            .enumerate()
-            .map(|(t, &c)| marg[t * NT + c as usize])
-            .collect();
+        let probs = self.forward.marginals_of(em, &tags);
         Decoded { tags, probs }
     }
 
@@ -693,13 +697,14 @@ impl Model {
             .collect();
         let trans = &self.last_stage().trans;
         let nll = |temp: f32| -> f64 {
+            let forward = Forward::new(trans, 1.0 / temp);
             sents
                 .par_iter()
                 .map(|(em, gold)| {
-                    let m = marginals(em, trans, 1.0 / temp);
-                    gold.iter()
-                        .enumerate()
-                        .map(|(t, &g)| -f64::from(m[t * NT + g as usize].max(1e-6)).ln())
+                    forward
+                        .marginals_of(em, gold)
+                        .iter()
+                        .map(|&p| -f64::from(p.max(1e-6)).ln())
                         .sum::<f64>()
                 })
                 .collect::<Vec<_>>()
@@ -823,31 +828,43 @@ impl Model {
 
 /// Best tag sequence under emission scores `em` (`NT` per token) and transitions.
 pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
+    viterbi_with(em, trans, &Predecessors::of_transitions(trans))
+}
+
+/// [`viterbi`] with the predecessors of `trans` computed once by the caller.
+fn viterbi_with(em: &[f32], trans: &[f32], preds: &Predecessors) -> Vec<u8> {
     let n = em.len() / NT;
     if n == 0 {
         return Vec::new();
     }
-    let preds = Predecessors::new(|p, c| trans[p * NTB + c] > f32::NEG_INFINITY);
     let mut score = [0f32; NT];
     let mut back = vec![0u8; n * NT];
     for c in 0..NT {
         score[c] = trans[BOUNDARY * NTB + c] + em[c];
     }
+    // The weight of each allowed transition into each tag, in predecessor order.
+    let mut into = [[0f32; NT]; NT];
+    for c in 0..NT {
+        for (w, &p) in into[c].iter_mut().zip(preds.of(c)) {
+            *w = trans[p as usize * NTB + c];
+        }
+    }
     for t in 1..n {
         let mut next = [f32::NEG_INFINITY; NT];
+        let em = &em[t * NT..(t + 1) * NT];
+        let back = &mut back[t * NT..(t + 1) * NT];
         for c in 0..NT {
             let mut best = f32::NEG_INFINITY;
             let mut arg = 0u8;
-            for &p in preds.of(c) {
-                let p = p as usize;
-                let s = score[p] + trans[p * NTB + c];
-                if s > best {
-                    best = s;
-                    arg = p as u8;
-                }
+            for (&p, &w) in preds.of(c).iter().zip(&into[c]) {
+                let s = score[p as usize] + w;
+                // Branch-free: which predecessor wins is data, not a pattern to predict.
+                let better = s > best;
+                best = if better { s } else { best };
+                arg = if better { p } else { arg };
             }
-            next[c] = best + em[t * NT + c];
-            back[t * NT + c] = arg;
+            next[c] = best + em[c];
+            back[c] = arg;
         }
         score = next;
     }
@@ -870,78 +887,135 @@ pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
 
 /// Posterior probability of every tag of every token (`NT` per token), from
 /// forward-backward over the scores times `inv_temp` read as log-potentials.
+#[cfg(test)]
 pub(crate) fn marginals(em: &[f32], trans: &[f32], inv_temp: f32) -> Vec<f32> {
     let n = em.len() / NT;
-    if n == 0 {
-        return Vec::new();
+    let (alpha, beta) = Forward::new(trans, inv_temp).alpha_beta(em);
+    (0..n * NT)
+        .map(|i| posterior(&alpha, &beta, i / NT, i % NT))
+        .collect()
+}
+
+/// The posterior of tag `c` at token `t` from normalized forward and backward scores.
+#[inline]
+fn posterior(alpha: &[f32], beta: &[f32], t: usize, c: usize) -> f32 {
+    let z: f32 = (0..NT).map(|k| alpha[t * NT + k] * beta[t * NT + k]).sum();
+    let p = alpha[t * NT + c] * beta[t * NT + c];
+    if z > 0.0 && p.is_finite() {
+        p / z
+    } else {
+        0.0
     }
-    let mut et = [0f32; NTB * NTB];
-    for (e, &t) in et.iter_mut().zip(trans) {
-        *e = (t * inv_temp).exp();
+}
+
+/// What forward-backward needs of a transition table at one temperature, computed
+/// once per model rather than once per sentence: the exponentiated transitions and,
+/// per tag, the tags it may follow and precede (a zero transition adds nothing).
+#[derive(Debug, Clone)]
+struct Forward {
+    inv_temp: f32,
+    et: [f32; NTB * NTB],
+    preds: Predecessors,
+    succs: Predecessors,
+}
+
+impl Default for Forward {
+    fn default() -> Forward {
+        Forward::new(&[0.0; NTB * NTB], 1.0)
     }
-    // Per-token exp(emission - max), so nothing overflows.
-    let mut pe = vec![0f32; n * NT];
-    for t in 0..n {
-        let row = &em[t * NT..(t + 1) * NT];
-        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        for c in 0..NT {
-            pe[t * NT + c] = ((row[c] - max) * inv_temp).exp();
+}
+
+impl Forward {
+    fn new(trans: &[f32], inv_temp: f32) -> Forward {
+        let mut et = [0f32; NTB * NTB];
+        for (e, &t) in et.iter_mut().zip(trans) {
+            *e = (t * inv_temp).exp();
+        }
+        Forward {
+            inv_temp,
+            preds: Predecessors::new(|p, c| et[p * NTB + c] != 0.0),
+            succs: Predecessors::new(|p, c| et[c * NTB + p] != 0.0),
+            et,
         }
     }
-    // Terms with a zero transition add nothing: skip them (the sums are unchanged).
-    let preds = Predecessors::new(|p, c| et[p * NTB + c] != 0.0);
-    let succs = Predecessors::new(|p, c| et[c * NTB + p] != 0.0);
-    let mut alpha = vec![0f32; n * NT];
-    for c in 0..NT {
-        alpha[c] = et[BOUNDARY * NTB + c] * pe[c];
+
+    /// The posterior probability of `tags[t]` at each token `t` of a sentence with
+    /// emission scores `em` (`NT` per token).
+    fn marginals_of(&self, em: &[f32], tags: &[u8]) -> Vec<f32> {
+        let (alpha, beta) = self.alpha_beta(em);
+        tags.iter()
+            .enumerate()
+            .map(|(t, &c)| posterior(&alpha, &beta, t, c as usize))
+            .collect()
     }
-    normalize(&mut alpha[..NT]);
-    for t in 1..n {
-        for c in 0..NT {
-            let mut s = 0f32;
-            for &p in preds.of(c) {
-                let p = p as usize;
-                s += alpha[(t - 1) * NT + p] * et[p * NTB + c];
+
+    /// The forward and backward scores of a sentence (`NT` per token), each token's
+    /// normalized to sum to 1.
+    fn alpha_beta(&self, em: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        let n = em.len() / NT;
+        if n == 0 {
+            return (Vec::new(), Vec::new());
+        }
+        let (et, inv_temp) = (&self.et, self.inv_temp);
+        // Per-token exp(emission - max), so nothing overflows.
+        let mut pe = vec![0f32; n * NT];
+        for t in 0..n {
+            let row = &em[t * NT..(t + 1) * NT];
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            for c in 0..NT {
+                pe[t * NT + c] = ((row[c] - max) * inv_temp).exp();
             }
-            alpha[t * NT + c] = s * pe[t * NT + c];
         }
-        normalize(&mut alpha[t * NT..(t + 1) * NT]);
-    }
-    let mut beta = vec![0f32; n * NT];
-    for c in 0..NT {
-        beta[(n - 1) * NT + c] = et[c * NTB + BOUNDARY];
-    }
-    normalize(&mut beta[(n - 1) * NT..]);
-    for t in (0..n - 1).rev() {
-        for p in 0..NT {
-            let mut s = 0f32;
-            for &c in succs.of(p) {
-                let c = c as usize;
-                s += et[p * NTB + c] * pe[(t + 1) * NT + c] * beta[(t + 1) * NT + c];
-            }
-            beta[t * NT + p] = s;
-        }
-        normalize(&mut beta[t * NT..(t + 1) * NT]);
-    }
-    let mut out = vec![0f32; n * NT];
-    for t in 0..n {
-        let z: f32 = (0..NT).map(|c| alpha[t * NT + c] * beta[t * NT + c]).sum();
+        let mut alpha = vec![0f32; n * NT];
         for c in 0..NT {
-            let p = alpha[t * NT + c] * beta[t * NT + c];
-            out[t * NT + c] = if z > 0.0 && p.is_finite() { p / z } else { 0.0 };
+            alpha[c] = et[BOUNDARY * NTB + c] * pe[c];
         }
+        normalize(&mut alpha[..NT]);
+        for t in 1..n {
+            for c in 0..NT {
+                let mut s = 0f32;
+                for &p in self.preds.of(c) {
+                    let p = p as usize;
+                    s += alpha[(t - 1) * NT + p] * et[p * NTB + c];
+                }
+                alpha[t * NT + c] = s * pe[t * NT + c];
+            }
+            normalize(&mut alpha[t * NT..(t + 1) * NT]);
+        }
+        let mut beta = vec![0f32; n * NT];
+        for c in 0..NT {
+            beta[(n - 1) * NT + c] = et[c * NTB + BOUNDARY];
+        }
+        normalize(&mut beta[(n - 1) * NT..]);
+        for t in (0..n - 1).rev() {
+            for p in 0..NT {
+                let mut s = 0f32;
+                for &c in self.succs.of(p) {
+                    let c = c as usize;
+                    s += et[p * NTB + c] * pe[(t + 1) * NT + c] * beta[(t + 1) * NT + c];
+                }
+                beta[t * NT + p] = s;
+            }
+            normalize(&mut beta[t * NT..(t + 1) * NT]);
+        }
+        (alpha, beta)
     }
-    out
 }
 
 /// For each tag `c`, the tags `p` (in increasing order) for which `linked(p, c)`:
 /// the transitions a decoder must consider (BILOU allows about a third of them).
+#[derive(Debug, Clone)]
 struct Predecessors {
     list: [[u8; NT]; NT],
     len: [u8; NT],
 }
 
 impl Predecessors {
+    /// The predecessors under a transition table (`NTB * NTB`, forbidden at -inf).
+    fn of_transitions(trans: &[f32]) -> Predecessors {
+        Predecessors::new(|p, c| trans[p * NTB + c] > f32::NEG_INFINITY)
+    }
+
     fn new(linked: impl Fn(usize, usize) -> bool) -> Predecessors {
         let mut out = Predecessors {
             list: [[0; NT]; NT],
@@ -1183,6 +1257,73 @@ mod tests {
         assert!(!allowed(BOUNDARY, i_per));
         assert!(!allowed(b_per, 0));
         assert!(allowed(0, b_per));
+    }
+
+    /// A constrained transition table with varied weights, and emissions for `n` tokens,
+    /// from a fixed pseudo-random sequence.
+    fn random_lattice(seed: u64, n: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut x = seed;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 33) % 2000) as f32 / 200.0 - 5.0
+        };
+        let mut trans = vec![0f32; NTB * NTB];
+        for p in 0..NTB {
+            for c in 0..NTB {
+                trans[p * NTB + c] = if allowed(p, c) && !(p == BOUNDARY && c == BOUNDARY) {
+                    next()
+                } else {
+                    f32::NEG_INFINITY
+                };
+            }
+        }
+        let em = (0..n * NT).map(|_| next()).collect();
+        (trans, em)
+    }
+
+    #[test]
+    fn viterbi_finds_the_best_allowed_path_and_posteriors_match_the_full_table() {
+        for seed in 0..20 {
+            let (trans, em) = random_lattice(seed, 3);
+            // Every path of three tags, scored as the decoder scores it.
+            let mut best = (f32::NEG_INFINITY, vec![]);
+            for a in 0..NT {
+                for b in 0..NT {
+                    for c in 0..NT {
+                        let s = trans[BOUNDARY * NTB + a]
+                            + em[a]
+                            + trans[a * NTB + b]
+                            + em[NT + b]
+                            + trans[b * NTB + c]
+                            + em[2 * NT + c]
+                            + trans[c * NTB + BOUNDARY];
+                        if s > best.0 {
+                            best = (s, vec![a as u8, b as u8, c as u8]);
+                        }
+                    }
+                }
+            }
+            let tags = viterbi(&em, &trans);
+            assert_eq!(tags, best.1, "seed {seed}");
+            // The posteriors of the chosen tags alone are those of the full table.
+            let full = marginals(&em, &trans, 0.7);
+            let chosen = Forward::new(&trans, 0.7).marginals_of(&em, &tags);
+            for (t, &c) in tags.iter().enumerate() {
+                assert_eq!(
+                    chosen[t],
+                    full[t * NT + c as usize],
+                    "seed {seed} token {t}"
+                );
+            }
+            // Posteriors sum to one per token, and impossible tags get none.
+            for t in 0..3 {
+                let sum: f32 = full[t * NT..(t + 1) * NT].iter().sum();
+                assert!((sum - 1.0).abs() < 1e-4, "seed {seed} token {t}: {sum}");
+            }
+            assert_eq!(full[tag_of(Pos::I, 0) as usize], 0.0);
+        }
     }
 
     #[test]
