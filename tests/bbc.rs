@@ -49,6 +49,7 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
     );
     newsdb(&db).arg("check").assert().success();
     lone_surnames_are_linked_by_context(&db);
+    article_cooccurrence_counts_what_sql_counts(&db);
     // Companies the tagger reads as persons when they start a clause ("Google has
     // released ...") are organizations by the nouns written before them elsewhere
     // ("search giant Google", "airline Qantas", "phone operator Verizon"), the lists
@@ -94,6 +95,51 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         rows.collect::<Result<Vec<_>, _>>().unwrap()
     };
     assert_eq!(awards, ["misc Oscars"]);
+}
+
+/// Article-level co-occurrence (counted in Rust over the entities of each article) gives
+/// the partners and counts of the plain SQL a user would write, for frequent and rare
+/// entities, with the partners tied at the cut kept or dropped as the ranking says.
+fn article_cooccurrence_counts_what_sql_counts(db: &std::path::Path) {
+    use newsdb::query::{cooccurrences, Level};
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let ids: Vec<i64> = conn
+        .prepare(
+            "SELECT entity_id FROM entity_mentions ORDER BY mentions DESC, entity_id
+             LIMIT 400",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut sql = conn
+        .prepare(
+            "SELECT o.entity_id, COUNT(DISTINCT o.article_id) FROM mentions s
+             JOIN mentions o ON o.article_id = s.article_id
+             WHERE s.entity_id = ?1 AND o.entity_id <> ?1 GROUP BY o.entity_id",
+        )
+        .unwrap();
+    // The 20 most mentioned, then every 20th down to entities of a few mentions.
+    for &id in ids.iter().take(20).chain(ids.iter().skip(20).step_by(20)) {
+        let all: std::collections::HashMap<i64, i64> = sql
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut counts: Vec<i64> = all.values().copied().collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        for limit in [1, 15, 100_000] {
+            let got =
+                cooccurrences(&conn, newsdb::model::EntityId(id), Level::Article, limit).unwrap();
+            let got_counts: Vec<i64> = got.iter().map(|c| c.count).collect();
+            let want: Vec<i64> = counts.iter().copied().take(limit).collect();
+            assert_eq!(got_counts, want, "entity {id}, limit {limit}");
+            for c in &got {
+                assert_eq!(all.get(&c.entity_id.0), Some(&c.count), "entity {id}");
+            }
+        }
+    }
 }
 
 /// The people and clubs lone names of the BBC corpus were linked to, across articles,

@@ -9,6 +9,7 @@
 //! are read.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -90,7 +91,8 @@ const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COAL
 const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
     ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
 /// Paragraph level reads the pair counts of `paragraph_pairs` (migration V13) the same
-/// way; article level joins the entity's articles (article pairs are too many to keep).
+/// way; article level counts the entities of the entity's articles ([`SQL_ARTICLE_ENTITIES`]:
+/// article pairs are too many to keep).
 const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, COALESCE(u.units, 0)
     FROM paragraph_pairs p
     JOIN entities e ON e.id = p.other_id
@@ -98,16 +100,17 @@ const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, CO
     WHERE p.entity_id = ?1 AND p.paragraphs >= ?2";
 const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM paragraph_pairs WHERE entity_id = ?1
     ORDER BY paragraphs DESC LIMIT 1 OFFSET ?2";
-const SQL_ARTICLE: &str = "SELECT x.entity_id, e.name, e.kind, x.n, COALESCE(u.units, 0)
-    FROM (SELECT entity_id, COUNT(*) AS n FROM (
-            SELECT DISTINCT m.article_id, m.entity_id
-            FROM (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1) s
-            JOIN mentions m ON m.article_id = s.article_id
-            WHERE m.entity_id != ?1)
-          GROUP BY entity_id) x
-    JOIN entities e ON e.id = x.entity_id
-    LEFT JOIN entity_units u ON u.entity_id = x.entity_id AND u.level = 'article'
-    WHERE x.n >= ?2";
+/// Every mention's entity in the articles of `?1`, article by article (the `ORDER BY`
+/// costs no sort: the index `mentions_by_article` gives that order, and since V15 it
+/// holds the entity too, so no row of the table is read). Counted in Rust: a `DISTINCT`
+/// and `GROUP BY` in SQL sort millions of rows for a frequent entity.
+const SQL_ARTICLE_ENTITIES: &str = "SELECT m.article_id, m.entity_id FROM mentions m
+    WHERE m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
+    ORDER BY m.article_id";
+/// A partner's name, kind and article count.
+const SQL_PARTNER: &str = "SELECT e.name, e.kind, COALESCE(u.units, 0) FROM entities e
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE e.id = ?1";
 const SQL_UNITS: &str = "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = ?2";
 const SQL_TOTAL: &str = "SELECT units FROM unit_totals WHERE level = ?1";
 
@@ -130,9 +133,9 @@ pub fn cooccurrences(
     limit: usize,
 ) -> Result<Vec<Cooccurrence>> {
     let (sql, cutoff_sql) = match level {
-        Level::Sentence => (SQL_SENTENCE, Some(SQL_SENTENCE_CUTOFF)),
-        Level::Paragraph => (SQL_PARAGRAPH, Some(SQL_PARAGRAPH_CUTOFF)),
-        Level::Article => (SQL_ARTICLE, None),
+        Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
+        Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
+        Level::Article => ("", ""),
     };
     let own: i64 = conn
         .prepare_cached(SQL_UNITS)?
@@ -147,6 +150,9 @@ pub fn cooccurrences(
         .query_row([level.as_str()], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
+    if level == Level::Article {
+        return article_cooccurrences(conn, entity, own, total, limit);
+    }
     let mut stmt = conn.prepare_cached(sql)?;
     let row = |r: &rusqlite::Row<'_>| {
         let count: i64 = r.get(3)?;
@@ -160,21 +166,69 @@ pub fn cooccurrences(
         })
     };
     // Partners tied with the last one kept still compete on PMI and name.
-    let cutoff: i64 = match cutoff_sql {
-        Some(cutoff_sql) => conn
-            .prepare_cached(cutoff_sql)?
-            .query_row(
-                rusqlite::params![entity, limit.saturating_sub(1) as i64],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0),
-        None => 0,
-    };
+    let cutoff: i64 = conn
+        .prepare_cached(cutoff_sql)?
+        .query_row(
+            rusqlite::params![entity, limit.saturating_sub(1) as i64],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
     let rows: Vec<Cooccurrence> = stmt
         .query_map(rusqlite::params![entity, cutoff], row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(most_shared(rows, limit))
+}
+
+/// [`cooccurrences`] at article level: counts the distinct entities of each article of
+/// `entity` (`own` of them, of `total`), then reads names only for the partners that
+/// can still make the first `limit` (those with at least the `limit`-th count: ties
+/// compete on PMI and name).
+fn article_cooccurrences(
+    conn: &Connection,
+    entity: EntityId,
+    own: i64,
+    total: i64,
+    limit: usize,
+) -> Result<Vec<Cooccurrence>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    // Per partner: shared articles, and the last article counted (the rows come in
+    // article order, so a partner named twice in one article counts once).
+    let mut shared: HashMap<EntityId, (i64, i64)> = HashMap::new();
+    let mut stmt = conn.prepare_cached(SQL_ARTICLE_ENTITIES)?;
+    let mut rows = stmt.query([entity])?;
+    while let Some(row) = rows.next()? {
+        let (article, other): (i64, EntityId) = (row.get(0)?, row.get(1)?);
+        if other == entity {
+            continue;
+        }
+        let seen = shared.entry(other).or_insert((0, -1));
+        if seen.1 != article {
+            *seen = (seen.0 + 1, article);
+        }
+    }
+    let mut counts: Vec<i64> = shared.values().map(|&(n, _)| n).collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let cutoff = counts.get(limit - 1).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    let mut partner = conn.prepare_cached(SQL_PARTNER)?;
+    for (other, (count, _)) in shared {
+        if count < cutoff {
+            continue;
+        }
+        let (name, kind, theirs): (String, EntityKind, i64) =
+            partner.query_row([other], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        out.push(Cooccurrence {
+            entity_id: other,
+            name,
+            kind,
+            count,
+            pmi: pmi(count, own, theirs, total),
+        });
+    }
+    Ok(most_shared(out, limit))
 }
 
 /// Every count of [`cooccurrences`] recomputed from the mentions in articles published
