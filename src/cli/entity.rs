@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::Ctx;
 
 /// Show an entity's profile: kind, aliases, article and mention counts, first and
-/// last seen, and the entities most often named in the same sentence.
+/// last seen, the entities most often named in the same sentence, and for a surname
+/// alone ("Howard") the full-name persons it may mean.
 ///
 /// NAME is a canonical name, an alias or a row id; case is ignored when nothing
 /// matches exactly. An unknown name prints near names and exits with code 1.
@@ -111,6 +112,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 Table::from_rows(&profile.cooccurring, &["name", "kind", "count", "pmi"])?;
             // As `cooccur` shows it: PMI to 3 decimals.
             table.round_column("pmi", 3);
+            ctx.print(&table)?;
+        }
+        if !profile.full_names.is_empty() {
+            use std::io::Write;
+            writeln!(
+                std::io::stdout(),
+                "\nFull names with this surname (link by hand: `newsdb entities merge`):"
+            )?;
+            let table =
+                Table::from_rows(&profile.full_names, &["id", "name", "articles", "mentions"])?;
             ctx.print(&table)?;
         }
     } else {

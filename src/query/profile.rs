@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::cooccur::{cooccurrences, Cooccurrence, Level};
 use crate::error::Result;
 use crate::model::{ArticleId, Entity, EntityId, EntityKind};
+use crate::resolve::corpus::Family;
 
 /// How many co-occurring entities a profile lists.
 pub const PROFILE_COOCCURRING: usize = 10;
@@ -32,7 +33,15 @@ pub struct EntityProfile {
     pub last_seen: Option<String>,
     /// The entities most often named in the same sentence (see [`cooccurrences`]).
     pub cooccurring: Vec<Cooccurrence>,
+    /// For a person named by one word ("Howard"), the full-name persons that word is
+    /// the surname of ("Michael Howard", "Ron Howard"): the people a lone surname may
+    /// mean where its context did not say which (see the README, "Across the store"),
+    /// most mentioned first, at most [`PROFILE_FULL_NAMES`]. Empty otherwise.
+    pub full_names: Vec<EntityCount>,
 }
+
+/// How many full names a profile of a lone surname lists.
+pub const PROFILE_FULL_NAMES: usize = 5;
 
 /// An entity with its article and mention counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,6 +72,14 @@ const SQL_ARTICLES: &str =
     "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = 'article'";
 const SQL_MENTIONS: &str = "SELECT COUNT(*) FROM mentions WHERE entity_id = ?1";
 const SQL_TOTAL_ARTICLES: &str = "SELECT COUNT(*) FROM articles";
+/// Live persons whose name ends with `?1` ("Bashar al-Assad" ends with "Assad"; ASCII
+/// case ignored: the surname rule in Rust decides), most mentioned first. Reads every
+/// person row: a few thousand, even for a million articles.
+const SQL_ENDING_WITH: &str = "SELECT e.id, e.kind, e.name, COALESCE(u.units, 0), c.mentions
+    FROM entities e JOIN entity_mentions c ON c.entity_id = e.id
+    LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
+    WHERE e.kind = 'person' AND e.merged_into IS NULL AND e.name LIKE '%_' || ?1
+    ORDER BY c.mentions DESC, e.name";
 const SQL_ALIASES: &str =
     "SELECT alias FROM entity_aliases WHERE entity_id = ?1 AND alias != ?2 ORDER BY alias";
 // Few articles: read their dates. Many: walk the date index from either end until one
@@ -159,6 +176,7 @@ pub fn entity_profile_of(conn: &Connection, entity: Entity) -> Result<EntityProf
         .query_map(params![id, entity.name], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let cooccurring = cooccurrences(conn, id, Level::Sentence, PROFILE_COOCCURRING)?;
+    let full_names = full_names_of(conn, &entity)?;
     Ok(EntityProfile {
         id,
         name: entity.name,
@@ -169,7 +187,33 @@ pub fn entity_profile_of(conn: &Connection, entity: Entity) -> Result<EntityProf
         first_seen,
         last_seen,
         cooccurring,
+        full_names,
     })
+}
+
+/// The full-name persons a one-word person name is the surname of, by the rule the
+/// linking pass uses for its candidates ([`Family::Person`]).
+fn full_names_of(conn: &Connection, entity: &Entity) -> Result<Vec<EntityCount>> {
+    let family = Family::Person;
+    if entity.kind != family.kind() {
+        return Ok(Vec::new());
+    }
+    let Some(key) = family.lone_key(&entity.name) else {
+        return Ok(Vec::new());
+    };
+    let word = entity.name.rsplit(' ').next().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(SQL_ENDING_WITH)?;
+    for row in stmt.query_map([word], count_from_row)? {
+        let row = row?;
+        if row.id != entity.id && family.candidate_key(&row.name).as_ref() == Some(&key) {
+            out.push(row);
+            if out.len() == PROFILE_FULL_NAMES {
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The most mentioned entities, optionally of one kind and within a period of
@@ -207,6 +251,41 @@ pub fn entities_in_article(conn: &Connection, article: ArticleId) -> Result<Vec<
 mod tests {
     use super::super::fixture;
     use super::*;
+
+    #[test]
+    fn a_lone_surname_lists_the_full_names_it_may_mean() {
+        use crate::model::{Field, NewMention};
+        let mut f = fixture::build();
+        // "Assad was not named by Trump.": both surnames as entities of their own.
+        let (_, _, body, _) = fixture::ARTICLES[1];
+        for (needle, name) in [("Trump.", "Trump"), ("Assad was", "Assad")] {
+            let e = f
+                .store
+                .entity_get_or_create(EntityKind::Person, name)
+                .unwrap();
+            let start = body.find(needle).unwrap();
+            let m = NewMention::from_byte_range(e, Field::Body, body, start, start + name.len())
+                .unwrap();
+            f.store.add_mentions(f.articles[1], &[m]).unwrap();
+        }
+        let full = |name: &str| -> Vec<String> {
+            let id = f.store.entities_named(name).unwrap()[0].id;
+            entity_profile(f.store.conn(), &id.to_string())
+                .unwrap()
+                .unwrap()
+                .full_names
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(full("Trump"), ["Donald Trump"]);
+        // The surname of "Bashar al-Assad" is "Assad": the particle is not part of it.
+        assert_eq!(full("Assad"), ["Bashar al-Assad"]);
+        // Full names, places and one-word names that are no one's surname list none.
+        assert!(full("Donald Trump").is_empty());
+        assert!(full("Tehran").is_empty());
+        assert!(full("Zoë").is_empty());
+    }
 
     #[test]
     fn profile_counts_dates_aliases_and_cooccurring() {
