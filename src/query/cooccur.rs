@@ -132,11 +132,6 @@ pub fn cooccurrences(
     level: Level,
     limit: usize,
 ) -> Result<Vec<Cooccurrence>> {
-    let (sql, cutoff_sql) = match level {
-        Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
-        Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
-        Level::Article => ("", ""),
-    };
     let own: i64 = conn
         .prepare_cached(SQL_UNITS)?
         .query_row(rusqlite::params![entity, level.as_str()], |r| r.get(0))
@@ -150,9 +145,11 @@ pub fn cooccurrences(
         .query_row([level.as_str()], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
-    if level == Level::Article {
-        return article_cooccurrences(conn, entity, own, total, limit);
-    }
+    let (sql, cutoff_sql) = match level {
+        Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
+        Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
+        Level::Article => return article_cooccurrences(conn, entity, own, total, limit),
+    };
     let mut stmt = conn.prepare_cached(sql)?;
     let row = |r: &rusqlite::Row<'_>| {
         let count: i64 = r.get(3)?;
