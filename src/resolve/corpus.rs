@@ -179,12 +179,12 @@ pub fn context_without<E: Eq + Copy>(context: &[E], candidates: &[E]) -> Vec<E> 
 /// name to, if any: `context` holds the entities of [`context_without`] with their
 /// share of all articles, `profile` gives each candidate's profile and `in_article`
 /// how many context mentions the article itself has of it.
-pub fn choose_candidate<'p, E: Eq + Hash + Copy + 'p>(
-    candidates: &[E],
+pub fn choose_candidate<'p, C: Copy, E: Ord + 'p>(
+    candidates: &[C],
     context: &[(E, f64)],
-    profile: impl Fn(&E) -> &'p Profile<E>,
-    in_article: impl Fn(&E) -> u32,
-) -> Option<E> {
+    profile: impl Fn(&C) -> &'p Profile<E>,
+    in_article: impl Fn(&C) -> u32,
+) -> Option<C> {
     if candidates.is_empty() {
         return None;
     }

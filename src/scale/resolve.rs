@@ -26,7 +26,7 @@ use crate::resolve::corpus::{
     Family, Lonely,
 };
 use crate::resolve::identity_key;
-use crate::resolve::link::Profile;
+use crate::resolve::link::{CompanyCounter, Profile};
 use crate::store::paragraphs::REPEATED_PARAGRAPH_ARTICLES;
 
 /// The entity table written by [`resolve_parquet`].
@@ -410,7 +410,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
 
     // Pass 2: the evidence, and the lone names waiting for it.
     let mut named = vec![0u32; entities.len()];
-    let mut profiles: HashMap<u32, Profile<u32>> = HashMap::new();
+    let mut company = CompanyCounter::new();
     let mut groups: Vec<LoneGroup> = Vec::new();
     let mut ignored = 0u64;
     for_each_article(
@@ -445,18 +445,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
             }
             let mut context: Vec<u32> = counts.keys().copied().collect();
             context.sort_unstable();
-            for &c in &context {
-                if !is_candidate.contains(&c) {
-                    continue;
-                }
-                let p = profiles.entry(c).or_default();
-                p.articles += 1;
-                for &e in &context {
-                    if e != c {
-                        *p.shared.entry(e).or_default() += 1;
-                    }
-                }
-            }
+            company.add_article(&context, |c| is_candidate.contains(&c));
             let mut here: Vec<LoneGroup> = Vec::new();
             for m in mentions {
                 let Some((family, key)) = lone_of(m.kind, &m.name) else {
@@ -489,6 +478,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         },
     )?;
     report.lone_groups = groups.len() as u64;
+    let profiles = company.finish();
 
     // The decisions, and their effect on the entities' votes and names.
     let articles = (report.articles as f64).max(1.0);

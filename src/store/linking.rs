@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind};
 use crate::resolve::corpus::{choose_candidate, context_counts, context_without, Family, Lonely};
 use crate::resolve::identity_key;
-use crate::resolve::link::Profile;
+use crate::resolve::link::{CompanyCounter, Profile};
 
 /// Every name of every entity of a kind: the candidates a lone name may mean.
 const SQL_NAMES_OF_KIND: &str = "SELECT n.entity_id, n.name FROM entity_names n
@@ -116,7 +116,17 @@ struct Evidence<'c> {
     shares: HashMap<EntityId, f64>,
     /// Whether `shares` holds every entity an article names ([`Evidence::preload`]).
     shares_complete: bool,
-    profiles: HashMap<EntityId, Profile<EntityId>>,
+    /// Each candidate's profile, over the entities' numbers in `index`.
+    profiles: HashMap<EntityId, Profile<u32>>,
+    /// A small number per entity a profile holds, so an entry of a profile takes 8
+    /// bytes (a large store's profiles hold millions of entries).
+    index: HashMap<EntityId, u32>,
+}
+
+/// The number of `entity` in `index`, given it on first sight.
+fn intern(index: &mut HashMap<EntityId, u32>, entity: EntityId) -> u32 {
+    let next = u32::try_from(index.len()).expect("fewer than 2^32 entities in a pass");
+    *index.entry(entity).or_insert(next)
 }
 
 impl Evidence<'_> {
@@ -190,8 +200,11 @@ impl Evidence<'_> {
     /// (the same values: an article's context and named entities are built by the same
     /// rules). Worth it when a pass needs the profiles of most candidates.
     fn preload(&mut self, wanted: &HashSet<EntityId>) -> Result<()> {
+        let numbers: HashSet<u32> = wanted.iter().map(|&c| intern(&mut self.index, c)).collect();
         let mut named: HashMap<EntityId, u32> = HashMap::new();
-        let mut profiles: HashMap<EntityId, Profile<EntityId>> = HashMap::new();
+        let mut company = CompanyCounter::new();
+        let mut context: Vec<u32> = Vec::new();
+        let index = &mut self.index;
         let mut flush = |ids: &mut Vec<EntityId>| {
             let counts = context_counts(ids.iter().copied());
             ids.sort_unstable();
@@ -199,13 +212,9 @@ impl Evidence<'_> {
             for &e in ids.iter() {
                 *named.entry(e).or_default() += 1;
             }
-            for &c in counts.keys().filter(|c| wanted.contains(c)) {
-                let profile = profiles.entry(c).or_insert_with(empty_profile);
-                profile.articles += 1;
-                for &e in counts.keys().filter(|&&e| e != c) {
-                    *profile.shared.entry(e).or_default() += 1;
-                }
-            }
+            context.clear();
+            context.extend(counts.keys().map(|&e| intern(index, e)));
+            company.add_article(&context, |c| numbers.contains(&c));
             ids.clear();
         };
         let mut stmt = self.conn.prepare(SQL_ALL_NAMED)?;
@@ -231,11 +240,18 @@ impl Evidence<'_> {
             .map(|(e, n)| (e, f64::from(n) / total))
             .collect();
         self.shares_complete = true;
+        let mut profiles = company.finish();
         for &c in wanted {
-            let profile = profiles.remove(&c).unwrap_or_else(empty_profile);
+            let profile = profiles.remove(&self.index[&c]).unwrap_or_default();
             self.profiles.insert(c, profile);
         }
         Ok(())
+    }
+
+    /// Drops the cached context of an article no later decision reads again.
+    fn forget(&mut self, article: ArticleId) {
+        self.contexts.remove(&article);
+        self.counts.remove(&article);
     }
 
     fn profile(&mut self, entity: EntityId) -> Result<()> {
@@ -251,20 +267,13 @@ impl Evidence<'_> {
                 }
             }
         }
-        let profile = Profile {
-            articles: articles.len() as u32,
-            shared,
-        };
+        let index = &mut self.index;
+        let profile = Profile::from_counts(
+            articles.len() as u32,
+            shared.into_iter().map(|(e, n)| (intern(index, e), n)),
+        );
         self.profiles.insert(entity, profile);
         Ok(())
-    }
-}
-
-/// The profile of a candidate no article names in full.
-fn empty_profile() -> Profile<EntityId> {
-    Profile {
-        articles: 0,
-        shared: HashMap::new(),
     }
 }
 
@@ -314,8 +323,10 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         shares: HashMap::new(),
         shares_complete: false,
         profiles: HashMap::new(),
+        index: HashMap::new(),
     };
-    if articles.len() as f64 >= PRELOAD_SHARE * evidence.articles {
+    let preloaded = articles.len() as f64 >= PRELOAD_SHARE * evidence.articles;
+    if preloaded {
         let needed: HashSet<EntityId> = lone_keys
             .iter()
             .filter_map(|k| candidates.get(k))
@@ -340,6 +351,10 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
             decide(conn, family, target, lones, &mut changes)?;
         }
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
+        if preloaded {
+            // Every profile is in memory: no later decision reads this context.
+            evidence.forget(article);
+        }
         if (done + 1) % DELTA_ARTICLES == 0 {
             // Summary changes add up: applying them in parts keeps memory bounded.
             delta.apply(conn)?;
@@ -513,7 +528,10 @@ fn choose(
     let context_ids = context_without(evidence.context(article)?, candidates);
     let mut context = Vec::with_capacity(context_ids.len());
     for e in context_ids {
-        context.push((e, evidence.share(e)?));
+        // An entity without a number is in no profile: it adds no evidence.
+        if let Some(&number) = evidence.index.get(&e) {
+            context.push((number, evidence.share(e)?));
+        }
     }
     let here = &evidence.counts[&article];
     Ok(choose_candidate(
