@@ -220,7 +220,9 @@ pub(crate) fn drop_leading_the(name: &str) -> &str {
 fn without_glued_particle(token: &str) -> &str {
     for p in GLUED_PARTICLES {
         let head = token.get(..p.len());
-        if head.is_some_and(|h| h.to_lowercase() == *p) && token.len() > p.len() {
+        // The particles are ASCII letters and apostrophes: no other character
+        // lowercases to one of them, so this is the case-insensitive comparison.
+        if head.is_some_and(|h| h.eq_ignore_ascii_case(p)) && token.len() > p.len() {
             return &token[p.len()..];
         }
     }
@@ -480,6 +482,14 @@ mod tests {
         assert_eq!(full_name_surname("Assad"), None);
         assert_eq!(surname_only("al-Assad").as_deref(), Some("assad"));
         assert_eq!(surname_only("Assad").as_deref(), Some("assad"));
+        // Glued particles in any case, curly apostrophes too; a particle alone is not
+        // stripped to nothing.
+        assert_eq!(surname_only("AL-Assad").as_deref(), Some("assad"));
+        assert_eq!(
+            full_name_surname("Valéry Giscard D’Estaing").as_deref(),
+            Some("estaing")
+        );
+        assert_eq!(surname_only("al-").as_deref(), Some("al-"));
         assert_eq!(surname_only("de Gaulle").as_deref(), Some("gaulle"));
         assert_eq!(surname_only("Ali Khamenei"), None);
     }
