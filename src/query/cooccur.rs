@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
+use foldhash::fast::RandomState as Fast;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -193,7 +194,8 @@ fn article_cooccurrences(
     }
     // Per partner: shared articles, and the last article counted (the rows come in
     // article order, so a partner named twice in one article counts once).
-    let mut shared: HashMap<EntityId, (i64, i64)> = HashMap::new();
+    // (A fast hash: a common entity's articles are millions of rows.)
+    let mut shared: HashMap<EntityId, (i64, i64), Fast> = HashMap::default();
     let mut stmt = conn.prepare_cached(SQL_ARTICLE_ENTITIES)?;
     let mut rows = stmt.query([entity])?;
     while let Some(row) = rows.next()? {
