@@ -290,6 +290,9 @@ fn most_shared(mut rows: Vec<Cooccurrence>, limit: usize) -> Vec<Cooccurrence> {
             .cmp(&x.count)
             .then(y.pmi.partial_cmp(&x.pmi).unwrap_or(Ordering::Equal))
             .then_with(|| x.name.cmp(&y.name))
+            // Two entities of one name (another kind): the order of their ids, never
+            // the order a hash map happened to hold them in.
+            .then(x.entity_id.cmp(&y.entity_id))
     });
     rows.truncate(limit);
     rows

@@ -118,8 +118,9 @@ struct Evidence<'c> {
     shares_complete: bool,
     /// Each candidate's profile, over the entities' numbers in `index`.
     profiles: HashMap<EntityId, Profile<u32>>,
-    /// A small number per entity a profile holds, so an entry of a profile takes 8
-    /// bytes (a large store's profiles hold millions of entries).
+    /// A small number per entity (every entity a profile holds has one; a preload
+    /// numbers every entity of the store), so an entry of a profile takes 8 bytes: a
+    /// large store's profiles hold millions of entries, its entities thousands.
     index: HashMap<EntityId, u32>,
 }
 
@@ -200,7 +201,12 @@ impl Evidence<'_> {
     /// (the same values: an article's context and named entities are built by the same
     /// rules). Worth it when a pass needs the profiles of most candidates.
     fn preload(&mut self, wanted: &HashSet<EntityId>) -> Result<()> {
-        let numbers: HashSet<u32> = wanted.iter().map(|&c| intern(&mut self.index, c)).collect();
+        // The candidates are numbered first: 0 to `wanted.len()`.
+        debug_assert!(self.index.is_empty());
+        for &c in wanted {
+            intern(&mut self.index, c);
+        }
+        let candidates = u32::try_from(wanted.len()).expect("fewer than 2^32 candidates");
         let mut named: HashMap<EntityId, u32> = HashMap::new();
         let mut company = CompanyCounter::new();
         let mut context: Vec<u32> = Vec::new();
@@ -214,7 +220,7 @@ impl Evidence<'_> {
             }
             context.clear();
             context.extend(counts.keys().map(|&e| intern(index, e)));
-            company.add_article(&context, |c| numbers.contains(&c));
+            company.add_article(&context, |c| c < candidates);
             ids.clear();
         };
         let mut stmt = self.conn.prepare(SQL_ALL_NAMED)?;
