@@ -9,7 +9,7 @@
 //! context no longer supports goes back to the entity of its own name. Names a person
 //! merged or fixed by hand are left alone.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rusqlite::{params, Connection};
 
@@ -343,7 +343,9 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     }
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
-    let mut left: Vec<EntityId> = Vec::new();
+    // A set: a pass over a large store moves millions of mentions, out of thousands of
+    // entities.
+    let mut left: BTreeSet<EntityId> = BTreeSet::new();
     for (done, article) in articles.into_iter().enumerate() {
         // The changes of one article are written together: its summaries are
         // refreshed once, not once per name of it.
@@ -367,8 +369,6 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         }
     }
     delta.apply(conn)?;
-    left.sort_unstable();
-    left.dedup();
     for id in left {
         entities::drop_if_unused(conn, id)?;
     }
@@ -379,8 +379,11 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
 /// profile in one scan ([`Evidence::preload`]) rather than article by article.
 const PRELOAD_SHARE: f64 = 0.1;
 
-/// Articles a pass relinks between two writes of the summary changes.
-const DELTA_ARTICLES: usize = 10_000;
+/// Articles a pass relinks between two writes of the summary changes. The changes
+/// are held per key (pairs of entities, names, days), so their memory grows with the
+/// distinct keys of these articles: at 10,000 the pass over a million-article store
+/// grew by tens of MB while deciding.
+const DELTA_ARTICLES: usize = 2_000;
 
 /// A lone name's family and key.
 type Key = (Family, String);
@@ -500,7 +503,7 @@ fn relink(
     article: ArticleId,
     changes: &[Change],
     delta: &mut units::Delta,
-    left: &mut Vec<EntityId>,
+    left: &mut BTreeSet<EntityId>,
 ) -> Result<u64> {
     if changes.is_empty() {
         return Ok(0);
