@@ -63,6 +63,8 @@ fn summaries(db: &Path) -> Vec<String> {
         "unit_totals",
         "sentence_pairs",
         "paragraph_pairs",
+        "article_pairs",
+        "frequent_entities",
         "entity_days",
         "entity_mentions",
         "entity_kind_votes",
@@ -122,6 +124,12 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
     let db = dir.path().join("news.sqlite");
     let wire = dir.path().join("wire.jsonl");
     std::fs::write(&wire, WIRE).unwrap();
+    // Every entity named in an article is frequent, so that article_pairs has rows.
+    newsdb(&db).arg("init").assert().success();
+    Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE article_pair_threshold SET min_articles = 1", [])
+        .unwrap();
     newsdb(&db).arg("import").arg(seeds()).assert().success();
     newsdb(&db).arg("import").arg(&wire).assert().success();
     assert_eq!(check(&db), (Some(0), vec![]));
@@ -143,6 +151,9 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
          INSERT INTO sentence_pairs (entity_id, other_id, sentences) VALUES (999998, 999999, 3);
          UPDATE paragraph_pairs SET paragraphs = paragraphs + 2 WHERE entity_id % 3 = 0;
          DELETE FROM paragraph_pairs WHERE entity_id % 3 = 1;
+         UPDATE article_pairs SET articles = articles + 1 WHERE entity_id % 2 = 0;
+         DELETE FROM frequent_entities WHERE entity_id = (SELECT MAX(entity_id)
+                                                          FROM frequent_entities);
          UPDATE entity_days SET mentions = mentions + 1 WHERE entity_id % 2 = 0;
          DELETE FROM entity_mentions;
          UPDATE entity_kind_votes SET weight = weight * 2;
@@ -169,6 +180,7 @@ fn check_repair_rebuilds_damaged_summaries_and_index_so_queries_answer_as_before
         "unit_totals",
         "sentence_pairs",
         "paragraph_pairs",
+        "article_pairs",
         "entity_days",
         "entity_mentions",
         "entity_kind_votes",

@@ -9,11 +9,9 @@
 //! are read.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use foldhash::fast::RandomState as Fast;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -92,8 +90,7 @@ const SQL_SENTENCE: &str = "SELECT p.other_id, e.name, e.kind, p.sentences, COAL
 const SQL_SENTENCE_CUTOFF: &str = "SELECT sentences FROM sentence_pairs WHERE entity_id = ?1
     ORDER BY sentences DESC LIMIT 1 OFFSET ?2";
 /// Paragraph level reads the pair counts of `paragraph_pairs` (migration V13) the same
-/// way; article level counts the entities of the entity's articles ([`SQL_ARTICLE_ENTITIES`]:
-/// article pairs are too many to keep).
+/// way.
 const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, COALESCE(u.units, 0)
     FROM paragraph_pairs p
     JOIN entities e ON e.id = p.other_id
@@ -101,13 +98,18 @@ const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, CO
     WHERE p.entity_id = ?1 AND p.paragraphs >= ?2";
 const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM paragraph_pairs WHERE entity_id = ?1
     ORDER BY paragraphs DESC LIMIT 1 OFFSET ?2";
-/// Every mention's entity in the articles of `?1`, article by article (the `ORDER BY`
-/// costs no sort: the index `mentions_by_article` gives that order, and since V15 it
-/// holds the entity too, so no row of the table is read). Counted in Rust: a `DISTINCT`
-/// and `GROUP BY` in SQL sort millions of rows for a frequent entity.
-const SQL_ARTICLE_ENTITIES: &str = "SELECT m.article_id, m.entity_id FROM mentions m
-    WHERE m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
-    ORDER BY m.article_id";
+/// Article level reads the pair counts of `article_pairs` (V16) the same way when
+/// `?1` is a frequent entity and the answer is known to be exact (see
+/// [`pairs_suffice`]); otherwise [`article_cooccurrences`] counts the entities of
+/// `?1`'s articles.
+const SQL_ARTICLE: &str = "SELECT p.other_id, e.name, e.kind, p.articles, COALESCE(u.units, 0)
+    FROM article_pairs p
+    JOIN entities e ON e.id = p.other_id
+    LEFT JOIN entity_units u ON u.entity_id = p.other_id AND u.level = 'article'
+    WHERE p.entity_id = ?1 AND p.articles >= ?2";
+const SQL_ARTICLE_CUTOFF: &str = "SELECT articles FROM article_pairs WHERE entity_id = ?1
+    ORDER BY articles DESC LIMIT 1 OFFSET ?2";
+const SQL_IS_FREQUENT: &str = "SELECT 1 FROM frequent_entities WHERE entity_id = ?1";
 /// A partner's name, kind and article count.
 const SQL_PARTNER: &str = "SELECT e.name, e.kind, COALESCE(u.units, 0) FROM entities e
     LEFT JOIN entity_units u ON u.entity_id = e.id AND u.level = 'article'
@@ -149,7 +151,7 @@ pub fn cooccurrences(
     let (sql, cutoff_sql) = match level {
         Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
         Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
-        Level::Article => return article_cooccurrences(conn, entity, own, total, limit),
+        Level::Article => (SQL_ARTICLE, SQL_ARTICLE_CUTOFF),
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let row = |r: &rusqlite::Row<'_>| {
@@ -172,10 +174,32 @@ pub fn cooccurrences(
         )
         .optional()?
         .unwrap_or(0);
+    if level == Level::Article && !pairs_suffice(conn, entity, cutoff)? {
+        return article_cooccurrences(conn, entity, own, total, limit);
+    }
     let rows: Vec<Cooccurrence> = stmt
         .query_map(rusqlite::params![entity, cutoff], row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(most_shared(rows, limit))
+}
+
+/// Whether the `article_pairs` rows of `entity` answer a top-N query whose N-th
+/// partner shares `cutoff` articles: `entity` is frequent and `cutoff` is at least the
+/// threshold, so that no entity left out of `article_pairs` (each named in fewer
+/// articles than the threshold, which `check` verifies) can share that many.
+fn pairs_suffice(conn: &Connection, entity: EntityId, cutoff: i64) -> Result<bool> {
+    let threshold: Option<i64> = conn
+        .prepare_cached(crate::store::units::SQL_FREQUENT_THRESHOLD)?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if threshold.is_none_or(|t| cutoff < t) {
+        return Ok(false);
+    }
+    Ok(conn
+        .prepare_cached(SQL_IS_FREQUENT)?
+        .query_row([entity], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// [`cooccurrences`] at article level: counts the distinct entities of each article of
@@ -192,28 +216,13 @@ fn article_cooccurrences(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // Per partner: shared articles, and the last article counted (the rows come in
-    // article order, so a partner named twice in one article counts once).
-    // (A fast hash: a common entity's articles are millions of rows.)
-    let mut shared: HashMap<EntityId, (i64, i64), Fast> = HashMap::default();
-    let mut stmt = conn.prepare_cached(SQL_ARTICLE_ENTITIES)?;
-    let mut rows = stmt.query([entity])?;
-    while let Some(row) = rows.next()? {
-        let (article, other): (i64, EntityId) = (row.get(0)?, row.get(1)?);
-        if other == entity {
-            continue;
-        }
-        let seen = shared.entry(other).or_insert((0, -1));
-        if seen.1 != article {
-            *seen = (seen.0 + 1, article);
-        }
-    }
-    let mut counts: Vec<i64> = shared.values().map(|&(n, _)| n).collect();
+    let shared = crate::store::units::shared_articles(conn, entity, |_| true)?;
+    let mut counts: Vec<i64> = shared.values().copied().collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
     let cutoff = counts.get(limit - 1).copied().unwrap_or(0);
     let mut out = Vec::new();
     let mut partner = conn.prepare_cached(SQL_PARTNER)?;
-    for (other, (count, _)) in shared {
+    for (other, count) in shared {
         if count < cutoff {
             continue;
         }

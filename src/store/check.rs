@@ -173,6 +173,48 @@ macro_rules! paragraph_pair_drift {
 pub(crate) use paragraph_pair_drift;
 const SQL_PARAGRAPH_PAIR_DRIFT: &str = concat!(paragraph_pair_drift!(), " LIMIT 100");
 
+/// The articles each ordered pair of frequent entities (`frequent_entities`) shares,
+/// recounted.
+macro_rules! actual_article_pairs {
+    () => {
+        "WITH f AS (SELECT DISTINCT m.article_id, m.entity_id
+              FROM frequent_entities f JOIN mentions m ON m.entity_id = f.entity_id),
+    actual(entity_id, other_id, articles) AS (
+        SELECT x.entity_id, y.entity_id, COUNT(*) FROM f x
+        JOIN f y ON y.article_id = x.article_id AND y.entity_id <> x.entity_id
+        GROUP BY x.entity_id, y.entity_id)"
+    };
+}
+pub(crate) use actual_article_pairs;
+/// Pairs whose stored shared-article count differs from a recount.
+macro_rules! article_pair_drift {
+    () => {
+        concat!(
+            $crate::store::check::actual_article_pairs!(),
+            "
+    SELECT COALESCE(a.entity_id, s.entity_id), COALESCE(a.other_id, s.other_id),
+           COALESCE(a.articles, 0), COALESCE(s.articles, 0)
+    FROM actual a FULL OUTER JOIN article_pairs s
+         ON s.entity_id = a.entity_id AND s.other_id = a.other_id
+    WHERE COALESCE(a.articles, 0) <> COALESCE(s.articles, 0)"
+        )
+    };
+}
+pub(crate) use article_pair_drift;
+const SQL_ARTICLE_PAIR_DRIFT: &str = concat!(article_pair_drift!(), " LIMIT 100");
+/// Entities named in as many articles as the threshold that are not frequent:
+/// article-level co-occurrence relies on there being none.
+macro_rules! unlisted_frequent {
+    () => {
+        "SELECT u.entity_id, u.units, t.min_articles
+    FROM entity_units u JOIN article_pair_threshold t
+    WHERE u.level = 'article' AND u.units >= t.min_articles
+      AND u.entity_id NOT IN (SELECT entity_id FROM frequent_entities)"
+    };
+}
+pub(crate) use unlisted_frequent;
+const SQL_UNLISTED_FREQUENT: &str = concat!(unlisted_frequent!(), " LIMIT 100");
+
 /// The kind votes recounted over the mentions (the weight as in
 /// `units::vote_weight`).
 macro_rules! actual_votes {
@@ -587,6 +629,21 @@ impl Store {
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             Ok(format!(
                 "entities {a} and {b} share {actual} paragraph(s) but paragraph_pairs says {stored}"
+            ))
+        })?;
+        add("units", SQL_ARTICLE_PAIR_DRIFT, &[], &|r| {
+            let (a, b, actual, stored): (i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(format!(
+                "frequent entities {a} and {b} share {actual} article(s) but article_pairs \
+                 says {stored}"
+            ))
+        })?;
+        add("units", SQL_UNLISTED_FREQUENT, &[], &|r| {
+            let (entity, articles, threshold): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(format!(
+                "entity {entity} is named in {articles} article(s), at least the {threshold} \
+                 of article_pair_threshold, but is not in frequent_entities"
             ))
         })?;
         add("units", SQL_DAY_DRIFT, &[], &|r| {

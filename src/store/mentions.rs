@@ -136,7 +136,12 @@ pub(crate) fn insert_into_empty(
     }
     let ids = insert_checked(conn, article, mentions)?;
     let day = super::units::day_of_article(conn, article)?;
-    delta.mentions(mentions.iter().map(super::units::Facts::of_new), &day, 1);
+    delta.mentions(
+        conn,
+        mentions.iter().map(super::units::Facts::of_new),
+        &day,
+        1,
+    )?;
     Ok(ids)
 }
 

@@ -96,6 +96,27 @@ const SUMMARIES: &[Summary] = &[
         ),
     },
     Summary {
+        table: "article_pairs",
+        count_wrong: concat!(
+            "SELECT (SELECT COUNT(*) FROM (",
+            super::check::article_pair_drift!(),
+            ")) + (SELECT COUNT(*) FROM (",
+            super::check::unlisted_frequent!(),
+            "))"
+        ),
+        // Entities that reached the threshold become frequent first (after
+        // entity_units, above, is right).
+        rebuild: concat!(
+            "INSERT OR IGNORE INTO frequent_entities (entity_id) SELECT entity_id FROM (",
+            super::check::unlisted_frequent!(),
+            ");
+             DELETE FROM article_pairs;
+             INSERT INTO article_pairs (entity_id, other_id, articles) ",
+            super::check::actual_article_pairs!(),
+            " SELECT entity_id, other_id, articles FROM actual;"
+        ),
+    },
+    Summary {
         table: "entity_days",
         count_wrong: concat!("SELECT COUNT(*) FROM (", super::check::day_drift!(), ")"),
         rebuild: super::units::SQL_REBUILD_DAYS,
@@ -169,7 +190,8 @@ fn count(conn: &Connection, sql: &str) -> Result<u64> {
 }
 
 impl Store {
-    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`, `paragraph_pairs`, `entity_days`,
+    /// Rebuilds every summary table (`entity_units`, `unit_totals`, `sentence_pairs`,
+    /// `paragraph_pairs`, `article_pairs` with `frequent_entities`, `entity_days`,
     /// `entity_mentions`, `entity_kind_votes`, `entity_names`, `source_paragraphs`),
     /// the paragraphs of articles that have none, the full-text index and its
     /// triggers, from the base tables, in one write transaction: afterwards `check`

@@ -145,6 +145,56 @@ const SQL_SUB_MENTIONS: &str =
 const SQL_DROP_MENTIONS: &str =
     "DELETE FROM entity_mentions WHERE entity_id = ?1 AND mentions <= 0";
 const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE level = ?1";
+/// Shared articles of an ordered pair of frequent entities (`article_pairs`, V16).
+const SQL_ADD_ARTICLE_PAIR: &str = "INSERT INTO article_pairs (entity_id, other_id, articles)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + excluded.articles";
+const SQL_SUB_ARTICLE_PAIR: &str = "UPDATE article_pairs SET articles = articles + ?3
+    WHERE entity_id = ?1 AND other_id = ?2";
+const SQL_DROP_ARTICLE_PAIR: &str =
+    "DELETE FROM article_pairs WHERE entity_id = ?1 AND other_id = ?2 AND articles <= 0";
+/// A pair's count written whole, when an entity becomes frequent.
+const SQL_SET_ARTICLE_PAIR: &str =
+    "INSERT OR REPLACE INTO article_pairs (entity_id, other_id, articles) VALUES (?1, ?2, ?3)";
+const SQL_FREQUENT: &str = "SELECT entity_id FROM frequent_entities";
+const SQL_ADD_FREQUENT: &str = "INSERT OR IGNORE INTO frequent_entities (entity_id) VALUES (?1)";
+/// How many articles make an entity frequent (V16).
+pub(crate) const SQL_FREQUENT_THRESHOLD: &str =
+    "SELECT min_articles FROM article_pair_threshold WHERE id = 1";
+const SQL_ARTICLE_UNITS: &str =
+    "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = 'article'";
+/// Every mention's entity in the articles of `?1`, article by article (the `ORDER BY`
+/// costs no sort: the index `mentions_by_article` gives that order, and since V15 it
+/// holds the entity too, so no row of the table is read). Counted in Rust: a `DISTINCT`
+/// and `GROUP BY` in SQL sort millions of rows for a frequent entity.
+const SQL_ARTICLE_ENTITIES: &str = "SELECT m.article_id, m.entity_id FROM mentions m
+    WHERE m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
+    ORDER BY m.article_id";
+
+/// How many articles `entity` shares with each other entity that `keep` accepts,
+/// counted from the mentions of its articles.
+pub(crate) fn shared_articles(
+    conn: &Connection,
+    entity: EntityId,
+    mut keep: impl FnMut(EntityId) -> bool,
+) -> Result<HashMap<EntityId, i64, Fast>> {
+    // Per partner: shared articles, and the last article counted (the rows come in
+    // article order, so a partner named twice in one article counts once).
+    let mut shared: HashMap<EntityId, (i64, i64), Fast> = HashMap::default();
+    let mut stmt = conn.prepare_cached(SQL_ARTICLE_ENTITIES)?;
+    let mut rows = stmt.query([entity])?;
+    while let Some(row) = rows.next()? {
+        let (article, other): (i64, EntityId) = (row.get(0)?, row.get(1)?);
+        if other == entity || !keep(other) {
+            continue;
+        }
+        let seen = shared.entry(other).or_insert((0, -1));
+        if seen.1 != article {
+            *seen = (seen.0 + 1, article);
+        }
+    }
+    Ok(shared.into_iter().map(|(e, (n, _))| (e, n)).collect())
+}
 
 /// Signed unit counts of some articles' mentions.
 #[derive(Debug, Default)]
@@ -163,6 +213,11 @@ pub(crate) struct Delta {
     counts: HashMap<EntityId, i64, Fast>,
     /// Mentions and articles per entity and publication day (table `entity_days`).
     days: HashMap<(EntityId, String), [i64; 2], Fast>,
+    /// The frequent entities (`frequent_entities`), read when the delta first needs
+    /// them: a delta never spans a change of that table.
+    frequent: Option<HashSet<EntityId, Fast>>,
+    /// Shared articles per ordered pair of frequent entities (table `article_pairs`).
+    article_pairs: HashMap<(EntityId, EntityId), i64, Fast>,
 }
 
 impl Delta {
@@ -183,13 +238,31 @@ impl Delta {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let day = day_of_article(conn, article)?;
-        self.mentions(rows, &day, sign);
+        self.mentions(conn, rows, &day, sign)
+    }
+
+    /// Reads the frequent entities, once per delta.
+    fn load_frequent(&mut self, conn: &Connection) -> Result<()> {
+        if self.frequent.is_none() {
+            let set = conn
+                .prepare_cached(SQL_FREQUENT)?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.frequent = Some(set);
+        }
         Ok(())
     }
 
     /// Adds (`sign` = 1) or removes (-1) the units and votes of one article's mentions
-    /// (`day`: the article's [`day_key`]).
-    pub(crate) fn mentions(&mut self, rows: impl IntoIterator<Item = Facts>, day: &str, sign: i64) {
+    /// (`day`: the article's [`day_key`]; `conn` for the frequent entities).
+    pub(crate) fn mentions(
+        &mut self,
+        conn: &Connection,
+        rows: impl IntoIterator<Item = Facts>,
+        day: &str,
+        sign: i64,
+    ) -> Result<()> {
+        self.load_frequent(conn)?;
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64), Fast> = HashSet::default();
         // The distinct entities of each sentence.
@@ -245,14 +318,24 @@ impl Delta {
             on_day[0] += n;
             on_day[1] += sign;
         }
+        let frequent = self.frequent.as_ref().expect("loaded above");
+        let named: Vec<EntityId> = in_article
+            .iter()
+            .copied()
+            .filter(|e| frequent.contains(e))
+            .collect();
+        for_pairs(&named, |pair| {
+            *self.article_pairs.entry(pair).or_default() += sign;
+        });
         if in_article.len() > MAX_PAIRED_ENTITIES {
-            return;
+            return Ok(());
         }
         for members in paragraphs.values() {
             for_pairs(members, |pair| {
                 *self.paragraph_pairs.entry(pair).or_default() += sign;
             });
         }
+        Ok(())
     }
 
     /// Writes the counts to the summary tables and starts over.
@@ -295,6 +378,16 @@ impl Delta {
                 SQL_DROP_PARAGRAPH_PAIR,
             ],
         )?;
+        write_pairs(
+            conn,
+            &self.article_pairs,
+            [
+                SQL_ADD_ARTICLE_PAIR,
+                SQL_SUB_ARTICLE_PAIR,
+                SQL_DROP_ARTICLE_PAIR,
+            ],
+        )?;
+        self.promote(conn)?;
         for (level, &n) in self.totals.iter().enumerate() {
             let sql = match n {
                 0 => continue,
@@ -354,6 +447,41 @@ impl Delta {
         Ok(())
     }
 
+    /// Makes frequent the entities whose article count grew to the threshold (after
+    /// `entity_units` and `article_pairs` are written): their pairs with the frequent
+    /// entities are counted from the mentions, which hold this delta's change.
+    fn promote(&mut self, conn: &Connection) -> Result<()> {
+        let mut grown: Vec<EntityId> = self
+            .entity
+            .iter()
+            .filter(|&(&(_, level), &n)| level == 0 && n > 0)
+            .map(|(&(entity, _), _)| entity)
+            .collect();
+        if grown.is_empty() {
+            return Ok(());
+        }
+        grown.sort_unstable();
+        self.load_frequent(conn)?;
+        let frequent = self.frequent.as_mut().expect("loaded above");
+        let threshold: i64 = conn
+            .prepare_cached(SQL_FREQUENT_THRESHOLD)?
+            .query_row([], |r| r.get(0))?;
+        for entity in grown {
+            if frequent.contains(&entity) {
+                continue;
+            }
+            let articles: i64 = conn
+                .prepare_cached(SQL_ARTICLE_UNITS)?
+                .query_row([entity], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            if articles >= threshold {
+                make_frequent(conn, entity, frequent)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets counts that will not be written (the transaction rolled back).
     pub(crate) fn clear(&mut self) {
         *self = Delta::default();
@@ -384,6 +512,27 @@ fn write_pairs(
             }
         };
     }
+    Ok(())
+}
+
+/// Adds `entity` to the frequent entities, writing its shared-article counts with each
+/// of them (`frequent`, which it joins) in both orders.
+pub(crate) fn make_frequent(
+    conn: &Connection,
+    entity: EntityId,
+    frequent: &mut HashSet<EntityId, Fast>,
+) -> Result<()> {
+    let mut shared: Vec<_> = shared_articles(conn, entity, |o| frequent.contains(&o))?
+        .into_iter()
+        .collect();
+    shared.sort_unstable();
+    let mut set = conn.prepare_cached(SQL_SET_ARTICLE_PAIR)?;
+    for (other, n) in shared {
+        set.execute(params![entity, other, n])?;
+        set.execute(params![other, entity, n])?;
+    }
+    conn.prepare_cached(SQL_ADD_FREQUENT)?.execute([entity])?;
+    frequent.insert(entity);
     Ok(())
 }
 

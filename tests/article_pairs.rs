@@ -1,0 +1,171 @@
+//! Article-level co-occurrence from `article_pairs` (migration V16, issue 16): the
+//! shared-article counts of frequently named entities stay exact through imports (which
+//! make entities frequent as they reach the threshold), merges, unmerges and deletes,
+//! and a top-N answer read from them equals the one counted from the mentions.
+//!
+//! The threshold is 5,000 articles in a new store; here it is lowered so that BBC
+//! articles have frequent entities.
+
+mod common;
+
+use std::path::Path;
+
+use common::{newsdb, scalar, shared_file};
+use newsdb::query::{cooccurrences, Level};
+use newsdb::{EntityId, Store};
+use rusqlite::Connection;
+
+const THRESHOLD: i64 = 8;
+const LIMITS: [usize; 3] = [3, 10, 30];
+
+/// The frequent entities, in id order.
+fn frequent(db: &Path) -> Vec<EntityId> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT entity_id FROM frequent_entities ORDER BY entity_id")
+        .unwrap();
+    let ids = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap();
+    ids
+}
+
+/// How many entities are named in at least `THRESHOLD` articles, and how many of
+/// those are not frequent.
+fn named_enough(db: &Path) -> (i64, i64) {
+    let named = format!(
+        "SELECT entity_id FROM mentions GROUP BY entity_id
+         HAVING COUNT(DISTINCT article_id) >= {THRESHOLD}"
+    );
+    (
+        scalar(db, &format!("SELECT COUNT(*) FROM ({named})")),
+        scalar(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM ({named})
+                 WHERE entity_id NOT IN (SELECT entity_id FROM frequent_entities)"
+            ),
+        ),
+    )
+}
+
+/// Asserts that `check` finds nothing, that every entity named in at least
+/// `THRESHOLD` articles is frequent, and that every article-level answer for the
+/// frequent entities equals the one of a copy of the store whose threshold is out of
+/// reach (so that it counts the mentions). Returns how many of the answers the pair
+/// counts gave.
+fn answers_match_a_recount(db: &Path, label: &str) -> usize {
+    let store = Store::open_existing(db).unwrap();
+    assert_eq!(store.check().unwrap(), vec![], "{label}: check");
+    drop(store);
+    assert_eq!(named_enough(db).1, 0, "{label}: entities left out");
+    let ids = frequent(db);
+
+    let copy = db.with_extension("recount.sqlite");
+    std::fs::copy(db, &copy).unwrap();
+    Connection::open(&copy)
+        .unwrap()
+        .execute(
+            "UPDATE article_pair_threshold SET min_articles = 1000000000",
+            [],
+        )
+        .unwrap();
+    let (store, recount) = (
+        Store::open_existing(db).unwrap(),
+        Store::open_existing(&copy).unwrap(),
+    );
+    let mut from_pairs = 0;
+    for &id in &ids {
+        for limit in LIMITS {
+            let got = cooccurrences(store.conn(), id, Level::Article, limit).unwrap();
+            let want = cooccurrences(recount.conn(), id, Level::Article, limit).unwrap();
+            assert_eq!(got, want, "{label}: entity {id}, top {limit}");
+            // The pair counts answer when the limit-th partner shares at least the
+            // threshold's articles.
+            if got.len() == limit && got[limit - 1].count >= THRESHOLD {
+                from_pairs += 1;
+            }
+        }
+    }
+    from_pairs
+}
+
+#[test]
+fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_deletes() {
+    let (Some(politics), Some(business)) =
+        (shared_file("bbc/politics"), shared_file("bbc/business"))
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pairs.sqlite");
+    newsdb(&db).arg("init").assert().success();
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE article_pair_threshold SET min_articles = ?1",
+            [THRESHOLD],
+        )
+        .unwrap();
+
+    // Entities become frequent during the import, batch by batch.
+    newsdb(&db)
+        .args(["import", "-q", "--batch-size", "50"])
+        .arg(&politics)
+        .assert()
+        .success();
+    let after_politics = frequent(&db).len();
+    assert!(after_politics > 50, "{after_politics} frequent entities");
+    // Exactly those reached the threshold: imports only add (merges and deletes
+    // below leave entities frequent below it).
+    assert_eq!(named_enough(&db), (after_politics as i64, 0));
+    let answered = answers_match_a_recount(&db, "politics");
+    assert!(answered > 50, "the pair counts answered {answered} queries");
+
+    newsdb(&db)
+        .args(["import", "-q"])
+        .arg(&business)
+        .assert()
+        .success();
+    assert!(frequent(&db).len() > after_politics);
+    answers_match_a_recount(&db, "politics and business");
+
+    // A merge of two frequent entities moves their pairs; the unmerge moves them back.
+    let pair: Vec<EntityId> = {
+        let conn = Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT f.entity_id FROM frequent_entities f
+                 JOIN entity_units u ON u.entity_id = f.entity_id AND u.level = 'article'
+                 JOIN entities e ON e.id = f.entity_id AND e.kind = 'person'
+                 ORDER BY u.units DESC, f.entity_id LIMIT 2",
+            )
+            .unwrap();
+        let ids = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        ids
+    };
+    let mut store = Store::open_existing(&db).unwrap();
+    let merge = store.merge_entities(pair[1], pair[0]).unwrap();
+    drop(store);
+    answers_match_a_recount(&db, "merged");
+    let mut store = Store::open_existing(&db).unwrap();
+    store.unmerge(merge.id).unwrap();
+    drop(store);
+    answers_match_a_recount(&db, "unmerged");
+
+    // Deleting articles (by row id) lowers the counts (and removes pairs that reach zero).
+    let before = scalar(&db, "SELECT SUM(articles) FROM article_pairs");
+    newsdb(&db)
+        .arg("delete")
+        .args((1..=40).map(|i| i.to_string()))
+        .assert()
+        .success();
+    assert!(scalar(&db, "SELECT SUM(articles) FROM article_pairs") < before);
+    answers_match_a_recount(&db, "deleted");
+}
