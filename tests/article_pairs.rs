@@ -1,7 +1,8 @@
 //! Article-level co-occurrence from `article_pairs` (migration V16, issue 16): the
-//! shared-article counts of frequently named entities stay exact through imports (which
-//! make entities frequent as they reach the threshold), merges, unmerges and deletes,
-//! and a top-N answer read from them equals the one counted from the mentions.
+//! shared-article counts of frequently named entities with every other entity stay
+//! exact through imports (which make entities frequent as they reach the threshold),
+//! merges, unmerges and deletes, and an answer read from them equals the one counted
+//! from the mentions.
 //!
 //! The threshold is 5,000 articles in a new store; here it is lowered so that BBC
 //! articles have frequent entities.
@@ -53,10 +54,9 @@ fn named_enough(db: &Path) -> (i64, i64) {
 
 /// Asserts that `check` finds nothing, that every entity named in at least
 /// `THRESHOLD` articles is frequent, and that every article-level answer for the
-/// frequent entities equals the one of a copy of the store whose threshold is out of
-/// reach (so that it counts the mentions). Returns how many of the answers the pair
-/// counts gave.
-fn answers_match_a_recount(db: &Path, label: &str) -> usize {
+/// frequent entities equals the one of a copy of the store without frequent entities
+/// (so that it counts the mentions).
+fn answers_match_a_recount(db: &Path, label: &str) {
     let store = Store::open_existing(db).unwrap();
     assert_eq!(store.check().unwrap(), vec![], "{label}: check");
     drop(store);
@@ -67,29 +67,23 @@ fn answers_match_a_recount(db: &Path, label: &str) -> usize {
     std::fs::copy(db, &copy).unwrap();
     Connection::open(&copy)
         .unwrap()
-        .execute(
-            "UPDATE article_pair_threshold SET min_articles = 1000000000",
-            [],
-        )
+        .execute_batch("DELETE FROM frequent_entities; DELETE FROM article_pairs;")
         .unwrap();
     let (store, recount) = (
         Store::open_existing(db).unwrap(),
         Store::open_existing(&copy).unwrap(),
     );
-    let mut from_pairs = 0;
+    let mut rows = 0;
     for &id in &ids {
         for limit in LIMITS {
             let got = cooccurrences(store.conn(), id, Level::Article, limit).unwrap();
             let want = cooccurrences(recount.conn(), id, Level::Article, limit).unwrap();
             assert_eq!(got, want, "{label}: entity {id}, top {limit}");
-            // The pair counts answer when the limit-th partner shares at least the
-            // threshold's articles.
-            if got.len() == limit && got[limit - 1].count >= THRESHOLD {
-                from_pairs += 1;
-            }
+            rows += got.len();
         }
     }
-    from_pairs
+    // (An entity stays frequent when its mentions move to another.)
+    assert!(rows > ids.len() * 20, "{label}: {rows} rows");
 }
 
 #[test]
@@ -121,8 +115,7 @@ fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_d
     // Exactly those reached the threshold: imports only add (merges and deletes
     // below leave entities frequent below it).
     assert_eq!(named_enough(&db), (after_politics as i64, 0));
-    let answered = answers_match_a_recount(&db, "politics");
-    assert!(answered > 50, "the pair counts answered {answered} queries");
+    answers_match_a_recount(&db, "politics");
 
     newsdb(&db)
         .args(["import", "-q"])

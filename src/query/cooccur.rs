@@ -99,9 +99,9 @@ const SQL_PARAGRAPH: &str = "SELECT p.other_id, e.name, e.kind, p.paragraphs, CO
 const SQL_PARAGRAPH_CUTOFF: &str = "SELECT paragraphs FROM paragraph_pairs WHERE entity_id = ?1
     ORDER BY paragraphs DESC LIMIT 1 OFFSET ?2";
 /// Article level reads the pair counts of `article_pairs` (V16) the same way when
-/// `?1` is a frequent entity and the answer is known to be exact (see
-/// [`pairs_suffice`]); otherwise [`article_cooccurrences`] counts the entities of
-/// `?1`'s articles.
+/// `?1` is a frequent entity (named in thousands of articles: every partner of those
+/// is counted there); otherwise [`article_cooccurrences`] counts the entities of
+/// `?1`'s articles, which are fewer.
 const SQL_ARTICLE: &str = "SELECT p.other_id, e.name, e.kind, p.articles, COALESCE(u.units, 0)
     FROM article_pairs p
     JOIN entities e ON e.id = p.other_id
@@ -151,7 +151,8 @@ pub fn cooccurrences(
     let (sql, cutoff_sql) = match level {
         Level::Sentence => (SQL_SENTENCE, SQL_SENTENCE_CUTOFF),
         Level::Paragraph => (SQL_PARAGRAPH, SQL_PARAGRAPH_CUTOFF),
-        Level::Article => (SQL_ARTICLE, SQL_ARTICLE_CUTOFF),
+        Level::Article if is_frequent(conn, entity)? => (SQL_ARTICLE, SQL_ARTICLE_CUTOFF),
+        Level::Article => return article_cooccurrences(conn, entity, own, total, limit),
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let row = |r: &rusqlite::Row<'_>| {
@@ -174,27 +175,14 @@ pub fn cooccurrences(
         )
         .optional()?
         .unwrap_or(0);
-    if level == Level::Article && !pairs_suffice(conn, entity, cutoff)? {
-        return article_cooccurrences(conn, entity, own, total, limit);
-    }
     let rows: Vec<Cooccurrence> = stmt
         .query_map(rusqlite::params![entity, cutoff], row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(most_shared(rows, limit))
 }
 
-/// Whether the `article_pairs` rows of `entity` answer a top-N query whose N-th
-/// partner shares `cutoff` articles: `entity` is frequent and `cutoff` is at least the
-/// threshold, so that no entity left out of `article_pairs` (each named in fewer
-/// articles than the threshold, which `check` verifies) can share that many.
-fn pairs_suffice(conn: &Connection, entity: EntityId, cutoff: i64) -> Result<bool> {
-    let threshold: Option<i64> = conn
-        .prepare_cached(crate::store::units::SQL_FREQUENT_THRESHOLD)?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    if threshold.is_none_or(|t| cutoff < t) {
-        return Ok(false);
-    }
+/// Whether `entity` is frequent, so that `article_pairs` holds its partners.
+fn is_frequent(conn: &Connection, entity: EntityId) -> Result<bool> {
     Ok(conn
         .prepare_cached(SQL_IS_FREQUENT)?
         .query_row([entity], |_| Ok(()))

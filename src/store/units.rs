@@ -145,7 +145,7 @@ const SQL_SUB_MENTIONS: &str =
 const SQL_DROP_MENTIONS: &str =
     "DELETE FROM entity_mentions WHERE entity_id = ?1 AND mentions <= 0";
 const SQL_SUB_TOTAL: &str = "UPDATE unit_totals SET units = units + ?2 WHERE level = ?1";
-/// Shared articles of an ordered pair of frequent entities (`article_pairs`, V16).
+/// Shared articles of a frequent entity and another (`article_pairs`, V16).
 const SQL_ADD_ARTICLE_PAIR: &str = "INSERT INTO article_pairs (entity_id, other_id, articles)
     VALUES (?1, ?2, ?3)
     ON CONFLICT (entity_id, other_id) DO UPDATE SET articles = articles + excluded.articles";
@@ -153,7 +153,7 @@ const SQL_SUB_ARTICLE_PAIR: &str = "UPDATE article_pairs SET articles = articles
     WHERE entity_id = ?1 AND other_id = ?2";
 const SQL_DROP_ARTICLE_PAIR: &str =
     "DELETE FROM article_pairs WHERE entity_id = ?1 AND other_id = ?2 AND articles <= 0";
-/// A pair's count written whole, when an entity becomes frequent.
+/// A pair's count written whole, when its entity becomes frequent.
 const SQL_SET_ARTICLE_PAIR: &str =
     "INSERT OR REPLACE INTO article_pairs (entity_id, other_id, articles) VALUES (?1, ?2, ?3)";
 const SQL_FREQUENT: &str = "SELECT entity_id FROM frequent_entities";
@@ -216,7 +216,7 @@ pub(crate) struct Delta {
     /// The frequent entities (`frequent_entities`), read when the delta first needs
     /// them: a delta never spans a change of that table.
     frequent: Option<HashSet<EntityId, Fast>>,
-    /// Shared articles per ordered pair of frequent entities (table `article_pairs`).
+    /// Shared articles per frequent entity and other entity (table `article_pairs`).
     article_pairs: HashMap<(EntityId, EntityId), i64, Fast>,
 }
 
@@ -319,14 +319,13 @@ impl Delta {
             on_day[1] += sign;
         }
         let frequent = self.frequent.as_ref().expect("loaded above");
-        let named: Vec<EntityId> = in_article
-            .iter()
-            .copied()
-            .filter(|e| frequent.contains(e))
-            .collect();
-        for_pairs(&named, |pair| {
-            *self.article_pairs.entry(pair).or_default() += sign;
-        });
+        for &a in in_article.iter().filter(|e| frequent.contains(e)) {
+            for &b in &in_article {
+                if a != b {
+                    *self.article_pairs.entry((a, b)).or_default() += sign;
+                }
+            }
+        }
         if in_article.len() > MAX_PAIRED_ENTITIES {
             return Ok(());
         }
@@ -448,8 +447,8 @@ impl Delta {
     }
 
     /// Makes frequent the entities whose article count grew to the threshold (after
-    /// `entity_units` and `article_pairs` are written): their pairs with the frequent
-    /// entities are counted from the mentions, which hold this delta's change.
+    /// `entity_units` and `article_pairs` are written): their pairs are counted from
+    /// the mentions, which hold this delta's change.
     fn promote(&mut self, conn: &Connection) -> Result<()> {
         let mut grown: Vec<EntityId> = self
             .entity
@@ -515,21 +514,21 @@ fn write_pairs(
     Ok(())
 }
 
-/// Adds `entity` to the frequent entities, writing its shared-article counts with each
-/// of them (`frequent`, which it joins) in both orders.
+/// Adds `entity` to the frequent entities (`frequent`), writing how many articles it
+/// shares with each other entity. (A frequent partner already has its row for
+/// `entity`: frequent entities count every partner.)
 pub(crate) fn make_frequent(
     conn: &Connection,
     entity: EntityId,
     frequent: &mut HashSet<EntityId, Fast>,
 ) -> Result<()> {
-    let mut shared: Vec<_> = shared_articles(conn, entity, |o| frequent.contains(&o))?
+    let mut shared: Vec<_> = shared_articles(conn, entity, |_| true)?
         .into_iter()
         .collect();
     shared.sort_unstable();
     let mut set = conn.prepare_cached(SQL_SET_ARTICLE_PAIR)?;
     for (other, n) in shared {
         set.execute(params![entity, other, n])?;
-        set.execute(params![other, entity, n])?;
     }
     conn.prepare_cached(SQL_ADD_FREQUENT)?.execute([entity])?;
     frequent.insert(entity);
