@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use newsdb::query::{self, Bucket, Level, SearchOptions, Sort};
-use newsdb::{EntityKind, ImportOptions, Store};
-use rusqlite::Connection;
+use newsdb::{EntityId, EntityKind, ImportOptions, Store};
+use rusqlite::{Connection, OptionalExtension};
 
 const RUNS: usize = 20;
 
@@ -351,8 +351,8 @@ fn main() {
         time(|| query::cooccurrences(conn, frequent.id, Level::Sentence, 20).unwrap()),
         Some(cooccur_bare.0),
     );
-    // Paragraph level reads `paragraph_pairs` (V13), article level joins the entity's
-    // articles; the bare SQL is the live join over the entity's articles.
+    // Paragraph level reads `paragraph_pairs` (V13), article level `article_pairs` for a
+    // frequent entity (V16); the bare SQL is the live join over the entity's articles.
     let wide = [
         (
             Level::Paragraph,
@@ -380,6 +380,35 @@ fn main() {
         row(
             format!("co-occurrence, {}, top 20", level.as_str()),
             time(|| query::cooccurrences(conn, frequent.id, level, 20).unwrap()),
+            Some(baseline.0),
+        );
+    }
+    // The slowest article level: the entity named in the most articles of those not
+    // frequent, whose articles are read.
+    let below: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT entity_id, units FROM entity_units WHERE level = 'article'
+               AND entity_id NOT IN (SELECT entity_id FROM frequent_entities)
+             ORDER BY units DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .unwrap();
+    if let Some((id, articles)) = below {
+        let mut stmt = conn.prepare(wide[1].1).unwrap();
+        let baseline = time(|| {
+            stmt.query_map([id], |r| r.get::<_, i64>(0))
+                .unwrap()
+                .count()
+        });
+        let label = format!(
+            "co-occurrence, article, top 20, entity {id} ({articles} articles, not frequent)"
+        );
+        row(format!("{label}, bare SQL"), baseline, None);
+        row(
+            label,
+            time(|| query::cooccurrences(conn, EntityId(id), Level::Article, 20).unwrap()),
             Some(baseline.0),
         );
     }

@@ -204,7 +204,7 @@ fn article_cooccurrences(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let shared = crate::store::units::shared_articles(conn, entity, |_| true)?;
+    let shared = crate::store::units::shared_articles(conn, entity)?;
     let mut counts: Vec<i64> = shared.values().copied().collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
     let cutoff = counts.get(limit - 1).copied().unwrap_or(0);

@@ -1,6 +1,10 @@
 //! The per-entity unit counts behind co-occurrence PMI (`entity_units`, `unit_totals`,
 //! created by migration V4) and the shared-sentence counts of entity pairs
-//! (`sentence_pairs`, V5), kept exact by the code that changes mentions.
+//! (`sentence_pairs`, V5), with the other summaries kept the same way: shared
+//! paragraphs (`paragraph_pairs`, V13), the articles each frequent entity shares with
+//! every other (`article_pairs`, V16; an entity becomes frequent in [`Delta::apply`]
+//! once named in `article_pair_threshold.min_articles` articles), kind votes, names,
+//! mention counts and days. All are kept exact by the code that changes mentions.
 //!
 //! Units never span articles (an article, a paragraph or a sentence of one), so the
 //! counts change only through the articles whose mentions change. Every writer wraps
@@ -159,8 +163,7 @@ const SQL_SET_ARTICLE_PAIR: &str =
 const SQL_FREQUENT: &str = "SELECT entity_id FROM frequent_entities";
 const SQL_ADD_FREQUENT: &str = "INSERT OR IGNORE INTO frequent_entities (entity_id) VALUES (?1)";
 /// How many articles make an entity frequent (V16).
-pub(crate) const SQL_FREQUENT_THRESHOLD: &str =
-    "SELECT min_articles FROM article_pair_threshold WHERE id = 1";
+const SQL_FREQUENT_THRESHOLD: &str = "SELECT min_articles FROM article_pair_threshold WHERE id = 1";
 const SQL_ARTICLE_UNITS: &str =
     "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = 'article'";
 /// Every mention's entity in the articles of `?1`, article by article (the `ORDER BY`
@@ -171,12 +174,11 @@ const SQL_ARTICLE_ENTITIES: &str = "SELECT m.article_id, m.entity_id FROM mentio
     WHERE m.article_id IN (SELECT article_id FROM mentions WHERE entity_id = ?1)
     ORDER BY m.article_id";
 
-/// How many articles `entity` shares with each other entity that `keep` accepts,
-/// counted from the mentions of its articles.
+/// How many articles `entity` shares with each other entity, counted from the
+/// mentions of its articles.
 pub(crate) fn shared_articles(
     conn: &Connection,
     entity: EntityId,
-    mut keep: impl FnMut(EntityId) -> bool,
 ) -> Result<HashMap<EntityId, i64, Fast>> {
     // Per partner: shared articles, and the last article counted (the rows come in
     // article order, so a partner named twice in one article counts once).
@@ -185,7 +187,7 @@ pub(crate) fn shared_articles(
     let mut rows = stmt.query([entity])?;
     while let Some(row) = rows.next()? {
         let (article, other): (i64, EntityId) = (row.get(0)?, row.get(1)?);
-        if other == entity || !keep(other) {
+        if other == entity {
             continue;
         }
         let seen = shared.entry(other).or_insert((0, -1));
@@ -517,14 +519,12 @@ fn write_pairs(
 /// Adds `entity` to the frequent entities (`frequent`), writing how many articles it
 /// shares with each other entity. (A frequent partner already has its row for
 /// `entity`: frequent entities count every partner.)
-pub(crate) fn make_frequent(
+fn make_frequent(
     conn: &Connection,
     entity: EntityId,
     frequent: &mut HashSet<EntityId, Fast>,
 ) -> Result<()> {
-    let mut shared: Vec<_> = shared_articles(conn, entity, |_| true)?
-        .into_iter()
-        .collect();
+    let mut shared: Vec<_> = shared_articles(conn, entity)?.into_iter().collect();
     shared.sort_unstable();
     let mut set = conn.prepare_cached(SQL_SET_ARTICLE_PAIR)?;
     for (other, n) in shared {
