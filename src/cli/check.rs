@@ -13,7 +13,8 @@ use super::Ctx;
 /// read-only file) is named on stderr as not checked, never reported as a problem.
 ///
 /// With --repair, first rebuilds every summary table (unit counts, shared sentences,
-/// mention counts, kind votes, name counts, repeated-paragraph counts), the missing
+/// paragraphs and articles, mention counts, kind votes, name counts, repeated-paragraph
+/// counts; entities that reached the article-pair threshold become frequent), the missing
 /// paragraphs and the full-text index with its triggers from the articles and
 /// mentions, in one transaction; prints what was wrong in each (table, wrong rows),
 /// then checks. What a repair cannot fix (integrity, foreign keys, spans, merges,
