@@ -19,18 +19,24 @@ use rusqlite::Connection;
 const THRESHOLD: i64 = 8;
 const LIMITS: [usize; 3] = [3, 10, 30];
 
-/// The frequent entities, in id order.
-fn frequent(db: &Path) -> Vec<EntityId> {
+/// The entity ids `sql` selects.
+fn ids(db: &Path, sql: &str) -> Vec<EntityId> {
     let conn = Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT entity_id FROM frequent_entities ORDER BY entity_id")
-        .unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
     let ids = stmt
         .query_map([], |r| r.get(0))
         .unwrap()
         .collect::<rusqlite::Result<Vec<_>>>()
         .unwrap();
     ids
+}
+
+/// The frequent entities, in id order.
+fn frequent(db: &Path) -> Vec<EntityId> {
+    ids(
+        db,
+        "SELECT entity_id FROM frequent_entities ORDER BY entity_id",
+    )
 }
 
 /// How many entities are named in at least `THRESHOLD` articles, and how many of
@@ -126,23 +132,13 @@ fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_d
     answers_match_a_recount(&db, "politics and business");
 
     // A merge of two frequent entities moves their pairs; the unmerge moves them back.
-    let pair: Vec<EntityId> = {
-        let conn = Connection::open(&db).unwrap();
-        let mut stmt = conn
-            .prepare(
-                "SELECT f.entity_id FROM frequent_entities f
-                 JOIN entity_units u ON u.entity_id = f.entity_id AND u.level = 'article'
-                 JOIN entities e ON e.id = f.entity_id AND e.kind = 'person'
-                 ORDER BY u.units DESC, f.entity_id LIMIT 2",
-            )
-            .unwrap();
-        let ids = stmt
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .unwrap();
-        ids
-    };
+    let pair = ids(
+        &db,
+        "SELECT f.entity_id FROM frequent_entities f
+         JOIN entity_units u ON u.entity_id = f.entity_id AND u.level = 'article'
+         JOIN entities e ON e.id = f.entity_id AND e.kind = 'person'
+         ORDER BY u.units DESC, f.entity_id LIMIT 2",
+    );
     let mut store = Store::open_existing(&db).unwrap();
     let merge = store.merge_entities(pair[1], pair[0]).unwrap();
     drop(store);

@@ -78,7 +78,8 @@ impl Facts {
 }
 const SQL_ADD_ENTITY_UNITS: &str = "INSERT INTO entity_units (entity_id, level, units)
     VALUES (?1, ?2, ?3)
-    ON CONFLICT (entity_id, level) DO UPDATE SET units = units + excluded.units";
+    ON CONFLICT (entity_id, level) DO UPDATE SET units = units + excluded.units
+    RETURNING units";
 // A decrement is an UPDATE: an upsert would CHECK its negative candidate row first.
 const SQL_SUB_ENTITY_UNITS: &str =
     "UPDATE entity_units SET units = units + ?3 WHERE entity_id = ?1 AND level = ?2";
@@ -164,8 +165,6 @@ const SQL_FREQUENT: &str = "SELECT entity_id FROM frequent_entities";
 const SQL_ADD_FREQUENT: &str = "INSERT OR IGNORE INTO frequent_entities (entity_id) VALUES (?1)";
 /// How many articles make an entity frequent (V16).
 const SQL_FREQUENT_THRESHOLD: &str = "SELECT min_articles FROM article_pair_threshold WHERE id = 1";
-const SQL_ARTICLE_UNITS: &str =
-    "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = 'article'";
 /// Every mention's entity in the articles of `?1`, article by article (the `ORDER BY`
 /// costs no sort: the index `mentions_by_article` gives that order, and since V15 it
 /// holds the entity too, so no row of the table is read). Counted in Rust: a `DISTINCT`
@@ -344,16 +343,19 @@ impl Delta {
         // In key order, so that the upserts walk each table's B-tree forward.
         let mut entity: Vec<_> = self.entity.iter().map(|(&k, &n)| (k, n)).collect();
         entity.sort_unstable();
+        // Entities named in more articles than before, with their article count now.
+        let mut grown: Vec<(EntityId, i64)> = Vec::new();
         for ((entity, level), n) in entity {
             if n == 0 {
                 continue;
             }
             if n > 0 {
-                conn.prepare_cached(SQL_ADD_ENTITY_UNITS)?.execute(params![
-                    entity,
-                    LEVELS[level],
-                    n
-                ])?;
+                let units: i64 = conn
+                    .prepare_cached(SQL_ADD_ENTITY_UNITS)?
+                    .query_row(params![entity, LEVELS[level], n], |r| r.get(0))?;
+                if level == 0 {
+                    grown.push((entity, units));
+                }
             } else {
                 conn.prepare_cached(SQL_SUB_ENTITY_UNITS)?.execute(params![
                     entity,
@@ -388,7 +390,7 @@ impl Delta {
                 SQL_DROP_ARTICLE_PAIR,
             ],
         )?;
-        self.promote(conn)?;
+        self.promote(conn, &grown)?;
         for (level, &n) in self.totals.iter().enumerate() {
             let sql = match n {
                 0 => continue,
@@ -451,32 +453,19 @@ impl Delta {
     /// Makes frequent the entities whose article count grew to the threshold (after
     /// `entity_units` and `article_pairs` are written): their pairs are counted from
     /// the mentions, which hold this delta's change.
-    fn promote(&mut self, conn: &Connection) -> Result<()> {
-        let mut grown: Vec<EntityId> = self
-            .entity
-            .iter()
-            .filter(|&(&(_, level), &n)| level == 0 && n > 0)
-            .map(|(&(entity, _), _)| entity)
-            .collect();
+    /// (`grown`: the entities named in more articles than before, with their article
+    /// count now, in id order.)
+    fn promote(&mut self, conn: &Connection, grown: &[(EntityId, i64)]) -> Result<()> {
         if grown.is_empty() {
             return Ok(());
         }
-        grown.sort_unstable();
         self.load_frequent(conn)?;
         let frequent = self.frequent.as_mut().expect("loaded above");
         let threshold: i64 = conn
             .prepare_cached(SQL_FREQUENT_THRESHOLD)?
             .query_row([], |r| r.get(0))?;
-        for entity in grown {
-            if frequent.contains(&entity) {
-                continue;
-            }
-            let articles: i64 = conn
-                .prepare_cached(SQL_ARTICLE_UNITS)?
-                .query_row([entity], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0);
-            if articles >= threshold {
+        for &(entity, articles) in grown {
+            if articles >= threshold && !frequent.contains(&entity) {
                 make_frequent(conn, entity, frequent)?;
             }
         }
