@@ -169,6 +169,20 @@ fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     assert_eq!(linked_to("sport/137", "United"), ["Manchester United"]);
     assert_eq!(linked_to("sport/101", "City"), ["Manchester City"]);
     assert_eq!(linked_to("sport/162", "Villa"), ["Aston Villa"]);
+    // "Microsoft" is Microsoft: not "Las Vegas Microsoft", a run-on of the tagger in
+    // one article ("... in Las Vegas Microsoft said ...") that no other article names.
+    assert_eq!(linked_to("tech/052", "Microsoft"), ["Microsoft"]);
+    assert_eq!(linked_to("business/254", "Microsoft"), ["Microsoft"]);
+    // The pronoun "I" is nobody's surname: "... Nirvana and Korn I am a ..." once made
+    // every "I" of entertainment/131 a mention of "Korn I".
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+             WHERE m.surface = 'I' AND e.kind = 'person'"
+        ),
+        0
+    );
     // An article naming Tony and Cherie Blair in full, then saying "Mr Blair": its own
     // text is ambiguous, so the surname stays apart rather than risk a wrong link.
     assert_eq!(linked_to("politics/184", "Blair"), ["Blair"]);

@@ -91,6 +91,19 @@ impl Family {
         }
     }
 
+    /// The least number of articles that must name a candidate in full for it to
+    /// compete for a lone name of another article. A person named in full once is
+    /// still a person (a line-up names a player once, a later report only his
+    /// surname); a place and a word named once are as often a run-on of the tagger
+    /// ("in Las Vegas Microsoft said ...") as a club, and every lone "Microsoft" of
+    /// the store would follow it.
+    pub fn min_candidate_articles(self) -> u32 {
+        match self {
+            Family::Person => 1,
+            Family::Club => 2,
+        }
+    }
+
     /// The key of a lone local name of this family (one word).
     pub fn lone_key(self, name: &str) -> Option<String> {
         if name.contains(' ') {
@@ -176,26 +189,37 @@ pub fn context_without<E: Eq + Copy>(context: &[E], candidates: &[E]) -> Vec<E> 
 }
 
 /// The candidate (of `candidates`, in entity order) an article's context points a lone
-/// name to, if any: `context` holds the entities of [`context_without`] with their
-/// share of all articles, `profile` gives each candidate's profile and `in_article`
-/// how many context mentions the article itself has of it.
+/// name of `family` to, if any: `context` holds the entities of [`context_without`]
+/// with their share of all articles, `profile` gives each candidate's profile and
+/// `in_article` how many context mentions the article itself has of it. A candidate
+/// named in full in fewer articles than [`Family::min_candidate_articles`] competes
+/// only in an article that names it.
 pub fn choose_candidate<'p, C: Copy, E: Ord + 'p>(
+    family: Family,
     candidates: &[C],
     context: &[(E, f64)],
     profile: impl Fn(&C) -> &'p Profile<E>,
     in_article: impl Fn(&C) -> u32,
 ) -> Option<C> {
-    if candidates.is_empty() {
+    let (kept, seen): (Vec<C>, Vec<Candidate<'_, E>>) = candidates
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                Candidate {
+                    profile: profile(c),
+                    in_article: in_article(c),
+                },
+            )
+        })
+        .filter(|(_, seen)| {
+            seen.in_article > 0 || seen.profile.articles >= family.min_candidate_articles()
+        })
+        .unzip();
+    if kept.is_empty() {
         return None;
     }
-    let seen: Vec<Candidate<'_, E>> = candidates
-        .iter()
-        .map(|c| Candidate {
-            profile: profile(c),
-            in_article: in_article(c),
-        })
-        .collect();
-    link::choose(&seen, context).map(|i| candidates[i])
+    link::choose(&seen, context).map(|i| kept[i])
 }
 
 #[cfg(test)]
@@ -211,6 +235,23 @@ mod tests {
         );
         assert_eq!(decide_kind(&[(Location, 4), (Person, 4)]), Some(Person));
         assert_eq!(decide_kind(&[(Person, 0)]), None);
+    }
+
+    #[test]
+    fn a_club_named_in_full_once_wins_no_lone_name_of_another_article() {
+        // "in Las Vegas Microsoft said ...", once: the place and the firm run together.
+        // Its one article shares a rare entity (the Xbox) with this one.
+        let once = Profile::from_counts(1, [(7u32, 1)]);
+        let twice = Profile::from_counts(2, [(7u32, 2)]);
+        let context = [(7u32, 0.003)];
+        let choose = |family, profile: &Profile<u32>, here: u32| {
+            choose_candidate(family, &[0u32], &context, |_| profile, |_| here)
+        };
+        assert_eq!(choose(Family::Club, &once, 0), None);
+        assert_eq!(choose(Family::Club, &twice, 0), Some(0));
+        // A person is named in full once and by surname elsewhere all the time (a
+        // line-up, then a match report).
+        assert_eq!(choose(Family::Person, &once, 0), Some(0));
     }
 
     #[test]

@@ -235,15 +235,32 @@ fn surname_key(token: &str) -> String {
     without_glued_particle(token).to_lowercase()
 }
 
+/// Regnal and ordinal numbers that end a name without being its surname ("Elizabeth
+/// II", "Henry VIII"); the one-letter ones are no surname anyway.
+const REGNAL_NUMBERS: &[&str] = &[
+    "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII",
+    "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII",
+];
+
+/// Whether a token, particles removed, can be a surname: two letters at least and not
+/// a regnal number. A one-letter "surname" would make a word as common as the pronoun
+/// "I" a name: "... listen to Nirvana and Korn I am ..." tags "Korn I", and every "I"
+/// of the article became a mention of that person.
+fn can_be_surname(token: &str) -> bool {
+    let bare = without_glued_particle(token);
+    bare.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !REGNAL_NUMBERS.contains(&bare)
+}
+
 /// If `name` (cleaned, honorifics stripped) is a full person name, with at least one
 /// given name before the surname and its particles, the surname's key:
 /// "Bashar al-Assad" -> "assad", "Charles de Gaulle" -> "gaulle". `None` for one-word
-/// names and for "van Beethoven".
+/// names, for "van Beethoven", and for names that end in no surname ("Elizabeth II",
+/// "Malcolm X").
 pub(crate) fn full_name_surname(name: &str) -> Option<String> {
     let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
     let (last, before) = tokens.split_last()?;
     let given = before.iter().filter(|t| !PARTICLES.contains(t)).count();
-    if given == 0 || !starts_uppercase(without_glued_particle(last)) {
+    if given == 0 || !starts_uppercase(without_glued_particle(last)) || !can_be_surname(last) {
         return None;
     }
     Some(surname_key(last))
@@ -348,9 +365,8 @@ pub(crate) fn surname_only(name: &str) -> Option<String> {
     {
         return None;
     }
-    let key = surname_key(last);
-    // A key must contain a letter: "-" or "'s" alone are not surnames.
-    key.chars().any(char::is_alphabetic).then_some(key)
+    // "-", "'s", "I" or "II" alone are not surnames.
+    can_be_surname(last).then(|| surname_key(last))
 }
 
 /// True if the first character is an uppercase letter.
@@ -466,6 +482,21 @@ mod tests {
             "Mary Queen of Scots"
         );
         assert_eq!(strip_honorifics("Syrian President"), "Syrian President");
+    }
+
+    #[test]
+    fn a_letter_or_a_regnal_number_is_no_surname() {
+        for name in ["Korn I", "Elizabeth II", "Henry VIII", "Malcolm X"] {
+            assert_eq!(full_name_surname(name), None, "{name}");
+            assert!(!plausible_full_name(name), "{name}");
+        }
+        for lone in ["I", "II", "XIV", "-", "'s"] {
+            assert_eq!(surname_only(lone), None, "{lone}");
+        }
+        // Two letters are a surname; so is a word that only starts like a numeral.
+        assert_eq!(full_name_surname("Jet Li").as_deref(), Some("li"));
+        assert_eq!(surname_only("Ng").as_deref(), Some("ng"));
+        assert_eq!(full_name_surname("Ian Vince").as_deref(), Some("vince"));
     }
 
     #[test]

@@ -498,6 +498,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                 .map_or(0, |i| g.in_article[i])
         };
         let Some(target) = choose_candidate(
+            g.family,
             &g.candidates,
             &context,
             |c| profiles.get(c).unwrap_or(&empty),

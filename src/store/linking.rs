@@ -355,7 +355,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
                 .get(&(family, key))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let target = choose(&mut evidence, article, cands)?;
+            let target = choose(&mut evidence, family, article, cands)?;
             decide(conn, family, target, lones, &mut changes)?;
         }
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
@@ -523,6 +523,7 @@ fn relink(
 /// The candidate the article's context points to, if any.
 fn choose(
     evidence: &mut Evidence<'_>,
+    family: Family,
     article: ArticleId,
     candidates: &[EntityId],
 ) -> Result<Option<EntityId>> {
@@ -544,6 +545,7 @@ fn choose(
     }
     let here = &evidence.counts[&article];
     Ok(choose_candidate(
+        family,
         candidates,
         &context,
         |c| &evidence.profiles[c],
