@@ -12,8 +12,9 @@ use super::Ctx;
 /// names differ only in case, punctuation, hyphens, diacritics or a leading "the"
 /// become one, and every entity's kind and displayed name are decided again from all
 /// its mentions (their kinds weighted by confidence, the most frequent well-cased
-/// name), and lone surnames ("Mr Howard") are linked to a full-name person of other
-/// articles where the context says clearly which. Merges, unmerges and renames made
+/// name), and lone surnames ("Mr Howard") and names written with initials ("P
+/// O'Connell") are linked to a full-name person of other articles where the context
+/// says clearly which. Merges, unmerges and renames made
 /// with `newsdb entities` still hold. Imports do this for the entities they touch; run
 /// it after upgrading a file written by an older newsdb. Prints what changed.
 ///

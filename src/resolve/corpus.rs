@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use super::link::{self, Candidate, Profile};
-use super::{full_name_surname, identity_key, plausible_full_name, surname_only, well_cased};
+use super::{
+    full_name_surname, identity_key, initials_name, plausible_full_name, surname_only, well_cased,
+};
 use crate::model::EntityKind;
 use crate::ner::is_proper_place;
 
@@ -46,7 +48,7 @@ pub fn decide_name<S: AsRef<str>>(names: &[(S, i64)]) -> Option<&str> {
         .map(|(n, _)| n.as_ref())
 }
 
-/// The two kinds of lone name the linking pass links.
+/// The kinds of lone name the linking pass links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
     /// A surname ("Mr Howard") and the full-name persons ending with it.
@@ -54,16 +56,20 @@ pub enum Family {
     /// A one-word club or firm name ("United") and the organizations named by a place
     /// and that word ("Manchester United", "Newcastle United").
     Club,
+    /// A person written with initials ("P O'Connell" in a team line-up) and the
+    /// full-name persons of that surname whose first given name has that initial
+    /// ("Paul O'Connell").
+    Initials,
 }
 
 impl Family {
-    /// Both families, in the order the pass takes them.
-    pub const ALL: [Family; 2] = [Family::Person, Family::Club];
+    /// Every family, in the order the pass takes them.
+    pub const ALL: [Family; 3] = [Family::Person, Family::Club, Family::Initials];
 
     /// The entity kind of the lone names and candidates of this family.
     pub fn kind(self) -> EntityKind {
         match self {
-            Family::Person => EntityKind::Person,
+            Family::Person | Family::Initials => EntityKind::Person,
             Family::Club => EntityKind::Organization,
         }
     }
@@ -73,6 +79,7 @@ impl Family {
         match self {
             Family::Person => key.to_string(),
             Family::Club => format!("club:{key}"),
+            Family::Initials => format!("initials:{key}"),
         }
     }
 
@@ -88,6 +95,13 @@ impl Family {
                 let capitalised = last.chars().next().is_some_and(char::is_uppercase);
                 (capitalised && is_proper_place(place)).then(|| identity_key(last))
             }
+            Family::Initials => {
+                let initial = name.chars().next().filter(char::is_ascii_uppercase)?;
+                let surname = plausible_full_name(name)
+                    .then(|| full_name_surname(name))
+                    .flatten()?;
+                Some(format!("{initial} {surname}"))
+            }
         }
     }
 
@@ -99,22 +113,39 @@ impl Family {
     /// the store would follow it.
     pub fn min_candidate_articles(self) -> u32 {
         match self {
-            Family::Person => 1,
+            Family::Person | Family::Initials => 1,
             Family::Club => 2,
         }
     }
 
     /// The key of a lone local name of this family (one word).
     pub fn lone_key(self, name: &str) -> Option<String> {
-        if name.contains(' ') {
-            return None;
-        }
+        let one_word = !name.contains(' ');
         match self {
-            Family::Person => surname_only(name),
-            Family::Club => Some(identity_key(name)).filter(|k| !k.is_empty()),
+            Family::Person => one_word.then(|| surname_only(name)).flatten(),
+            Family::Club => Some(identity_key(name)).filter(|k| one_word && !k.is_empty()),
+            Family::Initials => initials_key(name),
         }
     }
 }
+
+/// The key of a person written with initials: its first initial and surname key ("P
+/// O'Connell" -> "P o'connell", "J.P.R. Williams" -> "J williams"). Only names that
+/// start with an ASCII capital and a space or a period: the store finds them by
+/// [`INITIALS_GLOB`], and the extracts must find the same.
+fn initials_key(name: &str) -> Option<String> {
+    let mut chars = name.chars();
+    let (first, second) = (chars.next()?, chars.next()?);
+    if !first.is_ascii_uppercase() || !matches!(second, ' ' | '.') {
+        return None;
+    }
+    let (initial, surname) = initials_name(name)?;
+    Some(format!("{initial} {surname}"))
+}
+
+/// The SQL `GLOB` pattern that every name of [`Family::Initials`] matches (and a few
+/// more, which [`Family::lone_key`] refuses).
+pub const INITIALS_GLOB: &str = "[A-Z][ .]*";
 
 /// The pending keys a mention of this kind and local name makes: the lone names it may
 /// be, and the lone names its full name may be linked from. A mention of the other kind
@@ -135,8 +166,9 @@ pub fn pending_keys(kind: EntityKind, name: &str) -> Vec<String> {
     keys
 }
 
-/// Which mentions are lone names, left out of every context: all lone surnames, and
-/// the lone club names that have candidates. Neither depends on earlier links.
+/// Which mentions are lone names, left out of every context: all lone surnames, all
+/// persons written with initials, and the lone club names that have candidates. None
+/// depends on earlier links.
 #[derive(Debug, Clone, Default)]
 pub struct Lonely {
     /// The keys of lone club names that have candidates.
@@ -146,11 +178,13 @@ pub struct Lonely {
 impl Lonely {
     /// Whether a mention of this local kind and name is a lone name.
     pub fn is_lone(&self, kind: Option<EntityKind>, name: Option<&str>) -> bool {
-        let Some(name) = name.filter(|n| !n.contains(' ')) else {
+        let Some(name) = name else {
             return false;
         };
         match kind {
-            Some(EntityKind::Person) => true,
+            Some(EntityKind::Person) => {
+                !name.contains(' ') || Family::Initials.lone_key(name).is_some()
+            }
             Some(EntityKind::Organization) => Family::Club
                 .lone_key(name)
                 .is_some_and(|k| self.clubs.contains(&k)),
@@ -258,15 +292,20 @@ mod tests {
     fn a_mention_of_either_kind_marks_the_key_of_its_full_name() {
         // "Michael Howard" tagged as an organization may still make the entity a
         // person by the votes of its other mentions: key "howard" must be re-decided.
+        // "M Howard" of a line-up may mean him too.
         assert_eq!(
             pending_keys(EntityKind::Organization, "Michael Howard"),
-            ["howard"]
+            ["howard", "initials:M howard"]
         );
         assert_eq!(
             pending_keys(EntityKind::Person, "Michael Howard"),
-            ["howard"]
+            ["howard", "initials:M howard"]
         );
         assert_eq!(pending_keys(EntityKind::Person, "Howard"), ["howard"]);
+        assert_eq!(
+            pending_keys(EntityKind::Person, "M Howard"),
+            ["initials:M howard"]
+        );
     }
 
     #[test]

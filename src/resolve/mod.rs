@@ -65,7 +65,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 pub use identity::{identity_key, well_cased};
-pub(crate) use names::{full_name_surname, plausible_full_name, surname_only};
+pub(crate) use names::{full_name_surname, initials_name, plausible_full_name, surname_only};
 
 use serde::Serialize;
 

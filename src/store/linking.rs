@@ -33,9 +33,18 @@ const SQL_LONE_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
 /// the partial index `mentions_lone_names` answer; without it SQLite scans the table).
 const SQL_ARTICLES_WITH_NAME: &str = "SELECT DISTINCT article_id FROM mentions
     WHERE local_kind = ?1 AND local_name = ?2 AND instr(local_name, ' ') = 0";
-/// The lone mentions of an article: a one-word local name of a linked kind.
+/// The distinct local names of a kind that may be written with initials (the `GLOB`
+/// term, [`crate::resolve::corpus::INITIALS_GLOB`], lets the partial index `mentions_initials_names` answer).
+const SQL_INITIALS_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
+    WHERE local_kind = ?1 AND local_name GLOB '[A-Z][ .]*'";
+/// The articles with a mention of this local kind and name written with initials.
+const SQL_ARTICLES_WITH_INITIALS: &str = "SELECT DISTINCT article_id FROM mentions
+    WHERE local_kind = ?1 AND local_name = ?2 AND local_name GLOB '[A-Z][ .]*'";
+/// The lone mentions of an article: a one-word local name of a linked kind, or a name
+/// that may be written with initials.
 const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface FROM mentions
-    WHERE article_id = ?1 AND local_kind IN (?2, ?3) AND instr(local_name, ' ') = 0
+    WHERE article_id = ?1 AND local_kind IN (?2, ?3)
+      AND (instr(local_name, ' ') = 0 OR local_name GLOB '[A-Z][ .]*')
     ORDER BY id";
 /// The mentions of an article that the context is made of (lone names filtered out
 /// by [`Lonely::is_lone`]).
@@ -396,8 +405,12 @@ fn articles_with_lone_names(
     let mut articles = Vec::new();
     let mut keys = HashSet::new();
     for family in Family::ALL {
+        let (sql_names, sql_articles) = match family {
+            Family::Person | Family::Club => (SQL_LONE_NAMES, SQL_ARTICLES_WITH_NAME),
+            Family::Initials => (SQL_INITIALS_NAMES, SQL_ARTICLES_WITH_INITIALS),
+        };
         let names: Vec<String> = conn
-            .prepare(SQL_LONE_NAMES)?
+            .prepare(sql_names)?
             .query_map([family.kind()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for name in &names {
@@ -405,7 +418,7 @@ fn articles_with_lone_names(
                 continue;
             };
             keys.insert((family, key));
-            let mut stmt = conn.prepare_cached(SQL_ARTICLES_WITH_NAME)?;
+            let mut stmt = conn.prepare_cached(sql_articles)?;
             for row in stmt.query_map(params![family.kind(), name], |r| r.get(0))? {
                 articles.push(row?);
             }
@@ -441,11 +454,12 @@ fn lone_names_of(
     )?;
     for row in rows {
         let (kind, lone) = row?;
-        let Some(family) = Family::ALL.into_iter().find(|f| f.kind() == kind) else {
-            continue;
-        };
-        if let Some(key) = wanted(family, &lone.name) {
-            groups.entry((family, key)).or_default().push(lone);
+        let found = Family::ALL
+            .into_iter()
+            .filter(|f| f.kind() == kind)
+            .find_map(|f| wanted(f, &lone.name).map(|key| (f, key)));
+        if let Some(found) = found {
+            groups.entry(found).or_default().push(lone);
         }
     }
     Ok(groups)
@@ -577,6 +591,18 @@ mod tests {
                 plan(conn, SQL_ARTICLES_WITH_NAME, params![kind, "Howard"]),
             ),
             (SQL_LONE_NAMES, plan(conn, SQL_LONE_NAMES, params![kind])),
+            (
+                SQL_INITIALS_NAMES,
+                plan(conn, SQL_INITIALS_NAMES, params![kind]),
+            ),
+            (
+                SQL_ARTICLES_WITH_INITIALS,
+                plan(
+                    conn,
+                    SQL_ARTICLES_WITH_INITIALS,
+                    params![kind, "P O'Connell"],
+                ),
+            ),
             (SQL_LONE_IN, plan(conn, SQL_LONE_IN, params![1, kind, kind])),
             (SQL_CONTEXT, plan(conn, SQL_CONTEXT, params![1])),
             (SQL_ARTICLES_OF, plan(conn, SQL_ARTICLES_OF, params![1])),
@@ -587,5 +613,31 @@ mod tests {
         }
         let p = plan(conn, SQL_ARTICLES_WITH_NAME, params![kind, "Howard"]);
         assert!(p.contains("mentions_lone_names"), "{p}");
+        let p = plan(conn, SQL_INITIALS_NAMES, params![kind]);
+        assert!(p.contains("mentions_initials_names"), "{p}");
+    }
+
+    /// The SQL finds the names [`Family::Initials`] keys by the same pattern.
+    #[test]
+    fn the_initials_queries_use_the_pattern_of_the_family() {
+        use crate::resolve::corpus::INITIALS_GLOB;
+        for sql in [SQL_INITIALS_NAMES, SQL_ARTICLES_WITH_INITIALS, SQL_LONE_IN] {
+            assert!(sql.contains(&format!("GLOB '{INITIALS_GLOB}'")), "{sql}");
+        }
+        let conn = Connection::open_in_memory().unwrap();
+        for (name, key) in [
+            ("P O'Connell", Some("P o'connell")),
+            ("J.P.R. Williams", Some("J williams")),
+            ("Paul O'Connell", None),
+            ("JP Morgan", None),
+        ] {
+            let matched: bool = conn
+                .query_row("SELECT ?1 GLOB ?2", params![name, INITIALS_GLOB], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(Family::Initials.lone_key(name).as_deref(), key, "{name}");
+            assert!(matched || key.is_none(), "{name}");
+        }
     }
 }
