@@ -95,6 +95,28 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         rows.collect::<Result<Vec<_>, _>>().unwrap()
     };
     assert_eq!(awards, ["misc Oscars"]);
+    // Films are misc, not the person or firm their titles look like ("comedy Sideways",
+    // "the drama Vera Drake", "the biopic Ray", data/appositives.tsv).
+    for film in [
+        "Sideways",
+        "Vera Drake",
+        "Ray",
+        "Hotel Rwanda",
+        "Million Dollar Baby",
+    ] {
+        let kinds: Vec<String> = {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT DISTINCT e.kind FROM mentions m JOIN entities e ON e.id = m.entity_id
+                     WHERE m.surface = ?1",
+                )
+                .unwrap();
+            let rows = stmt.query_map([film], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        assert_eq!(kinds, ["misc"], "{film}");
+    }
 }
 
 /// Article-level co-occurrence (counted in Rust over the entities of each article) gives

@@ -33,9 +33,13 @@ fn lexicon() -> &'static HashMap<String, EntityKind> {
 }
 
 /// The noun of the lexicon written just before `start` in `text`, separated from it
-/// by spaces only, as a whole lowercase word.
+/// by spaces and at most one opening quote ("the film 'Ray'"), as a whole lowercase
+/// word.
 fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
     let before = text.get(..start)?;
+    let before = before
+        .strip_suffix(['\'', '"', '\u{2018}', '\u{201c}'])
+        .unwrap_or(before);
     let trimmed = before.trim_end_matches(' ');
     if trimmed.len() == before.len() {
         return None;
@@ -112,6 +116,23 @@ mod tests {
         );
         assert_eq!(noun_before("firm Sony", 0), None);
         assert_eq!(kinds("won the best actress Oscar", &["Oscar"]), [None]);
+        // A work, not its title's look-alike person or firm; "play" is a verb too.
+        assert_eq!(
+            kinds(
+                "the biopic Ray and comedy Sideways. Tautou will play Hanks",
+                &["Ray", "Sideways", "Hanks"]
+            ),
+            [Some(EntityKind::Misc), Some(EntityKind::Misc), None]
+        );
+        assert_eq!(
+            kinds(
+                "Universal's film 'Ray', and the drama “Closer”",
+                &["Ray", "Closer"]
+            ),
+            [Some(EntityKind::Misc), Some(EntityKind::Misc)]
+        );
+        // A quote glued to the noun is no apposition.
+        assert_eq!(kinds("the film'Ray'", &["Ray"]), [None]);
         assert_eq!(noun_before("firm Sony", 99), None);
     }
 
