@@ -26,7 +26,7 @@ mod train;
 
 pub use conll::{evaluate, tag_conll, EvalReport, TypeScore};
 pub use gazetteer::build_resources;
-pub use model::{EntitySpan, Model};
+pub use model::{release_thread_cache, EntitySpan, Model};
 pub use tokenize::{split_sentences, tokenize, Token};
 pub use train::{train, TrainOptions, Trained, MODEL_NAME};
 
