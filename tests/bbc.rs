@@ -68,32 +68,22 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         "Zanussi",
         "Oxfam",
     ] {
-        let kinds: Vec<String> = {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let mut stmt = conn
-                .prepare(
-                    "SELECT DISTINCT e.kind FROM entities e
-                     WHERE e.name = ?1 AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)",
-                )
-                .unwrap();
-            let rows = stmt.query_map([company], |r| r.get(0)).unwrap();
-            rows.collect::<Result<_, _>>().unwrap()
-        };
+        let kinds = strings(
+            &db,
+            "SELECT DISTINCT e.kind FROM entities e
+             WHERE e.name = ?1 AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)",
+            [company],
+        );
         assert_eq!(kinds, ["organization"], "{company}");
     }
     // The film awards are one entity whatever form the text uses (the shipped aliases).
-    let awards = {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let mut stmt = conn
-            .prepare(
-                "SELECT DISTINCT e.kind || ' ' || e.name FROM mentions m
-                 JOIN entities e ON e.id = m.entity_id
-                 WHERE m.surface IN ('Oscar', 'Oscars', 'Academy Award', 'Academy Awards')",
-            )
-            .unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
-        rows.collect::<Result<Vec<_>, _>>().unwrap()
-    };
+    let awards = strings(
+        &db,
+        "SELECT DISTINCT e.kind || ' ' || e.name FROM mentions m
+         JOIN entities e ON e.id = m.entity_id
+         WHERE m.surface IN ('Oscar', 'Oscars', 'Academy Award', 'Academy Awards')",
+        [],
+    );
     assert_eq!(awards, ["misc Oscars"]);
     // Films are misc, not the person or firm their titles look like ("comedy Sideways",
     // "the drama Vera Drake", "the biopic Ray", data/appositives.tsv).
@@ -104,19 +94,22 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         "Hotel Rwanda",
         "Million Dollar Baby",
     ] {
-        let kinds: Vec<String> = {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let mut stmt = conn
-                .prepare(
-                    "SELECT DISTINCT e.kind FROM mentions m JOIN entities e ON e.id = m.entity_id
-                     WHERE m.surface = ?1",
-                )
-                .unwrap();
-            let rows = stmt.query_map([film], |r| r.get(0)).unwrap();
-            rows.collect::<Result<_, _>>().unwrap()
-        };
+        let kinds = strings(
+            &db,
+            "SELECT DISTINCT e.kind FROM mentions m JOIN entities e ON e.id = m.entity_id
+             WHERE m.surface = ?1",
+            [film],
+        );
         assert_eq!(kinds, ["misc"], "{film}");
     }
+}
+
+/// The text column of every row `sql` returns.
+fn strings(db: &std::path::Path, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let rows = stmt.query_map(params, |r| r.get(0)).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
 }
 
 /// Article-level co-occurrence (counted in Rust over the entities of each article) gives
@@ -168,16 +161,13 @@ fn article_cooccurrence_counts_what_sql_counts(db: &std::path::Path) {
 /// by the company they keep; checked by reading each article.
 fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     let linked_to = |article: &str, surname: &str| -> Vec<String> {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        let mut stmt = conn
-            .prepare(
-                "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-                 JOIN articles a ON a.id = m.article_id
-                 WHERE a.external_id = ?1 AND m.local_name = ?2 ORDER BY e.name",
-            )
-            .unwrap();
-        let rows = stmt.query_map([article, surname], |r| r.get(0)).unwrap();
-        rows.collect::<Result<_, _>>().unwrap()
+        strings(
+            db,
+            "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+             JOIN articles a ON a.id = m.article_id
+             WHERE a.external_id = ?1 AND m.local_name = ?2 ORDER BY e.name",
+            [article, surname],
+        )
     };
     // "Mr Howard" of Conservative politics is Michael Howard, in articles that never
     // name him in full; "Howard" on a Manchester United team sheet is Tim Howard.

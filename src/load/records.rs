@@ -202,8 +202,9 @@ impl Seen {
         (content as u32 & !Self::NUMERIC) | if numeric { Self::NUMERIC } else { 0 }
     }
 
-    fn content(self) -> u32 {
-        self.content_numeric & !Self::NUMERIC
+    /// Whether `content` (a full hash) is the content this record had.
+    fn same_content(self, content: u64) -> bool {
+        (self.content_numeric ^ Self::pack(content, false)) & !Self::NUMERIC == 0
     }
 
     fn numeric(self) -> bool {
@@ -278,7 +279,7 @@ impl RepeatedIds {
                     (Some(word), n) if n != NO_NUMBER => format!("{word} {n}"),
                     _ => "an earlier record".to_string(),
                 };
-                if first.content() != Seen::pack(content, false) {
+                if !first.same_content(content) {
                     warnings.push(format!(
                         "id {id:?} is also the id of {} of this file, with other content: this \
                          record replaces that one (give each article its own id)",

@@ -118,7 +118,8 @@ impl Family {
         }
     }
 
-    /// The key of a lone local name of this family (one word).
+    /// The key of a lone local name of this family: one word for a surname or a club,
+    /// a name written with initials for [`Family::Initials`].
     pub fn lone_key(self, name: &str) -> Option<String> {
         let one_word = !name.contains(' ');
         match self {
