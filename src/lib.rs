@@ -32,6 +32,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod load;
+mod memory;
 pub mod model;
 pub mod ner;
 pub mod output;

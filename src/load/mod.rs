@@ -634,28 +634,9 @@ fn pipeline(
     // What comes next (an import's linking pass) runs on this thread: the workers'
     // caches and the freed batches would otherwise stay with the process.
     workers.broadcast(|_| crate::ner::release_thread_cache());
-    release_freed_memory();
+    crate::memory::release_freed();
     done
 }
-
-/// Hands the pages that the allocator holds free back to the operating system. glibc
-/// keeps a heap per thread and returns little of it by itself: after an import's
-/// reading, the tagging threads' heaps hold tens of MB that no other thread reuses.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed_memory() {
-    extern "C" {
-        fn malloc_trim(pad: usize) -> std::os::raw::c_int;
-    }
-    // SAFETY: `malloc_trim` (glibc) takes no pointer and only releases free memory;
-    // any thread may call it at any time.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-/// Elsewhere the allocator decides alone.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
 
 fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()

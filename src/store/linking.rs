@@ -341,15 +341,38 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         index: HashMap::new(),
     };
     let preloaded = articles.len() as f64 >= PRELOAD_SHARE * evidence.articles;
-    if preloaded {
-        let needed: HashSet<EntityId> = lone_keys
-            .iter()
-            .filter_map(|k| candidates.get(k))
-            .flatten()
-            .copied()
-            .collect();
-        evidence.preload(&needed)?;
+    if !preloaded {
+        return relink_articles(&mut evidence, &candidates, articles, &wanted, false);
     }
+    // A pass over most of the store reads every mention once, then each relinked
+    // article: a large page cache saves little, and the profiles need the memory.
+    let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -PASS_CACHE_KIB)?;
+    crate::memory::release_freed();
+    let needed: HashSet<EntityId> = lone_keys
+        .iter()
+        .filter_map(|k| candidates.get(k))
+        .flatten()
+        .copied()
+        .collect();
+    let moved = evidence
+        .preload(&needed)
+        .and_then(|()| relink_articles(&mut evidence, &candidates, articles, &wanted, true));
+    // The cache comes back even when the pass failed: the connection lives on.
+    conn.pragma_update(None, "cache_size", cache)?;
+    moved
+}
+
+/// Decides and relinks the lone names of `articles`, in order. With `preloaded`, every
+/// profile is in `evidence` and each article's context is dropped once decided.
+fn relink_articles(
+    evidence: &mut Evidence<'_>,
+    candidates: &BTreeMap<Key, Vec<EntityId>>,
+    articles: Vec<ArticleId>,
+    wanted: &dyn Fn(Family, &str) -> Option<String>,
+    preloaded: bool,
+) -> Result<u64> {
+    let conn = evidence.conn;
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     // A set: a pass over a large store moves millions of mentions, out of thousands of
@@ -359,12 +382,12 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
         // The changes of one article are written together: its summaries are
         // refreshed once, not once per name of it.
         let mut changes = Vec::new();
-        for ((family, key), lones) in lone_names_of(conn, article, &wanted)? {
+        for ((family, key), lones) in lone_names_of(conn, article, wanted)? {
             let cands = candidates
                 .get(&(family, key))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let target = choose(&mut evidence, family, article, cands)?;
+            let target = choose(evidence, family, article, cands)?;
             decide(conn, family, target, lones, &mut changes)?;
         }
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
@@ -383,6 +406,12 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     }
     Ok(moved)
 }
+
+/// The page cache (KiB) of a pass that preloads: it reads the mentions once in order
+/// and then each relinked article's few rows, so a larger cache saves little time,
+/// and the 56 MB it would hold above this are most of the headroom a million-article
+/// import needs for the profiles.
+const PASS_CACHE_KIB: i64 = 8 * 1024;
 
 /// A pass that relinks at least this share of the store's articles reads every
 /// profile in one scan ([`Evidence::preload`]) rather than article by article.
@@ -615,6 +644,64 @@ mod tests {
         assert!(p.contains("mentions_lone_names"), "{p}");
         let p = plan(conn, SQL_INITIALS_NAMES, params![kind]);
         assert!(p.contains("mentions_initials_names"), "{p}");
+    }
+
+    /// A pass over a tenth of the store or more preloads the profiles with a small page
+    /// cache, then gives the connection its cache back: the import's own pass and a
+    /// `resolve` after it.
+    #[test]
+    fn a_preloading_pass_gives_the_page_cache_back() {
+        let mut store = crate::Store::open_in_memory().unwrap();
+        let article = |id: &str, title: &str, body: &str| crate::NewArticle {
+            external_id: id.into(),
+            title: title.into(),
+            body: body.into(),
+            ..Default::default()
+        };
+        let party = "Tony Blair, Oliver Letwin and the Conservative Party in Westminster";
+        let mut articles = Vec::new();
+        for i in 0..8 {
+            let id = format!("m{i}");
+            let body = format!("Michael Howard attacked {party} on day {i}.");
+            articles.push(article(&id, "Tory plans", &body));
+        }
+        for i in 0..4 {
+            let id = format!("r{i}");
+            let body = format!(
+                "Ron Howard said his film with Tom Hanks would open in Los Angeles on day {i}."
+            );
+            articles.push(article(&id, "Film", &body));
+        }
+        for i in 0..20 {
+            let id = format!("f{i}");
+            let body = format!(
+                "Arsenal beat Chelsea at Highbury on day {i}, Thierry Henry scoring twice."
+            );
+            articles.push(article(&id, "Football", &body));
+        }
+        // Four of the 36 articles say only "Mr Howard": more than `PRELOAD_SHARE`.
+        for i in 0..4 {
+            let id = format!("h{i}");
+            let body = format!("Mr Howard told {party} that the plans were fair on day {i}.");
+            articles.push(article(&id, "Vote", &body));
+        }
+        store
+            .import_articles(articles, &crate::ImportOptions::default())
+            .unwrap();
+        let conn = store.conn();
+        let cache = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        let before = cache(conn);
+        assert_eq!(
+            before, -65536,
+            "the import's pass restored the cache of `db::open`"
+        );
+        conn.execute_batch("BEGIN").unwrap();
+        link_all(conn).unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        assert_eq!(cache(conn), before);
     }
 
     /// The SQL finds the names [`Family::Initials`] keys by the same pattern.
