@@ -22,14 +22,40 @@ pub fn vote_weight(confidence: Option<f64>, body: bool) -> i64 {
     thousandths * if body { 4 } else { 1 }
 }
 
-/// The kind an entity's mentions vote for: the kind with the most weight, the first
-/// kind (in [`EntityKind`] order) on ties; `None` when no vote has weight.
+/// The kind an entity's mentions vote for: first a person against every other kind
+/// pooled, then, if not a person, the other kind with the most weight; ties go to the
+/// first kind in [`EntityKind`] order (a person on a tie with the pool). `None` when no
+/// vote has weight.
+///
+/// The pool is why: the tagger seldom confuses a real person with a thing, but reads
+/// one company as a place in one sentence, an organization in the next and misc in a
+/// third, and such split votes let its person readings win by plurality. On BBC,
+/// Siemens had 13,480 person against 10,980 organization, 9,204 misc and 2,472
+/// location; Bafta, Cebit and al-Qaeda were persons the same way. On the whole BBC
+/// corpus the pool changes eight entities (98 mentions), each from person to a thing.
 pub fn decide_kind(votes: &[(EntityKind, i64)]) -> Option<EntityKind> {
-    votes
-        .iter()
+    let weight = |kind: EntityKind| -> i64 {
+        votes
+            .iter()
+            .filter(|(k, w)| *k == kind && *w > 0)
+            .map(|(_, w)| w)
+            .sum()
+    };
+    let person = weight(EntityKind::Person);
+    let things: Vec<(EntityKind, i64)> = EntityKind::ALL
+        .into_iter()
+        .filter(|&k| k != EntityKind::Person)
+        .map(|k| (k, weight(k)))
+        .collect();
+    let pooled: i64 = things.iter().map(|(_, w)| w).sum();
+    if person > 0 && person >= pooled {
+        return Some(EntityKind::Person);
+    }
+    things
+        .into_iter()
         .filter(|(_, w)| *w > 0)
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(k, _)| *k)
+        .map(|(k, _)| k)
 }
 
 /// The name an entity is shown by: the most frequent well-cased name of its mentions
@@ -269,7 +295,32 @@ mod tests {
             Some(Organization)
         );
         assert_eq!(decide_kind(&[(Location, 4), (Person, 4)]), Some(Person));
+        assert_eq!(
+            decide_kind(&[(Misc, 4), (Location, 4)]),
+            Some(Location),
+            "ties among things go to the first kind"
+        );
         assert_eq!(decide_kind(&[(Person, 0)]), None);
+        assert_eq!(decide_kind(&[]), None);
+    }
+
+    #[test]
+    fn a_person_is_weighed_against_every_other_kind_pooled() {
+        use EntityKind::*;
+        // Siemens on BBC: more person weight than any other kind, less than all of them.
+        let siemens = [
+            (Location, 2472),
+            (Misc, 9204),
+            (Organization, 10980),
+            (Person, 13480),
+        ];
+        assert_eq!(decide_kind(&siemens), Some(Organization));
+        // A person the tagger sometimes reads as a place or a team stays a person.
+        assert_eq!(
+            decide_kind(&[(Person, 50), (Location, 30), (Organization, 20)]),
+            Some(Person)
+        );
+        assert_eq!(decide_kind(&[(Person, 40), (Misc, 40)]), Some(Person));
     }
 
     #[test]
