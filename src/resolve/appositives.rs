@@ -6,6 +6,10 @@
 //! clause ("Yahoo is planning ..."); the noun before it is evidence no tagger context
 //! window weighs. Like a hypernym list's, the kind applies to every span of the
 //! article with the same surface, and so votes for the entity's kind across the store.
+//!
+//! The same holds for a noun right after a name the tagger reads as a person, when
+//! only an organization takes it ("Nissan chairman", "a Fox spokesman", "Oracle
+//! shares"): `data/roles.tsv`.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -17,19 +21,59 @@ use crate::{EntityKind, Field};
 /// `noun<TAB>kind`, `#` comments; see the file's header.
 const APPOSITIVES_TSV: &str = include_str!("../../data/appositives.tsv");
 
-/// The shipped nouns, lowercase.
+/// `noun<TAB>kind` (a noun may be two words), `#` comments; see the file's header.
+const ROLES_TSV: &str = include_str!("../../data/roles.tsv");
+
+/// The rows of a `noun<TAB>kind` file, nouns lowercase.
+fn read_nouns(tsv: &str) -> HashMap<String, EntityKind> {
+    super::tsv_rows(tsv)
+        .filter_map(|row| match row.as_slice() {
+            [noun, kind] if !noun.is_empty() => {
+                Some((noun.to_lowercase(), EntityKind::from_str(kind).ok()?))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The shipped nouns written before a name, lowercase.
 fn lexicon() -> &'static HashMap<String, EntityKind> {
     static LEXICON: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
-    LEXICON.get_or_init(|| {
-        super::tsv_rows(APPOSITIVES_TSV)
-            .filter_map(|row| match row.as_slice() {
-                [noun, kind] if !noun.is_empty() => {
-                    Some((noun.to_lowercase(), EntityKind::from_str(kind).ok()?))
-                }
-                _ => None,
-            })
-            .collect()
-    })
+    LEXICON.get_or_init(|| read_nouns(APPOSITIVES_TSV))
+}
+
+/// The shipped nouns written after a person-like name, lowercase.
+fn roles() -> &'static HashMap<String, EntityKind> {
+    static ROLES: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
+    ROLES.get_or_init(|| read_nouns(ROLES_TSV))
+}
+
+/// The noun of `data/roles.tsv` written just after `end` in `text`, one space
+/// between, as whole lowercase words ("chief executive" before "chief"; "shares" but
+/// not "shareware").
+fn role_after(text: &str, end: usize) -> Option<EntityKind> {
+    let after = text.get(end..)?.strip_prefix(' ')?;
+    // Where the phrase of the first one or two lowercase words ends; punctuation
+    // ends it early.
+    let mut ends = Vec::with_capacity(2);
+    let mut offset = 0;
+    for word in after.split(' ').take(2) {
+        let len = word
+            .find(|c: char| !c.is_ascii_lowercase())
+            .unwrap_or(word.len());
+        let rest = &word[len..];
+        if len == 0 || rest.starts_with(char::is_alphanumeric) {
+            break;
+        }
+        ends.push(offset + len);
+        if !rest.is_empty() {
+            break;
+        }
+        offset += word.len() + 1;
+    }
+    ends.iter()
+        .rev()
+        .find_map(|&e| roles().get(&after[..e]).copied())
 }
 
 /// The noun of the lexicon written just before `start` in `text`, separated from it
@@ -65,8 +109,9 @@ fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
     lexicon().get(word).copied()
 }
 
-/// Every span right after a noun of the lexicon, with the noun's kind, as (index into
-/// `spans`, kind).
+/// Every span right after a noun of the lexicon, with the noun's kind, and every span
+/// read as a person right before a role noun ([`role_after`]), as (index into `spans`,
+/// kind).
 pub(crate) fn appositive_kinds(
     title: &str,
     body: &str,
@@ -80,7 +125,13 @@ pub(crate) fn appositive_kinds(
                 Field::Title => title,
                 Field::Body => body,
             };
-            noun_before(text, s.start_byte).map(|k| (i, k))
+            noun_before(text, s.start_byte)
+                .or_else(|| {
+                    (s.kind == EntityKind::Person)
+                        .then(|| role_after(text, s.end_byte))
+                        .flatten()
+                })
+                .map(|k| (i, k))
         })
         .collect()
 }
@@ -137,9 +188,64 @@ mod tests {
     }
 
     #[test]
+    fn a_role_noun_after_a_name_says_it_is_an_organization() {
+        let body = "Nissan chairman Carlos Ghosn, a Fox spokesman, Oracle shares rose, \
+                    Ladbrokes spokeswoman; Marsh chief executive Jeff Greenberg. Blair said \
+                    Apple shareware and Sony chief Howard Stringer.";
+        let after = |name: &str| {
+            let start = body.find(name).unwrap();
+            role_after(body, start + name.len())
+        };
+        let org = Some(EntityKind::Organization);
+        assert_eq!(
+            [
+                "Nissan",
+                "Fox",
+                "Oracle",
+                "Ladbrokes",
+                "Marsh",
+                "Blair",
+                "Apple",
+                "Sony"
+            ]
+            .map(after),
+            [org, org, org, org, org, None, None, None]
+        );
+        assert_eq!(role_after("Fox spokesman", 99), None);
+        assert_eq!(role_after("Fox  spokesman", 3), None, "one space only");
+        assert_eq!(role_after("Fox shares.", 3), org);
+        assert_eq!(role_after("Fox chief, executive", 3), None);
+    }
+
+    #[test]
+    fn only_a_span_read_as_a_person_takes_the_kind_of_a_role_noun() {
+        let body = "England boss Sven-Goran Eriksson and Nissan boss Carlos Ghosn met.";
+        let span = |name: &str, kind: EntityKind| {
+            let start_byte = body.find(name).unwrap();
+            Found {
+                field: Field::Body,
+                start_byte,
+                end_byte: start_byte + name.len(),
+                kind,
+            }
+        };
+        let spans = [
+            span("England", EntityKind::Location),
+            span("Nissan", EntityKind::Person),
+        ];
+        assert_eq!(
+            appositive_kinds("", body, &spans),
+            [(1, EntityKind::Organization)]
+        );
+    }
+
+    #[test]
     fn every_shipped_row_parses() {
         let rows = super::super::tsv_rows(APPOSITIVES_TSV).count();
         assert!(rows > 40);
         assert_eq!(lexicon().len(), rows);
+        let rows = super::super::tsv_rows(ROLES_TSV).count();
+        assert!(rows >= 9);
+        assert_eq!(roles().len(), rows);
     }
 }
