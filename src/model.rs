@@ -328,6 +328,10 @@ pub struct NewMention {
     /// The canonical name the in-article rules gave the span: its vote for the
     /// entity's displayed name (`None`: no vote).
     pub local_name: Option<String>,
+    /// Whether an explicit cue of the article's text gave `local_kind` (a list, an
+    /// apposition, a role noun): the vote then counts as
+    /// [`crate::resolve::corpus::CUE_VOTES`] mentions.
+    pub kind_cue: bool,
 }
 
 impl NewMention {
@@ -382,6 +386,7 @@ impl NewMention {
             confidence: None,
             local_kind: None,
             local_name: None,
+            kind_cue: false,
         })
     }
 }

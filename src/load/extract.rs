@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{EntityKind, Field};
 use crate::ner::{split_sentences, tokenize, Model, Token};
 use crate::paragraphs::Paragraph;
-use crate::resolve::{resolve_article, Anchors, Found};
+use crate::resolve::{resolve_article_cued, Anchors, Found};
 
 /// A mention found in an article, resolved to an entity name but not yet to a row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +35,11 @@ pub struct Extracted {
     pub kind: EntityKind,
     /// Resolved canonical name.
     pub name: String,
+    /// Whether `kind` is the one an explicit cue of the article's text gave the span
+    /// ([`crate::resolve::resolve_article_cued`]): such a mention votes for its
+    /// entity's kind as [`crate::resolve::corpus::CUE_VOTES`] mentions would.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cued: bool,
 }
 
 /// Confidence recorded for a mention added because its word names an entity found
@@ -221,16 +226,18 @@ fn extract_document(
             confidence: s.confidence,
             kind: s.kind,
             name: String::new(),
+            cued: false,
         });
     }
     complete_long_forms(title, body, &mut out);
     add_anchor_mentions(title, body, &doc, &tokens, &sentences, &segments, &mut out);
 
     let found = as_found(&out);
-    let resolved = resolve_article(title, body, &found);
-    for (e, r) in out.iter_mut().zip(resolved) {
+    let resolved = resolve_article_cued(title, body, &found);
+    for (e, (r, cued)) in out.iter_mut().zip(resolved) {
         e.kind = r.kind;
         e.name = r.name;
+        e.cued = cued;
     }
     out.retain(|e| !e.name.is_empty());
     out
@@ -263,6 +270,7 @@ fn complete_long_forms(title: &str, body: &str, out: &mut Vec<Extracted>) {
                 confidence: parts.iter().map(|x| x.confidence).fold(0.0, f32::max),
                 kind,
                 name: String::new(),
+                cued: false,
             };
             out.retain(|x| !(x.field == field && s <= x.start_byte && x.end_byte <= e));
             out.push(long);
@@ -326,6 +334,7 @@ fn add_anchor_mentions(
                     confidence: ANCHOR_CONFIDENCE,
                     kind: entity.kind,
                     name: String::new(),
+                    cued: false,
                 });
             }
         }

@@ -564,6 +564,7 @@ impl<'c> Writer<'c> {
             m.confidence = Some(f64::from(e.confidence.clamp(0.0, 1.0)));
             m.local_kind = Some(e.kind);
             m.local_name = Some(e.name.clone());
+            m.kind_cue = e.cued;
             self.surnames.extend(linking::pending_keys(e.kind, &e.name));
             let known = self.aliases.entry(entity).or_default();
             if !known.contains(&m.surface) {

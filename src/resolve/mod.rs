@@ -11,7 +11,11 @@
 //!    ("Lebanon" stays a location). The kind applies to every span of the article with the
 //!    same surface, so all mentions of "Hezbollah" agree; if two lists disagree about a
 //!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
-//!    listed. Apposition ("search giant Google", `appositives.rs`) works the same way.
+//!    listed. Apposition ("search giant Google", `appositives.rs`) works the same way,
+//!    and so does a role noun after a name read as a person ("Nissan chairman", "a Fox
+//!    spokesman": `data/roles.tsv`). The kind of these explicit cues is marked as such
+//!    ([`resolve_article_cued`]): the store counts it as ten of the tagger's readings
+//!    in the entity's kind vote.
 //!    Weaker: a one-word person in a list of names that are otherwise organizations or
 //!    places takes their kind (`coordination.rs`), and one a full-name person is "of"
 //!    ("Yonca Brunini of Yahoo", "Yahoo's Yonca Brunini") is an organization or a place
@@ -100,7 +104,18 @@ pub struct Resolved {
 /// boundaries) resolves to its tagger kind with an empty name; the store rejects such a
 /// span anyway when it builds the mention.
 pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved> {
-    let (surfaces, spans) = &with_surfaces(title, body, spans);
+    resolve_article_cued(title, body, spans)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// [`resolve_article`], with whether each span's kind is the one an explicit cue of
+/// the article's text gave it (a hypernym list, an apposition or a role noun: step 0
+/// of the module docs, not the weaker lists of names), which the store counts as
+/// stronger evidence for the entity's kind than the tagger's reading of one sentence.
+pub fn resolve_article_cued(title: &str, body: &str, spans: &[Found]) -> Vec<(Resolved, bool)> {
+    let (surfaces, spans, cued) = &with_surfaces(title, body, spans);
 
     let acronyms = acronym_map(title, body, spans, surfaces);
     let persons = persons_by_surname(spans, surfaces);
@@ -119,12 +134,22 @@ pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved
     spans
         .iter()
         .zip(surfaces)
-        .map(|(span, surface)| match surface {
-            Some(surface) => resolve_one(span.kind, surface, &acronyms, &persons, &lone),
-            None => Resolved {
-                kind: span.kind,
-                name: String::new(),
-            },
+        .zip(cued)
+        .map(|((span, surface), &cued)| match surface {
+            Some(surface) => {
+                let r = resolve_one(span.kind, surface, &acronyms, &persons, &lone);
+                // A later rule (an alias, an acronym, a full name) may have decided
+                // the kind instead.
+                let cued = cued && r.kind == span.kind;
+                (r, cued)
+            }
+            None => (
+                Resolved {
+                    kind: span.kind,
+                    name: String::new(),
+                },
+                false,
+            ),
         })
         .collect()
 }
@@ -214,7 +239,7 @@ pub struct Anchors {
 impl Anchors {
     /// Builds the anchors of one article from the tagger's spans.
     pub fn new(title: &str, body: &str, spans: &[Found]) -> Anchors {
-        let (surfaces, spans) = &with_surfaces(title, body, spans);
+        let (surfaces, spans, _) = &with_surfaces(title, body, spans);
         let surnames = persons_by_surname(spans, surfaces)
             .into_iter()
             .filter_map(|(key, names)| match names.as_slice() {
@@ -258,13 +283,14 @@ fn tsv_rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
         .map(|l| l.split('\t').map(str::trim).collect())
 }
 
-/// Each span's surface (`None` when its offsets do not slice its field) and the spans
-/// with the kinds resolution starts from ([`with_article_kinds`]).
+/// Each span's surface (`None` when its offsets do not slice its field), the spans
+/// with the kinds resolution starts from and whether an explicit cue gave that kind
+/// ([`with_article_kinds`]).
 fn with_surfaces<'a>(
     title: &'a str,
     body: &'a str,
     spans: &[Found],
-) -> (Vec<Option<&'a str>>, Vec<Found>) {
+) -> (Vec<Option<&'a str>>, Vec<Found>, Vec<bool>) {
     let text_of = |field: Field| match field {
         Field::Title => title,
         Field::Body => body,
@@ -273,8 +299,8 @@ fn with_surfaces<'a>(
         .iter()
         .map(|s| text_of(s.field).get(s.start_byte..s.end_byte))
         .collect();
-    let spans = with_article_kinds(title, body, spans, &surfaces);
-    (surfaces, spans)
+    let (spans, cued) = with_article_kinds(title, body, spans, &surfaces);
+    (surfaces, spans, cued)
 }
 
 /// Per field, its text and the indexes of its spans that slice it, in text order: what
@@ -324,13 +350,14 @@ fn spans_on<'a>(body: &'a str, words: &[(&str, EntityKind)]) -> (Vec<Found>, Vec
 }
 
 /// The spans with the kinds resolution starts from (step 0 of the module docs): the kind
-/// a hypernym pattern gives a surface applies to every span with that surface.
+/// a hypernym pattern gives a surface applies to every span with that surface. With
+/// each, whether that kind is an explicit cue's (a list, an apposition, a role noun).
 fn with_article_kinds(
     title: &str,
     body: &str,
     spans: &[Found],
     surfaces: &[Option<&str>],
-) -> Vec<Found> {
+) -> (Vec<Found>, Vec<bool>) {
     // `None` marks a surface that two lists give different kinds.
     let mut listed: HashMap<String, Option<EntityKind>> = HashMap::new();
     let cues = hypernyms::listed_kinds(title, body, spans)
@@ -366,6 +393,12 @@ fn with_article_kinds(
             .collect()
     };
     let explicit = with_kinds(&listed);
+    let cued: Vec<bool> = surfaces
+        .iter()
+        .map(|surface| {
+            surface.is_some_and(|s| matches!(listed.get(&names::clean(s)), Some(Some(_))))
+        })
+        .collect();
     // Lists of names and "X of Y" are weaker evidence than the cues above: they decide
     // only surfaces no cue spoke of, and only when they agree.
     let mut siblings: HashMap<String, Option<EntityKind>> = HashMap::new();
@@ -388,10 +421,10 @@ fn with_article_kinds(
         }
     }
     if siblings.is_empty() {
-        return explicit;
+        return (explicit, cued);
     }
     listed.extend(siblings);
-    with_kinds(&listed)
+    (with_kinds(&listed), cued)
 }
 
 /// Applies the rules of the module docs, in order, to one span.
@@ -623,6 +656,57 @@ mod tests {
             Some("United States".into())
         );
         assert_eq!(known_alias("us"), None);
+    }
+
+    #[test]
+    fn a_kind_is_cued_when_an_explicit_cue_gave_it_and_no_later_rule_changed_it() {
+        let body = "Japanese carmaker Nissan grew. Nissan has named a boss. \
+                    A Fox spokesman said Fox was fine. \
+                    Officials from firms such as Acme and Globex came. Zeta spoke. \
+                    Jane Doe met the firm Doe.";
+        let mut spans = spans_of(
+            "",
+            body,
+            &[
+                ("Nissan", EntityKind::Person),
+                ("Fox", EntityKind::Person),
+                ("Acme", EntityKind::Person),
+                ("Globex", EntityKind::Person),
+                ("Zeta", EntityKind::Person),
+                ("Jane Doe", EntityKind::Person),
+            ],
+        );
+        let doe = body.rfind("Doe").unwrap();
+        spans.push(Found {
+            field: Field::Body,
+            start_byte: doe,
+            end_byte: doe + 3,
+            kind: EntityKind::Person,
+        });
+        let cued: Vec<(EntityKind, bool)> = resolve_article_cued("", body, &spans)
+            .into_iter()
+            .map(|(r, cued)| (r.kind, cued))
+            .collect();
+        use EntityKind::{Organization as Org, Person};
+        assert_eq!(
+            cued,
+            [
+                (Org, true), // "carmaker Nissan"
+                (Org, true), // the same surface elsewhere in the article
+                (Org, true), // a role noun after the name
+                (Org, true),
+                (Org, true), // a hypernym list
+                (Org, true),
+                (Person, false), // no cue
+                (Person, false),
+                (Person, false), // "firm Doe", but the article's Jane Doe wins
+            ]
+        );
+        let plain: Vec<Resolved> = resolve_article_cued("", body, &spans)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(plain, resolve_article("", body, &spans));
     }
 
     #[test]

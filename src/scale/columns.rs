@@ -236,6 +236,15 @@ impl<'b> Columns<'b> {
         Ok(move |i| (!a.is_null(i)).then(|| a.value(i)))
     }
 
+    /// A boolean column.
+    pub(crate) fn bool(&self, name: &str) -> Result<impl Fn(usize) -> Option<bool> + 'b> {
+        let c = self.column(name)?;
+        let a = c
+            .as_boolean_opt()
+            .ok_or_else(|| self.wrong(name, "BOOLEAN"))?;
+        Ok(move |i| (!a.is_null(i)).then(|| a.value(i)))
+    }
+
     /// A float column.
     pub(crate) fn f64(&self, name: &str) -> Result<impl Fn(usize) -> Option<f64> + 'b> {
         let c = self.column(name)?;

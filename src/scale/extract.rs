@@ -59,6 +59,7 @@ const MENTIONS: &[(&str, Ty, bool)] = &[
     ("confidence", Ty::F64, false),
     ("kind", Ty::Str, false),
     ("name", Ty::Str, false),
+    ("kind_cue", Ty::Bool, false),
 ];
 
 /// Writes extracted articles to `DIR/articles.parquet`, `DIR/paragraphs.parquet` and
@@ -147,6 +148,7 @@ impl ExtractWriter {
                 Cell::F64(Some(f64::from(e.confidence.clamp(0.0, 1.0)))),
                 Cell::Str(Some(e.kind.as_str())),
                 Cell::Str(Some(&e.name)),
+                Cell::Bool(Some(e.cued)),
             ])?;
         }
         Ok(())

@@ -68,6 +68,7 @@ struct Mention {
     kind: EntityKind,
     name: String,
     confidence: f64,
+    kind_cue: bool,
 }
 
 /// One entity: an identity key and the evidence of its mentions.
@@ -229,7 +230,7 @@ fn for_each_article(
     let mut started = false;
     let mut current = String::new();
     let mut pending: Vec<Mention> = Vec::new();
-    const COLUMNS: [&str; 10] = [
+    const COLUMNS: [&str; 11] = [
         "article_external_id",
         "source",
         "field",
@@ -240,6 +241,7 @@ fn for_each_article(
         "confidence",
         "kind",
         "name",
+        "kind_cue",
     ];
     for path in files {
         for batch in read(path, &COLUMNS)? {
@@ -255,6 +257,7 @@ fn for_each_article(
             let confidence = c.f64("confidence")?;
             let kind = c.str("kind")?;
             let name = c.str("name")?;
+            let kind_cue = c.bool("kind_cue")?;
             for i in 0..batch.num_rows() {
                 let id = article(i).unwrap_or_default();
                 if skip.duplicates.contains(id) {
@@ -284,6 +287,7 @@ fn for_each_article(
                     kind,
                     name: name(i).unwrap_or_default().to_string(),
                     confidence: confidence(i).unwrap_or(1.0),
+                    kind_cue: kind_cue(i).unwrap_or(false),
                 });
             }
         }
@@ -366,7 +370,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                     (entities.len() - 1) as u32
                 });
                 let e = &mut entities[id as usize];
-                e.votes[kind_index(m.kind)] += vote_weight(Some(m.confidence), m.body);
+                e.votes[kind_index(m.kind)] += vote_weight(Some(m.confidence), m.body, m.kind_cue);
                 *e.names.entry(m.name.to_string()).or_default() += 1;
                 e.mentions += 1;
             }
@@ -454,7 +458,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                 let Some(cands) = candidates.get(&(family, key.clone())) else {
                     continue;
                 };
-                let weight = vote_weight(Some(m.confidence), m.body);
+                let weight = vote_weight(Some(m.confidence), m.body, m.kind_cue);
                 let lone = (m.kind, weight, m.name.to_string());
                 if let Some(g) = here.iter_mut().find(|g| g.family == family && g.key == key) {
                     g.mentions.push(lone);

@@ -224,7 +224,8 @@ macro_rules! actual_votes {
         "WITH actual(entity_id, kind, weight) AS (
         SELECT entity_id, local_kind,
                SUM(CAST(ROUND(MIN(MAX(COALESCE(confidence, 1.0), 0.0), 1.0) * 1000) AS INTEGER)
-                   * CASE field WHEN 'title' THEN 1 ELSE 4 END)
+                   * CASE field WHEN 'title' THEN 1 ELSE 4 END
+                   * CASE kind_cue WHEN 1 THEN 10 ELSE 1 END)
         FROM mentions WHERE local_kind IS NOT NULL AND linked_name IS NULL
         GROUP BY entity_id, local_kind)"
     };

@@ -128,8 +128,8 @@ pub(crate) fn lookup_key(
 }
 
 /// Sets an entity's kind and displayed name from the evidence of its mentions
-/// (`entity_kind_votes`, `entity_names`): the kind with the most weight (the first
-/// kind on ties), and the most frequent well-cased name (then the most frequent, then
+/// (`entity_kind_votes`, `entity_names`): the kind the votes decide
+/// ([`crate::resolve::corpus::decide_kind`]), and the most frequent well-cased name (then the most frequent, then
 /// the first in order). A name or kind a person set (`user_fixed`) stays. If another
 /// entity already has the decided kind and name (an entity merged away), the old name
 /// stays. A function of the summary tables alone, so of the set of mentions, never

@@ -9,8 +9,8 @@ use crate::model::{ArticleId, CharOffsets, EntityId, Field, Mention, MentionId, 
 const SQL_TEXTS: &str = "SELECT title, body FROM articles WHERE id = ?1";
 const SQL_INSERT: &str = "INSERT INTO mentions
     (article_id, entity_id, field, start_char, end_char, start_byte, end_byte, surface,
-     sentence, paragraph, extractor, confidence, local_kind, local_name)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+     sentence, paragraph, extractor, confidence, local_kind, local_name, kind_cue)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 const SQL_OF_ARTICLE: &str = "SELECT id, article_id, entity_id, field, start_char, end_char,
     start_byte, end_byte, surface, sentence, paragraph, extractor, confidence
     FROM mentions WHERE article_id = ?1 ORDER BY field DESC, start_char, id";
@@ -168,7 +168,8 @@ fn insert_checked(
             m.extractor,
             m.confidence,
             m.local_kind,
-            m.local_name
+            m.local_name,
+            m.kind_cue
         ])?;
         ids.push(MentionId(conn.last_insert_rowid()));
     }

@@ -26,7 +26,7 @@ const LEVELS: [&str; 3] = ["article", "paragraph", "sentence"];
 /// entity is of that kind, and so links never change which entities are candidates.
 const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph,
     CASE WHEN linked_name IS NULL THEN local_kind END,
-    COALESCE(linked_name, local_name), confidence FROM mentions
+    COALESCE(linked_name, local_name), confidence, kind_cue FROM mentions
     WHERE article_id = ?1";
 const SQL_ADD_VOTE: &str = "INSERT INTO entity_kind_votes (entity_id, kind, weight)
     VALUES (?1, ?2, ?3)
@@ -60,6 +60,7 @@ pub(crate) struct Facts {
     pub local_kind: Option<EntityKind>,
     pub local_name: Option<String>,
     pub confidence: Option<f64>,
+    pub kind_cue: bool,
 }
 
 impl Facts {
@@ -73,6 +74,7 @@ impl Facts {
             local_kind: m.local_kind,
             local_name: m.local_name.clone(),
             confidence: m.confidence,
+            kind_cue: m.kind_cue,
         }
     }
 }
@@ -235,6 +237,7 @@ impl Delta {
                     local_kind: r.get(4)?,
                     local_name: r.get(5)?,
                     confidence: r.get(6)?,
+                    kind_cue: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -280,7 +283,7 @@ impl Delta {
             in_article.insert(f.entity);
             if let Some(kind) = f.local_kind {
                 *self.votes.entry((f.entity, kind)).or_default() +=
-                    sign * vote_weight(f.confidence, f.body);
+                    sign * vote_weight(f.confidence, f.body, f.kind_cue);
             }
             if let Some(name) = f.local_name {
                 *self.names.entry((f.entity, name)).or_default() += sign;
@@ -637,6 +640,7 @@ mod tests {
                 confidence: None,
                 local_kind: None,
                 local_name: None,
+                kind_cue: false,
             });
         }
         store.add_mentions(article, &mentions).unwrap();
