@@ -9,8 +9,10 @@
 //!
 //! The same holds for a noun right after a name the tagger reads as a person, when
 //! only an organization takes it ("Nissan chairman", "a Fox spokesman", "Oracle
-//! shares"): `data/roles.tsv`; and for where an analyst or economist works ("an
-//! analyst at Nomura"): `data/employers.tsv`.
+//! shares"): `data/roles.tsv`; for where an analyst or economist works ("an
+//! analyst at Nomura"): `data/employers.tsv`; and for a name read as a person that ends
+//! with a word only firms and institutions end with ("Warner Bros", "Daiwa
+//! Securities"): `data/designators.txt`.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -61,6 +63,26 @@ fn employer_before(text: &str, start: usize) -> Option<EntityKind> {
         return None;
     }
     employers().get(&word.to_ascii_lowercase()).copied()
+}
+
+/// One word per line, `#` comments; see the file's header.
+const DESIGNATORS_TXT: &str = include_str!("../../data/designators.txt");
+
+/// Whether `surface`, a name of two words or more, ends with a word of
+/// `data/designators.txt` ("Warner Bros", "Daiwa Securities").
+fn ends_with_designator(surface: &str) -> bool {
+    static WORDS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        DESIGNATORS_TXT
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+    surface
+        .trim()
+        .rsplit_once(' ')
+        .is_some_and(|(_, last)| words.contains(last))
 }
 
 /// The shipped nouns written before a name, lowercase.
@@ -139,8 +161,9 @@ fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
 /// Every span right after a noun of the lexicon, with the noun's kind, every span
 /// read as a person or an organization right before a role noun ([`role_after`]) and
 /// every span not read as misc nor a place of the gazetteer right after an employer
-/// noun and "at" ([`employer_before`]), as (index into `spans`, kind). A cue that
-/// agrees with the tagger counts too: it is evidence all the same.
+/// noun and "at" ([`employer_before`]), and every name read as a person that ends with
+/// a designator ([`ends_with_designator`]: an organization), as (index into `spans`,
+/// kind). A cue that agrees with the tagger counts too: it is evidence all the same.
 pub(crate) fn appositive_kinds(
     title: &str,
     body: &str,
@@ -160,6 +183,10 @@ pub(crate) fn appositive_kinds(
                     matches!(s.kind, EntityKind::Person | EntityKind::Organization)
                         .then(|| role_after(text, s.end_byte))
                         .flatten()
+                })
+                .or_else(|| {
+                    (s.kind == EntityKind::Person && ends_with_designator(surface))
+                        .then_some(EntityKind::Organization)
                 })
                 .or_else(|| {
                     (s.kind != EntityKind::Misc)
@@ -309,6 +336,27 @@ mod tests {
             appositive_kinds("", body, &spans),
             [(1, EntityKind::Organization)]
         );
+    }
+
+    #[test]
+    fn a_name_that_ends_like_a_firm_is_no_person() {
+        for firm in [
+            "Warner Bros",
+            "Daiwa Securities",
+            "Roxy Music",
+            "Morehouse College",
+        ] {
+            assert!(ends_with_designator(firm), "{firm}");
+        }
+        for other in [
+            "Games",
+            "Gordon Brown",
+            "Mervyn King",
+            "Yahoo Messenger",
+            "Bros ",
+        ] {
+            assert!(!ends_with_designator(other), "{other}");
+        }
     }
 
     #[test]
