@@ -162,7 +162,7 @@ macro_rules! mentions_select {
         "SELECT m.id, m.article_id, a.external_id, m.entity_id, e.name,
         e.kind, m.field, m.start_char, m.end_char, m.start_byte, m.end_byte, m.surface,
         m.sentence, m.paragraph, m.extractor, m.confidence, m.local_kind, m.local_name,
-        m.linked_name
+        m.linked_name, m.kind_cue
         FROM mentions m JOIN entities e ON e.id = m.entity_id
         JOIN articles a ON a.id = m.article_id "
     };
@@ -278,6 +278,7 @@ pub const PARQUET_TABLES: &[ParquetTable] = &[
             col("local_kind", Utf8, true, "the kind its own article gave it"),
             col("local_name", Utf8, true, "the name its own article resolved it to"),
             col("linked_name", Utf8, true, "the full name a lone surname was linked to across articles, else null"),
+            col("kind_cue", Int64, false, "1 when an explicit cue of its article gave local_kind (its vote counts ten), else 0"),
         ],
     },
     ParquetTable {
