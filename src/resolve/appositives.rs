@@ -155,7 +155,13 @@ fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
     if trimmed[..word_start].trim_end().ends_with("best") {
         return None;
     }
-    lexicon().get(word).copied()
+    // A noun of two words ("car maker") before one of one word.
+    let two = trimmed[..word_start]
+        .strip_suffix(' ')
+        .and_then(|rest| rest.rsplit(' ').next())
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
+        .and_then(|w| lexicon().get(&format!("{w} {word}")));
+    two.or_else(|| lexicon().get(word)).copied()
 }
 
 /// Every span right after a noun of the lexicon, with the noun's kind, every span
@@ -244,6 +250,18 @@ mod tests {
                 &["Ray", "Closer"]
             ),
             [Some(EntityKind::Misc), Some(EntityKind::Misc)]
+        );
+        // A noun of two words; "maker" alone is no cue.
+        assert_eq!(
+            kinds(
+                "UK car maker Rover and games maker Peter Molyneux, browser maker Netscape",
+                &["Rover", "Peter", "Netscape"]
+            ),
+            [
+                Some(EntityKind::Organization),
+                None,
+                Some(EntityKind::Organization)
+            ]
         );
         // A quote glued to the noun is no apposition.
         assert_eq!(kinds("the film'Ray'", &["Ray"]), [None]);
