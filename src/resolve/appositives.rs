@@ -21,11 +21,19 @@ use std::sync::OnceLock;
 use super::Found;
 use crate::{EntityKind, Field};
 
-/// `noun<TAB>kind`, `#` comments; see the file's header.
+/// `noun<TAB>kind` (a noun may be two words: "car maker"), `#` comments; see the file's
+/// header.
 const APPOSITIVES_TSV: &str = include_str!("../../data/appositives.tsv");
 
-/// `noun<TAB>kind` (a noun may be two words), `#` comments; see the file's header.
+/// `noun<TAB>kind` (a noun may be two words: "chief executive"), `#` comments; see the
+/// file's header.
 const ROLES_TSV: &str = include_str!("../../data/roles.tsv");
+
+/// `noun<TAB>kind`, `#` comments; see the file's header.
+const EMPLOYERS_TSV: &str = include_str!("../../data/employers.tsv");
+
+/// One word per line, `#` comments; see the file's header.
+const DESIGNATORS_TXT: &str = include_str!("../../data/designators.txt");
 
 /// The rows of a `noun<TAB>kind` file, nouns lowercase.
 fn read_nouns(tsv: &str) -> HashMap<String, EntityKind> {
@@ -39,34 +47,23 @@ fn read_nouns(tsv: &str) -> HashMap<String, EntityKind> {
         .collect()
 }
 
-/// `noun<TAB>kind`, `#` comments; see the file's header.
-const EMPLOYERS_TSV: &str = include_str!("../../data/employers.tsv");
+/// The shipped nouns written before a name, lowercase.
+fn lexicon() -> &'static HashMap<String, EntityKind> {
+    static LEXICON: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
+    LEXICON.get_or_init(|| read_nouns(APPOSITIVES_TSV))
+}
+
+/// The shipped nouns written after a person-like name, lowercase.
+fn roles() -> &'static HashMap<String, EntityKind> {
+    static ROLES: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
+    ROLES.get_or_init(|| read_nouns(ROLES_TSV))
+}
 
 /// The shipped nouns written with "at" before a name, lowercase.
 fn employers() -> &'static HashMap<String, EntityKind> {
     static EMPLOYERS: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
     EMPLOYERS.get_or_init(|| read_nouns(EMPLOYERS_TSV))
 }
-
-/// The kind a noun of `data/employers.tsv` and " at " written just before `start` give
-/// the name there ("an analyst at Nomura").
-fn employer_before(text: &str, start: usize) -> Option<EntityKind> {
-    let before = text.get(..start)?.strip_suffix(" at ")?;
-    let word_start = before
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !c.is_ascii_alphabetic())
-        .map_or(0, |(i, c)| i + c.len_utf8());
-    let word = &before[word_start..];
-    // Lowercase, or capitalised at the start of a sentence ("Economists at ...").
-    if word.chars().skip(1).any(|c| c.is_ascii_uppercase()) {
-        return None;
-    }
-    employers().get(&word.to_ascii_lowercase()).copied()
-}
-
-/// One word per line, `#` comments; see the file's header.
-const DESIGNATORS_TXT: &str = include_str!("../../data/designators.txt");
 
 /// Whether `surface`, a name of two words or more, ends with a word of
 /// `data/designators.txt` ("Warner Bros", "Daiwa Securities").
@@ -83,46 +80,6 @@ fn ends_with_designator(surface: &str) -> bool {
         .trim()
         .rsplit_once(' ')
         .is_some_and(|(_, last)| words.contains(last))
-}
-
-/// The shipped nouns written before a name, lowercase.
-fn lexicon() -> &'static HashMap<String, EntityKind> {
-    static LEXICON: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
-    LEXICON.get_or_init(|| read_nouns(APPOSITIVES_TSV))
-}
-
-/// The shipped nouns written after a person-like name, lowercase.
-fn roles() -> &'static HashMap<String, EntityKind> {
-    static ROLES: OnceLock<HashMap<String, EntityKind>> = OnceLock::new();
-    ROLES.get_or_init(|| read_nouns(ROLES_TSV))
-}
-
-/// The noun of `data/roles.tsv` written just after `end` in `text`, one space
-/// between, as whole lowercase words ("chief executive" before "chief"; "shares" but
-/// not "shareware").
-fn role_after(text: &str, end: usize) -> Option<EntityKind> {
-    let after = text.get(end..)?.strip_prefix(' ')?;
-    // Where the phrase of the first one or two lowercase words ends; punctuation
-    // ends it early.
-    let mut ends = Vec::with_capacity(2);
-    let mut offset = 0;
-    for word in after.split(' ').take(2) {
-        let len = word
-            .find(|c: char| !c.is_ascii_lowercase())
-            .unwrap_or(word.len());
-        let rest = &word[len..];
-        if len == 0 || rest.starts_with(char::is_alphanumeric) {
-            break;
-        }
-        ends.push(offset + len);
-        if !rest.is_empty() {
-            break;
-        }
-        offset += word.len() + 1;
-    }
-    ends.iter()
-        .rev()
-        .find_map(|&e| roles().get(&after[..e]).copied())
 }
 
 /// The noun of the lexicon written just before `start` in `text`, separated from it
@@ -162,6 +119,51 @@ fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
         .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
         .and_then(|w| lexicon().get(&format!("{w} {word}")));
     two.or_else(|| lexicon().get(word)).copied()
+}
+
+/// The noun of `data/roles.tsv` written just after `end` in `text`, one space
+/// between, as whole lowercase words ("chief executive" before "chief"; "shares" but
+/// not "shareware").
+fn role_after(text: &str, end: usize) -> Option<EntityKind> {
+    let after = text.get(end..)?.strip_prefix(' ')?;
+    // Where the phrase of the first one or two lowercase words ends; punctuation
+    // ends it early.
+    let mut ends = Vec::with_capacity(2);
+    let mut offset = 0;
+    for word in after.split(' ').take(2) {
+        let len = word
+            .find(|c: char| !c.is_ascii_lowercase())
+            .unwrap_or(word.len());
+        let rest = &word[len..];
+        if len == 0 || rest.starts_with(char::is_alphanumeric) {
+            break;
+        }
+        ends.push(offset + len);
+        if !rest.is_empty() {
+            break;
+        }
+        offset += word.len() + 1;
+    }
+    ends.iter()
+        .rev()
+        .find_map(|&e| roles().get(&after[..e]).copied())
+}
+
+/// The kind a noun of `data/employers.tsv` and " at " written just before `start` give
+/// the name there ("an analyst at Nomura").
+fn employer_before(text: &str, start: usize) -> Option<EntityKind> {
+    let before = text.get(..start)?.strip_suffix(" at ")?;
+    let word_start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphabetic())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = &before[word_start..];
+    // Lowercase, or capitalised at the start of a sentence ("Economists at ...").
+    if word.chars().skip(1).any(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    employers().get(&word.to_ascii_lowercase()).copied()
 }
 
 /// Every span right after a noun of the lexicon, with the noun's kind, every span

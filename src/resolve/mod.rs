@@ -12,8 +12,10 @@
 //!    same surface, so all mentions of "Hezbollah" agree; if two lists disagree about a
 //!    surface, its spans keep the tagger's kinds. Spans the tagger calls MISC are never
 //!    listed. Apposition ("search giant Google", `appositives.rs`) works the same way,
-//!    and so does a role noun after a name read as a person ("Nissan chairman", "a Fox
-//!    spokesman": `data/roles.tsv`). The kind of these explicit cues is marked as such
+//!    and so do a role noun after a name read as a person ("Nissan chairman", "a Fox
+//!    spokesman": `data/roles.tsv`), where an analyst works ("an analyst at Nomura":
+//!    `data/employers.tsv`) and a firm's last word ("Warner Bros":
+//!    `data/designators.txt`). The kind of these explicit cues is marked as such
 //!    ([`resolve_article_cued`]): the store counts it as ten of the tagger's readings
 //!    in the entity's kind vote.
 //!    Weaker: a one-word person in a list of names that are otherwise organizations or
