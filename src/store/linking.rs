@@ -346,7 +346,7 @@ fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<
     }
     // A pass that preloads reads every mention once in order, then each relinked
     // article's few rows: a large page cache saves little, and the profiles need the
-    // memory (`check` and the BBC test recount what it writes).
+    // memory.
     let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -PASS_CACHE_KIB)?;
     crate::memory::release_freed();
