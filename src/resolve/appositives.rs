@@ -305,24 +305,18 @@ mod tests {
         let body = "said an analyst at Nomura. Economists at Daiwa Securities agree. \
                     A strategist at Moscow and an analyst at Swiss Re; analyst at Gimme \
                     Credit; the catalyst at Acme; an analyst in Paris.";
-        let span = |name: &str, kind: EntityKind| {
-            let start_byte = body.find(name).unwrap();
-            Found {
-                field: Field::Body,
-                start_byte,
-                end_byte: start_byte + name.len(),
-                kind,
-            }
-        };
-        let spans = [
-            span("Nomura", EntityKind::Location),
-            span("Daiwa Securities", EntityKind::Person),
-            span("Moscow", EntityKind::Location),
-            span("Swiss", EntityKind::Misc),
-            span("Gimme Credit", EntityKind::Location),
-            span("Acme", EntityKind::Location),
-            span("Paris", EntityKind::Location),
-        ];
+        let (spans, _) = super::super::spans_on(
+            body,
+            &[
+                ("Nomura", EntityKind::Location),
+                ("Daiwa Securities", EntityKind::Person),
+                ("Moscow", EntityKind::Location),
+                ("Swiss", EntityKind::Misc),
+                ("Gimme Credit", EntityKind::Location),
+                ("Acme", EntityKind::Location),
+                ("Paris", EntityKind::Location),
+            ],
+        );
         let org = EntityKind::Organization;
         assert_eq!(
             appositive_kinds("", body, &spans),
@@ -339,19 +333,13 @@ mod tests {
     #[test]
     fn a_span_read_as_a_place_never_takes_the_kind_of_a_role_noun() {
         let body = "England boss Sven-Goran Eriksson and Nissan boss Carlos Ghosn met.";
-        let span = |name: &str, kind: EntityKind| {
-            let start_byte = body.find(name).unwrap();
-            Found {
-                field: Field::Body,
-                start_byte,
-                end_byte: start_byte + name.len(),
-                kind,
-            }
-        };
-        let spans = [
-            span("England", EntityKind::Location),
-            span("Nissan", EntityKind::Person),
-        ];
+        let (spans, _) = super::super::spans_on(
+            body,
+            &[
+                ("England", EntityKind::Location),
+                ("Nissan", EntityKind::Person),
+            ],
+        );
         assert_eq!(
             appositive_kinds("", body, &spans),
             [(1, EntityKind::Organization)]

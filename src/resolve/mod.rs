@@ -380,27 +380,23 @@ fn with_article_kinds(
             }
         }
     }
-    let with_kinds = |listed: &HashMap<String, Option<EntityKind>>| -> Vec<Found> {
+    // Each span with the kind `listed` gives its surface, and whether it gave one.
+    let with_kinds = |listed: &HashMap<String, Option<EntityKind>>| -> (Vec<Found>, Vec<bool>) {
         spans
             .iter()
             .zip(surfaces)
             .map(|(span, surface)| {
                 let listed_kind =
                     surface.and_then(|s| listed.get(&names::clean(s)).copied().flatten());
-                Found {
+                let found = Found {
                     kind: listed_kind.unwrap_or(span.kind),
                     ..span.clone()
-                }
+                };
+                (found, listed_kind.is_some())
             })
-            .collect()
+            .unzip()
     };
-    let explicit = with_kinds(&listed);
-    let cued: Vec<bool> = surfaces
-        .iter()
-        .map(|surface| {
-            surface.is_some_and(|s| matches!(listed.get(&names::clean(s)), Some(Some(_))))
-        })
-        .collect();
+    let (explicit, cued) = with_kinds(&listed);
     // Lists of names and "X of Y" are weaker evidence than the cues above: they decide
     // only surfaces no cue spoke of, and only when they agree.
     let mut siblings: HashMap<String, Option<EntityKind>> = HashMap::new();
@@ -426,7 +422,7 @@ fn with_article_kinds(
         return (explicit, cued);
     }
     listed.extend(siblings);
-    (with_kinds(&listed), cued)
+    (with_kinds(&listed).0, cued)
 }
 
 /// Applies the rules of the module docs, in order, to one span.
