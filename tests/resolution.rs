@@ -526,3 +526,77 @@ fn a_name_of_several_entities_of_one_kind_is_chosen_by_id() {
         .unwrap_or_else(|| panic!("no example id in {err}"));
     newsdb(&db).args(["entity", id]).assert().success();
 }
+
+/// The writer remembers the entities it looked up from one batch to the next; a merge
+/// another connection commits between two batches must still be followed by the next.
+#[test]
+fn a_merge_committed_between_two_batches_of_an_import_is_followed_by_the_next() {
+    use newsdb::load::ImportEvent;
+    use newsdb::{ImportOptions, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let input = dir.path().join("two.jsonl");
+    let records = [
+        (
+            "r1",
+            "Talks in London",
+            "Tony Blair met Gordon Brown in London on Monday to discuss the budget.",
+        ),
+        (
+            "r2",
+            "Talks in Paris",
+            "Tony Blair met Gordon Brown in Paris on Tuesday to discuss the election.",
+        ),
+    ];
+    let lines: String = records
+        .iter()
+        .map(|(id, title, body)| {
+            format!(
+                "{}\n",
+                serde_json::json!({"id": id, "title": title, "body": body})
+            )
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let opts = ImportOptions {
+        batch_size: 1,
+        ..ImportOptions::default()
+    };
+    let mut store = Store::open(&db).unwrap();
+    let mut merged = None;
+    store
+        .import_with(&[input], &opts, &mut |event| {
+            if let (ImportEvent::Progress(_), None) = (&event, merged) {
+                // The first batch is committed: merge on a connection of our own.
+                let mut other = Store::open(&db).unwrap();
+                let blair = other.entities_named("Tony Blair").unwrap()[0].id;
+                let brown = other.entities_named("Gordon Brown").unwrap()[0].id;
+                other.merge_entities(blair, brown).unwrap();
+                merged = Some((blair, brown));
+            }
+        })
+        .unwrap();
+    let (blair, brown) = merged.expect("the import reports progress after its first batch");
+    let entity_of = |article: &str| -> Vec<i64> {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let ids = conn
+            .prepare(
+                "SELECT m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id
+                 WHERE a.external_id = ?1 AND m.surface = 'Tony Blair'",
+            )
+            .unwrap()
+            .query_map([article], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        ids
+    };
+    // The first article's mention moved with the merge; the second's was written to
+    // the merge's target directly.
+    assert_eq!(entity_of("r1"), vec![brown.0]);
+    assert_eq!(
+        entity_of("r2"),
+        vec![brown.0],
+        "not the merged-away {blair:?}"
+    );
+}

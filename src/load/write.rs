@@ -42,6 +42,10 @@ const SQL_DROP_FTS_TRIGGER: &str = "DROP TRIGGER articles_ai";
 /// Imports that write at least this many articles end by merging the full-text
 /// index into one segment.
 pub const OPTIMIZE_AFTER: u64 = 1000;
+const SQL_DATA_VERSION: &str = "PRAGMA data_version";
+/// Looked-up names the writer keeps from one batch to the next, at most (about 100
+/// bytes each): past it, it starts over, so memory stays flat in a long import.
+const MAX_CACHED_NAMES: usize = 200_000;
 const SQL_FTS_OPTIMIZE: &str = "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')";
 
 /// What a dry run's earlier records would have written, for its later ones to see.
@@ -74,6 +78,9 @@ pub(crate) struct Writer<'c> {
     entities: HashMap<String, (EntityId, Vec<i64>)>,
     /// Aliases already recorded during this run: most mentions repeat a known surface.
     aliases: HashMap<EntityId, HashSet<String>>,
+    /// `PRAGMA data_version` when `entities` and `aliases` were last known to hold:
+    /// it changes when another connection commits (a merge, a user alias).
+    cached_version: Option<i64>,
     /// Co-occurrence summary counts of the current batch, written before it commits.
     units: units::Delta,
     /// The `articles_ai` trigger's SQL, if the schema has it. See [`Writer::begin`].
@@ -82,6 +89,9 @@ pub(crate) struct Writer<'c> {
     /// surnames, recorded in `pending_name_links` with the batch: the surnames the
     /// run ends by linking across articles.
     surnames: HashSet<String>,
+    /// The (kind, name) pairs whose keys are in `surnames` already: most mentions
+    /// repeat a name.
+    keyed_names: HashSet<(EntityKind, String)>,
 }
 
 impl<'c> Writer<'c> {
@@ -104,9 +114,11 @@ impl<'c> Writer<'c> {
             in_transaction: false,
             entities: HashMap::new(),
             aliases: HashMap::new(),
+            cached_version: None,
             units: units::Delta::default(),
             fts_trigger: None,
             surnames: HashSet::new(),
+            keyed_names: HashSet::new(),
         };
         w.fts_trigger = w
             .conn
@@ -140,10 +152,13 @@ impl<'c> Writer<'c> {
         // timeout) instead of failing with "database is locked" half-way.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.in_transaction = true;
-        // Another process may have merged entities since the last batch: look every
-        // name up again inside this transaction.
-        self.entities.clear();
-        self.aliases.clear();
+        // Another connection may have merged entities or added aliases since the last
+        // batch: then look every name up again inside this transaction.
+        let version: i64 = self.conn.query_row(SQL_DATA_VERSION, [], |r| r.get(0))?;
+        if self.cached_version != Some(version) || self.entities.len() > MAX_CACHED_NAMES {
+            self.forget_lookups();
+        }
+        self.cached_version = Some(version);
         if self.fts_trigger.is_some() {
             self.conn.execute_batch(SQL_DROP_FTS_TRIGGER)?;
         }
@@ -152,6 +167,7 @@ impl<'c> Writer<'c> {
 
     fn commit(&mut self) -> Result<()> {
         self.units.apply(self.conn)?;
+        self.keyed_names.clear();
         for key in self.surnames.drain() {
             linking::mark_pending(self.conn, &key)?;
         }
@@ -206,14 +222,24 @@ impl<'c> Writer<'c> {
         self.report.not_english += 1;
     }
 
+    /// Forgets the entities and aliases looked up so far.
+    fn forget_lookups(&mut self) {
+        self.entities.clear();
+        self.aliases.clear();
+        self.cached_version = None;
+    }
+
     /// Rolls back whatever is uncommitted.
     pub(crate) fn abort(&mut self) {
         if self.in_transaction {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.in_transaction = false;
         }
+        // Rows created in the rolled-back transaction are gone.
+        self.forget_lookups();
         self.units.clear();
         self.surnames.clear();
+        self.keyed_names.clear();
     }
 
     /// Records a problem (an `import_errors` row and an event). In strict mode an
@@ -565,7 +591,9 @@ impl<'c> Writer<'c> {
             m.local_kind = Some(e.kind);
             m.local_name = Some(e.name.clone());
             m.kind_cue = e.cued;
-            self.surnames.extend(linking::pending_keys(e.kind, &e.name));
+            if self.keyed_names.insert((e.kind, e.name.clone())) {
+                self.surnames.extend(linking::pending_keys(e.kind, &e.name));
+            }
             let known = self.aliases.entry(entity).or_default();
             if !known.contains(&m.surface) {
                 entities::add_alias(self.conn, entity, &m.surface)?;
@@ -598,10 +626,13 @@ impl<'c> Writer<'c> {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.in_transaction = true;
         }
+        self.keyed_names.clear();
         for key in self.surnames.drain() {
             linking::mark_pending(self.conn, &key)?;
         }
         self.report.surnames_linked = linking::link_pending(self.conn)?;
+        // The pass deletes the entities it left without mentions.
+        self.forget_lookups();
         if own {
             self.conn.execute_batch("COMMIT")?;
             self.in_transaction = false;
