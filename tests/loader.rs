@@ -896,3 +896,44 @@ fn import_extracted_refuses_records_that_do_not_match_their_text_and_keeps_the_r
     );
     newsdb(&db).arg("check").assert().success();
 }
+
+/// Inside a batch the writer indexes new articles for search when the batch ends; a
+/// record that updates an article written earlier in the same batch must find it
+/// indexed (the update takes the old text out of the index), and search must then
+/// see the new text only.
+#[test]
+fn an_article_updated_later_in_its_own_batch_is_searched_by_its_new_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let lines = [
+        serde_json::json!({"id": "a1", "title": "Zoo news", "body": "A zebra was born at the zoo on Monday."}),
+        serde_json::json!({"id": "b1", "title": "Other news", "body": "The council met on Tuesday."}),
+        serde_json::json!({"id": "a1", "title": "Zoo news", "body": "A giraffe was born at the zoo on Monday."}),
+    ]
+    .iter()
+    .map(|v| format!("{v}\n"))
+    .collect::<String>();
+    write(dir.path(), "batch.jsonl", lines.as_bytes());
+    newsdb(&db)
+        .args(["import", "--quiet", "--no-extract"])
+        .arg(dir.path().join("batch.jsonl"))
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the full-text index matches the articles");
+    let hits = |word: &str| -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?1",
+            [word],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(hits("giraffe"), 1);
+    assert_eq!(hits("zebra"), 0);
+    assert_eq!(hits("council"), 1);
+}

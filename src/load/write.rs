@@ -85,6 +85,8 @@ pub(crate) struct Writer<'c> {
     units: units::Delta,
     /// The `articles_ai` trigger's SQL, if the schema has it. See [`Writer::begin`].
     fts_trigger: Option<String>,
+    /// How this transaction's new articles reach the full-text index.
+    fts: articles::FtsInsert,
     /// Surname keys of the persons the current batch wrote, full names and lone
     /// surnames, recorded in `pending_name_links` with the batch: the surnames the
     /// run ends by linking across articles.
@@ -117,6 +119,7 @@ impl<'c> Writer<'c> {
             cached_version: None,
             units: units::Delta::default(),
             fts_trigger: None,
+            fts: articles::FtsInsert::Trigger,
             surnames: HashSet::new(),
             keyed_names: HashSet::new(),
         };
@@ -161,6 +164,7 @@ impl<'c> Writer<'c> {
         self.cached_version = Some(version);
         if self.fts_trigger.is_some() {
             self.conn.execute_batch(SQL_DROP_FTS_TRIGGER)?;
+            self.fts = articles::FtsInsert::Deferred(Vec::new());
         }
         Ok(())
     }
@@ -171,9 +175,11 @@ impl<'c> Writer<'c> {
         for key in self.surnames.drain() {
             linking::mark_pending(self.conn, &key)?;
         }
+        self.fts.flush(self.conn)?;
         if let Some(sql) = &self.fts_trigger {
             self.conn.execute_batch(sql)?;
         }
+        self.fts = articles::FtsInsert::Trigger;
         self.conn.execute_batch("COMMIT")?;
         self.in_transaction = false;
         Ok(())
@@ -195,8 +201,11 @@ impl<'c> Writer<'c> {
 
     /// Commits a batch's transaction (unless the whole run is one).
     pub(crate) fn end_batch(&mut self) -> Result<()> {
-        if self.single_transaction || self.dry.is_some() {
+        if self.dry.is_some() {
             Ok(())
+        } else if self.single_transaction {
+            // One flush of the search index per batch, as when each commits.
+            self.fts.flush(self.conn)
         } else {
             self.commit()
         }
@@ -237,6 +246,7 @@ impl<'c> Writer<'c> {
         }
         // Rows created in the rolled-back transaction are gone.
         self.forget_lookups();
+        self.fts = articles::FtsInsert::Trigger;
         self.units.clear();
         self.surnames.clear();
         self.keyed_names.clear();
@@ -359,12 +369,7 @@ impl<'c> Writer<'c> {
         if self.dry.is_some() {
             return self.count_dry(a, &paragraphs, extracted, not_english);
         }
-        let fts = if self.fts_trigger.is_some() {
-            articles::FtsInsert::Explicit
-        } else {
-            articles::FtsInsert::Trigger
-        };
-        let up = articles::upsert_with(self.conn, a, fts, &mut self.units)?;
+        let up = articles::upsert_with(self.conn, a, &mut self.fts, &mut self.units)?;
         match up.outcome {
             UpsertOutcome::Unchanged => {
                 self.report.unchanged += 1;

@@ -61,7 +61,8 @@ const SQL_UPDATE: &str = "UPDATE articles SET title = ?2, body = ?3, language = 
     imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE id = ?1";
 const SQL_EXTERNAL_ID: &str = "SELECT external_id FROM articles WHERE id = ?1";
-const SQL_INDEX_FTS: &str = "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
+const SQL_INDEX_FTS: &str = "INSERT INTO articles_fts (rowid, title, body)
+    SELECT id, title, body FROM articles WHERE id = ?1";
 const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 
 fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
@@ -82,19 +83,39 @@ fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
 }
 
 /// How a new article row gets into the full-text index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FtsInsert {
     /// The `articles_ai` trigger indexes it (the schema's default).
     Trigger,
-    /// The caller dropped `articles_ai` inside its transaction: index it here.
-    Explicit,
+    /// The caller dropped `articles_ai` inside its transaction: the new rows wait
+    /// here and [`FtsInsert::flush`] indexes them, before the transaction commits.
+    ///
+    /// Why wait: FTS5 writes its pending terms to disk whenever a statement opens a
+    /// statement journal (an upsert, an insert into a table with indexes, a trigger),
+    /// so indexing each article as it is inserted left one tiny index segment per
+    /// article, which FTS5 then had to merge again. Indexed together at the end, a
+    /// batch's terms go to disk once.
+    Deferred(Vec<ArticleId>),
+}
+
+impl FtsInsert {
+    /// Indexes the rows waiting in a [`FtsInsert::Deferred`]; a no-op otherwise.
+    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        if let FtsInsert::Deferred(ids) = self {
+            let mut stmt = conn.prepare_cached(SQL_INDEX_FTS)?;
+            for id in ids.drain(..) {
+                stmt.execute([id])?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Inserts `a`, or replaces the article with the same external id when its content
 /// differs. Runs on any connection or transaction; the caller owns atomicity.
 pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
     let mut delta = Delta::default();
-    let done = upsert_with(conn, a, FtsInsert::Trigger, &mut delta)?;
+    let done = upsert_with(conn, a, &mut FtsInsert::Trigger, &mut delta)?;
     delta.apply(conn)?;
     Ok(done)
 }
@@ -105,7 +126,7 @@ pub(crate) fn upsert(conn: &Connection, a: &NewArticle) -> Result<Upserted> {
 pub(crate) fn upsert_with(
     conn: &Connection,
     a: &NewArticle,
-    fts: FtsInsert,
+    fts: &mut FtsInsert,
     delta: &mut Delta,
 ) -> Result<Upserted> {
     let hash = a.content_hash();
@@ -152,6 +173,9 @@ pub(crate) fn upsert_with(
                 ..
             }),
         ) => {
+            // The update trigger takes the old text out of the full-text index: it
+            // must be there, also when the article came earlier in this batch.
+            fts.flush(conn)?;
             // Into the caller's delta: the same article may have been written earlier
             // in the caller's batch, with its counts not yet applied.
             refresh_into(conn, &[id], delta, || {
@@ -178,9 +202,8 @@ pub(crate) fn upsert_with(
         (_, None) => {
             conn.prepare_cached(SQL_INSERT)?.execute(values)?;
             let id = ArticleId(conn.last_insert_rowid());
-            if fts == FtsInsert::Explicit {
-                conn.prepare_cached(SQL_INDEX_FTS)?
-                    .execute(params![id, a.title, a.body])?;
+            if let FtsInsert::Deferred(ids) = fts {
+                ids.push(id);
             }
             Ok(Upserted {
                 id,
