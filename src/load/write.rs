@@ -43,9 +43,10 @@ const SQL_DROP_FTS_TRIGGER: &str = "DROP TRIGGER articles_ai";
 /// index into one segment.
 pub const OPTIMIZE_AFTER: u64 = 1000;
 const SQL_DATA_VERSION: &str = "PRAGMA data_version";
-/// Looked-up names the writer keeps from one batch to the next, at most (about 100
-/// bytes each): past it, it starts over, so memory stays flat in a long import.
-const MAX_CACHED_NAMES: usize = 200_000;
+/// Looked-up names the writer keeps from one batch to the next, at most (a few hundred
+/// bytes each with their entity's known aliases, some 10 MB in all): past it, it starts
+/// over, so memory stays flat in a long import.
+const MAX_CACHED_NAMES: usize = 50_000;
 const SQL_FTS_OPTIMIZE: &str = "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')";
 
 /// What a dry run's earlier records would have written, for its later ones to see.
