@@ -63,7 +63,10 @@ fn suggestion(from: &Row, into: &Row, reason: &'static str) -> MergeSuggestion {
     }
 }
 
-/// Whether two keys differ by one edit (a letter added, dropped or changed).
+/// Whether two keys differ by one edit (a letter added, dropped or changed) that is
+/// not on the first letter of a word: a misspelling rarely changes how a word starts,
+/// while two different names often differ only there ("John Kerry", "John Terry";
+/// "David Hill", "David Gill").
 fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let (short, long) = if a.len() <= b.len() {
@@ -79,6 +82,9 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
         .zip(long.iter())
         .take_while(|(x, y)| x == y)
         .count();
+    if prefix == 0 || short[prefix - 1] == ' ' {
+        return false;
+    }
     if short.len() == long.len() {
         short[prefix + 1..] == long[prefix + 1..]
     } else {
@@ -193,5 +199,10 @@ mod tests {
         assert!(one_edit_apart("abcdef", "abxdef"));
         assert!(!one_edit_apart("abcdef", "abcdef"));
         assert!(!one_edit_apart("abcdef", "abcdxy"));
+        // Not on the first letter of a word: those are other names.
+        assert!(!one_edit_apart("john kerry", "john terry"));
+        assert!(!one_edit_apart("david hill", "david gill"));
+        assert!(!one_edit_apart("world war 2", "world war i"));
+        assert!(one_edit_apart("john terry", "john terri"));
     }
 }
