@@ -66,7 +66,8 @@ fn suggestion(from: &Row, into: &Row, reason: &'static str) -> MergeSuggestion {
 /// Whether two keys differ by one edit (a letter added, dropped or changed) that is
 /// not on the first letter of a word: a misspelling rarely changes how a word starts,
 /// while two different names often differ only there ("John Kerry", "John Terry";
-/// "David Hill", "David Gill").
+/// "David Hill", "David Gill"), nor on a digit: that is another year or model ("Euro
+/// 2004", "Euro 2006"; "Airbus A320", "Airbus A321").
 fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let (short, long) = if a.len() <= b.len() {
@@ -83,6 +84,10 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
         .take_while(|(x, y)| x == y)
         .count();
     if prefix == 0 || short[prefix - 1] == ' ' {
+        return false;
+    }
+    let on_digit = |chars: &[char]| chars.get(prefix).is_some_and(char::is_ascii_digit);
+    if on_digit(short) || on_digit(long) {
         return false;
     }
     if short.len() == long.len() {
@@ -204,5 +209,9 @@ mod tests {
         assert!(!one_edit_apart("david hill", "david gill"));
         assert!(!one_edit_apart("world war 2", "world war i"));
         assert!(one_edit_apart("john terry", "john terri"));
+        // Nor on a digit: another year or model.
+        assert!(!one_edit_apart("euro 2004", "euro 2006"));
+        assert!(!one_edit_apart("airbus a320", "airbus a321"));
+        assert!(!one_edit_apart("maroon5", "maroon"));
     }
 }
