@@ -63,7 +63,8 @@ pub struct Args {
     offset: u32,
     /// List likely duplicates that no rule merged, for a person to confirm with
     /// `entities merge`: a lone surname and the full names ending with it, an initial
-    /// and a full first name, names one letter apart (not on a word's first letter nor on a digit).
+    /// and a full first name, names one letter apart (not on a word's first letter nor
+    /// on a digit).
     #[arg(long, conflicts_with_all = ["article", "since", "until", "kind", "match_text"])]
     suggest_merges: bool,
 }
