@@ -8,7 +8,8 @@ use std::path::Path;
 
 use common::{newsdb, scalar};
 
-fn import_records(db: &Path, dir: &Path, records: &[(&str, &str, &str)]) {
+/// Writes `records` (id, title, body) as JSON Lines in `dir`; returns the file.
+fn write_records(dir: &Path, records: &[(&str, &str, &str)]) -> std::path::PathBuf {
     let mut lines = String::new();
     for (id, title, body) in records {
         lines.push_str(&format!(
@@ -18,6 +19,11 @@ fn import_records(db: &Path, dir: &Path, records: &[(&str, &str, &str)]) {
     }
     let f = dir.join(format!("batch-{}.jsonl", records[0].0));
     std::fs::write(&f, lines).unwrap();
+    f
+}
+
+fn import_records(db: &Path, dir: &Path, records: &[(&str, &str, &str)]) {
+    let f = write_records(dir, records);
     newsdb(db).arg("import").arg(&f).assert().success();
 }
 
@@ -535,29 +541,21 @@ fn a_merge_committed_between_two_batches_of_an_import_is_followed_by_the_next() 
     use newsdb::{ImportOptions, Store};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("news.sqlite");
-    let input = dir.path().join("two.jsonl");
-    let records = [
-        (
-            "r1",
-            "Talks in London",
-            "Tony Blair met Gordon Brown in London on Monday to discuss the budget.",
-        ),
-        (
-            "r2",
-            "Talks in Paris",
-            "Tony Blair met Gordon Brown in Paris on Tuesday to discuss the election.",
-        ),
-    ];
-    let lines: String = records
-        .iter()
-        .map(|(id, title, body)| {
-            format!(
-                "{}\n",
-                serde_json::json!({"id": id, "title": title, "body": body})
-            )
-        })
-        .collect();
-    std::fs::write(&input, lines).unwrap();
+    let input = write_records(
+        dir.path(),
+        &[
+            (
+                "r1",
+                "Talks in London",
+                "Tony Blair met Gordon Brown in London on Monday to discuss the budget.",
+            ),
+            (
+                "r2",
+                "Talks in Paris",
+                "Tony Blair met Gordon Brown in Paris on Tuesday to discuss the election.",
+            ),
+        ],
+    );
     let opts = ImportOptions {
         batch_size: 1,
         ..ImportOptions::default()

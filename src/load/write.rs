@@ -170,12 +170,18 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<()> {
-        self.units.apply(self.conn)?;
+    /// Records the surname keys gathered since the last call in `pending_name_links`.
+    fn mark_pending_surnames(&mut self) -> Result<()> {
         self.keyed_names.clear();
         for key in self.surnames.drain() {
             linking::mark_pending(self.conn, &key)?;
         }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.units.apply(self.conn)?;
+        self.mark_pending_surnames()?;
         self.fts.flush(self.conn)?;
         if let Some(sql) = &self.fts_trigger {
             self.conn.execute_batch(sql)?;
@@ -632,10 +638,7 @@ impl<'c> Writer<'c> {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.in_transaction = true;
         }
-        self.keyed_names.clear();
-        for key in self.surnames.drain() {
-            linking::mark_pending(self.conn, &key)?;
-        }
+        self.mark_pending_surnames()?;
         self.report.surnames_linked = linking::link_pending(self.conn)?;
         // The pass deletes the entities it left without mentions.
         self.forget_lookups();

@@ -70,16 +70,23 @@ fn employers() -> &'static HashMap<String, EntityKind> {
 fn ends_with_designator(surface: &str) -> bool {
     static WORDS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
     let words = WORDS.get_or_init(|| {
-        DESIGNATORS_TXT
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        super::tsv_rows(DESIGNATORS_TXT)
+            .filter_map(|cells| cells.first().copied())
             .collect()
     });
     surface
         .trim()
         .rsplit_once(' ')
         .is_some_and(|(_, last)| words.contains(last))
+}
+
+/// Where the run of characters `in_word` accepts that ends `text` starts: 0 when all
+/// of `text` is one, `text.len()` when its last character is not accepted.
+fn last_word_start(text: &str, in_word: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| !in_word(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 /// The noun of the lexicon written just before `start` in `text`, separated from it
@@ -94,11 +101,7 @@ fn noun_before(text: &str, start: usize) -> Option<EntityKind> {
     if trimmed.len() == before.len() {
         return None;
     }
-    let word_start = trimmed
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !c.is_ascii_lowercase())
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word_start = last_word_start(trimmed, |c| c.is_ascii_lowercase());
     let word = &trimmed[word_start..];
     // The word must stand on its own: "Rockstar" is not "star".
     let glued = trimmed[..word_start]
@@ -153,11 +156,7 @@ fn role_after(text: &str, end: usize) -> Option<EntityKind> {
 /// the name there ("an analyst at Nomura").
 fn employer_before(text: &str, start: usize) -> Option<EntityKind> {
     let before = text.get(..start)?.strip_suffix(" at ")?;
-    let word_start = before
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !c.is_ascii_alphabetic())
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word_start = last_word_start(before, |c| c.is_ascii_alphabetic());
     let word = &before[word_start..];
     // Lowercase, or capitalised at the start of a sentence ("Economists at ...").
     if word.chars().skip(1).any(|c| c.is_ascii_uppercase()) {
