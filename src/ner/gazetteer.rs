@@ -24,6 +24,14 @@ pub(crate) const GAZ_KINDS: [&str; 6] = [
     "continent",
 ];
 
+/// The bit of a gazetteer kind in a match mask.
+fn kind_bit(kind: &str) -> usize {
+    GAZ_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .expect("a kind of GAZ_KINDS")
+}
+
 /// Bit of a match mask saying that longer entries start with this token sequence.
 const PREFIX: u8 = 0x80;
 
@@ -98,18 +106,27 @@ impl Gazetteer {
     /// Whether `name` is an entry of a place kind (country, capital, city, US state,
     /// continent; not a demonym), ignoring case: "Manchester", "New York".
     pub(crate) fn is_place(&self, name: &str) -> bool {
+        let demonym = 1 << kind_bit("demonym");
+        self.kinds(name) & !demonym != 0
+    }
+
+    /// Whether `name` is a country of the gazetteer, ignoring case: "France", "New
+    /// Zealand", not "Paris".
+    pub(crate) fn is_country(&self, name: &str) -> bool {
+        self.kinds(name) & 1 << kind_bit("country") != 0
+    }
+
+    /// The kinds (bits of [`GAZ_KINDS`]) of the entries equal to `name`, ignoring case.
+    fn kinds(&self, name: &str) -> u8 {
         let tokens = tokenize(name);
         if tokens.is_empty() || tokens.len() > self.max_len {
-            return false;
+            return 0;
         }
         let mut h = SEQ_SEED;
         for t in &tokens {
             h = seq_hash(h, hash_lower(t.text(name)));
         }
-        let demonym = 1 << GAZ_KINDS.iter().position(|k| *k == "demonym").unwrap_or(1);
-        self.map
-            .get(&h)
-            .is_some_and(|&mask| mask & !PREFIX & !demonym != 0)
+        self.map.get(&h).map_or(0, |&mask| mask & !PREFIX)
     }
 
     /// The gazetteer bundled under `models/`.

@@ -36,12 +36,8 @@ pub use train::{train, TrainOptions, Trained, MODEL_NAME};
 /// or "Central". Loaded on first use.
 pub fn is_proper_place(name: &str) -> bool {
     use std::sync::OnceLock;
-    static GAZETTEER: OnceLock<Option<gazetteer::Gazetteer>> = OnceLock::new();
     static CASES: OnceLock<Option<gazetteer::CaseLexicon>> = OnceLock::new();
-    let place = GAZETTEER
-        .get_or_init(|| gazetteer::Gazetteer::bundled().ok())
-        .as_ref()
-        .is_some_and(|g| g.is_place(name));
+    let place = bundled_gazetteer().is_some_and(|g| g.is_place(name));
     let cases = CASES.get_or_init(|| gazetteer::CaseLexicon::bundled().ok());
     let head = tokenize(name).last().map(|t| t.text(name).to_string());
     place
@@ -49,6 +45,21 @@ pub fn is_proper_place(name: &str) -> bool {
             .as_ref()
             .zip(head)
             .is_some_and(|(c, head)| c.bucket(&head) == Some(5))
+}
+
+/// Whether `name` is a country of the bundled gazetteer, case ignored: "France",
+/// "new zealand", but not "Paris" or "French". Loaded on first use.
+pub fn is_country(name: &str) -> bool {
+    bundled_gazetteer().is_some_and(|g| g.is_country(name))
+}
+
+/// The bundled gazetteer, parsed on first use (`None` if it does not parse).
+fn bundled_gazetteer() -> Option<&'static gazetteer::Gazetteer> {
+    use std::sync::OnceLock;
+    static GAZETTEER: OnceLock<Option<gazetteer::Gazetteer>> = OnceLock::new();
+    GAZETTEER
+        .get_or_init(|| gazetteer::Gazetteer::bundled().ok())
+        .as_ref()
 }
 
 #[cfg(test)]
@@ -69,6 +80,16 @@ mod place_tests {
             "Central",
         ] {
             assert!(!super::is_proper_place(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn countries_of_the_bundled_gazetteer() {
+        for country in ["France", "new zealand", "Ireland", "Italy"] {
+            assert!(super::is_country(country), "{country}");
+        }
+        for not in ["Paris", "French", "Hamilton", "Tony Blair", ""] {
+            assert!(!super::is_country(not), "{not}");
         }
     }
 }

@@ -12,6 +12,16 @@
 //! calls places or firms:
 //! lists of people ("Blair, Brown and Prescott", team sheets) never lose a member, and a
 //! full name ("Tony Blair, Microsoft and Sony") stays a person.
+//!
+//! The other way round, a team sheet ("Murphy, Horgan, O'Driscoll, D'Arcy, Hickie,
+//! O'Gara; Corrigan, Byrne, Hayes", with semicolons between units) is a long list of
+//! people, and the surnames the tagger reads as places or firms there ("Hayes",
+//! "Parisse", "Lo Cicero") are people too: in a list of at least [`MIN_SHEET`]
+//! members, two thirds of them people and most of those written as a sheet writes
+//! players (a surname, alone or after initials), every member of another kind of at most
+//! [`MAX_SHEET_WORDS`] words becomes a person. A country or an acronym ("TBC") in such a
+//! list keeps its kind; a list of stars' full names ("Michael Jackson, Aerosmith, Diana
+//! Ross") is no team sheet.
 
 use crate::EntityKind;
 
@@ -22,6 +32,16 @@ const MIN_MEMBERS: usize = 3;
 
 /// What may stand between two members of a list.
 const SEPARATORS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
+
+/// What may stand between two names of a team sheet, which groups units with
+/// semicolons.
+const SHEET_SEPARATORS: [&str; 4] = [", ", "; ", " and ", ", and "];
+
+/// The fewest members of a list read as a team sheet.
+const MIN_SHEET: usize = 5;
+
+/// The most words of a member a team sheet makes a person ("Lo Cicero", "De Marigny").
+const MAX_SHEET_WORDS: usize = 2;
 
 /// Every one-word person span of a list whose other members say it is an organization
 /// or a location, with that kind, as (index into `spans`, kind). `surfaces` holds each
@@ -34,21 +54,75 @@ pub(crate) fn sibling_kinds(
 ) -> Vec<(usize, EntityKind)> {
     let mut out = Vec::new();
     for (text, order) in super::spans_by_field(title, body, spans, surfaces) {
-        let mut list: Vec<usize> = Vec::new();
-        for &i in &order {
-            let joined = list.last().is_some_and(|&prev| {
-                super::gap_between(text, &spans[prev], &spans[i])
-                    .is_some_and(|gap| SEPARATORS.contains(&gap))
-            });
-            if !joined {
-                judge(&list, spans, surfaces, &mut out);
-                list.clear();
-            }
-            list.push(i);
+        for list in lists(text, &order, spans, &SEPARATORS) {
+            judge(&list, spans, surfaces, &mut out);
         }
-        judge(&list, spans, surfaces, &mut out);
+        for list in lists(text, &order, spans, &SHEET_SEPARATORS) {
+            judge_sheet(&list, spans, surfaces, &mut out);
+        }
     }
     out
+}
+
+/// The runs of `order` (span indexes in text order) that only `separators` join.
+fn lists(text: &str, order: &[usize], spans: &[Found], separators: &[&str]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for &i in order {
+        let joined = out.last().and_then(|l| l.last()).is_some_and(|&prev| {
+            super::gap_between(text, &spans[prev], &spans[i])
+                .is_some_and(|gap| separators.contains(&gap))
+        });
+        if joined {
+            out.last_mut().expect("joined to a list").push(i);
+        } else {
+            out.push(vec![i]);
+        }
+    }
+    out
+}
+
+/// Adds the members of a team sheet that are not people yet.
+fn judge_sheet(
+    list: &[usize],
+    spans: &[Found],
+    surfaces: &[Option<&str>],
+    out: &mut Vec<(usize, EntityKind)>,
+) {
+    let people: Vec<usize> = list
+        .iter()
+        .copied()
+        .filter(|&i| spans[i].kind == EntityKind::Person)
+        .collect();
+    let players = people
+        .iter()
+        .filter(|&&i| surfaces[i].is_some_and(is_player_name))
+        .count();
+    if list.len() < MIN_SHEET || people.len() * 3 < list.len() * 2 || players * 2 <= people.len() {
+        return;
+    }
+    for &member in list {
+        let Some(surface) = surfaces[member].map(str::trim) else {
+            continue;
+        };
+        let short = surface.split_whitespace().count() <= MAX_SHEET_WORDS;
+        let acronym = surface.chars().filter(|c| c.is_alphabetic()).count() > 1
+            && !surface.chars().any(char::is_lowercase);
+        if spans[member].kind != EntityKind::Person
+            && short
+            && !acronym
+            && !crate::ner::is_country(surface)
+        {
+            out.push((member, EntityKind::Person));
+        }
+    }
+}
+
+/// Whether a person's surface is written as team sheets write players: a surname
+/// alone ("O'Driscoll") or after initials ("G Murphy"), not a full name ("Diana
+/// Ross": a list of stars, where a one-word member may be a band).
+fn is_player_name(surface: &str) -> bool {
+    let surface = surface.trim();
+    !surface.contains(' ') || super::names::initials_name(surface).is_some()
 }
 
 /// Adds the members of one list whose siblings give them a kind.
@@ -189,5 +263,74 @@ mod tests {
         assert_eq!(given("Sony, Paris, Fox.", &words), []);
         let words = [("Oscars", M), ("Baftas", M), ("Fox", P)];
         assert_eq!(given("Oscars, Baftas and Fox", &words), []);
+    }
+
+    #[test]
+    fn a_team_sheet_makes_its_other_members_people() {
+        // BBC sport/302: Italy's side, units split by semicolons.
+        let body = "De Marigny; Mi Bergamasco, Canale, Masi, Nitoglia; Orquera, Troncon; \
+                    Lo Cicero, Ongaro, Castrogiovanni; Dellape, Bortolami; Persico.";
+        let words = [
+            ("De Marigny", P),
+            ("Mi Bergamasco", P),
+            ("Canale", P),
+            ("Masi", P),
+            ("Nitoglia", P),
+            ("Orquera", P),
+            ("Troncon", L),
+            ("Lo Cicero", O),
+            ("Ongaro", P),
+            ("Castrogiovanni", P),
+            ("Dellape", P),
+            ("Bortolami", P),
+            ("Persico", O),
+        ];
+        assert_eq!(
+            given(body, &words),
+            [
+                ("Troncon".to_string(), P),
+                ("Lo Cicero".to_string(), P),
+                ("Persico".to_string(), P)
+            ]
+        );
+        // A country and an acronym keep their kinds.
+        let body = "Murphy, Horgan, TBC, D'Arcy, Hickie, Ireland, O'Gara.";
+        let words = [
+            ("Murphy", P),
+            ("Horgan", P),
+            ("TBC", L),
+            ("D'Arcy", P),
+            ("Hickie", P),
+            ("Ireland", L),
+            ("O'Gara", P),
+        ];
+        assert_eq!(given(body, &words), []);
+    }
+
+    #[test]
+    fn short_lists_and_lists_of_stars_are_no_team_sheets() {
+        // Full names: a one-word member may be a band.
+        let body = "Michael Jackson, Aerosmith, Diana Ross, Gloria Estefan and Phil Collins.";
+        let words = [
+            ("Michael Jackson", P),
+            ("Aerosmith", O),
+            ("Diana Ross", P),
+            ("Gloria Estefan", P),
+            ("Phil Collins", P),
+        ];
+        assert_eq!(given(body, &words), []);
+        // Four members, or people fewer than two thirds.
+        let body = "Murphy, Horgan, Hayes and Hickie.";
+        let words = [("Murphy", P), ("Horgan", P), ("Hayes", L), ("Hickie", P)];
+        assert_eq!(given(body, &words), []);
+        let body = "Murphy, Horgan, Hayes, Foley, Hickie.";
+        let words = [
+            ("Murphy", P),
+            ("Horgan", P),
+            ("Hayes", L),
+            ("Foley", L),
+            ("Hickie", P),
+        ];
+        assert_eq!(given(body, &words), []);
     }
 }
