@@ -7,14 +7,26 @@ use std::sync::OnceLock;
 /// Titles and honorifics, one per line; see the file's header.
 const HONORIFICS_TXT: &str = include_str!("../../data/honorifics.txt");
 
-/// Words that may precede a surname, written as separate lowercase words
-/// ("Ludwig van Beethoven", "Charles de Gaulle"). Capitalised "De Niro" keeps "De" as
-/// part of the surname's key only when the surface has no other token (see
-/// [`surname_only`]). `ben` is left out on purpose: it is also a common first name.
+/// Words that may precede a surname, written as separate words ("Ludwig van
+/// Beethoven", "Charles de Gaulle", "Robert De Niro", "David dal Maso"; any case, see
+/// [`is_particle`]); the surname's key leaves them out. `ben` is left out on purpose:
+/// it is also a common first name.
 const PARTICLES: &[&str] = &[
     "al", "el", "ul", "bin", "ibn", "bint", "van", "von", "der", "den", "de", "da", "di", "do",
-    "dos", "das", "del", "della", "des", "du", "le", "la", "ter", "ten", "zu", "y",
+    "dos", "das", "dal", "dalla", "dei", "degli", "del", "della", "des", "du", "le", "la", "lo",
+    "ter", "ten", "zu", "y",
 ];
+
+/// Whether a token is a particle of [`PARTICLES`] in any case ("de", "De", "DAL"); a
+/// capital letter alone is an initial ("Y Nyanga"), not the particle "y", and a
+/// capitalised "Al" is the given name of Al Gore and Al Jolson.
+fn is_particle(token: &str) -> bool {
+    if PARTICLES.contains(&token) {
+        return true;
+    }
+    let lower = token.to_lowercase();
+    token.chars().nth(1).is_some() && lower != "al" && PARTICLES.contains(&lower.as_str())
+}
 
 /// Prefixes glued to a surname ("al-Assad", "El-Sisi", "d'Estaing"), compared ignoring case.
 const GLUED_PARTICLES: &[&str] = &[
@@ -259,7 +271,7 @@ fn can_be_surname(token: &str) -> bool {
 pub(crate) fn full_name_surname(name: &str) -> Option<String> {
     let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
     let (last, before) = tokens.split_last()?;
-    let given = before.iter().filter(|t| !PARTICLES.contains(t)).count();
+    let given = before.iter().filter(|t| !is_particle(t)).count();
     if given == 0 || !starts_uppercase(without_glued_particle(last)) || !can_be_surname(last) {
         return None;
     }
@@ -267,10 +279,18 @@ pub(crate) fn full_name_surname(name: &str) -> Option<String> {
 }
 
 /// If `name` is a person name whose given names are all initials ("K Holmes",
-/// "J.P.R. Williams", "M. Tait"), the first initial (uppercase) and the surname key.
+/// "J.P.R. Williams", "M. Tait", "R de Marigny": particles may follow them), the first
+/// initial (uppercase) and the surname key.
 pub(crate) fn initials_name(name: &str) -> Option<(char, String)> {
     let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
     let (_, before) = tokens.split_last()?;
+    let particles = before
+        .iter()
+        .rev()
+        .take_while(|t| is_particle(t))
+        .count()
+        .min(before.len().saturating_sub(1));
+    let before = &before[..before.len() - particles];
     let is_initials = |t: &&str| {
         let letters: Vec<char> = t.chars().filter(|c| *c != '.').collect();
         !letters.is_empty()
@@ -344,7 +364,7 @@ pub(crate) fn plausible_full_name(name: &str) -> bool {
         return false;
     };
     let given_ok = |t: &&str| {
-        PARTICLES.contains(&t.to_lowercase().as_str())
+        is_particle(t)
             || (starts_uppercase(t)
                 && !t
                     .split('-')
@@ -359,10 +379,7 @@ pub(crate) fn plausible_full_name(name: &str) -> bool {
 pub(crate) fn surname_only(name: &str) -> Option<String> {
     let tokens: Vec<&str> = name.split(' ').filter(|t| !t.is_empty()).collect();
     let (last, before) = tokens.split_last()?;
-    if !before
-        .iter()
-        .all(|t| PARTICLES.contains(&t.to_lowercase().as_str()))
-    {
+    if !before.iter().all(|t| is_particle(t)) {
         return None;
     }
     // "-", "'s", "I" or "II" alone are not surnames.
@@ -412,6 +429,14 @@ mod tests {
             Some(('J', "williams".into()))
         );
         assert_eq!(initials_name("M. Tait"), Some(('M', "tait".into())));
+        assert_eq!(initials_name("R de Marigny"), Some(('R', "marigny".into())));
+        assert_eq!(
+            initials_name("J van der Westhuyzen"),
+            Some(('J', "westhuyzen".into()))
+        );
+        assert_eq!(initials_name("de Marigny"), None);
+        assert_eq!(initials_name("Y Nyanga"), Some(('Y', "nyanga".into())));
+        assert_eq!(initials_name("Roland de Marigny"), None);
         assert_eq!(initials_name("Kelly Holmes"), None);
         assert_eq!(initials_name("Holmes"), None);
         assert_eq!(initials_name("IBM Holmes"), None);
@@ -523,5 +548,13 @@ mod tests {
         assert_eq!(surname_only("al-").as_deref(), Some("al-"));
         assert_eq!(surname_only("de Gaulle").as_deref(), Some("gaulle"));
         assert_eq!(surname_only("Ali Khamenei"), None);
+        // A capitalised particle is still one: "Dal Maso" is David dal Maso's surname,
+        // not a full name of its own.
+        assert_eq!(full_name_surname("Dal Maso"), None);
+        assert_eq!(surname_only("Dal Maso").as_deref(), Some("maso"));
+        assert_eq!(full_name_surname("Robert De Niro").as_deref(), Some("niro"));
+        assert_eq!(full_name_surname("De Niro"), None);
+        assert_eq!(full_name_surname("Al Jolson").as_deref(), Some("jolson"));
+        assert_eq!(full_name_surname("Y Nyanga").as_deref(), Some("nyanga"));
     }
 }
