@@ -24,8 +24,9 @@ fn is_particle(token: &str) -> bool {
     if PARTICLES.contains(&token) {
         return true;
     }
-    let lower = token.to_lowercase();
-    token.chars().nth(1).is_some() && lower != "al" && PARTICLES.contains(&lower.as_str())
+    token.len() > 1
+        && !token.eq_ignore_ascii_case("al")
+        && PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(token))
 }
 
 /// Prefixes glued to a surname ("al-Assad", "El-Sisi", "d'Estaing"), compared ignoring case.
