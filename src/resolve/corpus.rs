@@ -118,12 +118,14 @@ impl Family {
     }
 
     /// The key a full name of this family is a candidate for ("Michael Howard" →
-    /// "howard", "Manchester United" → "united").
+    /// "howard", "Manchester United" → "united"). A surname written with its particles
+    /// ("Del Fava") is a fuller name than the bare surname: a candidate for it too.
     pub fn candidate_key(self, name: &str) -> Option<String> {
         match self {
             Family::Person => plausible_full_name(name)
                 .then(|| full_name_surname(name))
-                .flatten(),
+                .flatten()
+                .or_else(|| name.contains(' ').then(|| surname_only(name)).flatten()),
             Family::Club => {
                 let (place, last) = name.rsplit_once(' ')?;
                 let capitalised = last.chars().next().is_some_and(char::is_uppercase);
@@ -381,6 +383,9 @@ mod tests {
             ["howard", "initials:M howard"]
         );
         assert_eq!(pending_keys(EntityKind::Person, "Howard"), ["howard"]);
+        // A surname with its particles is a candidate for the bare surname.
+        assert_eq!(pending_keys(EntityKind::Person, "Del Fava"), ["fava"]);
+        assert_eq!(Family::Person.candidate_key("Fava"), None);
         assert_eq!(
             pending_keys(EntityKind::Person, "M Howard"),
             ["initials:M howard"]
