@@ -404,7 +404,8 @@ fn with_article_kinds(
         .into_iter()
         .chain(affiliation::affiliated_kinds(
             title, body, &explicit, surfaces,
-        ));
+        ))
+        .chain(titled_kinds(surfaces));
     for (idx, kind) in context_cues {
         let Some(surface) = surfaces[idx] else {
             continue;
@@ -423,6 +424,19 @@ fn with_article_kinds(
     }
     listed.extend(siblings);
     (with_kinds(&listed).0, cued)
+}
+
+/// Every span written as a personal title and a name ("Lord Goldsmith", "Mr Jobs",
+/// [`names::is_titled_name`]) is a person, whatever the tagger read: as a list's cue,
+/// it decides the kind of its surface in its article only, and casts no weightier vote
+/// than the tagger's ("Mr Justice Forbes" says nothing of the magazine Forbes).
+fn titled_kinds(surfaces: &[Option<&str>]) -> Vec<(usize, EntityKind)> {
+    surfaces
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_some_and(names::is_titled_name))
+        .map(|(i, _)| (i, EntityKind::Person))
+        .collect()
 }
 
 /// Applies the rules of the module docs, in order, to one span.

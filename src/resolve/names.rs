@@ -175,6 +175,56 @@ const SURNAME_TITLES: &[&str] = &[
     "señora",
 ];
 
+/// Titles only a person bears, written before a name: "Mr Jobs", "Lord Goldsmith",
+/// "Sir Cameron Mackintosh", "Baroness Scotland". Left out: "Dr" ("Dr Reddy's", "Dr
+/// Pepper": firms and brands), "Miss" ("Miss World"), "Madame" ("Madame Tussauds") and
+/// "Prince" ("Prince of Persia", "Prince Edward Theatre").
+const PERSONAL_TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "baroness",
+    "baron",
+    "prof",
+    "professor",
+    "monsieur",
+    "herr",
+    "frau",
+    "señor",
+    "señora",
+];
+
+/// Whether a surface is a personal title and a name: one to four words after the
+/// titles, each capitalised or a particle. Not "Lord of the Rings", "Lord Nicholls of
+/// Birkenhead" (a peer's style, not a name), "Mr" alone or "Mr. and Mrs.", and not a
+/// title and an office ("Lord Chancellor", "Lord Chief Justice", "Lord Chancellor's
+/// Department": what [`strip_honorifics`] would leave starts with a title itself), nor
+/// a peer named after a place ("Lord Liverpool", "Baroness Scotland"), whose name would
+/// be the place's.
+pub(crate) fn is_titled_name(surface: &str) -> bool {
+    let tokens: Vec<&str> = surface.split_whitespace().collect();
+    let Some((title, rest)) = tokens.split_first() else {
+        return false;
+    };
+    if !PERSONAL_TITLES.contains(&fold_token(title).as_str())
+        || rest.is_empty()
+        || rest.len() > 4
+        || !rest
+            .iter()
+            .all(|t| (starts_uppercase(t) || is_particle(t)) && !t.ends_with("'s"))
+    {
+        return false;
+    }
+    let name = strip_honorifics(&tokens.join(" "));
+    let folded: Vec<String> = name.split(' ').map(fold_token).collect();
+    !honorifics().iter().any(|h| folded.starts_with(h)) && !crate::ner::is_proper_place(&name)
+}
+
 /// Whether a cleaned person name starts with a title that takes a surname.
 pub(crate) fn takes_surname(name: &str) -> bool {
     name.split(' ')
@@ -419,6 +469,36 @@ mod tests {
             ("Fred Smith Jones", "Frederick Jones"),
         ] {
             assert!(!given_name_variants(a, b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn titled_names() {
+        for yes in [
+            "Mr Jobs",
+            "Lord Goldsmith",
+            "Sir Cameron Mackintosh",
+            "Mr. de Vabres",
+            "Lord Justice May",
+            "Baroness Scotland",
+        ] {
+            assert!(is_titled_name(yes), "{yes}");
+        }
+        for no in [
+            "Lord of the Rings",
+            "Lord Nicholls of Birkenhead",
+            "Lord Chancellor",
+            "Lord Chief Justice",
+            "Lord Chancellor's Department",
+            "Lord Liverpool",
+            "Mr",
+            "Dr Reddy",
+            "Miss World",
+            "Prince of Persia",
+            "Mr and Mrs Smith",
+            "Lordship",
+        ] {
+            assert!(!is_titled_name(no), "{no}");
         }
     }
 
