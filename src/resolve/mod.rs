@@ -19,9 +19,11 @@
 //!    ([`resolve_article_cued`]): the store counts it as ten of the tagger's readings
 //!    in the entity's kind vote.
 //!    Weaker: a one-word person in a list of names that are otherwise organizations or
-//!    places takes their kind (`coordination.rs`), and one a full-name person is "of"
-//!    ("Yonca Brunini of Yahoo", "Yahoo's Yonca Brunini") is an organization or a place
-//!    (`affiliation.rs`), for surfaces no cue spoke of.
+//!    places takes their kind, and the members of a team sheet that are not people
+//!    become people (`coordination.rs`); one a full-name person is "of" ("Yonca Brunini
+//!    of Yahoo", "Yahoo's Yonca Brunini") is an organization or a place
+//!    (`affiliation.rs`); a name after a title only a person bears ("Lord Goldsmith",
+//!    "Mr Jobs") is a person (`titled_kinds`); all for surfaces no cue spoke of.
 //!    Otherwise a span starts with the tagger's kind.
 //!
 //! That kind is only a starting point: every rule below that decides a kind itself beats
