@@ -88,6 +88,9 @@ fn judge_sheet(
     surfaces: &[Option<&str>],
     out: &mut Vec<(usize, EntityKind)>,
 ) {
+    if list.len() < MIN_SHEET {
+        return;
+    }
     let people: Vec<usize> = list
         .iter()
         .copied()
@@ -97,7 +100,7 @@ fn judge_sheet(
         .iter()
         .filter(|&&i| surfaces[i].is_some_and(is_player_name))
         .count();
-    if list.len() < MIN_SHEET || people.len() * 3 < list.len() * 2 || players * 2 <= people.len() {
+    if people.len() * 3 < list.len() * 2 || players * 2 <= people.len() {
         return;
     }
     for &member in list {
