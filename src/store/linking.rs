@@ -379,6 +379,7 @@ fn relink_articles(
     // A set: a pass over a large store moves millions of mentions, out of thousands of
     // entities.
     let mut left: BTreeSet<EntityId> = BTreeSet::new();
+    let mut known = Known::default();
     for (done, article) in articles.into_iter().enumerate() {
         // The changes of one article are written together: its summaries are
         // refreshed once, not once per name of it.
@@ -389,7 +390,7 @@ fn relink_articles(
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let target = choose(evidence, family, article, cands)?;
-            decide(conn, family, target, lones, &mut changes)?;
+            decide(conn, family, target, lones, &mut known, &mut changes)?;
         }
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
         if preloaded {
@@ -502,32 +503,55 @@ fn decide(
     family: Family,
     target: Option<EntityId>,
     lones: Vec<Lone>,
+    known: &mut Known,
     changes: &mut Vec<Change>,
 ) -> Result<()> {
     for lone in lones {
-        // A name a person merged away, fixed or aliased is theirs to decide.
-        let own = entities::lookup_key(conn, &identity_key(&lone.name), None)?;
-        if let Some((id, merges)) = &own {
-            let fixed: i64 = conn
-                .prepare_cached(SQL_USER_FIXED)?
-                .query_row([id], |r| r.get(0))?;
-            if !merges.is_empty() || fixed != 0 {
-                continue;
+        let key = identity_key(&lone.name);
+        let own = match known.own.get(&key) {
+            Some(&own) => own,
+            None => {
+                let own = match entities::lookup_key(conn, &key, None)? {
+                    Some((id, merges)) => {
+                        let fixed: i64 = conn
+                            .prepare_cached(SQL_USER_FIXED)?
+                            .query_row([id], |r| r.get(0))?;
+                        Some((id, !merges.is_empty() || fixed != 0))
+                    }
+                    None => None,
+                };
+                known.own.insert(key.clone(), own);
+                own
             }
+        };
+        // A name a person merged away, fixed or aliased is theirs to decide.
+        if own.is_some_and(|(_, theirs)| theirs) {
+            continue;
         }
         let (entity, linked) = match target {
             Some(t) => {
-                let name: String = conn
-                    .prepare_cached(SQL_NAME_OF)?
-                    .query_row([t], |r| r.get(0))?;
+                let name = match known.names.get(&t) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name: String = conn
+                            .prepare_cached(SQL_NAME_OF)?
+                            .query_row([t], |r| r.get(0))?;
+                        known.names.insert(t, name.clone());
+                        name
+                    }
+                };
                 (t, Some(name))
             }
             None => match own {
                 Some((id, _)) => (id, None),
-                None => (
-                    entities::lookup_or_create(conn, family.kind(), &lone.name)?.0,
-                    None,
-                ),
+                None => {
+                    // The name has an entity now: the next lookup finds it.
+                    known.own.remove(&key);
+                    (
+                        entities::lookup_or_create(conn, family.kind(), &lone.name)?.0,
+                        None,
+                    )
+                }
             },
         };
         if entity != lone.entity {
@@ -535,6 +559,18 @@ fn decide(
         }
     }
     Ok(())
+}
+
+/// What a pass has looked up of the entities its lone names may move to: no entity is
+/// renamed, merged or fixed during a pass, and the one it creates for a name is
+/// looked up again.
+#[derive(Default)]
+struct Known {
+    /// Per identity key of a lone name, the entity of that name, if any, and whether a
+    /// person merged, fixed or aliased it (then the name is theirs to decide).
+    own: HashMap<String, Option<(EntityId, bool)>>,
+    /// The displayed name of each candidate a name was linked to.
+    names: HashMap<EntityId, String>,
 }
 
 /// A lone mention, the entity it moves to and the name it is linked under.
@@ -552,7 +588,11 @@ fn relink(
     if changes.is_empty() {
         return Ok(0);
     }
-    units::refresh_into(conn, &[article], delta, || {
+    let entities = changes
+        .iter()
+        .flat_map(|(lone, entity, _)| [lone.entity, *entity])
+        .collect();
+    units::refresh_moved_into(conn, article, changes.len(), &entities, delta, || {
         for (lone, entity, linked) in changes {
             conn.prepare_cached(SQL_LINK)?
                 .execute(params![lone.id, entity, linked])?;

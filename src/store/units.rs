@@ -226,6 +226,18 @@ pub(crate) struct Delta {
 impl Delta {
     /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions.
     fn article(&mut self, conn: &Connection, article: ArticleId, sign: i64) -> Result<()> {
+        self.article_only(conn, article, sign, None).map(|_| ())
+    }
+
+    /// Like [`Delta::article`], counting only what involves an entity of `only` (every
+    /// count when `None`). Returns how many distinct entities the article names.
+    fn article_only(
+        &mut self,
+        conn: &Connection,
+        article: ArticleId,
+        sign: i64,
+        only: Option<&HashSet<EntityId, Fast>>,
+    ) -> Result<usize> {
         let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTIONS)?;
         let rows = stmt
             .query_map([article], |r| {
@@ -242,7 +254,7 @@ impl Delta {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let day = day_of_article(conn, article)?;
-        self.mentions(conn, rows, &day, sign)
+        self.mentions_only(conn, rows, &day, sign, only)
     }
 
     /// Reads the frequent entities, once per delta.
@@ -266,6 +278,22 @@ impl Delta {
         day: &str,
         sign: i64,
     ) -> Result<()> {
+        self.mentions_only(conn, rows, day, sign, None).map(|_| ())
+    }
+
+    /// Like [`Delta::mentions`], counting only what involves an entity of `only`
+    /// (every count when `None`): an entity's own counts, and the pairs it is one of.
+    /// Returns how many distinct entities the mentions name.
+    fn mentions_only(
+        &mut self,
+        conn: &Connection,
+        rows: impl IntoIterator<Item = Facts>,
+        day: &str,
+        sign: i64,
+        only: Option<&HashSet<EntityId, Fast>>,
+    ) -> Result<usize> {
+        let keep = |e: &EntityId| only.is_none_or(|only| only.contains(e));
+        let keep_pair = |(a, b): &(EntityId, EntityId)| keep(a) || keep(b);
         self.load_frequent(conn)?;
         // Distinct units per entity, and of the article as a whole, per level.
         let mut seen: HashSet<(Option<EntityId>, usize, bool, i64), Fast> = HashSet::default();
@@ -278,15 +306,18 @@ impl Delta {
         let mut in_article: HashSet<EntityId, Fast> = HashSet::default();
         let mut mentions_of: HashMap<EntityId, i64, Fast> = HashMap::default();
         for f in rows {
-            *self.counts.entry(f.entity).or_default() += sign;
-            *mentions_of.entry(f.entity).or_default() += sign;
             in_article.insert(f.entity);
-            if let Some(kind) = f.local_kind {
-                *self.votes.entry((f.entity, kind)).or_default() +=
-                    sign * vote_weight(f.confidence, f.body, f.kind_cue);
-            }
-            if let Some(name) = f.local_name {
-                *self.names.entry((f.entity, name)).or_default() += sign;
+            let kept = keep(&f.entity);
+            if kept {
+                *self.counts.entry(f.entity).or_default() += sign;
+                *mentions_of.entry(f.entity).or_default() += sign;
+                if let Some(kind) = f.local_kind {
+                    *self.votes.entry((f.entity, kind)).or_default() +=
+                        sign * vote_weight(f.confidence, f.body, f.kind_cue);
+                }
+                if let Some(name) = f.local_name {
+                    *self.names.entry((f.entity, name)).or_default() += sign;
+                }
             }
             let (entity, body, sentence, paragraph) = (f.entity, f.body, f.sentence, f.paragraph);
             if let Some(n) = sentence {
@@ -306,7 +337,7 @@ impl Delta {
                 // An article is one unit whatever the field; paragraphs and sentences
                 // are numbered per field.
                 let body = body && level > 0;
-                if seen.insert((Some(entity), level, body, unit)) {
+                if kept && seen.insert((Some(entity), level, body, unit)) {
                     *self.entity.entry((entity, level)).or_default() += sign;
                 }
                 if seen.insert((None, level, body, unit)) {
@@ -315,7 +346,11 @@ impl Delta {
             }
         }
         for members in sentences.values() {
-            for_pairs(members, |pair| *self.pairs.entry(pair).or_default() += sign);
+            for_pairs(members, |pair| {
+                if keep_pair(&pair) {
+                    *self.pairs.entry(pair).or_default() += sign;
+                }
+            });
         }
         for (&entity, &n) in &mentions_of {
             let on_day = self.days.entry((entity, day.to_string())).or_default();
@@ -325,20 +360,22 @@ impl Delta {
         let frequent = self.frequent.as_ref().expect("loaded above");
         for &a in in_article.iter().filter(|e| frequent.contains(e)) {
             for &b in &in_article {
-                if a != b {
+                if a != b && keep_pair(&(a, b)) {
                     *self.article_pairs.entry((a, b)).or_default() += sign;
                 }
             }
         }
         if in_article.len() > MAX_PAIRED_ENTITIES {
-            return Ok(());
+            return Ok(in_article.len());
         }
         for members in paragraphs.values() {
             for_pairs(members, |pair| {
-                *self.paragraph_pairs.entry(pair).or_default() += sign;
+                if keep_pair(&pair) {
+                    *self.paragraph_pairs.entry(pair).or_default() += sign;
+                }
             });
         }
-        Ok(())
+        Ok(in_article.len())
     }
 
     /// Writes the counts to the summary tables and starts over.
@@ -488,7 +525,13 @@ fn write_pairs(
     pairs: &HashMap<(EntityId, EntityId), i64, Fast>,
     [add, sub, drop]: [&str; 3],
 ) -> Result<()> {
-    let mut pairs: Vec<_> = pairs.iter().map(|(&k, &n)| (k, n)).collect();
+    // Counts that cancelled out (an article's units taken out and put back) are most
+    // of a refresh's pairs: they are left out before the sort.
+    let mut pairs: Vec<_> = pairs
+        .iter()
+        .filter(|&(_, &n)| n != 0)
+        .map(|(&k, &n)| (k, n))
+        .collect();
     pairs.sort_unstable();
     let (mut add, mut sub, mut drop) = (
         conn.prepare_cached(add)?,
@@ -596,6 +639,31 @@ pub(crate) fn refresh_into<T>(
     Ok(out)
 }
 
+/// Like [`refresh_into`] for a change that only moves mentions of `article` from one
+/// entity to another (`moved` mentions, none added or deleted), every entity they leave
+/// or join being in `entities`: only the counts that involve those entities are taken
+/// out and put back, as every other count is the same before and after. (An article
+/// that the move may take across [`MAX_PAIRED_ENTITIES`] changes every one of its
+/// paragraph pairs, and is refreshed whole.)
+pub(crate) fn refresh_moved_into<T>(
+    conn: &Connection,
+    article: ArticleId,
+    moved: usize,
+    entities: &HashSet<EntityId, Fast>,
+    delta: &mut Delta,
+    change: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let before = delta.article_only(conn, article, -1, Some(entities))?;
+    // A moved mention changes the number of distinct entities by one at most.
+    if before + moved > MAX_PAIRED_ENTITIES && before <= MAX_PAIRED_ENTITIES + moved {
+        delta.article_only(conn, article, 1, Some(entities))?;
+        return refresh_into(conn, &[article], delta, change);
+    }
+    let out = change()?;
+    delta.article_only(conn, article, 1, Some(entities))?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -700,5 +768,86 @@ mod tests {
         let problems = store.check().unwrap();
         let units: Vec<_> = problems.iter().filter(|p| p.check == "units").collect();
         assert!(units.is_empty(), "{units:?}");
+    }
+
+    /// Moves the mentions named `from` in article `id` to the entity named `to`
+    /// (created if need be) through [`refresh_moved_into`], and applies the delta.
+    fn move_mentions(store: &mut Store, id: &str, moves: &[(&str, &str)]) {
+        let to: Vec<EntityId> = moves
+            .iter()
+            .map(|(_, to)| store.entity_get_or_create(EntityKind::Person, to).unwrap())
+            .collect();
+        let conn = store.conn();
+        let article: ArticleId = conn
+            .query_row(
+                "SELECT id FROM articles WHERE external_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut entities: HashSet<EntityId, Fast> = to.iter().copied().collect();
+        let mut rows = Vec::new();
+        for ((from, _), &to) in moves.iter().zip(&to) {
+            let (mention, entity): (i64, EntityId) = conn
+                .query_row(
+                    "SELECT id, entity_id FROM mentions WHERE article_id = ?1 AND surface = ?2",
+                    params![article, from],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            entities.insert(entity);
+            rows.push((mention, to));
+        }
+        let mut delta = Delta::default();
+        refresh_moved_into(conn, article, rows.len(), &entities, &mut delta, || {
+            for (mention, to) in &rows {
+                conn.execute(
+                    "UPDATE mentions SET entity_id = ?2 WHERE id = ?1",
+                    params![mention, to],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        delta.apply(conn).unwrap();
+    }
+
+    fn unit_problems(store: &Store) -> Vec<String> {
+        store
+            .check()
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.check == "units")
+            .map(|p| format!("{p:?}"))
+            .collect()
+    }
+
+    #[test]
+    fn a_refresh_of_moved_mentions_keeps_every_summary_exact() {
+        let mut store = Store::open_in_memory().unwrap();
+        article_of_names(&mut store, "small", 6, 3);
+        article_of_names(&mut store, "other", 4, 4);
+        // Onto an entity the article names already (N0 and N1 share a paragraph), and
+        // onto a new one.
+        move_mentions(&mut store, "small", &[("N0", "N1"), ("N4", "Someone")]);
+        assert_eq!(unit_problems(&store), Vec::<String>::new());
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM paragraph_pairs p JOIN entities a ON a.id = p.entity_id
+                 WHERE a.name = 'Someone'"
+            ),
+            2
+        );
+
+        // Names one more entity than the bound: the move takes it down to the bound,
+        // where all of its paragraph pairs count, not only those of the moved names.
+        let pairs = "SELECT COUNT(*) FROM paragraph_pairs";
+        let before = count(&store, pairs);
+        article_of_names(&mut store, "dump", MAX_PAIRED_ENTITIES + 1, 50);
+        assert_eq!(count(&store, pairs), before);
+        move_mentions(&mut store, "dump", &[("N999", "N0")]);
+        assert_eq!(unit_problems(&store), Vec::<String>::new());
+        assert!(count(&store, pairs) > before + 40_000);
     }
 }
