@@ -78,10 +78,14 @@ impl Facts {
         }
     }
 }
+// No `RETURNING`: SQLite gathers returned rows in a temporary table, built and dropped
+// at every execution, which cost more than the upsert; the article count an entity
+// reaches is read back only for entities not yet frequent (`SQL_ENTITY_ARTICLES`).
 const SQL_ADD_ENTITY_UNITS: &str = "INSERT INTO entity_units (entity_id, level, units)
     VALUES (?1, ?2, ?3)
-    ON CONFLICT (entity_id, level) DO UPDATE SET units = units + excluded.units
-    RETURNING units";
+    ON CONFLICT (entity_id, level) DO UPDATE SET units = units + excluded.units";
+const SQL_ENTITY_ARTICLES: &str =
+    "SELECT units FROM entity_units WHERE entity_id = ?1 AND level = 'article'";
 // A decrement is an UPDATE: an upsert would CHECK its negative candidate row first.
 const SQL_SUB_ENTITY_UNITS: &str =
     "UPDATE entity_units SET units = units + ?3 WHERE entity_id = ?1 AND level = ?2";
@@ -383,17 +387,25 @@ impl Delta {
         // In key order, so that the upserts walk each table's B-tree forward.
         let mut entity: Vec<_> = self.entity.iter().map(|(&k, &n)| (k, n)).collect();
         entity.sort_unstable();
-        // Entities named in more articles than before, with their article count now.
+        // Entities not yet frequent named in more articles than before, with their
+        // article count now.
+        self.load_frequent(conn)?;
         let mut grown: Vec<(EntityId, i64)> = Vec::new();
         for ((entity, level), n) in entity {
             if n == 0 {
                 continue;
             }
             if n > 0 {
-                let units: i64 = conn
-                    .prepare_cached(SQL_ADD_ENTITY_UNITS)?
-                    .query_row(params![entity, LEVELS[level], n], |r| r.get(0))?;
-                if level == 0 {
+                conn.prepare_cached(SQL_ADD_ENTITY_UNITS)?.execute(params![
+                    entity,
+                    LEVELS[level],
+                    n
+                ])?;
+                let frequent = self.frequent.as_ref().expect("loaded above");
+                if level == 0 && !frequent.contains(&entity) {
+                    let units: i64 = conn
+                        .prepare_cached(SQL_ENTITY_ARTICLES)?
+                        .query_row([entity], |r| r.get(0))?;
                     grown.push((entity, units));
                 }
             } else {
@@ -493,8 +505,8 @@ impl Delta {
     /// Makes frequent the entities whose article count grew to the threshold (after
     /// `entity_units` and `article_pairs` are written): their pairs are counted from
     /// the mentions, which hold this delta's change.
-    /// (`grown`: the entities named in more articles than before, with their article
-    /// count now, in id order.)
+    /// (`grown`: the entities not yet frequent named in more articles than before,
+    /// with their article count now, in id order.)
     fn promote(&mut self, conn: &Connection, grown: &[(EntityId, i64)]) -> Result<()> {
         if grown.is_empty() {
             return Ok(());
