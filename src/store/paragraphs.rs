@@ -27,10 +27,11 @@ const SQL_COPIES: &str =
     "SELECT articles FROM source_paragraphs WHERE source = ?1 AND text_hash = ?2";
 const SQL_ARTICLE_HOLDS: &str = "SELECT 1 FROM articles a JOIN paragraphs p ON p.article_id = a.id
     WHERE a.external_id = ?1 AND a.source = ?2 AND p.text_hash = ?3 LIMIT 1";
+// No `RETURNING` (SQLite builds a temporary table for it at every execution): the
+// count is read back with `SQL_COPIES`.
 const SQL_COUNT_COPY: &str = "INSERT INTO source_paragraphs (source, text_hash, articles)
     VALUES (?1, ?2, 1)
-    ON CONFLICT (source, text_hash) DO UPDATE SET articles = articles + 1
-    RETURNING articles";
+    ON CONFLICT (source, text_hash) DO UPDATE SET articles = articles + 1";
 // A decrement is an UPDATE: an upsert would CHECK its candidate row first.
 const SQL_UNCOUNT_COPY: &str = "UPDATE source_paragraphs SET articles = articles - 1
     WHERE source = ?1 AND text_hash = ?2";
@@ -108,8 +109,10 @@ pub(crate) fn article_holds(
 }
 
 pub(crate) fn count_copy(conn: &Connection, source: &str, text_hash: &str) -> Result<i64> {
+    conn.prepare_cached(SQL_COUNT_COPY)?
+        .execute(params![source, text_hash])?;
     Ok(conn
-        .prepare_cached(SQL_COUNT_COPY)?
+        .prepare_cached(SQL_COPIES)?
         .query_row(params![source, text_hash], |r| r.get(0))?)
 }
 
