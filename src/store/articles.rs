@@ -61,8 +61,11 @@ const SQL_UPDATE: &str = "UPDATE articles SET title = ?2, body = ?3, language = 
     imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     WHERE id = ?1";
 const SQL_EXTERNAL_ID: &str = "SELECT external_id FROM articles WHERE id = ?1";
-const SQL_INDEX_FTS: &str = "INSERT INTO articles_fts (rowid, title, body)
-    SELECT id, title, body FROM articles WHERE id = ?1";
+/// One row of values, not `INSERT ... SELECT`: SQLite opens a statement journal for an
+/// insert that takes its rows from a query, and FTS5 writes its pending terms to disk
+/// at each one (see [`FtsInsert::Deferred`]).
+const SQL_INDEX_FTS: &str = "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)";
+const SQL_TEXT: &str = "SELECT title, body FROM articles WHERE id = ?1";
 const SQL_DELETE_MENTIONS: &str = "DELETE FROM mentions WHERE article_id = ?1";
 
 fn article_from_row(r: &Row<'_>) -> rusqlite::Result<Article> {
@@ -102,9 +105,12 @@ impl FtsInsert {
     /// Indexes the rows waiting in a [`FtsInsert::Deferred`]; a no-op otherwise.
     pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
         if let FtsInsert::Deferred(ids) = self {
-            let mut stmt = conn.prepare_cached(SQL_INDEX_FTS)?;
+            let mut text = conn.prepare_cached(SQL_TEXT)?;
+            let mut index = conn.prepare_cached(SQL_INDEX_FTS)?;
             for id in ids.drain(..) {
-                stmt.execute([id])?;
+                let (title, body): (String, String) =
+                    text.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                index.execute(params![id, title, body])?;
             }
         }
         Ok(())
