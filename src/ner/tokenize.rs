@@ -32,7 +32,9 @@ impl Token {
 /// Chars that never start a token but stick to the one before them (combining marks,
 /// variation selectors, zero-width joiners, emoji skin-tone modifiers).
 fn is_joining_mark(c: char) -> bool {
-    matches!(c as u32,
+    // Most text is below the first range: one comparison instead of sixteen.
+    (c as u32) >= 0x0300
+        && matches!(c as u32,
         0x0300..=0x036F
         | 0x0483..=0x0489
         | 0x0591..=0x05BD
