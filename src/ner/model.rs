@@ -410,15 +410,27 @@ struct WordScores {
     scores: Vec<i32>,
 }
 
-thread_local! {
-    static WORD_SCORES: RefCell<WordScores> = RefCell::new(WordScores::default());
+/// Per-thread cache of the [`TokInfo`] of words (a dozen hashes and two lookups each),
+/// for one model: its lexicon and clusters are part of a word's info.
+#[derive(Default)]
+struct TokInfos {
+    /// The model whose infos these are.
+    model: u64,
+    /// Word -> its info; starts over once it holds [`CACHE_WORDS`] words.
+    infos: std::collections::HashMap<Box<str>, TokInfo, foldhash::fast::RandomState>,
 }
 
-/// Frees this thread's cache of word scores (about 25 MB once warm): for a thread
-/// that tags no more, such as a worker at the end of an import. Tagging on it again
-/// fills the cache again; results never depend on it.
+thread_local! {
+    static WORD_SCORES: RefCell<WordScores> = RefCell::new(WordScores::default());
+    static TOK_INFOS: RefCell<TokInfos> = RefCell::new(TokInfos::default());
+}
+
+/// Frees this thread's caches of word scores and word infos (about 30 MB once warm):
+/// for a thread that tags no more, such as a worker at the end of an import. Tagging
+/// on it again fills them again; results never depend on them.
 pub fn release_thread_cache() {
     WORD_SCORES.with(|cache| *cache.borrow_mut() = WordScores::default());
+    TOK_INFOS.with(|cache| *cache.borrow_mut() = TokInfos::default());
 }
 
 /// Precomputed per-sentence decoding output.
@@ -769,15 +781,30 @@ impl Model {
         tokens: &[Token],
         sentences: &[Range<usize>],
     ) -> Vec<EntitySpan> {
-        let infos: Vec<Vec<TokInfo>> = sentences
-            .iter()
-            .map(|r| {
-                tokens[r.clone()]
-                    .iter()
-                    .map(|t| TokInfo::new(t.text(text), &self.res))
-                    .collect()
-            })
-            .collect();
+        let infos: Vec<Vec<TokInfo>> = TOK_INFOS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.model != self.id || cache.infos.len() >= CACHE_WORDS {
+                cache.model = self.id;
+                cache.infos.clear();
+            }
+            sentences
+                .iter()
+                .map(|r| {
+                    tokens[r.clone()]
+                        .iter()
+                        .map(|t| {
+                            let word = t.text(text);
+                            if let Some(info) = cache.infos.get(word) {
+                                return info.clone();
+                            }
+                            let info = TokInfo::new(word, &self.res);
+                            cache.infos.insert(word.into(), info.clone());
+                            info
+                        })
+                        .collect()
+                })
+                .collect()
+        });
         let (tags, em) = self.run(&infos);
         let mut spans = Vec::new();
         let mut start = 0;
