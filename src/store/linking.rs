@@ -400,6 +400,8 @@ fn relink_articles(
         if (done + 1) % DELTA_ARTICLES == 0 {
             // Summary changes add up: applying them in parts keeps memory bounded.
             delta.apply(conn)?;
+            // Applying them decides the entities' names again.
+            known.names.clear();
         }
     }
     delta.apply(conn)?;
@@ -561,15 +563,17 @@ fn decide(
     Ok(())
 }
 
-/// What a pass has looked up of the entities its lone names may move to: no entity is
-/// renamed, merged or fixed during a pass, and the one it creates for a name is
-/// looked up again.
+/// What a pass has looked up of the entities its lone names may move to. No entity is
+/// merged, fixed or given another key during a pass, and the entity the pass creates
+/// for a name is looked up again; a displayed name may change when the pass writes its
+/// summary changes (the names' counts decide it), so `names` is dropped then.
 #[derive(Default)]
 struct Known {
     /// Per identity key of a lone name, the entity of that name, if any, and whether a
     /// person merged, fixed or aliased it (then the name is theirs to decide).
     own: HashMap<String, Option<(EntityId, bool)>>,
-    /// The displayed name of each candidate a name was linked to.
+    /// The displayed name of each candidate a name was linked to, since the summary
+    /// changes were last written.
     names: HashMap<EntityId, String>,
 }
 
