@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::{ArticleId, CharOffsets, EntityId, Field, Mention, MentionId, NewMention};
 
 const SQL_TEXTS: &str = "SELECT title, body FROM articles WHERE id = ?1";
-const SQL_INSERT: &str = "INSERT INTO mentions
+pub(super) const SQL_INSERT: &str = "INSERT INTO mentions
     (article_id, entity_id, field, start_char, end_char, start_byte, end_byte, surface,
      sentence, paragraph, extractor, confidence, local_kind, local_name, kind_cue)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
