@@ -208,6 +208,11 @@ fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     assert_eq!(linked_to("sport/137", "United"), ["Manchester United"]);
     assert_eq!(linked_to("sport/101", "City"), ["Manchester City"]);
     assert_eq!(linked_to("sport/162", "Villa"), ["Aston Villa"]);
+    // But not a club word the tagger split from its first word: "Swiss Re" tagged as
+    // "Swiss" and "Re" is not Munich Re, however alike the reinsurers' company (all 12
+    // of its mentions were linked to Munich Re).
+    assert_eq!(linked_to("business/311", "Re"), ["Re"]);
+    assert_eq!(linked_to("business/346", "Re"), ["Re"]);
     // "Microsoft" is Microsoft: not "Las Vegas Microsoft", a run-on of the tagger in
     // one article ("... in Las Vegas Microsoft said ...") that no other article names.
     assert_eq!(linked_to("tech/052", "Microsoft"), ["Microsoft"]);

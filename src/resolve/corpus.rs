@@ -249,6 +249,17 @@ pub fn context_counts<E: Eq + Hash>(mentions: impl IntoIterator<Item = E>) -> Ha
     counts
 }
 
+/// Whether a lone name is a piece of a longer name that the tagger split in two ("Swiss
+/// Re" tagged as "Swiss" and "Re", "Dundee United" as "Dundee" and "United"): another
+/// mention of its field (title or body) ends one character before it starts, given
+/// `ends`, the end offsets of the field's mentions. Such a [`Family::Club`] name is
+/// never linked to a candidate of other articles: the "Re" of "Swiss Re" is not Munich
+/// Re. (A surname split from its first names, "Juan Carlos" and "Ferrero", still
+/// links: its full name is usually the candidate.)
+pub fn is_fragment(start_char: i64, ends: &HashSet<i64>) -> bool {
+    start_char > 0 && ends.contains(&(start_char - 1))
+}
+
 /// The context entities a lone name is judged by: the article's context without the
 /// candidates themselves.
 pub fn context_without<E: Eq + Copy>(context: &[E], candidates: &[E]) -> Vec<E> {

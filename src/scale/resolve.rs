@@ -22,8 +22,8 @@ use super::extract::{ARTICLES_FILE, MENTIONS_FILE, PARAGRAPHS_FILE};
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
 use crate::resolve::corpus::{
-    choose_candidate, context_counts, context_without, decide_kind, decide_name, vote_weight,
-    Family, Lonely,
+    choose_candidate, context_counts, context_without, decide_kind, decide_name, is_fragment,
+    vote_weight, Family, Lonely,
 };
 use crate::resolve::identity_key;
 use crate::resolve::link::{CompanyCounter, Profile};
@@ -111,8 +111,18 @@ struct LoneGroup {
     candidates: Vec<u32>,
     context: Vec<u32>,
     in_article: Vec<u32>,
-    /// Kind, vote weight and local name of each of its mentions.
-    mentions: Vec<(EntityKind, i64, String)>,
+    /// Kind, vote weight and local name of each of its mentions, and whether it is a
+    /// fragment ([`is_fragment`]: never linked).
+    mentions: Vec<(EntityKind, i64, String, bool)>,
+}
+
+/// The end offsets of an article's mentions, per field: title, then body.
+fn field_ends(mentions: &[Mention]) -> [HashSet<i64>; 2] {
+    let mut ends = [HashSet::new(), HashSet::new()];
+    for m in mentions {
+        ends[usize::from(m.body)].insert(m.end_char);
+    }
+    ends
 }
 
 /// The input files under some directories (searched recursively), by name, in path
@@ -450,6 +460,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
             let mut context: Vec<u32> = counts.keys().copied().collect();
             context.sort_unstable();
             company.add_article(&context, |c| is_candidate.contains(&c));
+            let ends = field_ends(mentions);
             let mut here: Vec<LoneGroup> = Vec::new();
             for m in mentions {
                 let Some((family, key)) = lone_of(m.kind, &m.name) else {
@@ -459,7 +470,9 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                     continue;
                 };
                 let weight = vote_weight(Some(m.confidence), m.body, m.kind_cue);
-                let lone = (m.kind, weight, m.name.to_string());
+                let fragment =
+                    family == Family::Club && is_fragment(m.start_char, &ends[usize::from(m.body)]);
+                let lone = (m.kind, weight, m.name.to_string(), fragment);
                 if let Some(g) = here.iter_mut().find(|g| g.family == family && g.key == key) {
                     g.mentions.push(lone);
                     continue;
@@ -510,9 +523,9 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         ) else {
             continue;
         };
-        for (kind, weight, name) in &g.mentions {
+        for (kind, weight, name, fragment) in &g.mentions {
             let own = index[&identity_key(name)];
-            if own == target {
+            if own == target || *fragment {
                 continue;
             }
             let e = &mut entities[own as usize];
@@ -567,9 +580,14 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
         &mut ignored,
         &mut |seq, id, mentions| {
             let mut seen: HashSet<u32> = HashSet::new();
+            let ends = field_ends(mentions);
             for m in mentions {
                 let own = index[&identity_key(&m.name)];
                 let linked = lone_of(m.kind, &m.name)
+                    .filter(|(family, _)| {
+                        *family != Family::Club
+                            || !is_fragment(m.start_char, &ends[usize::from(m.body)])
+                    })
                     .and_then(|(family, key)| links.get(&(seq, family, key)).copied())
                     .filter(|&t| t != own);
                 let entity = linked.unwrap_or(own);

@@ -42,7 +42,13 @@ const SQL_ARTICLES_WITH_INITIALS: &str = "SELECT DISTINCT article_id FROM mentio
     WHERE local_kind = ?1 AND local_name = ?2 AND local_name GLOB '[A-Z][ .]*'";
 /// The lone mentions of an article: a one-word local name of a linked kind, or a name
 /// that may be written with initials.
-const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface FROM mentions
+///
+/// `fragment`: another mention of the field ends one character before it (see
+/// [`crate::resolve::corpus::is_fragment`]).
+const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface,
+      EXISTS (SELECT 1 FROM mentions p WHERE p.article_id = m.article_id
+        AND p.field = m.field AND p.end_char = m.start_char - 1) AS fragment
+    FROM mentions m
     WHERE article_id = ?1 AND local_kind IN (?2, ?3)
       AND (instr(local_name, ' ') = 0 OR local_name GLOB '[A-Z][ .]*')
     ORDER BY id";
@@ -106,6 +112,9 @@ struct Lone {
     entity: EntityId,
     name: String,
     surface: String,
+    /// Right after another mention: a piece of a longer name (a club or firm word of
+    /// one is never linked).
+    fragment: bool,
 }
 
 /// Article contexts a pass keeps at most: each is a few dozen ids, so the cache stays
@@ -481,6 +490,7 @@ fn lone_names_of(
                     entity: r.get(1)?,
                     name: r.get(3)?,
                     surface: r.get(4)?,
+                    fragment: r.get(5)?,
                 },
             ))
         },
@@ -530,6 +540,7 @@ fn decide(
         if own.is_some_and(|(_, theirs)| theirs) {
             continue;
         }
+        let target = target.filter(|_| !(family == Family::Club && lone.fragment));
         let (entity, linked) = match target {
             Some(t) => {
                 let name = match known.names.get(&t) {
