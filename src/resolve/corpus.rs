@@ -154,6 +154,14 @@ impl Family {
         }
     }
 
+    /// Whether a lone name of this family that is a fragment ([`is_fragment`]) may be
+    /// linked. A club or firm word may not: the "Re" of "Swiss Re" is not Munich Re. A
+    /// surname split from its first names ("Juan Carlos" and "Ferrero") may: its full
+    /// name is usually the candidate.
+    pub fn links_fragments(self) -> bool {
+        self != Family::Club
+    }
+
     /// The key of a lone local name of this family: one word for a surname or a club,
     /// a name written with initials for [`Family::Initials`].
     pub fn lone_key(self, name: &str) -> Option<String> {
@@ -252,10 +260,7 @@ pub fn context_counts<E: Eq + Hash>(mentions: impl IntoIterator<Item = E>) -> Ha
 /// Whether a lone name is a piece of a longer name that the tagger split in two ("Swiss
 /// Re" tagged as "Swiss" and "Re", "Dundee United" as "Dundee" and "United"): another
 /// mention of its field (title or body) ends one character before it starts, given
-/// `ends`, the end offsets of the field's mentions. Such a [`Family::Club`] name is
-/// never linked to a candidate of other articles: the "Re" of "Swiss Re" is not Munich
-/// Re. (A surname split from its first names, "Juan Carlos" and "Ferrero", still
-/// links: its full name is usually the candidate.)
+/// `ends`, the end offsets of the field's mentions. See [`Family::links_fragments`].
 pub fn is_fragment(start_char: i64, ends: &HashSet<i64>) -> bool {
     start_char > 0 && ends.contains(&(start_char - 1))
 }

@@ -112,7 +112,7 @@ struct LoneGroup {
     context: Vec<u32>,
     in_article: Vec<u32>,
     /// Kind, vote weight and local name of each of its mentions, and whether it is a
-    /// fragment ([`is_fragment`]: never linked).
+    /// fragment its family never links ([`Family::links_fragments`]).
     mentions: Vec<(EntityKind, i64, String, bool)>,
 }
 
@@ -470,8 +470,8 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                     continue;
                 };
                 let weight = vote_weight(Some(m.confidence), m.body, m.kind_cue);
-                let fragment =
-                    family == Family::Club && is_fragment(m.start_char, &ends[usize::from(m.body)]);
+                let fragment = !family.links_fragments()
+                    && is_fragment(m.start_char, &ends[usize::from(m.body)]);
                 let lone = (m.kind, weight, m.name.to_string(), fragment);
                 if let Some(g) = here.iter_mut().find(|g| g.family == family && g.key == key) {
                     g.mentions.push(lone);
@@ -585,7 +585,7 @@ pub fn resolve_parquet(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Re
                 let own = index[&identity_key(&m.name)];
                 let linked = lone_of(m.kind, &m.name)
                     .filter(|(family, _)| {
-                        *family != Family::Club
+                        family.links_fragments()
                             || !is_fragment(m.start_char, &ends[usize::from(m.body)])
                     })
                     .and_then(|(family, key)| links.get(&(seq, family, key)).copied())

@@ -112,8 +112,8 @@ struct Lone {
     entity: EntityId,
     name: String,
     surface: String,
-    /// Right after another mention: a piece of a longer name (a club or firm word of
-    /// one is never linked).
+    /// Right after another mention: a piece of a longer name
+    /// ([`Family::links_fragments`]).
     fragment: bool,
 }
 
@@ -540,7 +540,7 @@ fn decide(
         if own.is_some_and(|(_, theirs)| theirs) {
             continue;
         }
-        let target = target.filter(|_| !(family == Family::Club && lone.fragment));
+        let target = target.filter(|_| family.links_fragments() || !lone.fragment);
         let (entity, linked) = match target {
             Some(t) => {
                 let name = match known.names.get(&t) {
