@@ -16,7 +16,9 @@ use rusqlite::{params, Connection};
 use super::{entities, units};
 use crate::error::Result;
 use crate::model::{ArticleId, EntityId, EntityKind};
-use crate::resolve::corpus::{choose_candidate, context_counts, context_without, Family, Lonely};
+use crate::resolve::corpus::{
+    choose_candidate, context_counts, context_without, is_fragment, Family, Lonely,
+};
 use crate::resolve::identity_key;
 use crate::resolve::link::{CompanyCounter, Profile};
 
@@ -40,17 +42,17 @@ const SQL_INITIALS_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
 /// The articles with a mention of this local kind and name written with initials.
 const SQL_ARTICLES_WITH_INITIALS: &str = "SELECT DISTINCT article_id FROM mentions
     WHERE local_kind = ?1 AND local_name = ?2 AND local_name GLOB '[A-Z][ .]*'";
-/// The lone mentions of an article: a one-word local name of a linked kind, or a name
-/// that may be written with initials.
-///
-/// `fragment`: another mention of the field ends one character before it (see
-/// [`crate::resolve::corpus::is_fragment`]).
-const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface,
-      EXISTS (SELECT 1 FROM mentions p WHERE p.article_id = m.article_id
-        AND p.field = m.field AND p.end_char = m.start_char - 1) AS fragment
-    FROM mentions m
-    WHERE article_id = ?1 AND local_kind IN (?2, ?3)
-      AND (instr(local_name, ' ') = 0 OR local_name GLOB '[A-Z][ .]*')
+/// The mentions of an article, `lone` when they are a one-word local name of a linked
+/// kind or a name that may be written with initials. All of them, in id order: the
+/// pass finds which lone ones are a fragment (another mention of the field ends one
+/// character before it, see [`crate::resolve::corpus::is_fragment`]) from their
+/// offsets, in one read of the article.
+const SQL_LONE_IN: &str = "SELECT id, entity_id, local_kind, local_name, surface, field,
+      start_char, end_char,
+      (local_kind = ?2 OR local_kind = ?3)
+        AND (instr(local_name, ' ') = 0 OR local_name GLOB '[A-Z][ .]*') AS lone
+    FROM mentions
+    WHERE article_id = ?1
     ORDER BY id";
 /// The mentions of an article that the context is made of (lone names filtered out
 /// by [`Lonely::is_lone`]).
@@ -70,7 +72,6 @@ const SQL_ALL_NAMED: &str = "SELECT article_id, entity_id, local_kind, local_nam
 const SQL_ARTICLE_COUNT: &str = "SELECT COUNT(*) FROM articles";
 const SQL_USER_FIXED: &str = "SELECT user_fixed FROM entities WHERE id = ?1";
 const SQL_NAME_OF: &str = "SELECT name FROM entities WHERE id = ?1";
-const SQL_LINK: &str = "UPDATE mentions SET entity_id = ?2, linked_name = ?3 WHERE id = ?1";
 const SQL_MARK_PENDING: &str = "INSERT OR IGNORE INTO pending_name_links (key) VALUES (?1)";
 const SQL_PENDING: &str = "SELECT key FROM pending_name_links";
 const SQL_CLEAR_PENDING: &str = "DELETE FROM pending_name_links";
@@ -483,20 +484,39 @@ fn lone_names_of(
     let rows = stmt.query_map(
         params![article, Family::Person.kind(), Family::Club.kind()],
         |r| {
-            Ok((
-                r.get::<_, EntityKind>(2)?,
-                Lone {
+            let field: String = r.get(5)?;
+            let end: i64 = r.get(7)?;
+            // NULL when the mention has no local kind or name: not lone.
+            let lone = r.get::<_, Option<bool>>(8)? == Some(true);
+            let lone = if lone {
+                let kind: EntityKind = r.get(2)?;
+                let mention = Lone {
                     id: r.get(0)?,
                     entity: r.get(1)?,
                     name: r.get(3)?,
                     surface: r.get(4)?,
-                    fragment: r.get(5)?,
-                },
-            ))
+                    fragment: false,
+                };
+                Some((r.get::<_, i64>(6)?, kind, mention))
+            } else {
+                None
+            };
+            Ok((field, end, lone))
         },
     )?;
+    // The end offsets of each field's mentions, and the lone mentions with their field
+    // and start.
+    let mut ends: HashMap<String, HashSet<i64>> = HashMap::new();
+    let mut lones = Vec::new();
     for row in rows {
-        let (kind, lone) = row?;
+        let (field, end, lone) = row?;
+        if let Some((start, kind, mention)) = lone {
+            lones.push((field.clone(), start, kind, mention));
+        }
+        ends.entry(field).or_default().insert(end);
+    }
+    for (field, start, kind, mut lone) in lones {
+        lone.fragment = ends.get(&field).is_some_and(|e| is_fragment(start, e));
         let found = Family::ALL
             .into_iter()
             .filter(|f| f.kind() == kind)
@@ -603,18 +623,18 @@ fn relink(
     if changes.is_empty() {
         return Ok(0);
     }
-    let entities = changes
+    let moves: Vec<units::Move> = changes
         .iter()
-        .flat_map(|(lone, entity, _)| [lone.entity, *entity])
+        .map(|(lone, entity, linked)| units::Move {
+            mention: lone.id,
+            entity: *entity,
+            linked: linked.clone(),
+        })
         .collect();
-    units::refresh_moved_into(conn, article, changes.len(), &entities, delta, || {
-        for (lone, entity, linked) in changes {
-            conn.prepare_cached(SQL_LINK)?
-                .execute(params![lone.id, entity, linked])?;
-            entities::add_alias(conn, *entity, &lone.surface)?;
-        }
-        Ok(())
-    })?;
+    units::move_mentions(conn, article, &moves, delta)?;
+    for (lone, entity, _) in changes {
+        entities::add_alias(conn, *entity, &lone.surface)?;
+    }
     left.extend(changes.iter().map(|(lone, _, _)| lone.entity));
     Ok(changes.len() as u64)
 }

@@ -28,6 +28,13 @@ const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph
     CASE WHEN linked_name IS NULL THEN local_kind END,
     COALESCE(linked_name, local_name), confidence, kind_cue FROM mentions
     WHERE article_id = ?1";
+/// The mentions of an article as they are stored, for [`move_mentions`] to count
+/// them before and after a move with one read.
+const SQL_ARTICLE_MENTION_ROWS: &str = "SELECT id, entity_id, field, sentence, paragraph,
+    local_kind, local_name, linked_name, confidence, kind_cue FROM mentions
+    WHERE article_id = ?1";
+/// Moves one mention (see [`Move`]).
+const SQL_MOVE: &str = "UPDATE mentions SET entity_id = ?2, linked_name = ?3 WHERE id = ?1";
 pub(super) const SQL_ADD_VOTE: &str = "INSERT INTO entity_kind_votes (entity_id, kind, weight)
     VALUES (?1, ?2, ?3)
     ON CONFLICT (entity_id, kind) DO UPDATE SET weight = weight + excluded.weight";
@@ -230,18 +237,6 @@ pub(crate) struct Delta {
 impl Delta {
     /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions.
     fn article(&mut self, conn: &Connection, article: ArticleId, sign: i64) -> Result<()> {
-        self.article_only(conn, article, sign, None).map(|_| ())
-    }
-
-    /// Like [`Delta::article`], counting only what involves an entity of `only` (every
-    /// count when `None`). Returns how many distinct entities the article names.
-    fn article_only(
-        &mut self,
-        conn: &Connection,
-        article: ArticleId,
-        sign: i64,
-        only: Option<&HashSet<EntityId, Fast>>,
-    ) -> Result<usize> {
         let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTIONS)?;
         let rows = stmt
             .query_map([article], |r| {
@@ -258,7 +253,7 @@ impl Delta {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let day = day_of_article(conn, article)?;
-        self.mentions_only(conn, rows, &day, sign, only)
+        self.mentions_only(conn, rows, &day, sign, None).map(|_| ())
     }
 
     /// Reads the frequent entities, once per delta.
@@ -651,29 +646,120 @@ pub(crate) fn refresh_into<T>(
     Ok(out)
 }
 
-/// Like [`refresh_into`] for a change that only moves mentions of `article` from one
-/// entity to another (`moved` mentions, none added or deleted), every entity they leave
-/// or join being in `entities`: only the counts that involve those entities are taken
-/// out and put back, as every other count is the same before and after. (An article
-/// that the move may take across [`MAX_PAIRED_ENTITIES`] changes every one of its
-/// paragraph pairs, and is refreshed whole.)
-pub(crate) fn refresh_moved_into<T>(
+/// One mention moved to another entity: `linked` is the name it is linked under (a
+/// link across articles), `None` for a mention that names its entity itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Move {
+    /// The mention's id.
+    pub mention: i64,
+    /// The entity it moves to.
+    pub entity: EntityId,
+    /// Its `linked_name` after the move.
+    pub linked: Option<String>,
+}
+
+/// One stored mention as [`move_mentions`] reads it.
+struct StoredMention {
+    id: i64,
+    entity: EntityId,
+    body: bool,
+    sentence: Option<i64>,
+    paragraph: Option<i64>,
+    local_kind: Option<EntityKind>,
+    local_name: Option<String>,
+    linked_name: Option<String>,
+    confidence: Option<f64>,
+    kind_cue: bool,
+}
+
+impl StoredMention {
+    /// What the summaries count of it: a linked mention casts no kind vote and counts
+    /// under its linked name (as [`SQL_ARTICLE_MENTIONS`] reads it).
+    fn facts(&self) -> Facts {
+        Facts {
+            entity: self.entity,
+            body: self.body,
+            sentence: self.sentence,
+            paragraph: self.paragraph,
+            local_kind: self.local_kind.filter(|_| self.linked_name.is_none()),
+            local_name: self.linked_name.clone().or_else(|| self.local_name.clone()),
+            confidence: self.confidence,
+            kind_cue: self.kind_cue,
+        }
+    }
+}
+
+/// Moves mentions of `article` to other entities (`moves`; none added or deleted) and
+/// adds the change of the summaries to `delta`, for the caller to apply later in the
+/// same transaction. The article's mentions are read once: only the counts that
+/// involve an entity the moves leave or join are taken out and put back, as every
+/// other count is the same before and after. (An article that the moves may take
+/// across [`MAX_PAIRED_ENTITIES`] changes every one of its paragraph pairs, and is
+/// counted whole.)
+pub(crate) fn move_mentions(
     conn: &Connection,
     article: ArticleId,
-    moved: usize,
-    entities: &HashSet<EntityId, Fast>,
+    moves: &[Move],
     delta: &mut Delta,
-    change: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    let before = delta.article_only(conn, article, -1, Some(entities))?;
-    // A moved mention changes the number of distinct entities by one at most.
-    if before + moved > MAX_PAIRED_ENTITIES && before <= MAX_PAIRED_ENTITIES + moved {
-        delta.article_only(conn, article, 1, Some(entities))?;
-        return refresh_into(conn, &[article], delta, change);
+) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
     }
-    let out = change()?;
-    delta.article_only(conn, article, 1, Some(entities))?;
-    Ok(out)
+    let mut stored: Vec<StoredMention> = conn
+        .prepare_cached(SQL_ARTICLE_MENTION_ROWS)?
+        .query_map([article], |r| {
+            Ok(StoredMention {
+                id: r.get(0)?,
+                entity: r.get(1)?,
+                body: r.get::<_, String>(2)? == "body",
+                sentence: r.get(3)?,
+                paragraph: r.get(4)?,
+                local_kind: r.get(5)?,
+                local_name: r.get(6)?,
+                linked_name: r.get(7)?,
+                confidence: r.get(8)?,
+                kind_cue: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let at: HashMap<i64, usize, Fast> = stored.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    let mut entities: HashSet<EntityId, Fast> = HashSet::default();
+    for m in moves {
+        let Some(&i) = at.get(&m.mention) else {
+            return Err(crate::error::Error::InvalidArgument(format!(
+                "mention {} is not a mention of article {}",
+                m.mention, article.0
+            )));
+        };
+        entities.insert(stored[i].entity);
+        entities.insert(m.entity);
+    }
+    let day = day_of_article(conn, article)?;
+    let distinct = stored
+        .iter()
+        .map(|m| m.entity)
+        .collect::<HashSet<EntityId, Fast>>()
+        .len();
+    // A moved mention changes the number of distinct entities by one at most.
+    let crosses = distinct + moves.len() > MAX_PAIRED_ENTITIES
+        && distinct <= MAX_PAIRED_ENTITIES + moves.len();
+    let only = (!crosses).then_some(&entities);
+    delta.mentions_only(
+        conn,
+        stored.iter().map(StoredMention::facts),
+        &day,
+        -1,
+        only,
+    )?;
+    let mut update = conn.prepare_cached(SQL_MOVE)?;
+    for m in moves {
+        update.execute(params![m.mention, m.entity, m.linked])?;
+        let row = &mut stored[at[&m.mention]];
+        row.entity = m.entity;
+        row.linked_name.clone_from(&m.linked);
+    }
+    delta.mentions_only(conn, stored.iter().map(StoredMention::facts), &day, 1, only)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -818,7 +904,7 @@ mod tests {
     }
 
     /// Moves the mentions named `from` in article `id` to the entity named `to`
-    /// (created if need be) through [`refresh_moved_into`], and applies the delta.
+    /// (created if need be) through [`move_mentions`], and applies the delta.
     fn move_mentions(store: &mut Store, id: &str, moves: &[(&str, &str)]) {
         let to: Vec<EntityId> = moves
             .iter()
@@ -832,30 +918,23 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        let mut entities: HashSet<EntityId, Fast> = to.iter().copied().collect();
         let mut rows = Vec::new();
         for ((from, _), &to) in moves.iter().zip(&to) {
-            let (mention, entity): (i64, EntityId) = conn
+            let mention: i64 = conn
                 .query_row(
-                    "SELECT id, entity_id FROM mentions WHERE article_id = ?1 AND surface = ?2",
+                    "SELECT id FROM mentions WHERE article_id = ?1 AND surface = ?2",
                     params![article, from],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| r.get(0),
                 )
                 .unwrap();
-            entities.insert(entity);
-            rows.push((mention, to));
+            rows.push(Move {
+                mention,
+                entity: to,
+                linked: None,
+            });
         }
         let mut delta = Delta::default();
-        refresh_moved_into(conn, article, rows.len(), &entities, &mut delta, || {
-            for (mention, to) in &rows {
-                conn.execute(
-                    "UPDATE mentions SET entity_id = ?2 WHERE id = ?1",
-                    params![mention, to],
-                )?;
-            }
-            Ok(())
-        })
-        .unwrap();
+        super::move_mentions(conn, article, &rows, &mut delta).unwrap();
         delta.apply(conn).unwrap();
     }
 
