@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{EntityKind, Field};
 use crate::ner::{split_sentences, tokenize, Model, Token};
 use crate::paragraphs::Paragraph;
-use crate::resolve::{resolve_article_cued, Anchors, Found};
+use crate::resolve::{Anchors, Found, PreparedArticle};
 
 /// A mention found in an article, resolved to an entity name but not yet to a row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,10 +230,13 @@ fn extract_document(
         });
     }
     complete_long_forms(title, body, &mut out);
-    add_anchor_mentions(title, body, &doc, &tokens, &sentences, &segments, &mut out);
-
     let found = as_found(&out);
-    let resolved = resolve_article_cued(title, body, &found);
+    let mut prepared = PreparedArticle::new(title, body, &found);
+    let anchors = prepared.anchors();
+    if add_anchor_mentions(&anchors, &doc, &tokens, &sentences, &segments, &mut out) {
+        prepared = PreparedArticle::new(title, body, &as_found(&out));
+    }
+    let resolved = prepared.resolve_cued();
     for (e, (r, cued)) in out.iter_mut().zip(resolved) {
         e.kind = r.kind;
         e.name = r.name;
@@ -293,20 +296,18 @@ fn as_found(spans: &[Extracted]) -> Vec<Found> {
 }
 
 /// Adds a mention for every single-token word that names, in this article, an entity
-/// the tagger found elsewhere in it, unless a tagged span already covers the word.
+/// the tagger found elsewhere in it (`anchors`, of the spans `out` holds), unless a
+/// tagged span already covers the word. Returns whether it added any.
 fn add_anchor_mentions(
-    title: &str,
-    body: &str,
+    anchors: &Anchors,
     doc: &str,
     tokens: &[Token],
     sentences: &[Range<usize>],
     segments: &[Segment],
     out: &mut Vec<Extracted>,
-) {
-    let found = as_found(out);
-    let anchors = Anchors::new(title, body, &found);
+) -> bool {
     if anchors.is_empty() {
-        return;
+        return false;
     }
     let mut added = Vec::new();
     for seg in segments {
@@ -339,8 +340,12 @@ fn add_anchor_mentions(
             }
         }
     }
+    if added.is_empty() {
+        return false;
+    }
     out.extend(added);
     out.sort_by_key(|e| (e.field == Field::Body, e.start_byte));
+    true
 }
 
 #[cfg(test)]

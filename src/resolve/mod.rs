@@ -119,43 +119,90 @@ pub fn resolve_article(title: &str, body: &str, spans: &[Found]) -> Vec<Resolved
 /// of the module docs, not the weaker lists of names), which the store counts as
 /// stronger evidence for the entity's kind than the tagger's reading of one sentence.
 pub fn resolve_article_cued(title: &str, body: &str, spans: &[Found]) -> Vec<(Resolved, bool)> {
-    let (surfaces, spans, cued) = &with_surfaces(title, body, spans);
+    PreparedArticle::new(title, body, spans).resolve_cued()
+}
 
-    let acronyms = acronym_map(title, body, spans, surfaces);
-    let persons = persons_by_surname(spans, surfaces);
-    // One-word person names the article uses ("Flight", "Mr Flight"): the surnames it
-    // calls people by.
-    let lone: HashSet<String> = spans
-        .iter()
-        .zip(surfaces)
-        .filter(|(span, _)| span.kind == EntityKind::Person)
-        .filter_map(|(_, surface)| {
-            let bare = names::strip_honorifics(&names::clean((*surface)?));
-            (!bare.contains(' ')).then_some(bare)
-        })
-        .collect();
+/// One article's spans with what resolving them and finding its [`Anchors`] both
+/// start from: each span's surface, the kind its article's cues give it, the acronyms
+/// the article defines and its persons by surname. The extractor prepares an article
+/// once for both, and again only when the anchors added mentions.
+#[derive(Debug, Clone)]
+pub struct PreparedArticle<'a> {
+    surfaces: Vec<Option<&'a str>>,
+    spans: Vec<Found>,
+    cued: Vec<bool>,
+    acronyms: HashMap<String, Resolved>,
+    persons: HashMap<String, Vec<String>>,
+}
 
-    spans
-        .iter()
-        .zip(surfaces)
-        .zip(cued)
-        .map(|((span, surface), &cued)| match surface {
-            Some(surface) => {
-                let r = resolve_one(span.kind, surface, &acronyms, &persons, &lone);
-                // A later rule (an alias, an acronym, a full name) may have decided
-                // the kind instead.
-                let cued = cued && r.kind == span.kind;
-                (r, cued)
-            }
-            None => (
-                Resolved {
-                    kind: span.kind,
-                    name: String::new(),
-                },
-                false,
-            ),
-        })
-        .collect()
+impl<'a> PreparedArticle<'a> {
+    /// Prepares the spans of one article (title and body given so surfaces are slices).
+    pub fn new(title: &'a str, body: &'a str, spans: &[Found]) -> PreparedArticle<'a> {
+        let (surfaces, spans, cued) = with_surfaces(title, body, spans);
+        let acronyms = acronym_map(title, body, &spans, &surfaces);
+        let persons = persons_by_surname(&spans, &surfaces);
+        PreparedArticle {
+            surfaces,
+            spans,
+            cued,
+            acronyms,
+            persons,
+        }
+    }
+
+    /// [`resolve_article_cued`] of the prepared spans.
+    pub fn resolve_cued(&self) -> Vec<(Resolved, bool)> {
+        let (spans, surfaces) = (&self.spans, &self.surfaces);
+        // One-word person names the article uses ("Flight", "Mr Flight"): the surnames
+        // it calls people by.
+        let lone: HashSet<String> = spans
+            .iter()
+            .zip(surfaces)
+            .filter(|(span, _)| span.kind == EntityKind::Person)
+            .filter_map(|(_, surface)| {
+                let bare = names::strip_honorifics(&names::clean((*surface)?));
+                (!bare.contains(' ')).then_some(bare)
+            })
+            .collect();
+
+        spans
+            .iter()
+            .zip(surfaces)
+            .zip(&self.cued)
+            .map(|((span, surface), &cued)| match surface {
+                Some(surface) => {
+                    let r = resolve_one(span.kind, surface, &self.acronyms, &self.persons, &lone);
+                    // A later rule (an alias, an acronym, a full name) may have decided
+                    // the kind instead.
+                    let cued = cued && r.kind == span.kind;
+                    (r, cued)
+                }
+                None => (
+                    Resolved {
+                        kind: span.kind,
+                        name: String::new(),
+                    },
+                    false,
+                ),
+            })
+            .collect()
+    }
+
+    /// The [`Anchors`] of the prepared spans.
+    pub fn anchors(&self) -> Anchors {
+        let surnames = self
+            .persons
+            .iter()
+            .filter_map(|(key, names)| match names.as_slice() {
+                [only] => Some((key.clone(), only.clone())),
+                _ => None,
+            })
+            .collect();
+        Anchors {
+            acronyms: self.acronyms.clone(),
+            surnames,
+        }
+    }
 }
 
 /// Long forms of acronyms a text defines ("the Islamic State (IS)") that the tagger
@@ -241,20 +288,10 @@ pub struct Anchors {
 }
 
 impl Anchors {
-    /// Builds the anchors of one article from the tagger's spans.
+    /// Builds the anchors of one article from the tagger's spans (see
+    /// [`PreparedArticle::anchors`] to share the work with resolving them).
     pub fn new(title: &str, body: &str, spans: &[Found]) -> Anchors {
-        let (surfaces, spans, _) = &with_surfaces(title, body, spans);
-        let surnames = persons_by_surname(spans, surfaces)
-            .into_iter()
-            .filter_map(|(key, names)| match names.as_slice() {
-                [only] => Some((key, only.clone())),
-                _ => None,
-            })
-            .collect();
-        Anchors {
-            acronyms: acronym_map(title, body, spans, surfaces),
-            surnames,
-        }
+        PreparedArticle::new(title, body, spans).anchors()
     }
 
     /// The entity a single word names in this article, if it is an anchor. Words must
