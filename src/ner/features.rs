@@ -431,6 +431,16 @@ pub(crate) fn own_features(t: &TokInfo, first: bool, regime: Regime, out: &mut V
             regime,
         ),
     ));
+    // The sentence's casing with the token's case, case-lexicon bucket, cluster and
+    // shape: what a capital (or its absence) means depends on it.
+    let r = regime as u64;
+    out.push(f(70, r | u64::from(t.case) << 2 | first << 5));
+    out.push(f(
+        71,
+        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | r << 9,
+    ));
+    out.push(f(72, u64::from(t.clusters.1) | r << 16));
+    out.push(f(73, mix(t.short_shape, r)));
 }
 
 /// Features of a token that depend only on the word of neighbour `which` and the
@@ -527,17 +537,7 @@ pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u6
     if i + 1 < n && gaz[i + 1] != 0 {
         out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
     }
-    // The sentence's casing with the token's case, case-lexicon bucket, cluster and
-    // shape: what a capital (or its absence) means depends on it.
     let first = u64::from(i == 0);
-    let r = regime as u64;
-    out.push(f(70, r | u64::from(t.case) << 2 | first << 5));
-    out.push(f(
-        71,
-        u64::from(t.lex) | u64::from(t.case) << 4 | first << 8 | r << 9,
-    ));
-    out.push(f(72, u64::from(t.clusters.1) | r << 16));
-    out.push(f(73, mix(t.short_shape, r)));
     // Document evidence, only interesting for capitalised tokens.
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {
         let seen = doc.seen.get(&t.lower).copied().unwrap_or(0);
@@ -690,7 +690,7 @@ impl Resources {
     /// Featurizes a document with only the [`context_features`]: a tagger adds the scores
     /// of the per-word features ([`own_features`], [`neighbour_features`]) from a cache.
     pub(crate) fn featurize_context(&self, infos: &[Vec<TokInfo>]) -> DocFeatures {
-        self.featurize_with(infos, context_features, 16)
+        self.featurize_with(infos, context_features, 12)
     }
 
     fn featurize_with(
