@@ -711,7 +711,9 @@ impl Store {
             conns: Mutex::new(Vec::new()),
         };
         let stop = AtomicBool::new(false);
+        let file = self.path().map(Path::to_path_buf);
         let mut writer = write::Writer::start(self.conn_mut(), opts, model)?;
+        writer.set_file(file.as_deref());
         for e in walk_errors {
             writer.problem(e, on_event)?;
         }
@@ -759,7 +761,9 @@ impl Store {
         let started = Instant::now();
         let model = opts.extract.then(Model::embedded);
         let workers = thread_pool(opts.jobs)?;
+        let file = self.path().map(Path::to_path_buf);
         let mut writer = write::Writer::start(self.conn_mut(), opts, model)?;
+        writer.set_file(file.as_deref());
         let mut no_events = |_: ImportEvent<'_>| {};
         let mut it = articles.into_iter().enumerate().peekable();
         while it.peek().is_some() {

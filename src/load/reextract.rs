@@ -1,6 +1,7 @@
 //! Re-running entity extraction on stored articles, after a model or resolution
 //! change: mentions are replaced, articles and paragraphs stay, merges still apply.
 
+use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -50,7 +51,9 @@ impl Store {
             arguments: opts.arguments.clone().or_else(|| Some("reextract".into())),
             ..opts.clone()
         };
+        let file = self.path().map(Path::to_path_buf);
         let mut writer = write::Writer::start(self.conn_mut(), &opts, Some(model))?;
+        writer.set_file(file.as_deref());
         for chunk in ids.chunks(opts.batch_size.max(1)) {
             let stored = chunk
                 .iter()

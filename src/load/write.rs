@@ -2,6 +2,7 @@
 //! transaction (articles, paragraphs, mentions and recorded problems together).
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -95,6 +96,9 @@ pub(crate) struct Writer<'c> {
     /// The (kind, name) pairs whose keys are in `surnames` already: most mentions
     /// repeat a name.
     keyed_names: HashSet<(EntityKind, String)>,
+    /// The store's file, when it has one: the linking pass at the end then decides on
+    /// a second connection to it ([`linking::link_pending_committed`]).
+    file: Option<PathBuf>,
 }
 
 impl<'c> Writer<'c> {
@@ -123,6 +127,7 @@ impl<'c> Writer<'c> {
             fts: articles::FtsInsert::Trigger,
             surnames: HashSet::new(),
             keyed_names: HashSet::new(),
+            file: None,
         };
         w.fts_trigger = w
             .conn
@@ -168,6 +173,12 @@ impl<'c> Writer<'c> {
             self.fts = articles::FtsInsert::Deferred(Vec::new());
         }
         Ok(())
+    }
+
+    /// Tells the writer the store's file (`None` for a store in memory), so that the
+    /// linking pass at the end may read it on a second connection.
+    pub(crate) fn set_file(&mut self, file: Option<&Path>) {
+        self.file = file.map(Path::to_path_buf);
     }
 
     /// Records the surname keys gathered since the last call in `pending_name_links`.
@@ -639,7 +650,11 @@ impl<'c> Writer<'c> {
             self.in_transaction = true;
         }
         self.mark_pending_surnames()?;
-        self.report.surnames_linked = linking::link_pending(self.conn)?;
+        self.report.surnames_linked = match &self.file {
+            // Every batch is committed: only the pending list differs from the file.
+            Some(path) if own => linking::link_pending_committed(self.conn, path)?,
+            _ => linking::link_pending(self.conn)?,
+        };
         // The pass deletes the entities it left without mentions.
         self.forget_lookups();
         if own {

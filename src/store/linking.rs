@@ -10,6 +10,7 @@
 //! merged or fixed by hand are left alone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
 
 use rusqlite::{params, Connection};
 
@@ -95,14 +96,31 @@ pub(crate) fn link_pending(conn: &Connection) -> Result<u64> {
     if keys.is_empty() {
         return Ok(0);
     }
-    let moved = link_lone_names(conn, Some(&keys))?;
+    let moved = link_lone_names(conn, Some(&keys), None)?;
+    conn.execute(SQL_CLEAR_PENDING, [])?;
+    Ok(moved)
+}
+
+/// [`link_pending`] for a caller whose transaction has changed nothing since the last
+/// commit but the pending list, on the store file `path`: the pass decides on a second
+/// connection to it while this one writes, so it takes the time of the slower of the
+/// two rather than of both.
+pub(crate) fn link_pending_committed(conn: &Connection, path: &Path) -> Result<u64> {
+    let keys: HashSet<String> = conn
+        .prepare(SQL_PENDING)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let moved = link_lone_names(conn, Some(&keys), Some(path))?;
     conn.execute(SQL_CLEAR_PENDING, [])?;
     Ok(moved)
 }
 
 /// Links every lone surname of the store and clears the pending list.
 pub(crate) fn link_all(conn: &Connection) -> Result<u64> {
-    let moved = link_lone_names(conn, None)?;
+    let moved = link_lone_names(conn, None, None)?;
     conn.execute(SQL_CLEAR_PENDING, [])?;
     Ok(moved)
 }
@@ -326,87 +344,230 @@ fn candidates(conn: &Connection) -> Result<BTreeMap<(Family, String), Vec<Entity
 
 /// Links (or unlinks) the lone names whose pending key is in `keys` (every one when
 /// `None`), on the caller's transaction. Returns how many mentions changed entity.
-fn link_lone_names(conn: &Connection, keys: Option<&HashSet<String>>) -> Result<u64> {
-    let candidates = candidates(conn)?;
-    let clubs = candidates
-        .keys()
-        .filter(|(f, _)| *f == Family::Club)
-        .map(|(_, k)| k.clone())
-        .collect();
-    let wanted = |family: Family, name: &str| {
-        family
-            .lone_key(name)
-            .filter(|key| keys.is_none_or(|k| k.contains(&family.pending(key))))
-    };
-    let (articles, lone_keys) = articles_with_lone_names(conn, &wanted)?;
-    let mut evidence = Evidence {
-        conn,
-        lonely: Lonely { clubs },
-        articles: conn.query_row(SQL_ARTICLE_COUNT, [], |r| r.get::<_, i64>(0))? as f64,
-        contexts: HashMap::new(),
-        counts: HashMap::new(),
-        shares: HashMap::new(),
-        shares_complete: false,
-        profiles: HashMap::new(),
-        index: HashMap::new(),
-    };
-    let preloaded = articles.len() as f64 >= PRELOAD_SHARE * evidence.articles;
-    if !preloaded {
-        return relink_articles(&mut evidence, &candidates, articles, &wanted, false);
-    }
+///
+/// With `snapshot`, the store's file, the pass decides on a second, read-only
+/// connection to it, on another thread, while this one writes what was decided: only
+/// for a caller whose transaction has changed nothing the decisions read (the
+/// committed store is then what this transaction sees). The decisions are the same
+/// either way: they read only mentions that are not lone names, which the pass never
+/// changes, and each article's lone mentions before its own change.
+fn link_lone_names(
+    conn: &Connection,
+    keys: Option<&HashSet<String>>,
+    snapshot: Option<&Path>,
+) -> Result<u64> {
+    let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     // A pass that preloads reads every mention once in order, then each relinked
     // article's few rows: a large page cache saves little, and the profiles need the
     // memory.
-    let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    conn.pragma_update(None, "cache_size", -PASS_CACHE_KIB)?;
-    crate::memory::release_freed();
-    let needed: HashSet<EntityId> = lone_keys
-        .iter()
-        .filter_map(|k| candidates.get(k))
-        .flatten()
-        .copied()
-        .collect();
-    let moved = evidence
-        .preload(&needed)
-        .and_then(|()| relink_articles(&mut evidence, &candidates, articles, &wanted, true));
+    let shrink = || -> Result<()> {
+        conn.pragma_update(None, "cache_size", -PASS_CACHE_KIB)?;
+        crate::memory::release_freed();
+        Ok(())
+    };
+    let moved = match snapshot.and_then(open_reader) {
+        Some(reader) => decide_beside(conn, keys, reader, &shrink),
+        None => Plan::new(conn, keys, &|preloads| {
+            if preloads {
+                shrink()
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|mut plan| {
+            let mut decided = std::iter::from_fn(|| plan.next_article().transpose());
+            write_decisions(conn, &mut decided)
+        }),
+    };
     // The cache comes back even when the pass failed: the connection lives on.
     conn.pragma_update(None, "cache_size", cache)?;
     moved
 }
 
-/// Decides and relinks the lone names of `articles`, in order. With `preloaded`, every
-/// profile is in `evidence` and each article's context is dropped once decided.
-fn relink_articles(
-    evidence: &mut Evidence<'_>,
-    candidates: &BTreeMap<Key, Vec<EntityId>>,
-    articles: Vec<ArticleId>,
-    wanted: &dyn Fn(Family, &str) -> Option<String>,
-    preloaded: bool,
+/// [`link_lone_names`] with the decisions read on `reader`, a second connection to
+/// the store on another thread, in one snapshot; `before_preload` runs on this thread
+/// when the reader is about to preload.
+fn decide_beside(
+    conn: &Connection,
+    keys: Option<&HashSet<String>>,
+    reader: Connection,
+    before_preload: &dyn Fn() -> Result<()>,
 ) -> Result<u64> {
-    let conn = evidence.conn;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decided>>(DECIDED_AHEAD);
+    let (plan_tx, plan_rx) = std::sync::mpsc::sync_channel::<bool>(1);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let run = || -> Result<()> {
+                reader.execute_batch("BEGIN")?;
+                let mut plan = Plan::new(&reader, keys, &|preloads| {
+                    // The writer waits for this before its first decision.
+                    let _ = plan_tx.send(preloads);
+                    Ok(())
+                })?;
+                while let Some(decided) = plan.next_article()? {
+                    if tx.send(Ok(decided)).is_err() {
+                        // The writer stopped (on an error of its own).
+                        break;
+                    }
+                }
+                Ok(())
+            };
+            if let Err(e) = run() {
+                // The writer reports it; if it stopped already, there is no one to tell.
+                let _ = tx.send(Err(e));
+            }
+        });
+        // The reader says whether it preloads before it does, or fails first (and
+        // then the decisions hold its error).
+        if plan_rx.recv() == Ok(true) {
+            before_preload()?;
+        }
+        let mut decided = rx.into_iter();
+        write_decisions(conn, &mut decided)
+        // Returning drops the receiver, so a reader still sending stops, and is then
+        // joined.
+    })
+}
+
+/// A read-only connection to the store file `path` for [`decide_beside`], `None` when
+/// it cannot be opened (the pass then reads on the writer's connection).
+fn open_reader(path: &Path) -> Option<Connection> {
+    let reader = Connection::open_with_flags(
+        crate::db::not_a_uri(path),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .ok()?;
+    reader
+        .pragma_update(None, "cache_size", -PASS_CACHE_KIB)
+        .ok()?;
+    Some(reader)
+}
+
+/// Decided articles a reader may be ahead of the writer (see [`decide_beside`]).
+const DECIDED_AHEAD: usize = 256;
+
+/// The lone names of one article, each with the candidate its context chose.
+struct Decided {
+    article: ArticleId,
+    names: Vec<(Family, Option<EntityId>, Vec<Lone>)>,
+}
+
+/// What a pass reads to decide: the candidates, the articles to relink and the
+/// evidence, walked article by article.
+struct Plan<'c> {
+    evidence: Evidence<'c>,
+    candidates: BTreeMap<Key, Vec<EntityId>>,
+    keys: Option<&'c HashSet<String>>,
+    articles: std::vec::IntoIter<ArticleId>,
+    /// Every profile is in `evidence`, and each article's context is dropped once
+    /// decided.
+    preloaded: bool,
+}
+
+impl<'c> Plan<'c> {
+    /// Reads what the pass needs to decide the lone names of `keys` (every one when
+    /// `None`). `planned` learns whether the pass reads every profile at once (a pass
+    /// over most articles), before it does.
+    fn new(
+        conn: &'c Connection,
+        keys: Option<&'c HashSet<String>>,
+        planned: &dyn Fn(bool) -> Result<()>,
+    ) -> Result<Plan<'c>> {
+        let candidates = candidates(conn)?;
+        let clubs = candidates
+            .keys()
+            .filter(|(f, _)| *f == Family::Club)
+            .map(|(_, k)| k.clone())
+            .collect();
+        let (articles, lone_keys) =
+            articles_with_lone_names(conn, &|f, name| wanted(keys, f, name))?;
+        let mut evidence = Evidence {
+            conn,
+            lonely: Lonely { clubs },
+            articles: conn.query_row(SQL_ARTICLE_COUNT, [], |r| r.get::<_, i64>(0))? as f64,
+            contexts: HashMap::new(),
+            counts: HashMap::new(),
+            shares: HashMap::new(),
+            shares_complete: false,
+            profiles: HashMap::new(),
+            index: HashMap::new(),
+        };
+        let preloaded = articles.len() as f64 >= PRELOAD_SHARE * evidence.articles;
+        planned(preloaded)?;
+        if preloaded {
+            let needed: HashSet<EntityId> = lone_keys
+                .iter()
+                .filter_map(|k| candidates.get(k))
+                .flatten()
+                .copied()
+                .collect();
+            evidence.preload(&needed)?;
+        }
+        Ok(Plan {
+            evidence,
+            candidates,
+            keys,
+            articles: articles.into_iter(),
+            preloaded,
+        })
+    }
+
+    /// The decisions of the next article, `None` after the last.
+    fn next_article(&mut self) -> Result<Option<Decided>> {
+        let Some(article) = self.articles.next() else {
+            return Ok(None);
+        };
+        let keys = self.keys;
+        let groups = lone_names_of(self.evidence.conn, article, &|f, name| {
+            wanted(keys, f, name)
+        })?;
+        let mut names = Vec::with_capacity(groups.len());
+        for ((family, key), lones) in groups {
+            let cands = self
+                .candidates
+                .get(&(family, key))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let target = choose(&mut self.evidence, family, article, cands)?;
+            names.push((family, target, lones));
+        }
+        if self.preloaded {
+            // Every profile is in memory: no later decision reads this context.
+            self.evidence.forget(article);
+        }
+        Ok(Some(Decided { article, names }))
+    }
+}
+
+/// The key of a lone name the pass relinks: its family's key, when `keys` (every key
+/// when `None`) holds it.
+fn wanted(keys: Option<&HashSet<String>>, family: Family, name: &str) -> Option<String> {
+    family
+        .lone_key(name)
+        .filter(|key| keys.is_none_or(|k| k.contains(&family.pending(key))))
+}
+
+/// Relinks the lone names of each decided article, in order. Returns how many
+/// mentions changed entity.
+fn write_decisions(
+    conn: &Connection,
+    decided: &mut dyn Iterator<Item = Result<Decided>>,
+) -> Result<u64> {
     let mut delta = units::Delta::default();
     let mut moved = 0u64;
     // A set: a pass over a large store moves millions of mentions, out of thousands of
     // entities.
     let mut left: BTreeSet<EntityId> = BTreeSet::new();
     let mut known = Known::default();
-    for (done, article) in articles.into_iter().enumerate() {
+    for (done, d) in decided.enumerate() {
+        let Decided { article, names } = d?;
         // The changes of one article are written together: its summaries are
         // refreshed once, not once per name of it.
         let mut changes = Vec::new();
-        for ((family, key), lones) in lone_names_of(conn, article, wanted)? {
-            let cands = candidates
-                .get(&(family, key))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let target = choose(evidence, family, article, cands)?;
+        for (family, target, lones) in names {
             decide(conn, family, target, lones, &mut known, &mut changes)?;
         }
         moved += relink(conn, article, &changes, &mut delta, &mut left)?;
-        if preloaded {
-            // Every profile is in memory: no later decision reads this context.
-            evidence.forget(article);
-        }
         if (done + 1) % DELTA_ARTICLES == 0 {
             // Summary changes add up: applying them in parts keeps memory bounded.
             delta.apply(conn)?;
