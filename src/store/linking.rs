@@ -365,7 +365,7 @@ fn link_lone_names(
         crate::memory::release_freed();
         Ok(())
     };
-    let moved = match snapshot.and_then(open_reader) {
+    let moved = match snapshot.and_then(|path| open_reader(conn, path)) {
         Some(reader) => decide_beside(conn, keys, reader, &shrink),
         None => Plan::new(conn, keys, &|preloads| {
             if preloads {
@@ -430,8 +430,15 @@ fn decide_beside(
 }
 
 /// A read-only connection to the store file `path` for [`decide_beside`], `None` when
-/// it cannot be opened (the pass then reads on the writer's connection).
-fn open_reader(path: &Path) -> Option<Connection> {
+/// it cannot be opened or `conn` is not in WAL mode (only then may another connection
+/// read while `conn` writes; the pass then reads on `conn`).
+fn open_reader(conn: &Connection, path: &Path) -> Option<Connection> {
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .ok()?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return None;
+    }
     let reader = Connection::open_with_flags(
         crate::db::not_a_uri(path),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -883,12 +890,9 @@ mod tests {
         assert!(p.contains("mentions_initials_names"), "{p}");
     }
 
-    /// A pass over a tenth of the store or more preloads the profiles with a small page
-    /// cache, then gives the connection its cache back: the import's own pass and a
-    /// `resolve` after it.
-    #[test]
-    fn a_preloading_pass_gives_the_page_cache_back() {
-        let mut store = crate::Store::open_in_memory().unwrap();
+    /// Articles of two Howards, `football` on football, and `lone` that say only "Mr
+    /// Howard" beside Michael Howard's company.
+    fn howard_articles(football: usize, lone: usize) -> Vec<crate::NewArticle> {
         let article = |id: &str, title: &str, body: &str| crate::NewArticle {
             external_id: id.into(),
             title: title.into(),
@@ -909,28 +913,38 @@ mod tests {
             );
             articles.push(article(&id, "Film", &body));
         }
-        for i in 0..20 {
+        for i in 0..football {
             let id = format!("f{i}");
             let body = format!(
                 "Arsenal beat Chelsea at Highbury on day {i}, Thierry Henry scoring twice."
             );
             articles.push(article(&id, "Football", &body));
         }
-        // Four of the 36 articles say only "Mr Howard": more than `PRELOAD_SHARE`.
-        for i in 0..4 {
+        for i in 0..lone {
             let id = format!("h{i}");
             let body = format!("Mr Howard told {party} that the plans were fair on day {i}.");
             articles.push(article(&id, "Vote", &body));
         }
+        articles
+    }
+
+    fn cache_size(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap()
+    }
+
+    /// A pass over a tenth of the store or more preloads the profiles with a small page
+    /// cache, then gives the connection its cache back: the import's own pass and a
+    /// `resolve` after it.
+    #[test]
+    fn a_preloading_pass_gives_the_page_cache_back() {
+        let mut store = crate::Store::open_in_memory().unwrap();
+        // Four of the 36 articles say only "Mr Howard": more than `PRELOAD_SHARE`.
         store
-            .import_articles(articles, &crate::ImportOptions::default())
+            .import_articles(howard_articles(20, 4), &crate::ImportOptions::default())
             .unwrap();
         let conn = store.conn();
-        let cache = |conn: &Connection| -> i64 {
-            conn.pragma_query_value(None, "cache_size", |r| r.get(0))
-                .unwrap()
-        };
-        let before = cache(conn);
+        let before = cache_size(conn);
         assert_eq!(
             before, -65536,
             "the import's pass restored the cache of `db::open`"
@@ -938,7 +952,43 @@ mod tests {
         conn.execute_batch("BEGIN").unwrap();
         link_all(conn).unwrap();
         conn.execute_batch("COMMIT").unwrap();
-        assert_eq!(cache(conn), before);
+        assert_eq!(cache_size(conn), before);
+    }
+
+    /// An import into a file decides the pass on a second connection
+    /// ([`decide_beside`]); a pass on the import's own connection then finds nothing to
+    /// change: the two decide the same.
+    #[test]
+    fn the_pass_decides_the_same_on_a_second_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(dir.path().join("news.sqlite")).unwrap();
+        // Ten of 82 articles say only "Mr Howard" (a pass that preloads), and the
+        // party's company is rare enough to be evidence for Michael Howard.
+        let report = store
+            .import_articles(howard_articles(60, 10), &crate::ImportOptions::default())
+            .unwrap();
+        let conn = store.conn();
+        let linked: Vec<String> = conn
+            .prepare(
+                "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+                 JOIN articles a ON a.id = m.article_id
+                 WHERE a.external_id LIKE 'h%' AND m.surface = 'Mr Howard'",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(linked, ["Michael Howard"]);
+        assert_eq!(report.surnames_linked, 10);
+        assert_eq!(cache_size(conn), -65536);
+        conn.execute_batch("BEGIN").unwrap();
+        assert_eq!(
+            link_all(conn).unwrap(),
+            0,
+            "the same pass on one connection"
+        );
+        conn.execute_batch("COMMIT").unwrap();
     }
 
     /// The SQL finds the names [`Family::Initials`] keys by the same pattern.
