@@ -132,6 +132,9 @@ pub(super) fn show_event(bar: &ProgressBar, event: ImportEvent<'_>, quiet: bool,
         ImportEvent::Problem(p) if quiet && p.severity == Severity::Warning => {}
         ImportEvent::Problem(p) if strict && p.severity == Severity::Error => {}
         ImportEvent::Problem(p) => bar.suspend(|| eprintln!("{p}")),
+        ImportEvent::Finishing => {
+            bar.set_message("all read; linking names across articles");
+        }
     }
 }
 

@@ -175,7 +175,8 @@ pub struct ImportReport {
     pub surnames_linked: u64,
     /// Input bytes read.
     pub bytes: u64,
-    /// Wall-clock seconds.
+    /// Wall-clock seconds of the whole run: reading, the linking of lone names across
+    /// articles that ends it and the merge of the search index.
     pub seconds: f64,
     /// Whether everything was rolled back (dry run or strict failure).
     pub rolled_back: bool,
@@ -231,6 +232,9 @@ pub enum ImportEvent<'a> {
     Progress(&'a ImportReport),
     /// A record failed or was imported with a warning.
     Problem(&'a RecordError),
+    /// Every record is read and written: the run now links lone names across articles
+    /// and merges the search index (minutes at a million articles).
+    Finishing,
 }
 
 /// An article ready to write: parsed, split into paragraphs, maybe extracted.
@@ -722,9 +726,8 @@ impl Store {
         let result = pipeline(&files, opts, jobs, model, &pool, &stop, &mut |batch| {
             writer.write_batch(batch, on_event)
         });
-        let seconds = started.elapsed().as_secs_f64();
         match result {
-            Ok(()) => writer.finish(seconds, on_event).map(|mut report| {
+            Ok(()) => writer.finish(started, on_event).map(|mut report| {
                 report.skipped_files = skipped.iter().map(|p| p.display().to_string()).collect();
                 report
             }),
@@ -794,6 +797,6 @@ impl Store {
                 return Err(e);
             }
         }
-        writer.finish(started.elapsed().as_secs_f64(), &mut no_events)
+        writer.finish(started, &mut no_events)
     }
 }

@@ -76,7 +76,7 @@ impl Store {
                 return Err(e);
             }
         }
-        writer.finish(started.elapsed().as_secs_f64(), &mut |_| {})
+        writer.finish(started, &mut |_| {})
     }
 }
 

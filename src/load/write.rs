@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -665,22 +666,25 @@ impl<'c> Writer<'c> {
     }
 
     /// Links surnames, records the run's counts and commits (a dry run has nothing to
-    /// commit).
+    /// commit). The report's seconds are the whole run's since `started`, the linking
+    /// pass and the merge of the search index included; the `imports` row records
+    /// them up to the pass's end, when it is written.
     pub(crate) fn finish(
         mut self,
-        seconds: f64,
+        started: Instant,
         on_event: &mut dyn FnMut(ImportEvent<'_>),
     ) -> Result<ImportReport> {
         if self.dry.is_some() {
-            self.report.seconds = seconds;
+            self.report.seconds = started.elapsed().as_secs_f64();
             self.report.rolled_back = true;
             return Ok(self.report);
         }
+        on_event(ImportEvent::Finishing);
         if let Err(e) = self.link_surnames() {
             self.abort();
             return Err(e);
         }
-        self.report.seconds = seconds;
+        self.report.seconds = started.elapsed().as_secs_f64();
         if let Some(import) = self.import {
             let r = &self.report;
             self.conn
@@ -726,6 +730,7 @@ impl<'c> Writer<'c> {
                 }
             }
         }
+        self.report.seconds = started.elapsed().as_secs_f64();
         Ok(self.report)
     }
 
