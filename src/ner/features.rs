@@ -333,7 +333,11 @@ pub(crate) fn token_features(sent: &SentContext<'_>, i: usize, out: &mut Vec<u64
     for n in Neighbour::ALL {
         neighbour_features(n, n.of(sent.tokens, i), sent.regime, out);
     }
-    context_features(sent, i, out);
+    // The order the committed model was trained with: training sums weights in this
+    // order, so another order rounds differently and trains another model.
+    neighbourhood_features(sent, i, out);
+    casing_features(&sent.tokens[i], i == 0, sent.regime, out);
+    document_features(sent, i, out);
 }
 
 /// A sentence with what its tokens' context features read besides the tokens.
@@ -431,8 +435,16 @@ pub(crate) fn own_features(t: &TokInfo, first: bool, regime: Regime, out: &mut V
             regime,
         ),
     ));
-    // The sentence's casing with the token's case, case-lexicon bucket, cluster and
-    // shape: what a capital (or its absence) means depends on it.
+}
+
+/// The sentence's casing with the token's case, case-lexicon bucket, cluster and
+/// shape: what a capital (or its absence) means depends on it. Like
+/// [`own_features`], they depend only on the word, whether it starts its sentence and
+/// the sentence's regime, so a tagger caches their scores with the word's; training
+/// takes them among the context features, where they were first (see
+/// [`token_features`]).
+pub(crate) fn casing_features(t: &TokInfo, first: bool, regime: Regime, out: &mut Vec<u64>) {
+    let first = u64::from(first);
     let r = regime as u64;
     out.push(f(70, r | u64::from(t.case) << 2 | first << 5));
     out.push(f(
@@ -486,9 +498,15 @@ pub(crate) fn neighbour_features(
 }
 
 /// Features of token `i` that depend on more than one word, on gazetteer matches or on
-/// the rest of the document.
+/// the rest of the document: what a tagger cannot cache per word.
 pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
-    let (sent, gaz, doc) = (ctx.tokens, ctx.gaz, ctx.doc);
+    neighbourhood_features(ctx, i, out);
+    document_features(ctx, i, out);
+}
+
+/// The context features of token `i` that read its neighbours and gazetteer matches.
+fn neighbourhood_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    let (sent, gaz) = (ctx.tokens, ctx.gaz);
     let t = &sent[i];
     let n = sent.len();
     let prev = Neighbour::Prev.of(sent, i);
@@ -537,6 +555,11 @@ pub(crate) fn context_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u6
     if i + 1 < n && gaz[i + 1] != 0 {
         out.push(f(33, u64::from(kinds_of(gaz[i + 1]))));
     }
+}
+
+/// The context features of token `i` that read the rest of the document.
+fn document_features(ctx: &SentContext<'_>, i: usize, out: &mut Vec<u64>) {
+    let (t, doc, regime) = (&ctx.tokens[i], ctx.doc, ctx.regime);
     let first = u64::from(i == 0);
     // Document evidence, only interesting for capitalised tokens.
     if t.case != Case::Lower as u8 && t.case != Case::NoLetters as u8 {

@@ -20,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::model::EntityKind;
 use crate::ner::clusters::WordClusters;
 use crate::ner::features::{
-    neighbour_features, own_features, regime_of, Neighbour, Regime, Resources, TokInfo,
+    casing_features, neighbour_features, own_features, regime_of, Neighbour, Regime, Resources,
+    TokInfo,
 };
 use crate::ner::gazetteer::{CaseLexicon, Gazetteer, HashKeyed};
 use crate::ner::tokenize::{split_sentences, tokenize, Token};
@@ -397,7 +398,8 @@ fn next_model_id() -> u64 {
 }
 
 /// Per-thread cache of the integer scores of the features that depend on one word
-/// only ([`own_features`], [`neighbour_features`]): most of a token's ~48 features.
+/// only ([`own_features`], [`casing_features`], [`neighbour_features`]): most of a
+/// token's ~48 features.
 /// Integer sums make the cached path exactly equal to summing every feature.
 #[derive(Default)]
 struct WordScores {
@@ -589,7 +591,10 @@ impl Model {
             for g in 0..GROUPS {
                 buf.clear();
                 match (g, info) {
-                    (0 | 1, Some(t)) => own_features(t, g == 0, regime, buf),
+                    (0 | 1, Some(t)) => {
+                        own_features(t, g == 0, regime, buf);
+                        casing_features(t, g == 0, regime, buf);
+                    }
                     (0 | 1, None) => {}
                     (_, n) => neighbour_features(Neighbour::ALL[g - 2], n, regime, buf),
                 }
