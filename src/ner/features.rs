@@ -333,8 +333,8 @@ pub(crate) fn token_features(sent: &SentContext<'_>, i: usize, out: &mut Vec<u64
     for n in Neighbour::ALL {
         neighbour_features(n, n.of(sent.tokens, i), sent.regime, out);
     }
-    // The order the committed model was trained with: training sums weights in this
-    // order, so another order rounds differently and trains another model.
+    // The order the committed model was trained with: training sums float weights in
+    // this order, and another order may round differently and train another model.
     neighbourhood_features(sent, i, out);
     casing_features(&sent.tokens[i], i == 0, sent.regime, out);
     document_features(sent, i, out);
@@ -711,7 +711,8 @@ impl Resources {
     }
 
     /// Featurizes a document with only the [`context_features`]: a tagger adds the scores
-    /// of the per-word features ([`own_features`], [`neighbour_features`]) from a cache.
+    /// of the per-word features ([`own_features`], [`casing_features`],
+    /// [`neighbour_features`]) from a cache.
     pub(crate) fn featurize_context(&self, infos: &[Vec<TokInfo>]) -> DocFeatures {
         self.featurize_with(infos, context_features, 12)
     }
