@@ -89,16 +89,7 @@ pub(crate) fn mark_pending(conn: &Connection, key: &str) -> Result<()> {
 /// Links the lone surnames of every pending key and clears the list, on the caller's
 /// transaction. Returns how many mentions changed entity.
 pub(crate) fn link_pending(conn: &Connection) -> Result<u64> {
-    let keys: HashSet<String> = conn
-        .prepare(SQL_PENDING)?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if keys.is_empty() {
-        return Ok(0);
-    }
-    let moved = link_lone_names(conn, Some(&keys), None)?;
-    conn.execute(SQL_CLEAR_PENDING, [])?;
-    Ok(moved)
+    link_pending_reading(conn, None)
 }
 
 /// [`link_pending`] for a caller whose transaction has changed nothing since the last
@@ -106,6 +97,12 @@ pub(crate) fn link_pending(conn: &Connection) -> Result<u64> {
 /// connection to it while this one writes, so it takes the time of the slower of the
 /// two rather than of both.
 pub(crate) fn link_pending_committed(conn: &Connection, path: &Path) -> Result<u64> {
+    link_pending_reading(conn, Some(path))
+}
+
+/// [`link_pending`], deciding on a second connection to `snapshot` when given (see
+/// [`link_lone_names`]).
+fn link_pending_reading(conn: &Connection, snapshot: Option<&Path>) -> Result<u64> {
     let keys: HashSet<String> = conn
         .prepare(SQL_PENDING)?
         .query_map([], |r| r.get(0))?
@@ -113,7 +110,7 @@ pub(crate) fn link_pending_committed(conn: &Connection, path: &Path) -> Result<u
     if keys.is_empty() {
         return Ok(0);
     }
-    let moved = link_lone_names(conn, Some(&keys), Some(path))?;
+    let moved = link_lone_names(conn, Some(&keys), snapshot)?;
     conn.execute(SQL_CLEAR_PENDING, [])?;
     Ok(moved)
 }

@@ -22,14 +22,7 @@ use crate::model::{ArticleId, EntityId, EntityKind, Field, NewMention};
 
 const LEVELS: [&str; 3] = ["article", "paragraph", "sentence"];
 
-/// A linked mention (`linked_name`) casts no kind vote: it was linked because its
-/// entity is of that kind, and so links never change which entities are candidates.
-const SQL_ARTICLE_MENTIONS: &str = "SELECT entity_id, field, sentence, paragraph,
-    CASE WHEN linked_name IS NULL THEN local_kind END,
-    COALESCE(linked_name, local_name), confidence, kind_cue FROM mentions
-    WHERE article_id = ?1";
-/// The mentions of an article as they are stored, for [`move_mentions`] to count
-/// them before and after a move with one read.
+/// The mentions of an article as they are stored ([`StoredMention`]).
 const SQL_ARTICLE_MENTION_ROWS: &str = "SELECT id, entity_id, field, sentence, paragraph,
     local_kind, local_name, linked_name, confidence, kind_cue FROM mentions
     WHERE article_id = ?1";
@@ -237,23 +230,16 @@ pub(crate) struct Delta {
 impl Delta {
     /// Adds (`sign` = 1) or removes (-1) the units of one article's mentions.
     fn article(&mut self, conn: &Connection, article: ArticleId, sign: i64) -> Result<()> {
-        let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTIONS)?;
-        let rows = stmt
-            .query_map([article], |r| {
-                Ok(Facts {
-                    entity: r.get(0)?,
-                    body: r.get::<_, String>(1)? == "body",
-                    sentence: r.get(2)?,
-                    paragraph: r.get(3)?,
-                    local_kind: r.get(4)?,
-                    local_name: r.get(5)?,
-                    confidence: r.get(6)?,
-                    kind_cue: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stored_mentions(conn, article)?;
         let day = day_of_article(conn, article)?;
-        self.mentions_only(conn, rows, &day, sign, None).map(|_| ())
+        self.mentions_only(
+            conn,
+            rows.iter().map(StoredMention::facts),
+            &day,
+            sign,
+            None,
+        )
+        .map(|_| ())
     }
 
     /// Reads the frequent entities, once per delta.
@@ -673,8 +659,9 @@ struct StoredMention {
 }
 
 impl StoredMention {
-    /// What the summaries count of it: a linked mention casts no kind vote and counts
-    /// under its linked name (as [`SQL_ARTICLE_MENTIONS`] reads it).
+    /// What the summaries count of it. A linked mention (`linked_name`) counts under
+    /// its linked name and casts no kind vote: it was linked because its entity is of
+    /// that kind, and so links never change which entities are candidates.
     fn facts(&self) -> Facts {
         Facts {
             entity: self.entity,
@@ -687,6 +674,26 @@ impl StoredMention {
             kind_cue: self.kind_cue,
         }
     }
+}
+
+/// The mentions of an article as they are stored.
+fn stored_mentions(conn: &Connection, article: ArticleId) -> Result<Vec<StoredMention>> {
+    let mut stmt = conn.prepare_cached(SQL_ARTICLE_MENTION_ROWS)?;
+    let rows = stmt.query_map([article], |r| {
+        Ok(StoredMention {
+            id: r.get(0)?,
+            entity: r.get(1)?,
+            body: r.get::<_, String>(2)? == "body",
+            sentence: r.get(3)?,
+            paragraph: r.get(4)?,
+            local_kind: r.get(5)?,
+            local_name: r.get(6)?,
+            linked_name: r.get(7)?,
+            confidence: r.get(8)?,
+            kind_cue: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Moves mentions of `article` to other entities (`moves`; none added or deleted) and
@@ -705,23 +712,7 @@ pub(crate) fn move_mentions(
     if moves.is_empty() {
         return Ok(());
     }
-    let mut stored: Vec<StoredMention> = conn
-        .prepare_cached(SQL_ARTICLE_MENTION_ROWS)?
-        .query_map([article], |r| {
-            Ok(StoredMention {
-                id: r.get(0)?,
-                entity: r.get(1)?,
-                body: r.get::<_, String>(2)? == "body",
-                sentence: r.get(3)?,
-                paragraph: r.get(4)?,
-                local_kind: r.get(5)?,
-                local_name: r.get(6)?,
-                linked_name: r.get(7)?,
-                confidence: r.get(8)?,
-                kind_cue: r.get(9)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut stored = stored_mentions(conn, article)?;
     let at: HashMap<i64, usize, Fast> = stored.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let mut entities: HashSet<EntityId, Fast> = HashSet::default();
     for m in moves {
