@@ -28,14 +28,17 @@ const SQL_NAMES_OF_KIND: &str = "SELECT n.entity_id, n.name FROM entity_names n
     JOIN entities e ON e.id = n.entity_id
     WHERE e.kind = ?1 AND e.merged_into IS NULL AND n.mentions > 0
     ORDER BY n.entity_id, n.name";
-/// The distinct one-word local names of a kind (read from the index
-/// `mentions_lone_names` alone).
+/// The distinct one-word local names of a kind, person or organization (read from the
+/// index `mentions_lone_names` alone, which holds those two kinds: V20).
 const SQL_LONE_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
-    WHERE local_kind = ?1 AND instr(local_name, ' ') = 0";
-/// The articles with a lone mention of this local kind and name (the `instr` term lets
-/// the partial index `mentions_lone_names` answer; without it SQLite scans the table).
+    WHERE local_kind = ?1 AND instr(local_name, ' ') = 0
+      AND (local_kind = 'person' OR local_kind = 'organization')";
+/// The articles with a lone mention of this local kind and name (the `instr` and kind
+/// terms, the partial index's own, let `mentions_lone_names` answer; without them
+/// SQLite scans the table).
 const SQL_ARTICLES_WITH_NAME: &str = "SELECT DISTINCT article_id FROM mentions
-    WHERE local_kind = ?1 AND local_name = ?2 AND instr(local_name, ' ') = 0";
+    WHERE local_kind = ?1 AND local_name = ?2 AND instr(local_name, ' ') = 0
+      AND (local_kind = 'person' OR local_kind = 'organization')";
 /// The distinct local names of a kind that may be written with initials (the `GLOB`
 /// term, [`crate::resolve::corpus::INITIALS_GLOB`], lets the partial index `mentions_initials_names` answer).
 const SQL_INITIALS_NAMES: &str = "SELECT DISTINCT local_name FROM mentions
@@ -881,8 +884,12 @@ mod tests {
             assert!(p.contains("USING"), "{sql}\n  is planned as: {p}");
             assert!(!p.starts_with("SCAN mentions"), "{sql}\n  scans: {p}");
         }
-        let p = plan(conn, SQL_ARTICLES_WITH_NAME, params![kind, "Howard"]);
-        assert!(p.contains("mentions_lone_names"), "{p}");
+        for kind in [EntityKind::Person, EntityKind::Organization] {
+            let p = plan(conn, SQL_ARTICLES_WITH_NAME, params![kind, "Howard"]);
+            assert!(p.contains("mentions_lone_names"), "{p}");
+            let p = plan(conn, SQL_LONE_NAMES, params![kind]);
+            assert!(p.contains("mentions_lone_names"), "{p}");
+        }
         let p = plan(conn, SQL_INITIALS_NAMES, params![kind]);
         assert!(p.contains("mentions_initials_names"), "{p}");
     }
