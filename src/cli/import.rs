@@ -90,7 +90,8 @@ pub struct Args {
           value_parser = clap::value_parser!(u16).range(0..=1024))]
     jobs: u16,
     /// Articles per transaction: a crash or a failed batch loses at most this many
-    /// (a re-run redoes them); larger batches import faster.
+    /// (a re-run redoes them); larger batches import faster. A batch is read and
+    /// extracted in parts of at most 1,024 articles, so memory does not grow with it.
     #[arg(long, default_value_t = newsdb::ImportOptions::default().batch_size as u32,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     batch_size: u32,

@@ -39,9 +39,24 @@ use crate::paragraphs::{self, Paragraph};
 use extract::Extracted;
 pub use source::{collect_files, InputFormat, SourceFile, Unit, UnitBody, MAX_COLUMNS};
 
-/// Input bytes after which a batch ends whatever its record count: with a batch being
-/// read, one waiting, one extracted and one written, about four of them are in memory.
+/// Input bytes after which a part of a batch ends whatever its record count: with a
+/// part being read, one waiting, one extracted and one written, about four of them are
+/// in memory.
 pub const BATCH_BYTES: u64 = 8 << 20;
+
+/// Records per part, at most: the pipeline reads, extracts and writes a batch in parts
+/// of this many records, so that the articles in memory do not grow with
+/// [`ImportOptions::batch_size`], the records per transaction.
+pub const PART_RECORDS: usize = 1024;
+
+/// Input bytes after which a batch's transaction commits whatever its record count
+/// (four parts of [`BATCH_BYTES`]).
+pub const TRANSACTION_BYTES: u64 = 4 * BATCH_BYTES;
+
+/// The records of each part of a batch of `batch_size` records.
+pub(crate) fn part_records(batch_size: usize) -> usize {
+    batch_size.clamp(1, PART_RECORDS)
+}
 
 /// How an import behaves.
 #[derive(Debug, Clone)]
@@ -66,9 +81,12 @@ pub struct ImportOptions {
     /// import, one per core but one, which the writer keeps busy).
     pub jobs: usize,
     /// Records per batch (one transaction each), at most: a batch also ends once it
-    /// holds [`BATCH_BYTES`] of input, so large records do not pile up in memory. Every
-    /// batch pays a fixed cost (summary counts, a full-text index flush), so larger
-    /// batches import faster; a crash loses at most one batch, which a re-run redoes.
+    /// holds [`TRANSACTION_BYTES`] of input. Every batch pays a fixed cost: the pages
+    /// its summary counts, indexes and full-text segments share with the next batch
+    /// are written again at each commit, which at 100,000 articles was most of what an
+    /// import wrote; so larger batches import faster. A crash loses at most one batch,
+    /// which a re-run redoes. The pipeline carries a batch in parts of at most
+    /// [`PART_RECORDS`] records and [`BATCH_BYTES`], so memory does not grow with it.
     pub batch_size: usize,
     /// The command line (or other description) recorded in `imports.arguments`.
     pub arguments: Option<String>,
@@ -97,7 +115,7 @@ impl Default for ImportOptions {
             max_record_bytes: 10 * 1024 * 1024,
             tsv_quoted: false,
             jobs: 0,
-            batch_size: 1024,
+            batch_size: 4096,
             arguments: None,
             source: None,
             published: None,
@@ -555,10 +573,10 @@ fn pipeline(
     consume: &mut dyn FnMut(Vec<Processed>) -> Result<()>,
 ) -> Result<()> {
     let workers = thread_pool(jobs)?;
-    let batch_size = opts.batch_size.max(1);
+    let batch_size = part_records(opts.batch_size);
     let done = std::thread::scope(|s| -> Result<()> {
-        // One batch waiting at each hand-over keeps every stage busy; more would
-        // only hold more articles in memory (a batch is up to `batch_size` of them).
+        // One part waiting at each hand-over keeps every stage busy; more would only
+        // hold more articles in memory (a part is up to `batch_size` of them).
         let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(1);
         let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
         let clashes = source::id_clashes(files, opts.format);
@@ -771,7 +789,7 @@ impl Store {
         let mut it = articles.into_iter().enumerate().peekable();
         while it.peek().is_some() {
             let chunk: Vec<(usize, NewArticle)> =
-                it.by_ref().take(opts.batch_size.max(1)).collect();
+                it.by_ref().take(part_records(opts.batch_size)).collect();
             let batch: Vec<Processed> = workers.install(|| {
                 chunk
                     .into_par_iter()

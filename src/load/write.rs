@@ -77,6 +77,9 @@ pub(crate) struct Writer<'c> {
     /// what its earlier records would have written is kept here.
     dry: Option<DryRun>,
     in_transaction: bool,
+    /// Records and input bytes written in the open transaction ([`Writer::end_part`]).
+    transaction_records: usize,
+    transaction_bytes: u64,
     /// Entity (and merges it came through) per identity key, looked up this run.
     entities: HashMap<String, (EntityId, Vec<i64>)>,
     /// Aliases already recorded during this run: most mentions repeat a known surface.
@@ -120,6 +123,8 @@ impl<'c> Writer<'c> {
             single_transaction,
             dry: opts.dry_run.then(DryRun::default),
             in_transaction: false,
+            transaction_records: 0,
+            transaction_bytes: 0,
             entities: HashMap::new(),
             aliases: HashMap::new(),
             cached_version: None,
@@ -201,6 +206,8 @@ impl<'c> Writer<'c> {
         self.fts = articles::FtsInsert::Trigger;
         self.conn.execute_batch("COMMIT")?;
         self.in_transaction = false;
+        self.transaction_records = 0;
+        self.transaction_bytes = 0;
         Ok(())
     }
 
@@ -209,13 +216,33 @@ impl<'c> Writer<'c> {
         self.conn
     }
 
-    /// Starts a batch's transaction (unless the whole run is one).
+    /// Starts a batch's transaction (unless the whole run is one, or the batch's
+    /// transaction is open: [`Writer::end_part`]).
     pub(crate) fn begin_batch(&mut self) -> Result<()> {
-        if self.single_transaction || self.dry.is_some() {
+        if self.single_transaction || self.dry.is_some() || self.in_transaction {
             Ok(())
         } else {
             self.begin()
         }
+    }
+
+    /// Ends one part of a batch of `articles` records and `bytes` of input: commits
+    /// the transaction once it holds [`ImportOptions::batch_size`] records or
+    /// [`super::TRANSACTION_BYTES`], else writes the part's summary counts, pending
+    /// names and search-index rows, and leaves the transaction open for the next part.
+    fn end_part(&mut self, articles: usize, bytes: u64) -> Result<()> {
+        self.transaction_records += articles;
+        self.transaction_bytes += bytes;
+        if self.single_transaction || self.dry.is_some() {
+            return self.end_batch();
+        }
+        if self.transaction_records >= self.opts.batch_size
+            || self.transaction_bytes >= super::TRANSACTION_BYTES
+        {
+            return self.commit();
+        }
+        self.mark_pending_surnames()?;
+        self.fts.flush(self.conn)
     }
 
     /// Commits a batch's transaction (unless the whole run is one).
@@ -263,6 +290,8 @@ impl<'c> Writer<'c> {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.in_transaction = false;
         }
+        self.transaction_records = 0;
+        self.transaction_bytes = 0;
         // Rows created in the rolled-back transaction are gone.
         self.forget_lookups();
         self.fts = articles::FtsInsert::Trigger;
@@ -316,13 +345,15 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    /// Writes one batch in one transaction (or in the run's single transaction).
+    /// Writes one part of a batch in the batch's transaction (or in the run's single
+    /// transaction), committing it once the batch is complete ([`Writer::end_part`]).
     pub(crate) fn write_batch(
         &mut self,
         batch: Vec<Processed>,
         on_event: &mut dyn FnMut(ImportEvent<'_>),
     ) -> Result<()> {
         self.begin_batch()?;
+        let (records, bytes) = (batch.len(), batch.iter().map(|p| p.bytes).sum());
         for p in batch {
             self.report.bytes += p.bytes;
             let result = match p.outcome {
@@ -342,7 +373,10 @@ impl<'c> Writer<'c> {
                 return Err(e);
             }
         }
-        self.end_batch()?;
+        if let Err(e) = self.end_part(records, bytes) {
+            self.abort();
+            return Err(e);
+        }
         on_event(ImportEvent::Progress(&self.report));
         Ok(())
     }
@@ -680,6 +714,13 @@ impl<'c> Writer<'c> {
             return Ok(self.report);
         }
         on_event(ImportEvent::Finishing);
+        if self.in_transaction && !self.single_transaction {
+            // The last batch, short of `batch_size` records.
+            if let Err(e) = self.commit() {
+                self.abort();
+                return Err(e);
+            }
+        }
         if let Err(e) = self.link_surnames() {
             self.abort();
             return Err(e);
