@@ -228,8 +228,10 @@ impl<'c> Writer<'c> {
 
     /// Ends one part of a batch of `articles` records and `bytes` of input: commits
     /// the transaction once it holds [`ImportOptions::batch_size`] records or
-    /// [`super::TRANSACTION_BYTES`], else writes the part's summary counts, pending
-    /// names and search-index rows, and leaves the transaction open for the next part.
+    /// [`super::TRANSACTION_BYTES`]; else writes the part's pending names and
+    /// search-index rows and leaves the transaction open for the next part. The
+    /// summary counts wait in memory for the commit, summed over the batch's parts:
+    /// written once, they dirty each summary page once per batch.
     fn end_part(&mut self, articles: usize, bytes: u64) -> Result<()> {
         self.transaction_records += articles;
         self.transaction_bytes += bytes;
