@@ -573,10 +573,10 @@ fn pipeline(
     consume: &mut dyn FnMut(Vec<Processed>) -> Result<()>,
 ) -> Result<()> {
     let workers = thread_pool(jobs)?;
-    let batch_size = part_records(opts.batch_size);
+    let part_size = part_records(opts.batch_size);
     let done = std::thread::scope(|s| -> Result<()> {
         // One part waiting at each hand-over keeps every stage busy; more would only
-        // hold more articles in memory (a part is up to `batch_size` of them).
+        // hold more articles in memory (a part is up to `part_size` of them).
         let (unit_tx, unit_rx) = sync_channel::<Vec<Unit>>(1);
         let (done_tx, done_rx) = sync_channel::<Vec<Processed>>(1);
         let clashes = source::id_clashes(files, opts.format);
@@ -586,7 +586,7 @@ fn pipeline(
             tsv_quoted: opts.tsv_quoted,
         };
         s.spawn(move || {
-            let mut batch = Vec::with_capacity(batch_size);
+            let mut batch = Vec::with_capacity(part_size);
             let mut batch_bytes = 0u64;
             for (file, clash) in files.iter().zip(clashes) {
                 let folder = if opts.source_from_dir {
@@ -598,9 +598,9 @@ fn pipeline(
                     u.folder.clone_from(&folder);
                     batch_bytes += u.bytes;
                     batch.push(u);
-                    if batch.len() >= batch_size || batch_bytes >= BATCH_BYTES {
+                    if batch.len() >= part_size || batch_bytes >= BATCH_BYTES {
                         batch_bytes = 0;
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(part_size));
                         if unit_tx.send(full).is_err() {
                             return false;
                         }

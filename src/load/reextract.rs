@@ -54,7 +54,8 @@ impl Store {
         let file = self.path().map(Path::to_path_buf);
         let mut writer = write::Writer::start(self.conn_mut(), &opts, Some(model))?;
         writer.set_file(file.as_deref());
-        for chunk in ids.chunks(opts.batch_size.max(1)) {
+        // Read and extracted a part at a time; a batch's parts share one transaction.
+        for chunk in ids.chunks(super::part_records(opts.batch_size)) {
             let stored = chunk
                 .iter()
                 .map(|&id| writer.load_article(id))
@@ -131,12 +132,14 @@ impl write::Writer<'_> {
         }))
     }
 
-    /// Replaces the mentions of each article in one transaction.
+    /// Replaces the mentions of each article of one part of a batch, in the batch's
+    /// transaction ([`write::Writer::end_part`]).
     fn replace_mentions(
         &mut self,
         done: Vec<(Stored, Option<Vec<extract::Extracted>>)>,
     ) -> Result<()> {
         self.begin_batch()?;
+        let records = done.len();
         for (s, found) in done {
             // The article was read before this transaction: if an import changed it
             // since, extract what is stored now, or the spans would point into the
@@ -161,6 +164,6 @@ impl write::Writer<'_> {
                 None => self.count_not_english(),
             }
         }
-        self.end_batch()
+        self.end_part(records, 0)
     }
 }

@@ -232,11 +232,15 @@ impl<'c> Writer<'c> {
     /// search-index rows and leaves the transaction open for the next part. The
     /// summary counts wait in memory for the commit, summed over the batch's parts:
     /// written once, they dirty each summary page once per batch.
-    fn end_part(&mut self, articles: usize, bytes: u64) -> Result<()> {
+    pub(crate) fn end_part(&mut self, articles: usize, bytes: u64) -> Result<()> {
         self.transaction_records += articles;
         self.transaction_bytes += bytes;
-        if self.single_transaction || self.dry.is_some() {
-            return self.end_batch();
+        if self.dry.is_some() {
+            return Ok(());
+        }
+        if self.single_transaction {
+            // One flush of the search index per part, as when each commits.
+            return self.fts.flush(self.conn);
         }
         if self.transaction_records >= self.opts.batch_size
             || self.transaction_bytes >= super::TRANSACTION_BYTES
@@ -245,18 +249,6 @@ impl<'c> Writer<'c> {
         }
         self.mark_pending_surnames()?;
         self.fts.flush(self.conn)
-    }
-
-    /// Commits a batch's transaction (unless the whole run is one).
-    pub(crate) fn end_batch(&mut self) -> Result<()> {
-        if self.dry.is_some() {
-            Ok(())
-        } else if self.single_transaction {
-            // One flush of the search index per batch, as when each commits.
-            self.fts.flush(self.conn)
-        } else {
-            self.commit()
-        }
     }
 
     /// Deletes an article's mentions, counting the change in this batch's summary delta.
