@@ -387,9 +387,13 @@ pub struct Model {
 /// sentence, its own features elsewhere, then its features as each [`Neighbour`].
 const GROUPS: usize = 2 + Neighbour::ALL.len();
 
-/// How many words a thread's [`WordScores`] holds before it starts over (about 25 MB
-/// with two stages): enough for the frequent words of a news archive.
+/// How many words a thread's [`WordScores`] and [`TokInfos`] hold (about 25 MB with two
+/// stages) before they make room: enough for the frequent words of a news archive.
 const CACHE_WORDS: usize = 1 << 14;
+
+/// How many words a full cache keeps: at most this many of those used again since the
+/// last time it made room, so the frequent words stay and the rare ones go.
+const CACHE_KEEP: usize = CACHE_WORDS / 2;
 
 /// A fresh id for every model built, so caches never mix two models' scores.
 fn next_model_id() -> u64 {
@@ -410,6 +414,35 @@ struct WordScores {
     /// `stages * GROUPS * NT` scores per slot, then the scores of missing neighbours
     /// (past a sentence edge) are kept in the model-independent slot 0.
     scores: Vec<i32>,
+    /// Per slot, whether it was used again since it was filled or last kept.
+    used: Vec<bool>,
+}
+
+impl WordScores {
+    /// Makes room in a full cache: keeps the scores of missing neighbours and, of the
+    /// words used again since the last time, at most [`CACHE_KEEP`] (renumbered in
+    /// slot order, so the result does not depend on the map's iteration order); the
+    /// rest are computed again when they come back.
+    fn make_room(&mut self, stride: usize) {
+        let mut kept: Vec<(u32, u64)> = self
+            .slots
+            .iter()
+            .filter(|&(_, &slot)| self.used[slot as usize])
+            .map(|(&key, &slot)| (slot, key))
+            .collect();
+        kept.sort_unstable();
+        kept.truncate(CACHE_KEEP);
+        // In place: a kept word's new slot is never after its old one.
+        self.slots.clear();
+        for (k, &(slot, key)) in kept.iter().enumerate() {
+            let (from, to) = (slot as usize * stride, (k + 1) * stride);
+            self.scores.copy_within(from..from + stride, to);
+            self.slots.insert(key, k as u32 + 1);
+        }
+        self.scores.truncate((kept.len() + 1) * stride);
+        self.used.clear();
+        self.used.resize(kept.len() + 1, false);
+    }
 }
 
 /// Per-thread cache of the [`TokInfo`] of words (a dozen hashes and two lookups each),
@@ -418,8 +451,23 @@ struct WordScores {
 struct TokInfos {
     /// The model whose infos these are.
     model: u64,
-    /// Word -> its info; starts over once it holds [`CACHE_WORDS`] words.
-    infos: std::collections::HashMap<Box<str>, TokInfo, foldhash::fast::RandomState>,
+    /// Word -> its info and whether it was used again since it was added or last kept;
+    /// makes room once it holds [`CACHE_WORDS`] words.
+    infos: std::collections::HashMap<Box<str>, (TokInfo, bool), foldhash::fast::RandomState>,
+}
+
+impl TokInfos {
+    /// Makes room in a full cache: keeps at most [`CACHE_KEEP`] of the words used
+    /// again since the last time (a word's info never depends on what else is kept).
+    fn make_room(&mut self) {
+        let mut kept = 0;
+        self.infos.retain(|_, (_, used)| {
+            let keep = *used && kept < CACHE_KEEP;
+            kept += usize::from(keep);
+            *used = false;
+            keep
+        });
+    }
 }
 
 thread_local! {
@@ -615,12 +663,15 @@ impl Model {
             let mut cache = cache.borrow_mut();
             let cache = &mut *cache;
             let stride = self.stages.len() * GROUPS * NT;
-            if cache.model != self.id || cache.slots.len() >= CACHE_WORDS {
+            if cache.model != self.id {
                 cache.model = self.id;
                 cache.slots.clear();
                 cache.scores.clear();
                 let mut buf = Vec::new();
                 self.word_scores(None, Regime::Normal, &mut buf, &mut cache.scores);
+                cache.used = vec![false];
+            } else if cache.slots.len() >= CACHE_WORDS {
+                cache.make_room(stride);
             }
             // Slot of every token, computing the scores of words (in their sentence's
             // regime) not seen before.
@@ -633,6 +684,9 @@ impl Model {
                     let slot = *cache.slots.entry(t.word_key(regime)).or_insert(next);
                     if slot == next {
                         self.word_scores(Some(t), regime, &mut buf, &mut cache.scores);
+                        cache.used.push(false);
+                    } else {
+                        cache.used[slot as usize] = true;
                     }
                     slots.push(slot as usize * stride);
                 }
@@ -788,9 +842,11 @@ impl Model {
     ) -> Vec<EntitySpan> {
         let infos: Vec<Vec<TokInfo>> = TOK_INFOS.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if cache.model != self.id || cache.infos.len() >= CACHE_WORDS {
+            if cache.model != self.id {
                 cache.model = self.id;
                 cache.infos.clear();
+            } else if cache.infos.len() >= CACHE_WORDS {
+                cache.make_room();
             }
             sentences
                 .iter()
@@ -799,11 +855,12 @@ impl Model {
                         .iter()
                         .map(|t| {
                             let word = t.text(text);
-                            if let Some(info) = cache.infos.get(word) {
+                            if let Some((info, used)) = cache.infos.get_mut(word) {
+                                *used = true;
                                 return info.clone();
                             }
                             let info = TokInfo::new(word, &self.res);
-                            cache.infos.insert(word.into(), info.clone());
+                            cache.infos.insert(word.into(), (info.clone(), false));
                             info
                         })
                         .collect()
@@ -1284,6 +1341,45 @@ mod tests {
                 "{text:?} has entities"
             );
         }
+    }
+
+    #[test]
+    fn word_scores_stay_exact_after_the_cache_makes_room() {
+        let model = Model::embedded();
+        let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
+        let infos_of = |text: &str| -> Vec<Vec<TokInfo>> {
+            let tokens = tokenize(text);
+            split_sentences(text, &tokens)
+                .into_iter()
+                .map(|r| {
+                    tokens[r]
+                        .iter()
+                        .map(|t| TokInfo::new(t.text(text), &model.res))
+                        .collect()
+                })
+                .collect()
+        };
+        let stride = model.stages.len() * GROUPS * NT;
+        let other = "Mr. Smith met Ms. Jones in Zürich on Monday. The Bank of England said so.";
+        // The seed fills the cache; the second text uses some of its words again, so
+        // making room keeps those (renumbered) and drops the rest.
+        model.run(&infos_of(seed));
+        model.run(&infos_of(other));
+        let (kept, before) = WORD_SCORES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let before = cache.slots.len();
+            cache.make_room(stride);
+            (cache.slots.len(), before)
+        });
+        assert!(
+            kept > 0 && kept < before,
+            "some words kept, not all: {kept} of {before}"
+        );
+        for text in [other, seed] {
+            let infos = infos_of(text);
+            assert_eq!(model.run(&infos), run_reference(model, &infos), "{text:?}");
+        }
+        release_thread_cache();
     }
 
     #[test]
