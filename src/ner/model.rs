@@ -145,8 +145,6 @@ pub(crate) struct Stage {
     weights: Vec<i16>,
     /// `NTB * NTB` transition weights, invalid BILOU transitions at -inf.
     trans: Vec<f32>,
-    /// The allowed predecessors of each tag under `trans`, for Viterbi.
-    preds: Predecessors,
 }
 
 impl Stage {
@@ -190,7 +188,6 @@ impl Stage {
             scale,
             present,
             rank,
-            preds: Predecessors::of_transitions(&trans),
             weights,
             trans,
         }
@@ -215,7 +212,6 @@ impl Stage {
                 }
             }
         }
-        self.preds = Predecessors::of_transitions(&self.trans);
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -362,7 +358,7 @@ impl Stage {
             let r = &rows[offsets[t] as usize..offsets[t + 1] as usize];
             self.score_rows(r.iter().map(|&x| x as usize), &mut em);
         }
-        viterbi_with(&em, &self.trans, &self.preds)
+        viterbi(&em, &self.trans)
     }
 }
 
@@ -725,7 +721,7 @@ impl Model {
                             stage.score(hashes, acc, &mut em);
                         }
                         start += n;
-                        viterbi_with(&em[from..], &stage.trans, &stage.preds)
+                        viterbi(&em[from..], &stage.trans)
                     })
                     .collect();
             }
@@ -922,13 +918,14 @@ impl Model {
     }
 }
 
-/// Best tag sequence under emission scores `em` (`NT` per token) and transitions.
+/// Best tag sequence under emission scores `em` (`NT` per token) and transitions
+/// (`NTB * NTB`, forbidden ones at -inf).
+///
+/// Each step runs over every predecessor in increasing order for all tags at once
+/// (the compiler vectorizes the loop over tags): a forbidden transition gives -inf,
+/// which never beats anything, so the path and its ties are those of trying only the
+/// allowed predecessors.
 pub(crate) fn viterbi(em: &[f32], trans: &[f32]) -> Vec<u8> {
-    viterbi_with(em, trans, &Predecessors::of_transitions(trans))
-}
-
-/// [`viterbi`] with the predecessors of `trans` computed once by the caller.
-fn viterbi_with(em: &[f32], trans: &[f32], preds: &Predecessors) -> Vec<u8> {
     let n = em.len() / NT;
     if n == 0 {
         return Vec::new();
@@ -938,31 +935,31 @@ fn viterbi_with(em: &[f32], trans: &[f32], preds: &Predecessors) -> Vec<u8> {
     for c in 0..NT {
         score[c] = trans[BOUNDARY * NTB + c] + em[c];
     }
-    // The weight of each allowed transition into each tag, in predecessor order.
-    let mut into = [[0f32; NT]; NT];
-    for c in 0..NT {
-        for (w, &p) in into[c].iter_mut().zip(preds.of(c)) {
-            *w = trans[p as usize * NTB + c];
-        }
+    // Row `p`: the weight of the transition from `p` into each tag.
+    let mut from = [[0f32; NT]; NT];
+    for (p, row) in from.iter_mut().enumerate() {
+        row.copy_from_slice(&trans[p * NTB..p * NTB + NT]);
     }
     for t in 1..n {
-        let mut next = [f32::NEG_INFINITY; NT];
+        let mut best = [f32::NEG_INFINITY; NT];
+        // As wide as `best`, so a lane's select is one mask.
+        let mut arg = [0u32; NT];
+        for (p, row) in from.iter().enumerate() {
+            let sp = score[p];
+            for c in 0..NT {
+                let s = sp + row[c];
+                // Branch-free: which predecessor wins is data, not a pattern to predict.
+                let better = s > best[c];
+                best[c] = if better { s } else { best[c] };
+                arg[c] = if better { p as u32 } else { arg[c] };
+            }
+        }
         let em = &em[t * NT..(t + 1) * NT];
         let back = &mut back[t * NT..(t + 1) * NT];
         for c in 0..NT {
-            let mut best = f32::NEG_INFINITY;
-            let mut arg = 0u8;
-            for (&p, &w) in preds.of(c).iter().zip(&into[c]) {
-                let s = score[p as usize] + w;
-                // Branch-free: which predecessor wins is data, not a pattern to predict.
-                let better = s > best;
-                best = if better { s } else { best };
-                arg = if better { p } else { arg };
-            }
-            next[c] = best + em[c];
-            back[c] = arg;
+            score[c] = best[c] + em[c];
+            back[c] = arg[c] as u8;
         }
-        score = next;
     }
     let mut best = f32::NEG_INFINITY;
     let mut arg = 0u8;
@@ -1005,14 +1002,20 @@ fn posterior(alpha: &[f32], beta: &[f32], t: usize, c: usize) -> f32 {
 }
 
 /// What forward-backward needs of a transition table at one temperature, computed
-/// once per model rather than once per sentence: the exponentiated transitions and,
-/// per tag, the tags it may follow and precede (a zero transition adds nothing).
+/// once per model rather than once per sentence: the exponentiated transitions, by
+/// row and by column.
+///
+/// Each step sums over every tag in increasing order for all tags at once (the
+/// compiler vectorizes it): a forbidden transition is 0 and adds exactly nothing, so
+/// the sums are bit for bit those over the allowed tags only.
 #[derive(Debug, Clone)]
 struct Forward {
     inv_temp: f32,
     et: [f32; NTB * NTB],
-    preds: Predecessors,
-    succs: Predecessors,
+    /// Row `p`: the exponentiated transitions from `p` into each tag.
+    from: [[f32; NT]; NT],
+    /// Row `c`: the exponentiated transitions from each tag into `c`.
+    into: [[f32; NT]; NT],
 }
 
 impl Default for Forward {
@@ -1027,11 +1030,19 @@ impl Forward {
         for (e, &t) in et.iter_mut().zip(trans) {
             *e = (t * inv_temp).exp();
         }
+        let mut from = [[0f32; NT]; NT];
+        let mut into = [[0f32; NT]; NT];
+        for p in 0..NT {
+            for c in 0..NT {
+                from[p][c] = et[p * NTB + c];
+                into[c][p] = et[p * NTB + c];
+            }
+        }
         Forward {
             inv_temp,
-            preds: Predecessors::new(|p, c| et[p * NTB + c] != 0.0),
-            succs: Predecessors::new(|p, c| et[c * NTB + p] != 0.0),
             et,
+            from,
+            into,
         }
     }
 
@@ -1068,13 +1079,15 @@ impl Forward {
         }
         normalize(&mut alpha[..NT]);
         for t in 1..n {
-            for c in 0..NT {
-                let mut s = 0f32;
-                for &p in self.preds.of(c) {
-                    let p = p as usize;
-                    s += alpha[(t - 1) * NT + p] * et[p * NTB + c];
+            let mut s = [0f32; NT];
+            for (p, row) in self.from.iter().enumerate() {
+                let a = alpha[(t - 1) * NT + p];
+                for c in 0..NT {
+                    s[c] += a * row[c];
                 }
-                alpha[t * NT + c] = s * pe[t * NT + c];
+            }
+            for c in 0..NT {
+                alpha[t * NT + c] = s[c] * pe[t * NT + c];
             }
             normalize(&mut alpha[t * NT..(t + 1) * NT]);
         }
@@ -1084,53 +1097,17 @@ impl Forward {
         }
         normalize(&mut beta[(n - 1) * NT..]);
         for t in (0..n - 1).rev() {
-            for p in 0..NT {
-                let mut s = 0f32;
-                for &c in self.succs.of(p) {
-                    let c = c as usize;
-                    s += et[p * NTB + c] * pe[(t + 1) * NT + c] * beta[(t + 1) * NT + c];
+            let mut s = [0f32; NT];
+            for (c, col) in self.into.iter().enumerate() {
+                let (q, b) = (pe[(t + 1) * NT + c], beta[(t + 1) * NT + c]);
+                for p in 0..NT {
+                    s[p] += col[p] * q * b;
                 }
-                beta[t * NT + p] = s;
             }
+            beta[t * NT..(t + 1) * NT].copy_from_slice(&s);
             normalize(&mut beta[t * NT..(t + 1) * NT]);
         }
         (alpha, beta)
-    }
-}
-
-/// For each tag `c`, the tags `p` (in increasing order) for which `linked(p, c)`:
-/// the transitions a decoder must consider (BILOU allows about a third of them).
-#[derive(Debug, Clone)]
-struct Predecessors {
-    list: [[u8; NT]; NT],
-    len: [u8; NT],
-}
-
-impl Predecessors {
-    /// The predecessors under a transition table (`NTB * NTB`, forbidden at -inf).
-    fn of_transitions(trans: &[f32]) -> Predecessors {
-        Predecessors::new(|p, c| trans[p * NTB + c] > f32::NEG_INFINITY)
-    }
-
-    fn new(linked: impl Fn(usize, usize) -> bool) -> Predecessors {
-        let mut out = Predecessors {
-            list: [[0; NT]; NT],
-            len: [0; NT],
-        };
-        for c in 0..NT {
-            for p in 0..NT {
-                if linked(p, c) {
-                    out.list[c][out.len[c] as usize] = p as u8;
-                    out.len[c] += 1;
-                }
-            }
-        }
-        out
-    }
-
-    #[inline]
-    fn of(&self, c: usize) -> &[u8] {
-        &self.list[c][..self.len[c] as usize]
     }
 }
 
