@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{newsdb, seeds};
+use common::{newsdb, seeds, summaries};
 use rusqlite::Connection;
 
 /// Dated wire records with a shared footer line: a source, so `source_paragraphs`
@@ -52,52 +52,6 @@ fn answers(db: &Path) -> Vec<String> {
             format!("{q:?} {v}")
         })
         .collect()
-}
-
-/// Every row of the summary tables, as text, for comparing with a fresh import.
-fn summaries(db: &Path) -> Vec<String> {
-    let conn = Connection::open(db).unwrap();
-    let mut out = Vec::new();
-    for table in [
-        "entity_units",
-        "unit_totals",
-        "sentence_pairs",
-        "paragraph_pairs",
-        "article_pairs",
-        "frequent_entities",
-        "entity_days",
-        "entity_mentions",
-        "entity_kind_votes",
-        "entity_names",
-        "source_paragraphs",
-        "paragraphs",
-    ] {
-        let n = conn
-            .prepare(&format!("SELECT * FROM {table}"))
-            .unwrap()
-            .column_count();
-        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT * FROM {table} ORDER BY {}",
-                order.join(", ")
-            ))
-            .unwrap();
-        let rows = stmt
-            .query_map([], |r| {
-                (0..n)
-                    .map(|i| {
-                        r.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap();
-        for row in rows {
-            out.push(format!("{table}: {}", row.unwrap().join(", ")));
-        }
-    }
-    out
 }
 
 /// `check --format json`: exit code and the names of the checks that found problems.

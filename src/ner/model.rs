@@ -1219,6 +1219,20 @@ mod tests {
 
     /// Every stage over every feature of the document, summed row by row: what training
     /// sees and what the cached [`Model::run`] must reproduce exactly.
+    /// The token infos of `text`, sentence by sentence, computed without the cache.
+    fn infos_of(model: &Model, text: &str) -> Vec<Vec<TokInfo>> {
+        let tokens = tokenize(text);
+        split_sentences(text, &tokens)
+            .into_iter()
+            .map(|r| {
+                tokens[r]
+                    .iter()
+                    .map(|t| TokInfo::new(t.text(text), &model.res))
+                    .collect()
+            })
+            .collect()
+    }
+
     fn run_reference(model: &Model, infos: &[Vec<TokInfo>]) -> (Vec<Vec<u8>>, Vec<f32>) {
         let mut feats = model.res.featurize_infos(infos);
         let mut tags: Vec<Vec<u8>> = Vec::new();
@@ -1298,16 +1312,7 @@ mod tests {
             seed,
         ];
         for text in texts {
-            let tokens = tokenize(text);
-            let infos: Vec<Vec<TokInfo>> = split_sentences(text, &tokens)
-                .into_iter()
-                .map(|r| {
-                    tokens[r]
-                        .iter()
-                        .map(|t| TokInfo::new(t.text(text), &model.res))
-                        .collect()
-                })
-                .collect();
+            let infos = infos_of(model, text);
             let (tags, em) = model.run(&infos);
             let (ref_tags, ref_em) = run_reference(model, &infos);
             assert_eq!(tags, ref_tags);
@@ -1324,24 +1329,12 @@ mod tests {
     fn word_scores_stay_exact_after_the_cache_makes_room() {
         let model = Model::embedded();
         let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
-        let infos_of = |text: &str| -> Vec<Vec<TokInfo>> {
-            let tokens = tokenize(text);
-            split_sentences(text, &tokens)
-                .into_iter()
-                .map(|r| {
-                    tokens[r]
-                        .iter()
-                        .map(|t| TokInfo::new(t.text(text), &model.res))
-                        .collect()
-                })
-                .collect()
-        };
         let stride = model.stages.len() * GROUPS * NT;
         let other = "Mr. Smith met Ms. Jones in Zürich on Monday. The Bank of England said so.";
         // The seed fills the cache; the second text uses some of its words again, so
         // making room keeps those (renumbered) and drops the rest.
-        model.run(&infos_of(seed));
-        model.run(&infos_of(other));
+        model.run(&infos_of(model, seed));
+        model.run(&infos_of(model, other));
         let (kept, before) = WORD_SCORES.with(|cache| {
             let mut cache = cache.borrow_mut();
             let before = cache.slots.len();
@@ -1353,7 +1346,7 @@ mod tests {
             "some words kept, not all: {kept} of {before}"
         );
         for text in [other, seed] {
-            let infos = infos_of(text);
+            let infos = infos_of(model, text);
             assert_eq!(model.run(&infos), run_reference(model, &infos), "{text:?}");
         }
         release_thread_cache();

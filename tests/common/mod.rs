@@ -68,6 +68,53 @@ pub fn scalar(db: &Path, sql: &str) -> i64 {
         .expect("scalar query runs")
 }
 
+/// Every row of the summary tables (and of `source_paragraphs` and `paragraphs`), in
+/// key order, as text: for comparing two stores that must hold the same.
+pub fn summaries(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut out = Vec::new();
+    for table in [
+        "entity_units",
+        "unit_totals",
+        "sentence_pairs",
+        "paragraph_pairs",
+        "article_pairs",
+        "frequent_entities",
+        "entity_days",
+        "entity_mentions",
+        "entity_kind_votes",
+        "entity_names",
+        "source_paragraphs",
+        "paragraphs",
+    ] {
+        let n = conn
+            .prepare(&format!("SELECT * FROM {table}"))
+            .unwrap()
+            .column_count();
+        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT * FROM {table} ORDER BY {}",
+                order.join(", ")
+            ))
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        for row in rows {
+            out.push(format!("{table}: {}", row.unwrap().join(", ")));
+        }
+    }
+    out
+}
+
 /// The immutable attribute (`chattr +i`) on a file or folder for as long as the guard
 /// lives: even root, for whom permission bits do not count, cannot change it then.
 /// `None` where `chattr` or the attribute is unavailable.
