@@ -11,9 +11,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{newsdb, scalar, shared_file, summaries};
+use common::{newsdb, scalar, shared_file};
 use newsdb::query::{cooccurrences, Level};
-use newsdb::{EntityId, ImportOptions, Store};
+use newsdb::{EntityId, Store};
 use rusqlite::Connection;
 
 const THRESHOLD: i64 = 8;
@@ -157,42 +157,4 @@ fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_d
         .success();
     assert!(scalar(&db, "SELECT SUM(articles) FROM article_pairs") < before);
     answers_match_a_recount(&db, "deleted");
-}
-
-#[test]
-fn summaries_written_between_parts_equal_those_written_at_the_commit() {
-    let Some(bbc) = shared_file("bbc") else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let mut stores = Vec::new();
-    // 2,225 articles in one transaction of three parts (of at most 1,024): with one
-    // summary row allowed, the summaries are written at the end of every part.
-    for summary_rows in [ImportOptions::default().summary_rows, 1] {
-        let db = dir.path().join(format!("rows-{summary_rows}.sqlite"));
-        let mut store = Store::open(&db).unwrap();
-        store
-            .conn()
-            .execute(
-                "UPDATE article_pair_threshold SET min_articles = ?1",
-                [THRESHOLD],
-            )
-            .unwrap();
-        let opts = ImportOptions {
-            summary_rows,
-            ..ImportOptions::default()
-        };
-        let report = store.import(std::slice::from_ref(&bbc), &opts).unwrap();
-        assert_eq!(report.inserted + report.duplicates, 2225, "{report:?}");
-        assert_eq!(store.check().unwrap(), vec![], "check, {summary_rows} rows");
-        drop(store);
-        stores.push(db);
-    }
-    let (at_commit, between_parts) = (summaries(&stores[0]), summaries(&stores[1]));
-    assert!(
-        at_commit.len() > 100_000,
-        "{} summary rows",
-        at_commit.len()
-    );
-    assert_eq!(at_commit, between_parts);
 }
