@@ -13,7 +13,7 @@ use std::path::Path;
 
 use common::{newsdb, scalar, shared_file};
 use newsdb::query::{cooccurrences, Level};
-use newsdb::{EntityId, Store};
+use newsdb::{EntityId, ImportOptions, Store};
 use rusqlite::Connection;
 
 const THRESHOLD: i64 = 8;
@@ -157,4 +157,79 @@ fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_d
         .success();
     assert!(scalar(&db, "SELECT SUM(articles) FROM article_pairs") < before);
     answers_match_a_recount(&db, "deleted");
+}
+
+/// Every row of the summary tables, in key order, as text.
+fn summaries(db: &Path) -> Vec<String> {
+    let conn = Connection::open(db).unwrap();
+    let mut out = Vec::new();
+    for table in [
+        "entity_units",
+        "unit_totals",
+        "sentence_pairs",
+        "paragraph_pairs",
+        "article_pairs",
+        "frequent_entities",
+        "entity_mentions",
+        "entity_days",
+        "entity_kind_votes",
+        "entity_names",
+    ] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
+            .or_else(|_| conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")))
+            .unwrap();
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", values.join(" | ")))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        assert!(!rows.is_empty(), "{table} has rows");
+        out.extend(rows);
+    }
+    out
+}
+
+#[test]
+fn summaries_written_between_parts_equal_those_written_at_the_commit() {
+    let Some(bbc) = shared_file("bbc") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = Vec::new();
+    // 2,225 articles in one transaction of three parts (of at most 1,024): with one
+    // summary row allowed, the summaries are written at the end of every part.
+    for summary_rows in [ImportOptions::default().summary_rows, 1] {
+        let db = dir.path().join(format!("rows-{summary_rows}.sqlite"));
+        let mut store = Store::open(&db).unwrap();
+        store
+            .conn()
+            .execute(
+                "UPDATE article_pair_threshold SET min_articles = ?1",
+                [THRESHOLD],
+            )
+            .unwrap();
+        let opts = ImportOptions {
+            summary_rows,
+            ..ImportOptions::default()
+        };
+        let report = store.import(std::slice::from_ref(&bbc), &opts).unwrap();
+        assert_eq!(report.inserted + report.duplicates, 2225, "{report:?}");
+        assert_eq!(store.check().unwrap(), vec![], "check, {summary_rows} rows");
+        drop(store);
+        stores.push(db);
+    }
+    let (at_commit, between_parts) = (summaries(&stores[0]), summaries(&stores[1]));
+    assert!(
+        at_commit.len() > 100_000,
+        "{} summary rows",
+        at_commit.len()
+    );
+    assert_eq!(at_commit, between_parts);
 }

@@ -188,6 +188,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
+        ..ImportOptions::default()
     };
     let bar = progress_bar(ctx, args.quiet);
     let mut on_event = |event: ImportEvent<'_>| show_event(&bar, event, args.quiet, args.strict);

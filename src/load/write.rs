@@ -231,12 +231,18 @@ impl<'c> Writer<'c> {
     /// [`super::TRANSACTION_BYTES`]; else writes the part's pending names and
     /// search-index rows and leaves the transaction open for the next part. The
     /// summary counts wait in memory for the commit, summed over the batch's parts:
-    /// written once, they dirty each summary page once per batch.
+    /// written once, they dirty each summary page once per batch; but once they are
+    /// [`ImportOptions::summary_rows`] rows they are written at the part's end, so
+    /// their memory stays bounded whatever the batch (or a `--strict` run's one
+    /// transaction).
     pub(crate) fn end_part(&mut self, articles: usize, bytes: u64) -> Result<()> {
         self.transaction_records += articles;
         self.transaction_bytes += bytes;
         if self.dry.is_some() {
             return Ok(());
+        }
+        if self.units.len() >= self.opts.summary_rows {
+            self.units.apply(self.conn)?;
         }
         if self.single_transaction {
             // One flush of the search index per part, as when each commits.
