@@ -203,28 +203,88 @@ pub(crate) fn shared_articles(
     Ok(shared.into_iter().map(|(e, (n, _))| (e, n)).collect())
 }
 
+/// Signed counts per ordered pair of entities. A batch of a large store gathers
+/// hundreds of thousands of pairs, so the two ids are packed in one 8-byte key when
+/// both fit in 32 bits (16 bytes an entry instead of 24); a pair with a larger id
+/// (possible, never seen) is kept whole beside them.
+#[derive(Debug, Default)]
+struct PairCounts {
+    packed: HashMap<u64, i64, Fast>,
+    wide: HashMap<(EntityId, EntityId), i64, Fast>,
+}
+
+impl PairCounts {
+    /// Adds `n` to the count of `(a, b)`.
+    fn add(&mut self, (a, b): (EntityId, EntityId), n: i64) {
+        match (u32::try_from(a.0), u32::try_from(b.0)) {
+            (Ok(x), Ok(y)) => {
+                *self
+                    .packed
+                    .entry(u64::from(x) << 32 | u64::from(y))
+                    .or_default() += n;
+            }
+            _ => *self.wide.entry((a, b)).or_default() += n,
+        }
+    }
+
+    /// How many pairs it holds.
+    fn len(&self) -> usize {
+        self.packed.len() + self.wide.len()
+    }
+
+    /// The pairs whose count is not zero, in key order, emptying it. (The packed keys
+    /// sort as their pairs do; the wide ones come after.) The map is freed before the
+    /// list is sorted, so the two are in memory together only while it is built.
+    fn take_sorted(&mut self) -> Vec<((EntityId, EntityId), i64)> {
+        let packed = std::mem::take(&mut self.packed);
+        let mut keys: Vec<(u64, i64)> = packed.into_iter().filter(|&(_, n)| n != 0).collect();
+        keys.sort_unstable();
+        let mut wide: Vec<_> = std::mem::take(&mut self.wide)
+            .into_iter()
+            .filter(|&(_, n)| n != 0)
+            .collect();
+        wide.sort_unstable();
+        let unpack = |k: u64| {
+            (
+                EntityId((k >> 32) as i64),
+                EntityId((k & 0xffff_ffff) as i64),
+            )
+        };
+        let mut out = Vec::with_capacity(keys.len() + wide.len());
+        out.extend(keys.into_iter().map(|(k, n)| (unpack(k), n)));
+        out.extend(wide);
+        out
+    }
+}
+
 /// Signed unit counts of some articles' mentions.
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
     entity: HashMap<(EntityId, usize), i64, Fast>,
     totals: [i64; 3],
     /// Shared sentences per ordered pair of entities (table `sentence_pairs`).
-    pairs: HashMap<(EntityId, EntityId), i64, Fast>,
+    pairs: PairCounts,
     /// Shared paragraphs per ordered pair (table `paragraph_pairs`).
-    paragraph_pairs: HashMap<(EntityId, EntityId), i64, Fast>,
+    paragraph_pairs: PairCounts,
     /// Kind votes per entity (table `entity_kind_votes`).
     votes: HashMap<(EntityId, EntityKind), i64, Fast>,
     /// Local names per entity (table `entity_names`).
     names: HashMap<(EntityId, String), i64, Fast>,
     /// Mentions per entity (table `entity_mentions`).
     counts: HashMap<EntityId, i64, Fast>,
-    /// Mentions and articles per entity and publication day (table `entity_days`).
-    days: HashMap<(EntityId, String), [i64; 2], Fast>,
+    /// Mentions and articles per entity and publication day (table `entity_days`),
+    /// the day given by its number in `day_keys`: a batch names a few thousand days
+    /// and a hundred thousand entity-days.
+    days: HashMap<(EntityId, u32), [i64; 2], Fast>,
+    /// The day keys ([`day_key`]) `days` numbers, in order of first use.
+    day_keys: Vec<String>,
+    /// Day key -> its number in `day_keys`.
+    day_numbers: HashMap<String, u32, Fast>,
     /// The frequent entities (`frequent_entities`), read when the delta first needs
     /// them: a delta never spans a change of that table.
     frequent: Option<HashSet<EntityId, Fast>>,
     /// Shared articles per frequent entity and other entity (table `article_pairs`).
-    article_pairs: HashMap<(EntityId, EntityId), i64, Fast>,
+    article_pairs: PairCounts,
 }
 
 impl Delta {
@@ -240,6 +300,17 @@ impl Delta {
             None,
         )
         .map(|_| ())
+    }
+
+    /// The number of a day key in `day_keys`, given one if it has none yet.
+    fn day_number(&mut self, day: &str) -> u32 {
+        if let Some(&n) = self.day_numbers.get(day) {
+            return n;
+        }
+        let n = u32::try_from(self.day_keys.len()).expect("fewer than 2^32 day keys");
+        self.day_keys.push(day.to_string());
+        self.day_numbers.insert(day.to_string(), n);
+        n
     }
 
     /// Reads the frequent entities, once per delta.
@@ -333,12 +404,13 @@ impl Delta {
         for members in sentences.values() {
             for_pairs(members, |pair| {
                 if keep_pair(&pair) {
-                    *self.pairs.entry(pair).or_default() += sign;
+                    self.pairs.add(pair, sign);
                 }
             });
         }
+        let day = self.day_number(day);
         for (&entity, &n) in &mentions_of {
-            let on_day = self.days.entry((entity, day.to_string())).or_default();
+            let on_day = self.days.entry((entity, day)).or_default();
             on_day[0] += n;
             on_day[1] += sign;
         }
@@ -346,7 +418,7 @@ impl Delta {
         for &a in in_article.iter().filter(|e| frequent.contains(e)) {
             for &b in &in_article {
                 if a != b && keep_pair(&(a, b)) {
-                    *self.article_pairs.entry((a, b)).or_default() += sign;
+                    self.article_pairs.add((a, b), sign);
                 }
             }
         }
@@ -356,7 +428,7 @@ impl Delta {
         for members in paragraphs.values() {
             for_pairs(members, |pair| {
                 if keep_pair(&pair) {
-                    *self.paragraph_pairs.entry(pair).or_default() += sign;
+                    self.paragraph_pairs.add(pair, sign);
                 }
             });
         }
@@ -402,12 +474,12 @@ impl Delta {
         // The pair tables take most rows.
         write_pairs(
             conn,
-            &self.pairs,
+            &mut self.pairs,
             [SQL_ADD_PAIR, SQL_SUB_PAIR, SQL_DROP_PAIR],
         )?;
         write_pairs(
             conn,
-            &self.paragraph_pairs,
+            &mut self.paragraph_pairs,
             [
                 SQL_ADD_PARAGRAPH_PAIR,
                 SQL_SUB_PARAGRAPH_PAIR,
@@ -416,7 +488,7 @@ impl Delta {
         )?;
         write_pairs(
             conn,
-            &self.article_pairs,
+            &mut self.article_pairs,
             [
                 SQL_ADD_ARTICLE_PAIR,
                 SQL_SUB_ARTICLE_PAIR,
@@ -447,8 +519,12 @@ impl Delta {
             }
         }
         let mut days: Vec<_> = self.days.drain().filter(|(_, n)| *n != [0, 0]).collect();
-        days.sort_unstable();
+        let day_keys = std::mem::take(&mut self.day_keys);
+        days.sort_unstable_by(|((e1, d1), _), ((e2, d2), _)| {
+            (e1, &day_keys[*d1 as usize]).cmp(&(e2, &day_keys[*d2 as usize]))
+        });
         for ((entity, day), [mentions, articles]) in days {
+            let day = &day_keys[day as usize];
             if mentions >= 0 && articles >= 0 {
                 conn.prepare_cached(SQL_ADD_DAY)?
                     .execute(params![entity, day, mentions, articles])?;
@@ -527,17 +603,12 @@ impl Delta {
 /// upserts walk the table's B-tree forward; the statements are looked up once.
 fn write_pairs(
     conn: &Connection,
-    pairs: &HashMap<(EntityId, EntityId), i64, Fast>,
+    pairs: &mut PairCounts,
     [add, sub, drop]: [&str; 3],
 ) -> Result<()> {
     // Counts that cancelled out (an article's units taken out and put back) are most
     // of a refresh's pairs: they are left out before the sort.
-    let mut pairs: Vec<_> = pairs
-        .iter()
-        .filter(|&(_, &n)| n != 0)
-        .map(|(&k, &n)| (k, n))
-        .collect();
-    pairs.sort_unstable();
+    let pairs = pairs.take_sorted();
     let (mut add, mut sub, mut drop) = (
         conn.prepare_cached(add)?,
         conn.prepare_cached(sub)?,
@@ -978,5 +1049,74 @@ mod tests {
         move_mentions(&mut store, "dump", &[("N999", "N0")]);
         assert_eq!(unit_problems(&store), Vec::<String>::new());
         assert!(count(&store, pairs) > before + 40_000);
+    }
+
+    /// Pair counts pack two ids in one key when both fit in 32 bits; a pair with a
+    /// larger id is counted beside them, and every summary stays exact either way.
+    #[test]
+    fn pairs_of_ids_past_32_bits_are_counted_like_the_others() {
+        let mut store = Store::open_in_memory().unwrap();
+        for name in ["N0", "N1"] {
+            store
+                .entity_get_or_create(EntityKind::Person, name)
+                .unwrap();
+        }
+        // Every entity created after this one has an id past 2^32.
+        store
+            .conn()
+            .execute(
+                "INSERT INTO entities (id, kind, name, key) VALUES (?1, 'person', 'Far', 'far')",
+                [(1i64 << 32) + 10],
+            )
+            .unwrap();
+        // N0-N2 share a paragraph (packed and wide pairs), N3-N5 another (wide only).
+        article_of_names(&mut store, "mixed", 6, 3);
+        assert!(count(&store, "SELECT id FROM entities WHERE name = 'N2'") > 1 << 32);
+        let shared = "SELECT COALESCE(SUM(paragraphs), 0) FROM paragraph_pairs p
+            JOIN entities a ON a.id = p.entity_id JOIN entities b ON b.id = p.other_id
+            WHERE a.name = 'N0' AND b.name = ?1";
+        let shared_with = |store: &Store, name: &str| -> i64 {
+            store
+                .conn()
+                .query_row(shared, [name], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM paragraph_pairs"), 12);
+        assert_eq!(
+            (shared_with(&store, "N2"), shared_with(&store, "N3")),
+            (1, 0)
+        );
+        assert_eq!(unit_problems(&store), Vec::<String>::new());
+        // N2 becomes N3, now in both paragraphs: N0-N3 replaces N0-N2.
+        move_mentions(&mut store, "mixed", &[("N2", "N3")]);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM paragraph_pairs"), 12);
+        assert_eq!(
+            (shared_with(&store, "N2"), shared_with(&store, "N3")),
+            (0, 1)
+        );
+        assert_eq!(unit_problems(&store), Vec::<String>::new());
+    }
+
+    #[test]
+    fn pair_counts_come_out_in_key_order_without_the_zeros() {
+        let mut counts = PairCounts::default();
+        let wide = EntityId(1 << 40);
+        counts.add((EntityId(7), EntityId(2)), 1);
+        counts.add((wide, EntityId(1)), 3);
+        counts.add((EntityId(2), EntityId(9)), 2);
+        counts.add((EntityId(2), EntityId(3)), 1);
+        counts.add((EntityId(2), EntityId(3)), -1);
+        counts.add((EntityId(2), EntityId(u32::MAX.into())), -4);
+        assert_eq!(counts.len(), 5);
+        assert_eq!(
+            counts.take_sorted(),
+            vec![
+                ((EntityId(2), EntityId(9)), 2),
+                ((EntityId(2), EntityId(u32::MAX.into())), -4),
+                ((EntityId(7), EntityId(2)), 1),
+                ((wide, EntityId(1)), 3),
+            ]
+        );
+        assert_eq!(counts.len(), 0);
     }
 }
