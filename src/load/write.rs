@@ -277,10 +277,10 @@ impl<'c> Writer<'c> {
         self.report.not_english += 1;
     }
 
-    /// Forgets the entities and aliases looked up so far.
+    /// Forgets the entities and aliases looked up so far, freeing their memory.
     fn forget_lookups(&mut self) {
-        self.entities.clear();
-        self.aliases.clear();
+        self.entities = HashMap::new();
+        self.aliases = HashMap::new();
         self.cached_version = None;
     }
 
@@ -685,6 +685,8 @@ impl<'c> Writer<'c> {
             self.in_transaction = true;
         }
         self.mark_pending_surnames()?;
+        // The pass looks nothing up through these, and needs the memory.
+        self.forget_lookups();
         self.report.surnames_linked = match &self.file {
             // Every batch is committed: only the pending list differs from the file.
             Some(path) if own => linking::link_pending_committed(self.conn, path)?,
