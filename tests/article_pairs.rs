@@ -11,7 +11,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{newsdb, scalar, shared_file};
+use common::{newsdb, scalar, shared_file, summaries};
 use newsdb::query::{cooccurrences, Level};
 use newsdb::{EntityId, ImportOptions, Store};
 use rusqlite::Connection;
@@ -157,43 +157,6 @@ fn article_pairs_stay_exact_and_answer_as_a_recount_through_imports_merges_and_d
         .success();
     assert!(scalar(&db, "SELECT SUM(articles) FROM article_pairs") < before);
     answers_match_a_recount(&db, "deleted");
-}
-
-/// Every row of the summary tables, in key order, as text.
-fn summaries(db: &Path) -> Vec<String> {
-    let conn = Connection::open(db).unwrap();
-    let mut out = Vec::new();
-    for table in [
-        "entity_units",
-        "unit_totals",
-        "sentence_pairs",
-        "paragraph_pairs",
-        "article_pairs",
-        "frequent_entities",
-        "entity_mentions",
-        "entity_days",
-        "entity_kind_votes",
-        "entity_names",
-    ] {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
-            .or_else(|_| conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")))
-            .unwrap();
-        let columns = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                let values: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect();
-                Ok(format!("{table}: {}", values.join(" | ")))
-            })
-            .unwrap()
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .unwrap();
-        assert!(!rows.is_empty(), "{table} has rows");
-        out.extend(rows);
-    }
-    out
 }
 
 #[test]
