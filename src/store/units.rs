@@ -274,12 +274,10 @@ pub(crate) struct Delta {
     /// Mentions per entity (table `entity_mentions`).
     counts: HashMap<EntityId, i64, Fast>,
     /// Mentions and articles per entity and publication day (table `entity_days`),
-    /// the day given by its number in `day_keys`: a batch names a few thousand days
-    /// and a hundred thousand entity-days.
+    /// the day given by its number in `day_numbers`: a batch names a few thousand
+    /// days and a hundred thousand entity-days.
     days: HashMap<(EntityId, u32), [i64; 2], Fast>,
-    /// The day keys ([`day_key`]) `days` numbers, in order of first use.
-    day_keys: Vec<String>,
-    /// Day key -> its number in `day_keys`.
+    /// Day key ([`day_key`]) -> its number, in order of first use.
     day_numbers: HashMap<String, u32, Fast>,
     /// The frequent entities (`frequent_entities`), read when the delta first needs
     /// them: a delta never spans a change of that table.
@@ -303,13 +301,12 @@ impl Delta {
         .map(|_| ())
     }
 
-    /// The number of a day key in `day_keys`, given one if it has none yet.
+    /// The number of a day key, given one if it has none yet.
     fn day_number(&mut self, day: &str) -> u32 {
         if let Some(&n) = self.day_numbers.get(day) {
             return n;
         }
-        let n = u32::try_from(self.day_keys.len()).expect("fewer than 2^32 day keys");
-        self.day_keys.push(day.to_string());
+        let n = u32::try_from(self.day_numbers.len()).expect("fewer than 2^32 day keys");
         self.day_numbers.insert(day.to_string(), n);
         n
     }
@@ -520,7 +517,11 @@ impl Delta {
             }
         }
         let mut days: Vec<_> = self.days.drain().filter(|(_, n)| *n != [0, 0]).collect();
-        let day_keys = std::mem::take(&mut self.day_keys);
+        // The day keys by number.
+        let mut day_keys = vec![String::new(); self.day_numbers.len()];
+        for (key, n) in self.day_numbers.drain() {
+            day_keys[n as usize] = key;
+        }
         days.sort_unstable_by(|((e1, d1), _), ((e2, d2), _)| {
             (e1, &day_keys[*d1 as usize]).cmp(&(e2, &day_keys[*d2 as usize]))
         });
