@@ -77,8 +77,8 @@ pub struct ImportOptions {
     /// Read TSV with `"` quoting, as CSV, instead of the IANA convention (no quotes;
     /// `\t`, `\n`, `\r`, `\\` escapes, as `export --format tsv` writes).
     pub tsv_quoted: bool,
-    /// Worker threads for parsing and extraction (0: one per core for `extract`; for an
-    /// import, one per core but one, which the writer keeps busy).
+    /// Worker threads for parsing and extraction (0: one per core). An import's writer
+    /// is one more thread; the workers tag while it waits.
     pub jobs: usize,
     /// Records per batch (one transaction each), at most: a batch also ends once it
     /// holds [`TRANSACTION_BYTES`] of input. Every batch pays a fixed cost: the pages
@@ -671,21 +671,24 @@ fn pipeline(
     // What comes next (an import's linking pass) runs on this thread: the workers'
     // caches and the freed batches would otherwise stay with the process.
     workers.broadcast(|_| crate::ner::release_thread_cache());
+    if let Some(model) = model {
+        model.release_cache();
+    }
     crate::memory::release_freed();
     done
 }
 
-/// Worker threads for an import's pipeline: `jobs`, or for 0 one per core but one.
+/// Worker threads for an import's pipeline: `jobs`, or for 0 one per core.
 ///
-/// The writer is one thread that commits every batch, and it is as busy as the
-/// workers: given a core of its own it is never preempted by them. On 2 cores one
-/// worker beside the writer imports 10-20% faster than two, in about 20 MB less (see
-/// the README's import benchmark).
+/// The writer is one more thread, and on 2 cores it is busy about two thirds of the
+/// time the tagging worker is: a second worker tags while the writer waits, and the
+/// workers share the model's word-score cache, so it costs about 15 MB where a cache
+/// of its own cost 30 (see the README's import benchmark).
 fn import_workers(jobs: usize) -> usize {
     if jobs > 0 {
         return jobs;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {

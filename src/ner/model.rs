@@ -13,8 +13,9 @@ use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
@@ -377,14 +378,17 @@ pub struct Model {
     id: u64,
     /// Forward-backward tables of the last stage at the model's temperature.
     forward: Forward,
+    /// Scores of the words tagged lately, shared by every thread tagging with this model.
+    word_scores: SharedScores,
 }
 
 /// Score groups cached per word and stage: the word's own features when it starts a
 /// sentence, its own features elsewhere, then its features as each [`Neighbour`].
 const GROUPS: usize = 2 + Neighbour::ALL.len();
 
-/// How many words a thread's [`WordScores`] and [`TokInfos`] hold (about 25 MB with two
-/// stages) before they make room: enough for the frequent words of a news archive.
+/// How many words a model's [`WordScores`] and a thread's [`TokInfos`] hold (about 13
+/// and 4 MB with two stages) before they make room: enough for the frequent words of a
+/// news archive.
 const CACHE_WORDS: usize = 1 << 14;
 
 /// How many words a full cache keeps: at most this many of those used again since the
@@ -397,21 +401,21 @@ fn next_model_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Per-thread cache of the integer scores of the features that depend on one word
-/// only ([`own_features`], [`casing_features`], [`neighbour_features`]): most of a
-/// token's ~48 features.
+/// A model's cache of the integer scores of the features that depend on one word only
+/// ([`own_features`], [`casing_features`], [`neighbour_features`]): most of a token's
+/// ~48 features. Every thread tagging with the model shares it (see [`Model::run`]),
+/// so a second tagging thread costs no second cache.
 /// Integer sums make the cached path exactly equal to summing every feature.
 #[derive(Default)]
 struct WordScores {
-    /// The model whose scores these are.
-    model: u64,
     /// Word hash -> slot.
     slots: HashKeyed<u32>,
     /// `stages * GROUPS * NT` scores per slot, then the scores of missing neighbours
     /// (past a sentence edge) are kept in the model-independent slot 0.
     scores: Vec<i32>,
-    /// Per slot, whether it was used again since it was filled or last kept.
-    used: Vec<bool>,
+    /// Per slot, whether it was used again since it was filled or last kept (set by
+    /// readers holding the lock shared).
+    used: Vec<AtomicBool>,
 }
 
 impl WordScores {
@@ -423,7 +427,7 @@ impl WordScores {
         let mut kept: Vec<(u32, u64)> = self
             .slots
             .iter()
-            .filter(|&(_, &slot)| self.used[slot as usize])
+            .filter(|&(_, &slot)| self.used[slot as usize].load(Ordering::Relaxed))
             .map(|(&key, &slot)| (slot, key))
             .collect();
         kept.sort_unstable();
@@ -437,7 +441,7 @@ impl WordScores {
         }
         self.scores.truncate((kept.len() + 1) * stride);
         self.used.clear();
-        self.used.resize(kept.len() + 1, false);
+        self.used.resize_with(kept.len() + 1, AtomicBool::default);
     }
 }
 
@@ -466,16 +470,49 @@ impl TokInfos {
     }
 }
 
+/// The [`WordScores`] of one model, behind a lock that readers share. A clone of the
+/// model starts empty.
+#[derive(Default)]
+struct SharedScores(RwLock<WordScores>);
+
+impl SharedScores {
+    fn read(&self) -> RwLockReadGuard<'_, WordScores> {
+        // Only a writer can have left words half added, and it empties the cache.
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, WordScores> {
+        // A panic while words were added: the cache is emptied, since results never
+        // depend on it.
+        self.0.write().unwrap_or_else(|poisoned| {
+            let mut cache = poisoned.into_inner();
+            *cache = WordScores::default();
+            cache
+        })
+    }
+}
+
+impl Clone for SharedScores {
+    fn clone(&self) -> Self {
+        SharedScores::default()
+    }
+}
+
+impl std::fmt::Debug for SharedScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedScores")
+    }
+}
+
 thread_local! {
-    static WORD_SCORES: RefCell<WordScores> = RefCell::new(WordScores::default());
     static TOK_INFOS: RefCell<TokInfos> = RefCell::new(TokInfos::default());
 }
 
-/// Frees this thread's caches of word scores and word infos (about 30 MB once warm):
-/// for a thread that tags no more, such as a worker at the end of an import. Tagging
-/// on it again fills them again; results never depend on them.
+/// Frees this thread's cache of word infos (about 4 MB once warm): for a thread that
+/// tags no more, such as a worker at the end of an import. Tagging on it again fills
+/// it again; results never depend on it. The word scores a model shares between
+/// threads are freed by [`Model::release_cache`].
 pub fn release_thread_cache() {
-    WORD_SCORES.with(|cache| *cache.borrow_mut() = WordScores::default());
     TOK_INFOS.with(|cache| *cache.borrow_mut() = TokInfos::default());
 }
 
@@ -497,6 +534,7 @@ impl Model {
             res,
             id: next_model_id(),
             forward: Forward::default(),
+            word_scores: SharedScores::default(),
         };
         m.finish();
         m
@@ -612,6 +650,7 @@ impl Model {
             },
             id: next_model_id(),
             forward: Forward::default(),
+            word_scores: SharedScores::default(),
         };
         m.finish();
         Ok(m)
@@ -651,82 +690,138 @@ impl Model {
 
     /// Tags a document given as sentences of hashed tokens with every stage; returns the
     /// last stage's tags per sentence and its emission scores for the whole document
-    /// (`NT` per token). The per-word part of each emission comes from the thread's
-    /// [`WordScores`], the rest from the document's context features.
+    /// (`NT` per token). The per-word part of each emission comes from
+    /// [`Model::doc_scores`], the rest from the document's context features.
     fn run(&self, infos: &[Vec<TokInfo>]) -> (Vec<Vec<u8>>, Vec<f32>) {
         let mut feats = self.res.featurize_context(infos);
-        WORD_SCORES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            let cache = &mut *cache;
-            let stride = self.stages.len() * GROUPS * NT;
-            if cache.model != self.id {
-                cache.model = self.id;
-                cache.slots.clear();
-                cache.scores.clear();
-                let mut buf = Vec::new();
-                self.word_scores(None, Regime::Normal, &mut buf, &mut cache.scores);
-                cache.used = vec![false];
-            } else if cache.slots.len() >= CACHE_WORDS {
-                cache.make_room(stride);
+        let (slots, scores) = self.doc_scores(infos);
+        let mut em = Vec::new();
+        let mut tags: Vec<Vec<u8>> = Vec::new();
+        for (k, stage) in self.stages.iter().enumerate() {
+            if k > 0 {
+                let flat: Vec<u8> = tags.iter().flatten().copied().collect();
+                feats = feats.with_hints(&flat);
             }
-            // Slot of every token, computing the scores of words (in their sentence's
-            // regime) not seen before.
-            let mut buf = Vec::new();
-            let mut slots: Vec<usize> = Vec::with_capacity(infos.iter().map(Vec::len).sum());
-            for sent in infos {
-                let regime = regime_of(sent);
-                for t in sent {
-                    let next = cache.slots.len() as u32 + 1;
-                    let slot = *cache.slots.entry(t.word_key(regime)).or_insert(next);
-                    if slot == next {
-                        self.word_scores(Some(t), regime, &mut buf, &mut cache.scores);
-                        cache.used.push(false);
-                    } else {
-                        cache.used[slot as usize] = true;
-                    }
-                    slots.push(slot as usize * stride);
-                }
-            }
-            let scores = &cache.scores;
-            let mut em = Vec::new();
-            let mut tags: Vec<Vec<u8>> = Vec::new();
-            for (k, stage) in self.stages.iter().enumerate() {
-                if k > 0 {
-                    let flat: Vec<u8> = tags.iter().flatten().copied().collect();
-                    feats = feats.with_hints(&flat);
-                }
-                em.clear();
-                let base = k * GROUPS * NT;
-                let mut start = 0;
-                tags = infos
-                    .iter()
-                    .map(|sent| {
-                        let n = sent.len();
-                        let from = em.len();
-                        for i in 0..n {
-                            let t = start + i;
-                            let own = slots[t] + base + if i == 0 { 0 } else { NT };
-                            let mut acc: [i32; NT] = scores[own..own + NT]
-                                .try_into()
-                                .expect("a score group has NT entries");
-                            for (g, nb) in Neighbour::ALL.iter().enumerate() {
-                                // Slot 0 holds the scores of a missing neighbour.
-                                let slot = nb.index(i, n).map_or(0, |j| slots[start + j]);
-                                let at = slot + base + (2 + g) * NT;
-                                for (a, s) in acc.iter_mut().zip(&scores[at..at + NT]) {
-                                    *a += s;
-                                }
+            em.clear();
+            let base = k * GROUPS * NT;
+            let mut start = 0;
+            tags = infos
+                .iter()
+                .map(|sent| {
+                    let n = sent.len();
+                    let from = em.len();
+                    for i in 0..n {
+                        let t = start + i;
+                        let own = slots[t] + base + if i == 0 { 0 } else { NT };
+                        let mut acc: [i32; NT] = scores[own..own + NT]
+                            .try_into()
+                            .expect("a score group has NT entries");
+                        for (g, nb) in Neighbour::ALL.iter().enumerate() {
+                            // Slot 0 holds the scores of a missing neighbour.
+                            let slot = nb.index(i, n).map_or(0, |j| slots[start + j]);
+                            let at = slot + base + (2 + g) * NT;
+                            for (a, s) in acc.iter_mut().zip(&scores[at..at + NT]) {
+                                *a += s;
                             }
-                            let hashes = &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]];
-                            stage.score(hashes, acc, &mut em);
                         }
-                        start += n;
-                        viterbi(&em[from..], &stage.trans)
-                    })
-                    .collect();
+                        let hashes = &feats.hashes[feats.offsets[t]..feats.offsets[t + 1]];
+                        stage.score(hashes, acc, &mut em);
+                    }
+                    start += n;
+                    viterbi(&em[from..], &stage.trans)
+                })
+                .collect();
+        }
+        (tags, em)
+    }
+
+    /// The per-word scores of a document: `stride` scores for each distinct word (in
+    /// its sentence's regime) after those of a missing neighbour (slot 0), and each
+    /// token's offset into them. Words the model's shared cache holds are copied from
+    /// it under a shared lock; the others are scored without the lock, then added to
+    /// it under an exclusive one, so threads tagging at once seldom wait.
+    fn doc_scores(&self, infos: &[Vec<TokInfo>]) -> (Vec<usize>, Vec<i32>) {
+        let stride = self.stages.len() * GROUPS * NT;
+        let mut local: HashKeyed<u32> = HashKeyed::default();
+        // The distinct words in slot order (from 1): key, token, regime.
+        let mut words: Vec<(u64, &TokInfo, Regime)> = Vec::new();
+        let mut slots: Vec<usize> = Vec::with_capacity(infos.iter().map(Vec::len).sum());
+        for sent in infos {
+            let regime = regime_of(sent);
+            for t in sent {
+                let key = t.word_key(regime);
+                let next = words.len() as u32 + 1;
+                let slot = *local.entry(key).or_insert(next);
+                if slot == next {
+                    words.push((key, t, regime));
+                }
+                slots.push(slot as usize * stride);
             }
-            (tags, em)
-        })
+        }
+        let mut buf = Vec::new();
+        if self.word_scores.read().used.is_empty() {
+            let mut cache = self.word_scores.write();
+            if cache.used.is_empty() {
+                self.word_scores(None, Regime::Normal, &mut buf, &mut cache.scores);
+                cache.used.push(AtomicBool::default());
+            }
+        }
+        let mut scores: Vec<i32> = Vec::with_capacity((words.len() + 1) * stride);
+        // Slots of the words the cache lacks.
+        let mut missing: Vec<usize> = Vec::new();
+        {
+            let cache = self.word_scores.read();
+            scores.extend_from_slice(&cache.scores[..stride]);
+            for (slot, &(key, ..)) in words.iter().enumerate() {
+                if let Some(&at) = cache.slots.get(&key) {
+                    let at = at as usize;
+                    cache.used[at].store(true, Ordering::Relaxed);
+                    scores.extend_from_slice(&cache.scores[at * stride..(at + 1) * stride]);
+                } else {
+                    missing.push(slot + 1);
+                    scores.resize(scores.len() + stride, 0);
+                }
+            }
+        }
+        if missing.is_empty() {
+            return (slots, scores);
+        }
+        let mut row = Vec::with_capacity(stride);
+        for &slot in &missing {
+            let (_, t, regime) = words[slot - 1];
+            row.clear();
+            self.word_scores(Some(t), regime, &mut buf, &mut row);
+            scores[slot * stride..(slot + 1) * stride].copy_from_slice(&row);
+        }
+        let mut cache = self.word_scores.write();
+        if cache.used.is_empty() {
+            // Released meanwhile (slot 0 is gone): the next document starts it again.
+            return (slots, scores);
+        }
+        if cache.slots.len() >= CACHE_WORDS {
+            cache.make_room(stride);
+        }
+        for &slot in &missing {
+            let key = words[slot - 1].0;
+            // Another thread may have added the word meanwhile.
+            if cache.slots.contains_key(&key) {
+                continue;
+            }
+            let at = cache.used.len() as u32;
+            cache.slots.insert(key, at);
+            cache
+                .scores
+                .extend_from_slice(&scores[slot * stride..(slot + 1) * stride]);
+            cache.used.push(AtomicBool::default());
+        }
+        (slots, scores)
+    }
+
+    /// Frees the word scores this model caches for every thread (about 13 MB once
+    /// warm), as at the end of an import. Tagging again fills the cache again; results
+    /// never depend on it.
+    pub fn release_cache(&self) {
+        *self.word_scores.write() = WordScores::default();
     }
 
     /// Viterbi tags plus forward-backward posteriors of the chosen tags.
@@ -1327,7 +1422,8 @@ mod tests {
 
     #[test]
     fn word_scores_stay_exact_after_the_cache_makes_room() {
-        let model = Model::embedded();
+        // A clone has a cache of its own, which no other test fills meanwhile.
+        let model = &Model::embedded().clone();
         let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
         let stride = model.stages.len() * GROUPS * NT;
         let other = "Mr. Smith met Ms. Jones in Zürich on Monday. The Bank of England said so.";
@@ -1335,12 +1431,12 @@ mod tests {
         // making room keeps those (renumbered) and drops the rest.
         model.run(&infos_of(model, seed));
         model.run(&infos_of(model, other));
-        let (kept, before) = WORD_SCORES.with(|cache| {
-            let mut cache = cache.borrow_mut();
+        let (kept, before) = {
+            let mut cache = model.word_scores.write();
             let before = cache.slots.len();
             cache.make_room(stride);
             (cache.slots.len(), before)
-        });
+        };
         assert!(
             kept > 0 && kept < before,
             "some words kept, not all: {kept} of {before}"
@@ -1350,6 +1446,41 @@ mod tests {
             assert_eq!(model.run(&infos), run_reference(model, &infos), "{text:?}");
         }
         release_thread_cache();
+    }
+
+    #[test]
+    fn threads_sharing_the_word_scores_tag_as_the_reference_does() {
+        // Each document brings hundreds of words never seen before, so the two threads
+        // fill the shared cache and make room in it while the other reads it.
+        let model = &Model::embedded().clone();
+        let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
+        let doc = |thread: usize, n: usize| {
+            let names: Vec<String> = (0..300)
+                .map(|k| format!("Mr Zq{thread}x{n}y{k} met Kw{n}v{k} in Vienna."))
+                .collect();
+            format!("{seed}\n{}", names.join(" "))
+        };
+        let docs_per_thread = 2 * CACHE_WORDS / 600 + 2;
+        std::thread::scope(|s| {
+            for thread in 0..2 {
+                s.spawn(move || {
+                    for n in 0..docs_per_thread {
+                        let infos = infos_of(model, &doc(thread, n));
+                        assert_eq!(
+                            model.run(&infos),
+                            run_reference(model, &infos),
+                            "thread {thread}, document {n}"
+                        );
+                    }
+                });
+            }
+        });
+        let cache = model.word_scores.read();
+        assert!(
+            cache.slots.len() < docs_per_thread * 600,
+            "the cache made room: {} words",
+            cache.slots.len()
+        );
     }
 
     #[test]
