@@ -208,6 +208,9 @@ impl<'c> Writer<'c> {
         self.in_transaction = false;
         self.transaction_records = 0;
         self.transaction_bytes = 0;
+        // What the batch's summaries and the workers' documents freed would otherwise
+        // stay with each thread's heap, and those add up over a long import.
+        crate::memory::release_freed();
         Ok(())
     }
 
