@@ -77,8 +77,8 @@ pub struct ImportOptions {
     /// Read TSV with `"` quoting, as CSV, instead of the IANA convention (no quotes;
     /// `\t`, `\n`, `\r`, `\\` escapes, as `export --format tsv` writes).
     pub tsv_quoted: bool,
-    /// Worker threads for parsing and extraction (0: one per core). An import's writer
-    /// is one more thread; the workers tag while it waits.
+    /// Worker threads for parsing and extraction (0: one per core for `extract`; for an
+    /// import, one per core but one, which the writer keeps busy).
     pub jobs: usize,
     /// Records per batch (one transaction each), at most: a batch also ends once it
     /// holds [`TRANSACTION_BYTES`] of input. Every batch pays a fixed cost: the pages
@@ -678,17 +678,20 @@ fn pipeline(
     done
 }
 
-/// Worker threads for an import's pipeline: `jobs`, or for 0 one per core.
+/// Worker threads for an import's pipeline: `jobs`, or for 0 one per core but one.
 ///
-/// The writer is one more thread, and on 2 cores it is busy about two thirds of the
-/// time the tagging worker is: a second worker tags while the writer waits, and the
-/// workers share the model's word-score cache, so it costs about 15 MB where a cache
-/// of its own cost 30 (see the README's import benchmark).
+/// The writer is one more thread. On 2 cores it is busy about two thirds of the time
+/// the tagging worker is, so a second worker (`--jobs 2`) tags while it waits: 5-15%
+/// faster on 10,000 articles, and it costs about 15 MB, since the workers share the
+/// model's word-score cache. A million-article import is bound by the writer, whose
+/// inserts slow as the store grows, and there the second worker gained nothing
+/// measurable but took the peak to 300 MiB (275 with one): so the default leaves the
+/// writer its core (see the README's import benchmark).
 fn import_workers(jobs: usize) -> usize {
     if jobs > 0 {
         return jobs;
     }
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
