@@ -759,29 +759,32 @@ impl Model {
             }
         }
         let mut buf = Vec::new();
-        if self.word_scores.read().used.is_empty() {
-            let mut cache = self.word_scores.write();
-            if cache.used.is_empty() {
-                self.word_scores(None, Regime::Normal, &mut buf, &mut cache.scores);
-                cache.used.push(AtomicBool::default());
-            }
-        }
         let mut scores: Vec<i32> = Vec::with_capacity((words.len() + 1) * stride);
         // Slots of the words the cache lacks.
         let mut missing: Vec<usize> = Vec::new();
-        {
+        let started = {
             let cache = self.word_scores.read();
-            scores.extend_from_slice(&cache.scores[..stride]);
-            for (slot, &(key, ..)) in words.iter().enumerate() {
-                if let Some(&at) = cache.slots.get(&key) {
-                    let at = at as usize;
-                    cache.used[at].store(true, Ordering::Relaxed);
-                    scores.extend_from_slice(&cache.scores[at * stride..(at + 1) * stride]);
-                } else {
-                    missing.push(slot + 1);
-                    scores.resize(scores.len() + stride, 0);
+            let started = !cache.used.is_empty();
+            if started {
+                scores.extend_from_slice(&cache.scores[..stride]);
+                for (slot, &(key, ..)) in words.iter().enumerate() {
+                    if let Some(&at) = cache.slots.get(&key) {
+                        let at = at as usize;
+                        cache.used[at].store(true, Ordering::Relaxed);
+                        scores.extend_from_slice(&cache.scores[at * stride..(at + 1) * stride]);
+                    } else {
+                        missing.push(slot + 1);
+                        scores.resize(scores.len() + stride, 0);
+                    }
                 }
             }
+            started
+        };
+        if !started {
+            // A new or released cache: this document starts it.
+            self.word_scores(None, Regime::Normal, &mut buf, &mut scores);
+            missing.extend(1..=words.len());
+            scores.resize((words.len() + 1) * stride, 0);
         }
         if missing.is_empty() {
             return (slots, scores);
@@ -795,8 +798,8 @@ impl Model {
         }
         let mut cache = self.word_scores.write();
         if cache.used.is_empty() {
-            // Released meanwhile (slot 0 is gone): the next document starts it again.
-            return (slots, scores);
+            cache.scores.extend_from_slice(&scores[..stride]);
+            cache.used.push(AtomicBool::default());
         }
         if cache.slots.len() >= CACHE_WORDS {
             cache.make_room(stride);
@@ -1461,7 +1464,16 @@ mod tests {
             format!("{seed}\n{}", names.join(" "))
         };
         let docs_per_thread = 2 * CACHE_WORDS / 600 + 2;
+        let done = &std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|s| {
+            // A third thread empties the cache now and then (as the end of an import
+            // does), while the others tag.
+            s.spawn(move || {
+                while done.load(Ordering::Relaxed) < 2 {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    model.release_cache();
+                }
+            });
             for thread in 0..2 {
                 s.spawn(move || {
                     for n in 0..docs_per_thread {
@@ -1472,9 +1484,14 @@ mod tests {
                             "thread {thread}, document {n}"
                         );
                     }
+                    done.fetch_add(1, Ordering::Relaxed);
                 });
             }
         });
+        // Without the releases, the cache made room on its own.
+        for n in 0..docs_per_thread {
+            model.run(&infos_of(model, &doc(2, n)));
+        }
         let cache = model.word_scores.read();
         assert!(
             cache.slots.len() < docs_per_thread * 600,
