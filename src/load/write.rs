@@ -80,6 +80,8 @@ pub(crate) struct Writer<'c> {
     /// Records and input bytes written in the open transaction ([`Writer::end_part`]).
     transaction_records: usize,
     transaction_bytes: u64,
+    /// Records committed since freed heap pages were last handed back.
+    records_since_trim: usize,
     /// Entity (and merges it came through) per identity key, looked up this run.
     entities: HashMap<String, (EntityId, Vec<i64>)>,
     /// Aliases already recorded during this run: most mentions repeat a known surface.
@@ -125,6 +127,7 @@ impl<'c> Writer<'c> {
             in_transaction: false,
             transaction_records: 0,
             transaction_bytes: 0,
+            records_since_trim: 0,
             entities: HashMap::new(),
             aliases: HashMap::new(),
             cached_version: None,
@@ -206,11 +209,16 @@ impl<'c> Writer<'c> {
         self.fts = articles::FtsInsert::Trigger;
         self.conn.execute_batch("COMMIT")?;
         self.in_transaction = false;
+        self.records_since_trim += self.transaction_records;
         self.transaction_records = 0;
         self.transaction_bytes = 0;
-        // What the batch's summaries and the workers' documents freed would otherwise
-        // stay with each thread's heap, and those add up over a long import.
-        crate::memory::release_freed();
+        // What the batches' summaries and the workers' documents freed would otherwise
+        // stay with each thread's heap, and those add up over a long import. Not after
+        // every small batch: a `--batch-size 1` import would walk the heaps per record.
+        if self.records_since_trim >= super::PART_RECORDS {
+            self.records_since_trim = 0;
+            crate::memory::release_freed();
+        }
         Ok(())
     }
 
