@@ -83,6 +83,11 @@ impl<E: Ord> Profile<E> {
     pub fn company(&self) -> impl Iterator<Item = &(E, u32)> {
         self.shared.iter()
     }
+
+    /// The bytes the profile holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.shared.capacity() * std::mem::size_of::<(E, u32)>()
+    }
 }
 
 /// Builds the profiles of many candidates from the articles of a store seen one at a
