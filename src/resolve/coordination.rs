@@ -34,8 +34,23 @@ const MIN_MEMBERS: usize = 3;
 const SEPARATORS: [&str; 5] = [", ", " and ", ", and ", " or ", ", or "];
 
 /// What may stand between two names of a team sheet, which groups units with
-/// semicolons.
-const SHEET_SEPARATORS: [&str; 4] = [", ", "; ", " and ", ", and "];
+/// semicolons and marks the captain ("Palmer (capt), Morgan").
+const SHEET_SEPARATORS: [&str; 8] = [
+    ", ",
+    "; ",
+    " and ",
+    ", and ",
+    " (capt), ",
+    " (capt); ",
+    " (c), ",
+    " (c); ",
+];
+
+/// The fewest semicolons that make a list a team sheet's units whatever its members'
+/// kinds (then a majority of people is enough, not two thirds): "Balshaw; Rees,
+/// Christophers, Bell, Doherty; McMullen, Dickens; ...", where the tagger read five of
+/// twelve surnames as firms or places.
+const SHEET_SEMICOLONS: usize = 2;
 
 /// The fewest members of a list read as a team sheet.
 const MIN_SHEET: usize = 5;
@@ -58,7 +73,12 @@ pub(crate) fn sibling_kinds(
             judge(&list, spans, surfaces, &mut out);
         }
         for list in lists(text, &order, spans, &SHEET_SEPARATORS) {
-            judge_sheet(&list, spans, surfaces, &mut out);
+            let semicolons = list
+                .windows(2)
+                .filter_map(|w| super::gap_between(text, &spans[w[0]], &spans[w[1]]))
+                .filter(|gap| gap.ends_with("; "))
+                .count();
+            judge_sheet(&list, semicolons, spans, surfaces, &mut out);
         }
     }
     out
@@ -81,9 +101,11 @@ fn lists(text: &str, order: &[usize], spans: &[Found], separators: &[&str]) -> V
     out
 }
 
-/// Adds the members of a team sheet that are not people yet.
+/// Adds the members of a team sheet that are not people yet; `semicolons` counts the
+/// semicolons between its members.
 fn judge_sheet(
     list: &[usize],
+    semicolons: usize,
     spans: &[Found],
     surfaces: &[Option<&str>],
     out: &mut Vec<(usize, EntityKind)>,
@@ -100,7 +122,12 @@ fn judge_sheet(
         .iter()
         .filter(|&&i| surfaces[i].is_some_and(is_player_name))
         .count();
-    if people.len() * 3 < list.len() * 2 || players * 2 <= people.len() {
+    let enough = if semicolons >= SHEET_SEMICOLONS {
+        people.len() * 2 > list.len()
+    } else {
+        people.len() * 3 >= list.len() * 2
+    };
+    if !enough || players * 2 <= people.len() {
         return;
     }
     for &member in list {
@@ -296,6 +323,41 @@ mod tests {
                 ("Persico".to_string(), P)
             ]
         );
+        // BBC sport/324: units split by semicolons, the captain marked, and five of
+        // fifteen surnames read as firms or places: a majority of people is enough.
+        let body = "Balshaw; Rees, Christophers, Bell, Doherty; McMullen, Dickens; McGee, \
+                    Rawlinson, Gerber; Murphy, Palmer (capt), Morgan, Parks, Popham.";
+        let words = [
+            ("Balshaw", O),
+            ("Rees", O),
+            ("Christophers", P),
+            ("Bell", P),
+            ("Doherty", P),
+            ("McMullen", P),
+            ("Dickens", O),
+            ("McGee", P),
+            ("Rawlinson", P),
+            ("Gerber", P),
+            ("Murphy", L),
+            ("Palmer", L),
+            ("Morgan", P),
+            ("Parks", P),
+            ("Popham", L),
+        ];
+        let people: Vec<String> = ["Balshaw", "Rees", "Dickens", "Murphy", "Palmer", "Popham"]
+            .map(String::from)
+            .into();
+        let given_people: Vec<String> = given(body, &words)
+            .into_iter()
+            .map(|(name, kind)| {
+                assert_eq!(kind, P, "{name}");
+                name
+            })
+            .collect();
+        assert_eq!(given_people, people);
+        // Without the semicolons, two thirds it is.
+        let commas = body.replace("; ", ", ");
+        assert_eq!(given(&commas, &words), []);
         // A country and an acronym keep their kinds.
         let body = "Murphy, Horgan, TBC, D'Arcy, Hickie, Ireland, O'Gara.";
         let words = [
