@@ -52,7 +52,8 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
     article_cooccurrence_counts_what_sql_counts(&db);
     // No person's name holds a word that joins two names: the tagger's run-ons over a
     // team sheet's replacements ("Birkett for Hart") and "Tait or Noon" are a mention
-    // each, linked to the players the other articles name in full.
+    // each, linked to the players the other articles name in full. Nor a headline's
+    // epithet before a name the body gives in full.
     let run_ons = strings(
         &db,
         "SELECT e.name FROM entities e WHERE e.kind = 'person'
@@ -67,6 +68,10 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         ("sport/299", "Tait", "Mathew Tait"),
         ("sport/299", "Noon", "Jamie Noon"),
         ("sport/178", "Lupoli", "Arturo Lupoli"),
+        // Headline epithets cut off: "Classy Henman makes winning start", and "Fuming
+        // Robinson blasts officials", whose run-on had held the body's "Robinson".
+        ("sport/468", "Henman", "Tim Henman"),
+        ("sport/289", "Robinson", "Andy Robinson"),
     ] {
         let linked = strings(
             &db,

@@ -3,6 +3,7 @@
 //! article (surnames, defined acronyms), then resolve every span to a canonical
 //! entity within the article.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -230,6 +231,7 @@ fn extract_document(
         });
     }
     complete_long_forms(title, body, &mut out);
+    trim_headline_epithets(&|w| model.capitalisation(w), title, body, &mut out);
     let found = as_found(&out);
     let mut prepared = PreparedArticle::new(title, body, &found);
     let anchors = prepared.anchors();
@@ -281,6 +283,75 @@ fn complete_long_forms(title: &str, body: &str, out: &mut Vec<Extracted>) {
     }
     out.sort_by_key(|e| (e.field == Field::Body, e.start_byte));
 }
+
+/// Cuts a headline's person span down to the surname of a person the body names in
+/// full when its other words are an epithet, not a name: "Classy Henman makes winning
+/// start" beside "Tim Henman" in the body gives "Henman" (headlines put an adjective
+/// before a name, and the tagger takes it in). The surname must start or end the span,
+/// and each other word be one the model's case lexicon (`capitalisation`, see
+/// [`Model::capitalisation`]) knows as mostly lower case (capitalised
+/// [`MAX_EPITHET_CAPITALISATION`] or less) or not know at all, and not be part of a
+/// person's name in the body ("Courtney Love", "Blair Labour" and "van Persie" stay
+/// whole).
+fn trim_headline_epithets(
+    capitalisation: &dyn Fn(&str) -> Option<u8>,
+    title: &str,
+    body: &str,
+    out: &mut [Extracted],
+) {
+    let body_persons: Vec<&str> = out
+        .iter()
+        .filter(|e| e.field == Field::Body && e.kind == EntityKind::Person)
+        .filter_map(|e| body.get(e.start_byte..e.end_byte))
+        .collect();
+    let surnames: HashSet<&str> = body_persons
+        .iter()
+        .filter_map(|name| name.rsplit_once(' ').map(|(_, last)| last))
+        .collect();
+    let name_words: HashSet<&str> = body_persons
+        .iter()
+        .flat_map(|name| name.split(' '))
+        .collect();
+    for e in out
+        .iter_mut()
+        .filter(|e| e.field == Field::Title && e.kind == EntityKind::Person)
+    {
+        let Some(span) = title.get(e.start_byte..e.end_byte) else {
+            continue;
+        };
+        if body_persons.contains(&span) {
+            continue;
+        }
+        let words: Vec<&str> = span.split(' ').collect();
+        let named: Vec<usize> = (0..words.len())
+            .filter(|&i| surnames.contains(words[i]))
+            .collect();
+        let [i] = named[..] else { continue };
+        let epithet = |w: &&str| {
+            !name_words.contains(w)
+                && capitalisation(w).is_none_or(|c| c <= MAX_EPITHET_CAPITALISATION)
+        };
+        let others = words.iter().enumerate().filter(|&(k, _)| k != i);
+        if words.len() < 2
+            || (i != 0 && i + 1 != words.len())
+            || !others.map(|(_, w)| w).all(epithet)
+        {
+            continue;
+        }
+        // The byte where the surname starts: the words before it, a space after each.
+        let offset: usize = words[..i].iter().map(|w| w.len() + 1).sum();
+        let start_byte = e.start_byte + offset;
+        e.start_char += title[e.start_byte..start_byte].chars().count();
+        e.end_char = e.start_char + words[i].chars().count();
+        e.start_byte = start_byte;
+        e.end_byte = start_byte + words[i].len();
+    }
+}
+
+/// The most a word may be capitalised in the case lexicon (1 to 5) and still be taken
+/// for an epithet before a name in a headline ([`trim_headline_epithets`]): "battling"
+/// and "injured" are 1, "brave" 2; "U-turn" 3 and "Labour" 4 are not.
+const MAX_EPITHET_CAPITALISATION: u8 = 2;
 
 /// The spans as the resolver takes them.
 fn as_found(spans: &[Extracted]) -> Vec<Found> {
@@ -351,6 +422,78 @@ fn add_anchor_mentions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_headline_epithet_before_a_surname_of_the_body_is_cut_off() {
+        let span = |field, text: &str, word: &str, kind| {
+            let start_byte = text.find(word).unwrap();
+            let start_char = text[..start_byte].chars().count();
+            Extracted {
+                field,
+                start_byte,
+                end_byte: start_byte + word.len(),
+                start_char,
+                end_char: start_char + word.chars().count(),
+                sentence: 0,
+                paragraph: (field == Field::Body).then_some(0),
+                confidence: 0.9,
+                kind,
+                name: String::new(),
+                cued: false,
+            }
+        };
+        // "classy" unknown, "moody" mostly lower case, "Labour" mostly capitalised.
+        let lexicon = |w: &str| match w.to_lowercase().as_str() {
+            "moody" => Some(1),
+            "labour" => Some(4),
+            _ => None,
+        };
+        let surfaces = |title: &str, body: &str, heads: &[&str]| {
+            let mut out = vec![
+                span(Field::Body, body, "Tim Henman", EntityKind::Person),
+                span(Field::Body, body, "Courtney Love", EntityKind::Person),
+            ];
+            for head in heads {
+                out.push(span(Field::Title, title, head, EntityKind::Person));
+            }
+            trim_headline_epithets(&lexicon, title, body, &mut out);
+            out[2..]
+                .iter()
+                .map(|e| {
+                    assert_eq!(e.start_char, title[..e.start_byte].chars().count());
+                    assert_eq!(e.end_char, title[..e.end_byte].chars().count());
+                    title[e.start_byte..e.end_byte].to_string()
+                })
+                .collect::<Vec<_>>()
+        };
+        let body = "Tim Henman beat Courtney Love's cousin.";
+        assert_eq!(
+            surfaces("Classy Henman wins", body, &["Classy Henman"]),
+            ["Henman"]
+        );
+        assert_eq!(
+            surfaces("Él Moody Henman", body, &["Moody Henman"]),
+            ["Henman"]
+        );
+        assert_eq!(
+            surfaces("Henman Labour row", body, &["Henman Labour"]),
+            ["Henman Labour"]
+        );
+        // A word of a body name, a full name of the body, an inner surname: whole.
+        assert_eq!(
+            surfaces("Love Henman", body, &["Love Henman"]),
+            ["Love Henman"]
+        );
+        assert_eq!(
+            surfaces("Tim Henman wins", body, &["Tim Henman"]),
+            ["Tim Henman"]
+        );
+        assert_eq!(
+            surfaces("Big Henman Day", body, &["Big Henman Day"]),
+            ["Big Henman Day"]
+        );
+        assert_eq!(surfaces("Henman", body, &["Henman"]), ["Henman"]);
+    }
 
     #[test]
     fn a_long_article_is_tagged_in_parts_with_the_same_offsets_and_sentence_numbers() {

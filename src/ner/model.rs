@@ -556,6 +556,13 @@ impl Model {
         })
     }
 
+    /// How often `word` (any case) is capitalised inside a sentence of the news text
+    /// the model's case lexicon was learned from: 1 (almost never) to 5 (almost
+    /// always); `None` for a word the lexicon does not hold.
+    pub fn capitalisation(&self, word: &str) -> Option<u8> {
+        self.res.lexicon.bucket(word)
+    }
+
     /// The model's name, e.g. `newsdb-ner-conll03`.
     pub fn name(&self) -> &str {
         &self.name
