@@ -17,7 +17,8 @@
 //! O'Gara; Corrigan, Byrne, Hayes", with semicolons between units) is a long list of
 //! people, and the surnames the tagger reads as places or firms there ("Hayes",
 //! "Parisse", "Lo Cicero") are people too: in a list of at least [`MIN_SHEET`]
-//! members, two thirds of them people and most of those written as a sheet writes
+//! members, two thirds of them people (a majority when [`SHEET_SEMICOLONS`] or more
+//! semicolons split it into units) and most of those written as a sheet writes
 //! players (a surname, alone or after initials), every member of another kind of at most
 //! [`MAX_SHEET_WORDS`] words becomes a person. A country or an acronym ("TBC") in such a
 //! list keeps its kind; a list of stars' full names ("Michael Jackson, Aerosmith, Diana
