@@ -467,32 +467,19 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let body = "Tim Henman beat Courtney Love's cousin.";
-        assert_eq!(
-            surfaces("Classy Henman wins", body, &["Classy Henman"]),
-            ["Henman"]
-        );
-        assert_eq!(
-            surfaces("Él Moody Henman", body, &["Moody Henman"]),
-            ["Henman"]
-        );
-        assert_eq!(
-            surfaces("Henman Labour row", body, &["Henman Labour"]),
-            ["Henman Labour"]
-        );
-        // A word of a body name, a full name of the body, an inner surname: whole.
-        assert_eq!(
-            surfaces("Love Henman", body, &["Love Henman"]),
-            ["Love Henman"]
-        );
-        assert_eq!(
-            surfaces("Tim Henman wins", body, &["Tim Henman"]),
-            ["Tim Henman"]
-        );
-        assert_eq!(
-            surfaces("Big Henman Day", body, &["Big Henman Day"]),
-            ["Big Henman Day"]
-        );
-        assert_eq!(surfaces("Henman", body, &["Henman"]), ["Henman"]);
+        for (title, head, want) in [
+            ("Classy Henman wins", "Classy Henman", "Henman"),
+            ("Él Moody Henman", "Moody Henman", "Henman"),
+            // A mostly capitalised word, a word of a body name, a full name of the
+            // body, an inner surname, one word: whole.
+            ("Henman Labour row", "Henman Labour", "Henman Labour"),
+            ("Love Henman", "Love Henman", "Love Henman"),
+            ("Tim Henman wins", "Tim Henman", "Tim Henman"),
+            ("Big Henman Day", "Big Henman Day", "Big Henman Day"),
+            ("Henman", "Henman", "Henman"),
+        ] {
+            assert_eq!(surfaces(title, body, &[head]), [want], "{title}");
+        }
     }
 
     #[test]

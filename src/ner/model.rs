@@ -1014,7 +1014,11 @@ impl Model {
                 {
                     let first = &tokens[range.start + part.start];
                     let last = &tokens[range.start + part.end - 1];
-                    let conf = d.probs[part.clone()].iter().sum::<f32>() / part.len() as f32;
+                    // A part's confidence is its tokens' mean; the last part's takes in
+                    // the possessive dropped above, as a span of one part always did.
+                    let upto = if part.end == end { j } else { part.end };
+                    let probs = &d.probs[part.start..upto];
+                    let conf = probs.iter().sum::<f32>() / probs.len() as f32;
                     spans.push(EntitySpan {
                         kind: TYPES[ty],
                         start_byte: first.start_byte,
