@@ -832,34 +832,46 @@ fn show_never_prints_terminal_control_sequences_from_imported_text() {
 
 #[test]
 fn a_failure_after_the_last_commit_says_what_was_committed() {
-    // The full-text index is merged once an import has written 1000 articles, after
-    // its last commit; a full disk there (simulated with a failpoint that debug builds
-    // have) must not read as a failed import.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.sqlite");
-    let file = dir.path().join("many.jsonl");
-    let lines: Vec<String> = (0..1000)
-        .map(|i| {
-            serde_json::json!({"id": format!("a{i}"), "title": format!("Story {i}"),
-                "body": format!("Paragraph number {i} of the archive.")})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    newsdb(&db)
-        .env("NEWSDB_FAILPOINT", "fts-optimize")
-        .args(["import", "--no-extract"])
-        .arg(&file)
-        .assert()
-        .success()
-        .stderr(
+    // The full-text index is merged once an import has written 1000 articles: after
+    // its last commit, or with extraction inside the linking pass's transaction while
+    // a second connection reads the evidence. A full disk there (simulated with a
+    // failpoint that debug builds have) must not read as a failed import, nor undo
+    // the pass.
+    for extract in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite");
+        let file = dir.path().join("many.jsonl");
+        let lines: Vec<String> = (0..1000)
+            .map(|i| {
+                serde_json::json!({"id": format!("a{i}"), "title": format!("Story {i}"),
+                    "body": format!("Paragraph number {i} of the archive. \
+                        Gordon Brown met Tony Blair in London. Mr Brown said so.")})
+                .to_string()
+            })
+            .collect();
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        let mut import = newsdb(&db);
+        import.env("NEWSDB_FAILPOINT", "fts-optimize").arg("import");
+        if !extract {
+            import.arg("--no-extract");
+        }
+        import.arg(&file).assert().success().stderr(
             predicate::str::contains("all 1000 new or updated article(s) were committed")
                 .and(predicate::str::contains("disk is full")),
         );
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1000);
-    newsdb(&db).arg("check").assert().success();
-    newsdb(&db)
-        .args(["search", "archive", "--limit", "1"])
-        .assert()
-        .success();
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM articles"), 1000);
+        // The pass committed: nothing is left for a later one.
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM pending_name_links"), 0);
+        if extract {
+            assert!(
+                scalar(&db, "SELECT COUNT(*) FROM mentions") >= 3000,
+                "every article's names are stored"
+            );
+        }
+        newsdb(&db).arg("check").assert().success();
+        newsdb(&db)
+            .args(["search", "archive", "--limit", "1"])
+            .assert()
+            .success();
+    }
 }

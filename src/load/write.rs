@@ -50,6 +50,9 @@ const SQL_DATA_VERSION: &str = "PRAGMA data_version";
 /// over, so memory stays flat in a long import.
 const MAX_CACHED_NAMES: usize = 50_000;
 const SQL_FTS_OPTIMIZE: &str = "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')";
+const SQL_SAVEPOINT_OPTIMIZE: &str = "SAVEPOINT fts_optimize";
+const SQL_ROLLBACK_OPTIMIZE: &str = "ROLLBACK TO fts_optimize";
+const SQL_RELEASE_OPTIMIZE: &str = "RELEASE fts_optimize";
 
 /// What a dry run's earlier records would have written, for its later ones to see.
 #[derive(Debug, Default)]
@@ -689,7 +692,11 @@ impl<'c> Writer<'c> {
     /// Links the lone surnames of the persons written since the last pass (by this run
     /// or a run stopped before its end) across the store, in a transaction of its own
     /// (or the run's single one).
-    fn link_surnames(&mut self) -> Result<()> {
+    ///
+    /// With `optimize`, the search index is merged ([`optimize_index`]) in that
+    /// transaction while a second connection reads what the pass needs, and the merge's
+    /// outcome is left there; it stays `None` when the pass had no such time to give.
+    fn link_surnames(&mut self, optimize: Option<&mut Option<Result<()>>>) -> Result<()> {
         let own = !self.in_transaction;
         if own {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -700,7 +707,16 @@ impl<'c> Writer<'c> {
         self.forget_lookups();
         self.report.surnames_linked = match &self.file {
             // Every batch is committed: only the pending list differs from the file.
-            Some(path) if own => linking::link_pending_committed(self.conn, path)?,
+            Some(path) if own => {
+                let mut optimize = optimize;
+                let mut beside = |conn: &Connection| -> Result<()> {
+                    if let Some(outcome) = optimize.as_deref_mut() {
+                        *outcome = Some(optimize_beside(conn)?);
+                    }
+                    Ok(())
+                };
+                linking::link_pending_committed(self.conn, path, &mut beside)?
+            }
             _ => linking::link_pending(self.conn)?,
         };
         // The pass deletes the entities it left without mentions.
@@ -715,7 +731,8 @@ impl<'c> Writer<'c> {
     /// Links surnames, records the run's counts and commits (a dry run has nothing to
     /// commit). The report's seconds are the whole run's since `started`, the linking
     /// pass and the merge of the search index included; the `imports` row records
-    /// them up to the pass's end, when it is written.
+    /// them up to the pass's end, when it is written (with the merge when it ran
+    /// during the pass).
     pub(crate) fn finish(
         mut self,
         started: Instant,
@@ -734,7 +751,11 @@ impl<'c> Writer<'c> {
                 return Err(e);
             }
         }
-        if let Err(e) = self.link_surnames() {
+        let optimize =
+            !self.opts.dry_run && self.report.inserted + self.report.updated >= OPTIMIZE_AFTER;
+        // The merge's outcome, when it ran during the pass.
+        let mut optimized = None;
+        if let Err(e) = self.link_surnames(optimize.then_some(&mut optimized)) {
             self.abort();
             return Err(e);
         }
@@ -760,10 +781,10 @@ impl<'c> Writer<'c> {
         if self.single_transaction {
             self.commit()?;
         }
-        if !self.opts.dry_run && self.report.inserted + self.report.updated >= OPTIMIZE_AFTER {
+        if optimize {
             // A bulk load leaves the full-text index in many small segments; merging
             // them once makes every later search several times faster.
-            if let Err(e) = self.optimize_index() {
+            if let Err(e) = optimized.unwrap_or_else(|| optimize_index(self.conn)) {
                 // Every batch is committed: a failure here (a full disk) loses nothing,
                 // and the merge is atomic, so the index stays as it was.
                 let committed = self.report.inserted + self.report.updated;
@@ -787,19 +808,39 @@ impl<'c> Writer<'c> {
         self.report.seconds = started.elapsed().as_secs_f64();
         Ok(self.report)
     }
+}
 
-    /// Merges the full-text index into one segment. In debug builds the environment
-    /// variable `NEWSDB_FAILPOINT=fts-optimize` makes it fail as a full disk would, for
-    /// the test of what the import then reports.
-    fn optimize_index(&self) -> Result<()> {
-        #[cfg(debug_assertions)]
-        if std::env::var("NEWSDB_FAILPOINT").is_ok_and(|v| v == "fts-optimize") {
-            return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-                Some("database or disk is full (NEWSDB_FAILPOINT)".into()),
-            )));
-        }
-        self.conn.execute_batch(SQL_FTS_OPTIMIZE)?;
-        Ok(())
+/// Merges the full-text index into one segment. In debug builds the environment
+/// variable `NEWSDB_FAILPOINT=fts-optimize` makes it fail as a full disk would, for
+/// the test of what the import then reports.
+fn optimize_index(conn: &Connection) -> Result<()> {
+    #[cfg(debug_assertions)]
+    if std::env::var("NEWSDB_FAILPOINT").is_ok_and(|v| v == "fts-optimize") {
+        return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full (NEWSDB_FAILPOINT)".into()),
+        )));
     }
+    conn.execute_batch(SQL_FTS_OPTIMIZE)?;
+    Ok(())
+}
+
+/// [`optimize_index`] inside the linking pass's transaction, in a savepoint of its
+/// own: a merge that fails is undone and leaves the pass's changes as they were. The
+/// outer `Result` fails only when SQLite rolled the whole transaction back (after a
+/// full disk, say), which stops the pass.
+fn optimize_beside(conn: &Connection) -> Result<Result<()>> {
+    conn.execute_batch(SQL_SAVEPOINT_OPTIMIZE)?;
+    let merged = optimize_index(conn);
+    if conn.is_autocommit() {
+        // SQLite ended the transaction on the error: the pass cannot go on.
+        return Err(merged.err().unwrap_or_else(|| {
+            Error::InvalidArgument("the linking pass's transaction ended early".into())
+        }));
+    }
+    if merged.is_err() {
+        conn.execute_batch(SQL_ROLLBACK_OPTIMIZE)?;
+    }
+    conn.execute_batch(SQL_RELEASE_OPTIMIZE)?;
+    Ok(merged)
 }

@@ -99,13 +99,26 @@ pub(crate) fn link_pending(conn: &Connection) -> Result<u64> {
 /// commit but the pending list, on the store file `path`: the pass decides on a second
 /// connection to it while this one writes, so it takes the time of the slower of the
 /// two rather than of both.
-pub(crate) fn link_pending_committed(conn: &Connection, path: &Path) -> Result<u64> {
-    link_pending_reading(conn, Some(path))
+///
+/// `beside` runs on `conn`, in its transaction, while the second connection reads the
+/// evidence and this one would wait: work the caller would do after the pass (an
+/// error from it stops the pass). It runs at most once, and not at all when there is
+/// nothing to link or no second connection can read the store.
+pub(crate) fn link_pending_committed(
+    conn: &Connection,
+    path: &Path,
+    beside: &mut dyn FnMut(&Connection) -> Result<()>,
+) -> Result<u64> {
+    link_pending_reading(conn, Some((path, beside)))
 }
+
+/// The store file a pass may read on a second connection, and what the writing
+/// connection does meanwhile ([`link_pending_committed`]).
+type Snapshot<'a> = (&'a Path, &'a mut dyn FnMut(&Connection) -> Result<()>);
 
 /// [`link_pending`], deciding on a second connection to `snapshot` when given (see
 /// [`link_lone_names`]).
-fn link_pending_reading(conn: &Connection, snapshot: Option<&Path>) -> Result<u64> {
+fn link_pending_reading(conn: &Connection, snapshot: Option<Snapshot<'_>>) -> Result<u64> {
     let keys: HashSet<String> = conn
         .prepare(SQL_PENDING)?
         .query_map([], |r| r.get(0))?
@@ -364,7 +377,8 @@ fn read_candidates(conn: &Connection) -> Result<Candidates> {
 /// `None`), on the caller's transaction. Returns how many mentions changed entity.
 ///
 /// With `snapshot`, the store's file, the pass decides on a second, read-only
-/// connection to it, on another thread, while this one writes what was decided: only
+/// connection to it, on another thread, while this one writes what was decided (and
+/// first runs the snapshot's other part, see [`link_pending_committed`]): only
 /// for a caller whose transaction has changed nothing the decisions read (the
 /// committed store is then what this transaction sees). The decisions are the same
 /// either way: they read only mentions that are not lone names, which the pass never
@@ -379,7 +393,7 @@ fn read_candidates(conn: &Connection) -> Result<Candidates> {
 fn link_lone_names(
     conn: &Connection,
     keys: Option<&HashSet<String>>,
-    snapshot: Option<&Path>,
+    snapshot: Option<Snapshot<'_>>,
 ) -> Result<u64> {
     let mut candidates = read_candidates(conn)?;
     let mut moved = link_round(conn, keys, snapshot, &candidates)?;
@@ -424,7 +438,7 @@ fn changed_keys(before: &Candidates, after: &Candidates) -> Option<Option<HashSe
 fn link_round(
     conn: &Connection,
     keys: Option<&HashSet<String>>,
-    snapshot: Option<&Path>,
+    snapshot: Option<Snapshot<'_>>,
     candidates: &Candidates,
 ) -> Result<u64> {
     let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
@@ -443,8 +457,9 @@ fn link_round(
             Ok(())
         },
     };
-    let moved = match snapshot.and_then(|path| open_reader(conn, path)) {
-        Some(reader) => decide_beside(conn, keys, candidates, reader, &preloads),
+    let beside = snapshot.and_then(|(path, beside)| Some((open_reader(conn, path)?, beside)));
+    let moved = match beside {
+        Some((reader, beside)) => decide_beside(conn, keys, candidates, reader, &preloads, beside),
         None => Plan::new(conn, keys, candidates, &|preloading| {
             if preloading {
                 (preloads.before)()
@@ -500,13 +515,14 @@ fn relink_cache_kib(held: usize, cache_size: i64) -> i64 {
 
 /// [`link_lone_names`] with the decisions read on `reader`, a second connection to
 /// the store on another thread, in one snapshot; `preloads` runs on this thread
-/// around the reader's preload.
+/// around the reader's preload, and `beside` right after the reader starts.
 fn decide_beside(
     conn: &Connection,
     keys: Option<&HashSet<String>>,
     candidates: &Candidates,
     reader: Connection,
     preloads: &Preloading<'_>,
+    beside: &mut dyn FnMut(&Connection) -> Result<()>,
 ) -> Result<u64> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decided>>(DECIDED_AHEAD);
     let (plan_tx, plan_rx) = std::sync::mpsc::sync_channel::<Planned>(1);
@@ -537,8 +553,14 @@ fn decide_beside(
         });
         // The reader says whether it preloads before it does, and what the preload
         // holds after; or it fails first (and then the decisions hold its error).
-        if let Ok(Planned::Preloads(true)) = plan_rx.recv() {
+        let preloading = matches!(plan_rx.recv(), Ok(Planned::Preloads(true)));
+        if preloading {
             (preloads.before)()?;
+        }
+        // The reader sees only what was committed: what this connection writes
+        // meanwhile (in its transaction, touching nothing the pass reads) is not seen.
+        beside(conn)?;
+        if preloading {
             if let Ok(Planned::Holds(held)) = plan_rx.recv() {
                 (preloads.after)(held)?;
             }
