@@ -81,6 +81,62 @@ pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 /// resolves the spans (in-document coreference, acronyms, aliases). An article longer
 /// than [`MAX_DOCUMENT_BYTES`] is done in parts of that size.
 pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph]) -> Vec<Extracted> {
+    tag_keeping(model, title, body, paragraphs, true).resolve(model, title, body, paragraphs)
+}
+
+/// An article [`tag`]ged: what [`extract`] gives once [`Tagged::resolve`]d.
+pub(crate) struct Tagged(TaggedState);
+
+impl std::fmt::Debug for Tagged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            TaggedState::Document(d) => write!(f, "Tagged({} spans to resolve)", d.spans.len()),
+            TaggedState::Resolved(out) => write!(f, "Tagged({} spans resolved)", out.len()),
+        }
+    }
+}
+
+enum TaggedState {
+    /// An article of one document, tagged only.
+    Document(TaggedDocument),
+    /// An article done in parts, each resolved as soon as tagged, since the parts
+    /// together would hold several times the article's size.
+    Resolved(Vec<Extracted>),
+}
+
+impl Tagged {
+    /// The article's mentions, resolved (`title` and `body` are those it was tagged
+    /// from). For an import, resolution is a stage of its own, on a thread beside the
+    /// tagging ones.
+    pub(crate) fn resolve(
+        self,
+        model: &Model,
+        title: &str,
+        body: &str,
+        paragraphs: &[Paragraph],
+    ) -> Vec<Extracted> {
+        match self.0 {
+            TaggedState::Document(doc) => doc.resolve(model, title, body, paragraphs),
+            TaggedState::Resolved(out) => out,
+        }
+    }
+}
+
+/// The first half of [`extract`]: tags the article (of one document) but leaves the
+/// resolution of the spans to [`Tagged::resolve`], with the same `title`, `body` and
+/// `paragraphs`.
+pub(crate) fn tag(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph]) -> Tagged {
+    tag_keeping(model, title, body, paragraphs, false)
+}
+
+/// [`tag`], keeping what the resolution reads again when `keep`.
+fn tag_keeping(
+    model: &Model,
+    title: &str,
+    body: &str,
+    paragraphs: &[Paragraph],
+    keep: bool,
+) -> Tagged {
     let size = |p: &Paragraph| {
         if p.boilerplate {
             0
@@ -90,7 +146,9 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
     };
     let tagged: usize = title.len() + paragraphs.iter().map(size).sum::<usize>();
     if tagged <= MAX_DOCUMENT_BYTES {
-        return extract_document(model, title, body, paragraphs);
+        return Tagged(TaggedState::Document(TaggedDocument::new(
+            model, title, body, paragraphs, keep,
+        )));
     }
     let mut out = Vec::new();
     let mut start = 0;
@@ -120,7 +178,8 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
             })
             .collect();
         let part_title = if start == 0 { title } else { "" };
-        for mut e in extract_document(model, part_title, part_body, &part) {
+        let part_doc = TaggedDocument::new(model, part_title, part_body, &part, true);
+        for mut e in part_doc.resolve(model, part_title, part_body, &part) {
             if e.field == Field::Body {
                 e.start_byte += byte0;
                 e.end_byte += byte0;
@@ -136,116 +195,171 @@ pub fn extract(model: &Model, title: &str, body: &str, paragraphs: &[Paragraph])
         }
         start = end;
     }
-    out
+    Tagged(TaggedState::Resolved(out))
 }
 
-/// [`extract`] of an article tagged as one document.
-fn extract_document(
-    model: &Model,
-    title: &str,
-    body: &str,
-    paragraphs: &[Paragraph],
-) -> Vec<Extracted> {
-    // The document: the title and each tagged paragraph on a line of its own.
-    // Sentences are split per segment, so none crosses from one to the next.
-    let mut doc = String::with_capacity(title.len() + body.len() + paragraphs.len() + 1);
-    let mut doc_chars = 0usize;
-    let mut pieces: Vec<(Field, Option<usize>, usize, usize, &str)> =
-        vec![(Field::Title, None, 0, 0, title)];
-    for p in paragraphs.iter().filter(|p| !p.boilerplate) {
-        let text = &body[p.start_byte..p.end_byte];
-        pieces.push((Field::Body, Some(p.idx), p.start_byte, p.start_char, text));
+/// A document tagged: its text (the title and tagged paragraphs, one per line), tokens,
+/// sentences and segments, and the tagger's spans, mapped to their fields.
+struct TaggedDocument {
+    /// The document the spans were tagged in, kept when they are resolved at once; an
+    /// import's resolution stage builds it again ([`Document::new`]), which costs
+    /// less than the memory of the articles waiting there.
+    document: Option<Document>,
+    spans: Vec<Extracted>,
+}
+
+/// The text the tagger reads for an article: its title and each tagged paragraph on a
+/// line of its own, tokenized and split into sentences per segment (so none crosses
+/// from one to the next).
+struct Document {
+    doc: String,
+    tokens: Vec<Token>,
+    sentences: Vec<Range<usize>>,
+    segments: Vec<Segment>,
+}
+
+impl Document {
+    /// The document of `title` and the paragraphs of `body` that are not boilerplate.
+    fn new(title: &str, body: &str, paragraphs: &[Paragraph]) -> Document {
+        let mut doc = String::with_capacity(title.len() + body.len() + paragraphs.len() + 1);
+        let mut doc_chars = 0usize;
+        let mut pieces: Vec<(Field, Option<usize>, usize, usize, &str)> =
+            vec![(Field::Title, None, 0, 0, title)];
+        for p in paragraphs.iter().filter(|p| !p.boilerplate) {
+            let text = &body[p.start_byte..p.end_byte];
+            pieces.push((Field::Body, Some(p.idx), p.start_byte, p.start_char, text));
+        }
+        let mut segments = Vec::with_capacity(pieces.len());
+        let mut tokens: Vec<Token> = Vec::new();
+        let mut sentences: Vec<Range<usize>> = Vec::new();
+        let mut field_sentence = [0usize; 2];
+        let mut next_boilerplate = paragraphs.iter().filter(|p| p.boilerplate).peekable();
+        for (field, paragraph, field_byte, field_char, text) in pieces {
+            // Sentences of boilerplate paragraphs before this one still count, so
+            // sentence numbers do not depend on boilerplate flags.
+            if let Some(idx) = paragraph {
+                while let Some(b) = next_boilerplate.next_if(|b| b.idx < idx) {
+                    let t = &body[b.start_byte..b.end_byte];
+                    field_sentence[1] += split_sentences(t, &tokenize(t)).len();
+                }
+            }
+            if !doc.is_empty() {
+                doc.push('\n');
+                doc_chars += 1;
+            }
+            let (doc_byte, doc_char) = (doc.len(), doc_chars);
+            doc.push_str(text);
+            doc_chars += text.chars().count();
+            let own = tokenize(text);
+            let own_sentences = split_sentences(text, &own);
+            let first_token = tokens.len();
+            tokens.extend(own.iter().map(|t| Token {
+                start_byte: t.start_byte + doc_byte,
+                end_byte: t.end_byte + doc_byte,
+                start_char: t.start_char + doc_char,
+                end_char: t.end_char + doc_char,
+            }));
+            let first_sentence = sentences.len();
+            sentences.extend(
+                own_sentences
+                    .iter()
+                    .map(|r| r.start + first_token..r.end + first_token),
+            );
+            let f = usize::from(field == Field::Body);
+            segments.push(Segment {
+                field,
+                paragraph,
+                doc_byte,
+                doc_char,
+                field_byte,
+                field_char,
+                sentence_base: field_sentence[f],
+                sentences: first_sentence..sentences.len(),
+            });
+            field_sentence[f] += own_sentences.len();
+        }
+        Document {
+            doc,
+            tokens,
+            sentences,
+            segments,
+        }
+    }
+}
+
+impl TaggedDocument {
+    /// Tags `title` and the paragraphs of `body` that are not boilerplate as one
+    /// document, keeping the document when `keep`.
+    fn new(
+        model: &Model,
+        title: &str,
+        body: &str,
+        paragraphs: &[Paragraph],
+        keep: bool,
+    ) -> TaggedDocument {
+        let d = Document::new(title, body, paragraphs);
+        // Which segment each document sentence is in.
+        let segment_of: Vec<usize> = d
+            .segments
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.sentences.clone().map(move |_| i))
+            .collect();
+        let mut spans = Vec::new();
+        for s in model.extract_tokens(&d.doc, &d.tokens, &d.sentences) {
+            let seg = &d.segments[segment_of[s.sentence]];
+            spans.push(Extracted {
+                field: seg.field,
+                start_byte: seg.field_byte + s.start_byte - seg.doc_byte,
+                end_byte: seg.field_byte + s.end_byte - seg.doc_byte,
+                start_char: seg.field_char + s.start_char - seg.doc_char,
+                end_char: seg.field_char + s.end_char - seg.doc_char,
+                sentence: seg.sentence_base + s.sentence - seg.sentences.start,
+                paragraph: seg.paragraph,
+                confidence: s.confidence,
+                kind: s.kind,
+                name: String::new(),
+                cued: false,
+            });
+        }
+        TaggedDocument {
+            document: keep.then_some(d),
+            spans,
+        }
     }
 
-    let mut segments = Vec::with_capacity(pieces.len());
-    let mut tokens: Vec<Token> = Vec::new();
-    let mut sentences: Vec<Range<usize>> = Vec::new();
-    let mut field_sentence = [0usize; 2];
-    let mut next_boilerplate = paragraphs.iter().filter(|p| p.boilerplate).peekable();
-    for (field, paragraph, field_byte, field_char, text) in pieces {
-        // Sentences of boilerplate paragraphs before this one still count, so sentence
-        // numbers do not depend on boilerplate flags.
-        if let Some(idx) = paragraph {
-            while let Some(b) = next_boilerplate.next_if(|b| b.idx < idx) {
-                let t = &body[b.start_byte..b.end_byte];
-                field_sentence[1] += split_sentences(t, &tokenize(t)).len();
+    /// Resolves the spans (in-document coreference, acronyms, aliases) of a document
+    /// tagged from `title` and `paragraphs` of `body`.
+    fn resolve(
+        self,
+        model: &Model,
+        title: &str,
+        body: &str,
+        paragraphs: &[Paragraph],
+    ) -> Vec<Extracted> {
+        let mut out = self.spans;
+        complete_long_forms(title, body, &mut out);
+        trim_headline_epithets(&|w| model.capitalisation(w), title, body, &mut out);
+        let found = as_found(&out);
+        let mut prepared = PreparedArticle::new(title, body, &found);
+        let anchors = prepared.anchors();
+        if !anchors.is_empty() {
+            let d = self
+                .document
+                .unwrap_or_else(|| Document::new(title, body, paragraphs));
+            if add_anchor_mentions(&anchors, &d, &mut out) {
+                prepared = PreparedArticle::new(title, body, &as_found(&out));
             }
         }
-        if !doc.is_empty() {
-            doc.push('\n');
-            doc_chars += 1;
+        let resolved = prepared.resolve_cued();
+        for (e, (r, cued)) in out.iter_mut().zip(resolved) {
+            e.kind = r.kind;
+            e.name = r.name;
+            e.cued = cued;
         }
-        let (doc_byte, doc_char) = (doc.len(), doc_chars);
-        doc.push_str(text);
-        doc_chars += text.chars().count();
-        let own = tokenize(text);
-        let own_sentences = split_sentences(text, &own);
-        let first_token = tokens.len();
-        tokens.extend(own.iter().map(|t| Token {
-            start_byte: t.start_byte + doc_byte,
-            end_byte: t.end_byte + doc_byte,
-            start_char: t.start_char + doc_char,
-            end_char: t.end_char + doc_char,
-        }));
-        let first_sentence = sentences.len();
-        sentences.extend(
-            own_sentences
-                .iter()
-                .map(|r| r.start + first_token..r.end + first_token),
-        );
-        let f = usize::from(field == Field::Body);
-        segments.push(Segment {
-            field,
-            paragraph,
-            doc_byte,
-            doc_char,
-            field_byte,
-            field_char,
-            sentence_base: field_sentence[f],
-            sentences: first_sentence..sentences.len(),
-        });
-        field_sentence[f] += own_sentences.len();
+        out.retain(|e| !e.name.is_empty());
+        out
     }
-    // Which segment each document sentence is in.
-    let segment_of: Vec<usize> = segments
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| s.sentences.clone().map(move |_| i))
-        .collect();
-
-    let mut out = Vec::new();
-    for s in model.extract_tokens(&doc, &tokens, &sentences) {
-        let seg = &segments[segment_of[s.sentence]];
-        out.push(Extracted {
-            field: seg.field,
-            start_byte: seg.field_byte + s.start_byte - seg.doc_byte,
-            end_byte: seg.field_byte + s.end_byte - seg.doc_byte,
-            start_char: seg.field_char + s.start_char - seg.doc_char,
-            end_char: seg.field_char + s.end_char - seg.doc_char,
-            sentence: seg.sentence_base + s.sentence - seg.sentences.start,
-            paragraph: seg.paragraph,
-            confidence: s.confidence,
-            kind: s.kind,
-            name: String::new(),
-            cued: false,
-        });
-    }
-    complete_long_forms(title, body, &mut out);
-    trim_headline_epithets(&|w| model.capitalisation(w), title, body, &mut out);
-    let found = as_found(&out);
-    let mut prepared = PreparedArticle::new(title, body, &found);
-    let anchors = prepared.anchors();
-    if add_anchor_mentions(&anchors, &doc, &tokens, &sentences, &segments, &mut out) {
-        prepared = PreparedArticle::new(title, body, &as_found(&out));
-    }
-    let resolved = prepared.resolve_cued();
-    for (e, (r, cued)) in out.iter_mut().zip(resolved) {
-        e.kind = r.kind;
-        e.name = r.name;
-        e.cued = cued;
-    }
-    out.retain(|e| !e.name.is_empty());
-    out
 }
 
 /// Puts each acronym long form the tagger found only part of ("Islamic" in "the
@@ -369,17 +483,16 @@ fn as_found(spans: &[Extracted]) -> Vec<Found> {
 /// Adds a mention for every single-token word that names, in this article, an entity
 /// the tagger found elsewhere in it (`anchors`, of the spans `out` holds), unless a
 /// tagged span already covers the word. Returns whether it added any.
-fn add_anchor_mentions(
-    anchors: &Anchors,
-    doc: &str,
-    tokens: &[Token],
-    sentences: &[Range<usize>],
-    segments: &[Segment],
-    out: &mut Vec<Extracted>,
-) -> bool {
+fn add_anchor_mentions(anchors: &Anchors, d: &Document, out: &mut Vec<Extracted>) -> bool {
     if anchors.is_empty() {
         return false;
     }
+    let Document {
+        doc,
+        tokens,
+        sentences,
+        segments,
+    } = d;
     let mut added = Vec::new();
     for seg in segments {
         for (k, sentence) in sentences[seg.sentences.clone()].iter().enumerate() {
@@ -483,6 +596,34 @@ mod tests {
     }
 
     #[test]
+    fn resolving_later_with_the_document_built_again_gives_what_extract_gives() {
+        // An import tags on its workers and resolves on a stage of its own, which
+        // builds the document again rather than keep it.
+        let model = Model::embedded();
+        let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
+        let (title, body) = seed.split_once('\n').unwrap();
+        let more = format!(
+            "{body}\nGordon Brown met Tony Blair. Brown said Blair was right, and the \
+             Bank of England agreed.\nMr Brown left for Paris."
+        );
+        for body in [body, more.as_str()] {
+            let (paragraphs, _) = crate::paragraphs::analyze(title, body, Some("eng"));
+            let now = extract(model, title, body, &paragraphs);
+            let later =
+                tag(model, title, body, &paragraphs).resolve(model, title, body, &paragraphs);
+            assert!(now.len() > 5, "{now:?}");
+            assert_eq!(now, later);
+        }
+        // What waits for the resolution stage is the spans alone.
+        let (paragraphs, _) = crate::paragraphs::analyze(title, &more, Some("eng"));
+        let spans = tag(model, title, &more, &paragraphs);
+        let TaggedState::Document(d) = &spans.0 else {
+            panic!("one document");
+        };
+        assert!(d.document.is_none(), "the document is not kept");
+    }
+
+    #[test]
     fn a_long_article_is_tagged_in_parts_with_the_same_offsets_and_sentence_numbers() {
         let model = Model::embedded();
         let seed = include_str!("../../seeds/000_74746990a53cdcfb.txt");
@@ -501,7 +642,12 @@ mod tests {
         }
         let (paragraphs, _) = crate::paragraphs::analyze(title, &body, Some("eng"));
         let parts = extract(model, title, &body, &paragraphs);
-        let whole = extract_document(model, title, &body, &paragraphs);
+        let whole = TaggedDocument::new(model, title, &body, &paragraphs, true).resolve(
+            model,
+            title,
+            &body,
+            &paragraphs,
+        );
         assert!(parts.iter().any(|e| e.start_byte > 2 * MAX_DOCUMENT_BYTES));
         let by_range: std::collections::HashMap<_, _> = whole
             .iter()

@@ -145,6 +145,7 @@ impl ExtractedArticle {
             },
             paragraphs: self.paragraphs,
             extracted,
+            tagged: None,
             not_english,
             extractor: self.extractor,
         })

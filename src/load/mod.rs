@@ -291,8 +291,11 @@ pub(crate) struct Processed {
 pub(crate) struct Ready {
     parsed: Parsed,
     paragraphs: Vec<Paragraph>,
-    /// `None` when extraction was not run (disabled, not English, or unchanged).
+    /// `None` when extraction was not run (disabled, not English, or unchanged), or
+    /// not finished: then `tagged` holds what [`Ready::resolve`] finishes.
     extracted: Option<Vec<Extracted>>,
+    /// The article tagged, its spans not yet resolved ([`prepare_tagged`]).
+    tagged: Option<extract::Tagged>,
     not_english: bool,
     /// The model that extracted `extracted` when not the writer's own (a record of
     /// `newsdb extract` read by `import --extracted`).
@@ -363,6 +366,15 @@ pub fn parse_unit(unit: &Unit) -> std::result::Result<Parsed, String> {
 
 /// Paragraphs, language and (when wanted) extraction for a parsed article.
 pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
+    let mut ready = prepare_tagged(parsed, model);
+    if let Some(m) = model {
+        ready.resolve(m);
+    }
+    ready
+}
+
+/// [`prepare`] but for the resolution of the spans, which [`Ready::resolve`] does.
+fn prepare_tagged(parsed: Parsed, model: Option<&Model>) -> Ready {
     let (paragraphs, language) = paragraphs::analyze(
         &parsed.article.title,
         &parsed.article.body,
@@ -375,8 +387,8 @@ pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
         .language
         .as_deref()
         .is_some_and(|l| !paragraphs::is_english(l));
-    let extracted = match model {
-        Some(m) if !not_english => Some(extract::extract(
+    let tagged = match model {
+        Some(m) if !not_english => Some(extract::tag(
             m,
             &parsed.article.title,
             &parsed.article.body,
@@ -387,9 +399,20 @@ pub(crate) fn prepare(parsed: Parsed, model: Option<&Model>) -> Ready {
     Ready {
         parsed,
         paragraphs,
-        extracted,
+        extracted: None,
+        tagged,
         not_english,
         extractor: None,
+    }
+}
+
+impl Ready {
+    /// Resolves the spans of an article tagged with `model` ([`prepare_tagged`]).
+    fn resolve(&mut self, model: &Model) {
+        if let Some(tagged) = self.tagged.take() {
+            let a = &self.parsed.article;
+            self.extracted = Some(tagged.resolve(model, &a.title, &a.body, &self.paragraphs));
+        }
     }
 }
 
@@ -445,7 +468,7 @@ fn process(unit: Unit, model: Option<&Model>, pool: &ReadPool, opts: &ImportOpti
     });
     let outcome = parsed.map(|parsed| {
         let skip = model.is_none() || pool.is_unchanged(&parsed.article);
-        prepare(parsed, if skip { None } else { model })
+        prepare_tagged(parsed, if skip { None } else { model })
     });
     Processed {
         origin: unit.origin,
@@ -571,9 +594,9 @@ pub fn extract_each(
     Ok(report)
 }
 
-/// Reads `files` in order on one thread, parses and (with `model`) extracts batches of
-/// units on a pool of `jobs` workers (0: one per core), order kept, and hands each
-/// batch to `consume` on the calling thread. An error from `consume` stops the reader
+/// Reads `files` in order on one thread, parses and (with `model`) tags batches of
+/// units on a pool of `jobs` workers (0: one per core), order kept, resolves their
+/// spans on one more thread, and hands each batch to `consume` on the calling thread. An error from `consume` stops the reader
 /// and is returned.
 fn pipeline(
     files: &[SourceFile],
@@ -660,7 +683,24 @@ fn pipeline(
                 }
             }
         });
-        for batch in done_rx {
+        // The spans are resolved on a stage of their own: a tenth of a worker's time,
+        // which the writer's core has to spare while the workers' cores tag.
+        let (resolved_tx, resolved_rx) = sync_channel::<Vec<Processed>>(1);
+        s.spawn(move || {
+            for mut batch in done_rx {
+                if let Some(model) = model {
+                    for p in &mut batch {
+                        if let Ok(ready) = &mut p.outcome {
+                            ready.resolve(model);
+                        }
+                    }
+                }
+                if resolved_tx.send(batch).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in resolved_rx {
             if let Err(e) = consume(batch) {
                 stop.store(true, Ordering::Relaxed);
                 return Err(e);

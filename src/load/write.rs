@@ -406,9 +406,14 @@ impl<'c> Writer<'c> {
             parsed,
             paragraphs,
             extracted,
+            tagged,
             not_english,
             extractor,
         } = ready;
+        debug_assert!(
+            tagged.is_none(),
+            "the pipeline resolves every tagged article"
+        );
         let a = &parsed.article;
         let warn = |message: String| RecordError {
             origin: origin.to_string(),
