@@ -105,9 +105,9 @@ enum TaggedState {
 }
 
 impl Tagged {
-    /// The article's mentions, resolved (`title` and `body` are those it was tagged
-    /// from). For an import, resolution is a stage of its own, on a thread beside the
-    /// tagging ones.
+    /// The article's mentions, resolved (`title`, `body` and `paragraphs` are those it
+    /// was tagged from). For an import, resolution is a stage of its own, on a thread
+    /// beside the tagging ones.
     pub(crate) fn resolve(
         self,
         model: &Model,
