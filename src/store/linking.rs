@@ -524,9 +524,12 @@ fn decide_beside(
     preloads: &Preloading<'_>,
     beside: &mut dyn FnMut(&Connection) -> Result<()>,
 ) -> Result<u64> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decided>>(DECIDED_AHEAD);
-    let (plan_tx, plan_rx) = std::sync::mpsc::sync_channel::<Planned>(1);
     std::thread::scope(|s| {
+        // Made here, so that the writer returning early on an error of its own drops
+        // the receivers before the scope joins the reader, whose sends then fail and
+        // stop it.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decided>>(DECIDED_AHEAD);
+        let (plan_tx, plan_rx) = std::sync::mpsc::sync_channel::<Planned>(1);
         s.spawn(move || {
             let run = || -> Result<()> {
                 reader.execute_batch("BEGIN")?;
@@ -1168,6 +1171,51 @@ mod tests {
             "the same pass on one connection"
         );
         conn.execute_batch("COMMIT").unwrap();
+    }
+
+    /// What the writing connection does while the reader plans ([`decide_beside`]'s
+    /// `beside`) runs once in the pass's transaction; when it fails, the pass stops
+    /// with its error even with more decisions waiting than the channel holds (the
+    /// reader is then stopped, not left blocked on a send).
+    #[test]
+    fn work_beside_the_reader_runs_once_and_its_error_stops_the_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("news.sqlite");
+        let mut store = crate::Store::open(&path).unwrap();
+        // More articles with a lone name than the reader may be ahead of the writer.
+        let lone = DECIDED_AHEAD + 44;
+        store
+            .import_articles(howard_articles(10, lone), &crate::ImportOptions::default())
+            .unwrap();
+        let conn = store.conn();
+        let pass = |beside: &mut dyn FnMut(&Connection) -> Result<()>| {
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            mark_pending(conn, "howard").unwrap();
+            let moved = link_pending_committed(conn, &path, beside);
+            conn.execute_batch("ROLLBACK").unwrap();
+            moved
+        };
+        let mut runs = 0;
+        let moved = pass(&mut |c: &Connection| {
+            runs += 1;
+            // In the pass's transaction: the pending list written just before is seen.
+            let pending: i64 = c
+                .query_row("SELECT COUNT(*) FROM pending_name_links", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(pending, 1);
+            Ok(())
+        });
+        assert_eq!(runs, 1);
+        assert_eq!(moved.unwrap(), 0, "the import linked them already");
+        let failed = pass(&mut |_: &Connection| {
+            Err(crate::error::Error::InvalidArgument(
+                "the disk is full".into(),
+            ))
+        });
+        assert!(
+            matches!(&failed, Err(e) if e.to_string().contains("the disk is full")),
+            "{failed:?}"
+        );
     }
 
     /// A changed candidate list names its key for the next round; a club key that
