@@ -198,8 +198,8 @@ fn tag_keeping(
     Tagged(TaggedState::Resolved(out))
 }
 
-/// A document tagged: its text (the title and tagged paragraphs, one per line), tokens,
-/// sentences and segments, and the tagger's spans, mapped to their fields.
+/// A document tagged: the tagger's spans, mapped to their fields, and the
+/// [`Document`] they were found in when it is kept.
 struct TaggedDocument {
     /// The document the spans were tagged in, kept when they are resolved at once; an
     /// import's resolution stage builds it again ([`Document::new`]), which costs
@@ -482,11 +482,9 @@ fn as_found(spans: &[Extracted]) -> Vec<Found> {
 
 /// Adds a mention for every single-token word that names, in this article, an entity
 /// the tagger found elsewhere in it (`anchors`, of the spans `out` holds), unless a
-/// tagged span already covers the word. Returns whether it added any.
+/// tagged span already covers the word. Returns whether it added any. The caller
+/// builds `d` only for an article with anchors.
 fn add_anchor_mentions(anchors: &Anchors, d: &Document, out: &mut Vec<Extracted>) -> bool {
-    if anchors.is_empty() {
-        return false;
-    }
     let Document {
         doc,
         tokens,
