@@ -64,7 +64,7 @@ fn set_pragmas(conn: &Connection) -> Result<()> {
 /// statement. An import runs a few dozen distinct statements per mention, so the
 /// statement cache holds 64 rather than rusqlite's 16: a cache smaller than the working
 /// set prepares every statement again on every use.
-fn tune_statements(conn: &Connection) -> Result<()> {
+pub(crate) fn tune_statements(conn: &Connection) -> Result<()> {
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
         true,

@@ -320,7 +320,10 @@ impl ReadPool {
             None => match Connection::open_with_flags(
                 crate::db::not_a_uri(path),
                 OpenFlags::SQLITE_OPEN_READ_ONLY,
-            ) {
+            )
+            .map_err(crate::Error::from)
+            .and_then(|c| crate::db::tune_statements(&c).map(|()| c))
+            {
                 Ok(c) => c,
                 Err(_) => return false,
             },
