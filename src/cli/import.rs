@@ -85,8 +85,9 @@ pub struct Args {
     #[arg(long)]
     tsv_quoted: bool,
     /// Worker threads for parsing and extraction; 0 (the default) uses every core but
-    /// one, which the writer (one thread committing every batch) keeps busy. On 2 cores
-    /// `--jobs 2` imports up to 15% faster for about 15 MB more.
+    /// one, which the writer (one thread committing every batch) and the stage that
+    /// resolves names keep busy. On 2 cores `--jobs 2` is no faster (the cores are full)
+    /// and takes about 16 MB more.
     #[arg(long, short = 'j', default_value_t = 0, hide_default_value = true,
           value_parser = clap::value_parser!(u16).range(0..=1024))]
     jobs: u16,

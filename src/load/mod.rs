@@ -724,13 +724,14 @@ fn pipeline(
 /// Worker threads for an import's pipeline: `jobs`, or for 0 one per core but one.
 ///
 /// The writer is one more thread, and so is the stage that resolves the tagged names
-/// (see [`pipeline`]). On 2 cores the writer is busy about two thirds of the time
-/// the tagging worker is, so a second worker (`--jobs 2`) tags while it waits: 5-15%
-/// faster on 10,000 articles, and it costs about 15 MB, since the workers share the
-/// model's word-score cache. A million-article import is bound by the writer, whose
-/// inserts slow as the store grows, and there the second worker gained nothing
-/// measurable but took the peak to 300 MiB (275 with one): so the default leaves the
-/// writer its core (see the README's import benchmark).
+/// (see [`pipeline`]). On 2 cores the writer and that stage fill the time the one
+/// tagging worker leaves: a second worker (`--jobs 2`) was 5-15% faster on 10,000
+/// articles before the stage existed, and is no faster since (alternate runs of the
+/// 10k plain corpus: medians 14.8 s with two, 15.0 s with one), for about 16 MB more.
+/// A million-article import is bound by the writer, whose inserts slow as the store
+/// grows, and there the second worker gained nothing measurable but took the peak to
+/// 300 MiB (275 with one): so the default leaves the writer its core (see the README's
+/// import benchmark).
 fn import_workers(jobs: usize) -> usize {
     if jobs > 0 {
         return jobs;
