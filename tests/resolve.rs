@@ -131,7 +131,7 @@ fn surname_in_title_and_body_resolves_to_the_full_name() {
 }
 
 #[test]
-fn surname_shared_by_two_persons_stays_ambiguous() {
+fn surname_shared_by_two_persons_names_the_one_named_first() {
     let title = "Clinton wins";
     let body = "Hillary Clinton and Bill Clinton spoke. Clinton thanked voters.";
     let spans = tag(
@@ -149,7 +149,52 @@ fn surname_shared_by_two_persons_stays_ambiguous() {
     assert!(names.contains(&"Bill Clinton"));
     // The title's and the last sentence's bare "Clinton".
     let clinton: Vec<_> = resolved_as(title, body, &spans, &resolved, "Clinton").collect();
-    assert_eq!(clinton, [&person("Clinton"), &person("Clinton")]);
+    assert_eq!(
+        clinton,
+        [&person("Hillary Clinton"), &person("Hillary Clinton")]
+    );
+}
+
+#[test]
+fn surname_shared_by_two_persons_stays_apart_unless_the_person_is_clear() {
+    // An initial just before the surname picks the namesake it fits, or none.
+    let body = "Hillary Clinton and Bill Clinton spoke. B Clinton, W. Clinton and the \
+                Clinton family thanked voters.";
+    let spans = tag(
+        "",
+        body,
+        &[
+            ("Hillary Clinton", Person),
+            ("Bill Clinton", Person),
+            ("Clinton", Person),
+        ],
+    );
+    let resolved = resolve_article("", body, &spans);
+    let clinton: Vec<_> = resolved_as("", body, &spans, &resolved, "Clinton").collect();
+    assert_eq!(
+        clinton,
+        // "B Clinton"; "W. Clinton" fits neither; "the Clinton family" is a family.
+        [
+            &person("Bill Clinton"),
+            &person("Clinton"),
+            &person("Clinton")
+        ]
+    );
+    // A name the tagger gives another kind beside two namesakes: the firm "Disney"
+    // beside Walt and Roy Disney is neither of them.
+    let body = "Walt Disney and Roy Disney founded it. Disney shares fell.";
+    let spans = tag(
+        "",
+        body,
+        &[
+            ("Walt Disney", Person),
+            ("Roy Disney", Person),
+            ("Disney", Organization),
+        ],
+    );
+    let resolved = resolve_article("", body, &spans);
+    let disney: Vec<_> = resolved_as("", body, &spans, &resolved, "Disney").collect();
+    assert_eq!(disney, [&person("Disney")]);
 }
 
 #[test]

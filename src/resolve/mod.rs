@@ -47,8 +47,14 @@
 //!    often call a bare surname ORG or LOC in titles. The price is that a place sharing
 //!    a surname of the same article ("Washington" next to "George Washington") is read as
 //!    the person, even in "cities such as Washington". When two different full names share
-//!    the surname, the surname stays ambiguous and becomes a person named by the surname
-//!    alone. Full names are collected with the kinds of step 0, so "banks such as Goldman
+//!    the surname, a surname the tagger calls a person names the one the article names
+//!    first (title, then body): news introduces its subject first and names a later
+//!    namesake in full where it means them ("Robinson" in a story on Jason Robinson
+//!    that later quotes the coach Andy Robinson). After an initial the tagger left out
+//!    of the span ("S Williams") it names the one namesake the initial fits; it stays
+//!    a person named by the surname alone after an initial that fits none or several,
+//!    before "family", and when the tagger gave it another kind ("Disney" the firm
+//!    beside Walt and Roy Disney). Full names are collected with the kinds of step 0, so "banks such as Goldman
 //!    Sachs" does not make "Sachs" a person. A name of initials ("K Holmes" in a line-up)
 //!    names the one full name of the article its first initial fits ("Kelly Holmes")
 //!    and does not count as a second full name. A surname the article leaves alone or
@@ -128,6 +134,8 @@ pub fn resolve_article_cued(title: &str, body: &str, spans: &[Found]) -> Vec<(Re
 /// once for both, and again only when the anchors added mentions.
 #[derive(Debug, Clone)]
 pub struct PreparedArticle<'a> {
+    title: &'a str,
+    body: &'a str,
     surfaces: Vec<Option<&'a str>>,
     spans: Vec<Found>,
     cued: Vec<bool>,
@@ -142,6 +150,8 @@ impl<'a> PreparedArticle<'a> {
         let acronyms = acronym_map(title, body, &spans, &surfaces);
         let persons = persons_by_surname(&spans, &surfaces);
         PreparedArticle {
+            title,
+            body,
             surfaces,
             spans,
             cued,
@@ -171,7 +181,19 @@ impl<'a> PreparedArticle<'a> {
             .zip(&self.cued)
             .map(|((span, surface), &cued)| match surface {
                 Some(surface) => {
-                    let r = resolve_one(span.kind, surface, &self.acronyms, &self.persons, &lone);
+                    let text = match span.field {
+                        Field::Title => self.title,
+                        Field::Body => self.body,
+                    };
+                    let around = Around::of(text, span.start_byte, span.end_byte);
+                    let r = resolve_one(
+                        span.kind,
+                        surface,
+                        around,
+                        &self.acronyms,
+                        &self.persons,
+                        &lone,
+                    );
                     // A later rule (an alias, an acronym, a full name) may have decided
                     // the kind instead.
                     let cued = cued && r.kind == span.kind;
@@ -479,9 +501,42 @@ fn titled_kinds(surfaces: &[Option<&str>]) -> Vec<(usize, EntityKind)> {
 }
 
 /// Applies the rules of the module docs, in order, to one span.
+/// What the words right around a span say about a surname in it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Around {
+    /// The initial written just before it ("S" in "S Williams" of a line-up, where the
+    /// tagger's span holds only "Williams").
+    initial: Option<char>,
+    /// It is followed by "family" ("the Ambani family"): a family, not one person.
+    family: bool,
+}
+
+impl Around {
+    /// The cues around bytes `start..end` of `text`.
+    fn of(text: &str, start: usize, end: usize) -> Around {
+        let before = text.get(..start).unwrap_or_default().trim_end_matches(' ');
+        let before = before.strip_suffix('.').unwrap_or(before);
+        let mut letters = before.chars().rev();
+        let initial = match (letters.next(), letters.next()) {
+            (Some(c), None) if c.is_uppercase() => Some(c),
+            (Some(c), Some(b)) if c.is_uppercase() && !b.is_alphanumeric() && b != '.' => Some(c),
+            _ => None,
+        }
+        // Only when something separated it from the span ("S Williams", "S. Williams").
+        .filter(|_| before.len() < start);
+        let after = text.get(end..).unwrap_or_default().trim_start_matches(' ');
+        let family = after
+            .split(|c: char| !c.is_alphabetic())
+            .next()
+            .is_some_and(|w| w == "family" || w == "families");
+        Around { initial, family }
+    }
+}
+
 fn resolve_one(
     kind: EntityKind,
     surface: &str,
+    around: Around,
     acronyms: &HashMap<String, Resolved>,
     persons: &HashMap<String, Vec<String>>,
     lone: &HashSet<String>,
@@ -527,6 +582,26 @@ fn resolve_one(
         if let Some(full) = names::surname_only(&bare).and_then(|key| persons.get(&key)) {
             let name = match full.as_slice() {
                 [only] => only.clone(),
+                // Namesakes ("Jason Robinson" and, later, his coach "Andy Robinson"):
+                // a surname the tagger calls a person names the one the article names
+                // first, its subject as news is written, where a namesake named later
+                // is named in full where meant; after an initial, the one namesake it
+                // fits. "The Ambani family", a name of another kind beside "Walt
+                // Disney" and "Roy Disney" ("Disney" the firm), an initial that fits
+                // none or several: the surname stays its own.
+                [first, ..] if kind == EntityKind::Person && !around.family => {
+                    match around.initial {
+                        None => first.clone(),
+                        Some(initial) => {
+                            let mut fits =
+                                full.iter().filter(|n| names::matches_initial(n, initial));
+                            match (fits.next(), fits.next()) {
+                                (Some(only), None) => only.clone(),
+                                _ => bare,
+                            }
+                        }
+                    }
+                }
                 _ => bare,
             };
             return Resolved {
@@ -607,10 +682,13 @@ fn acronym_map(
 }
 
 /// The distinct full names of the article's persons, keyed by surname ("assad" ->
-/// ["Bashar al-Assad"]).
+/// ["Bashar al-Assad"]), each list in the order the article first names them (title
+/// first, then the body).
 fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
+    // Where the article first names each full name: (in the body, byte offset).
+    let mut first: HashMap<String, (bool, usize)> = HashMap::new();
     for (span, surface) in spans.iter().zip(surfaces) {
         let Some(surface) = surface else { continue };
         if span.kind != EntityKind::Person {
@@ -622,6 +700,11 @@ fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<Str
         }
         if let Some(key) = names::full_name_surname(&person.name) {
             *counts.entry(person.name.clone()).or_default() += 1;
+            let at = (span.field == Field::Body, span.start_byte);
+            first
+                .entry(person.name.clone())
+                .and_modify(|seen| *seen = (*seen).min(at))
+                .or_insert(at);
             let names = map.entry(key).or_default();
             if !names.contains(&person.name) {
                 names.push(person.name);
@@ -635,6 +718,7 @@ fn persons_by_surname(spans: &[Found], surfaces: &[Option<&str>]) -> HashMap<Str
         let all = names.clone();
         names
             .retain(|n| initials_fit(&all, n).is_none() && variant_fit(&all, &counts, n).is_none());
+        names.sort_by_key(|n| first.get(n).copied());
     }
     map
 }
