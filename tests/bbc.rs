@@ -219,15 +219,15 @@ fn article_cooccurrence_counts_what_sql_counts(db: &std::path::Path) {
 /// The people and clubs lone names of the BBC corpus were linked to, across articles,
 /// by the company they keep; checked by reading each article.
 fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
-    let linked_to = |article: &str, surname: &str| -> Vec<String> {
-        strings(
-            db,
-            "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-             JOIN articles a ON a.id = m.article_id
-             WHERE a.external_id = ?1 AND m.local_name = ?2 ORDER BY e.name",
-            [article, surname],
-        )
-    };
+    // The entities of an article's mentions with a local name, or a surface.
+    const BY_LOCAL_NAME: &str = "SELECT DISTINCT e.name FROM mentions m
+        JOIN entities e ON e.id = m.entity_id JOIN articles a ON a.id = m.article_id
+        WHERE a.external_id = ?1 AND m.local_name = ?2 ORDER BY e.name";
+    const BY_SURFACE: &str = "SELECT DISTINCT e.name FROM mentions m
+        JOIN entities e ON e.id = m.entity_id JOIN articles a ON a.id = m.article_id
+        WHERE a.external_id = ?1 AND m.surface = ?2 ORDER BY e.name";
+    let linked_to = |article: &str, surname: &str| strings(db, BY_LOCAL_NAME, [article, surname]);
+    let named_by = |article: &str, surface: &str| strings(db, BY_SURFACE, [article, surface]);
     // "Mr Howard" of Conservative politics is Michael Howard, in articles that never
     // name him in full; "Howard" on a Manchester United team sheet is Tim Howard.
     assert_eq!(linked_to("politics/399", "Howard"), ["Michael Howard"]);
@@ -264,15 +264,6 @@ fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
     // on the captain Jason Robinson that later names the coach Andy Robinson, and in
     // one on the coach that later names the captain; "S Williams" and "M Williams"
     // of a line-up (the tagger's span only the surname) by their initials.
-    let named_by = |article: &str, surface: &str| -> Vec<String> {
-        strings(
-            db,
-            "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-             JOIN articles a ON a.id = m.article_id
-             WHERE a.external_id = ?1 AND m.surface = ?2 ORDER BY e.name",
-            [article, surface],
-        )
-    };
     assert_eq!(named_by("politics/184", "Mr Blair"), ["Tony Blair"]);
     assert_eq!(named_by("sport/342", "Robinson"), ["Jason Robinson"]);
     assert_eq!(named_by("sport/330", "Robinson"), ["Andy Robinson"]);
