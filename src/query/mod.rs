@@ -73,7 +73,7 @@ pub use parquet::{
 };
 pub use profile::{
     entities_in_article, entity_profile, entity_profile_of, top_entities, EntityCount,
-    EntityProfile, Period,
+    EntityProfile, Period, PROFILE_FULL_NAMES,
 };
 pub use search::{
     count_hits, list_articles, search, ArticleRow, Filters, SearchHit, SearchOptions, Sort,

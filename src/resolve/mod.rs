@@ -54,10 +54,10 @@
 //!    of the span ("S Williams") it names the one namesake the initial fits; it stays
 //!    a person named by the surname alone after an initial that fits none or several,
 //!    before "family", and when the tagger gave it another kind ("Disney" the firm
-//!    beside Walt and Roy Disney). Full names are collected with the kinds of step 0, so "banks such as Goldman
-//!    Sachs" does not make "Sachs" a person. A name of initials ("K Holmes" in a line-up)
-//!    names the one full name of the article its first initial fits ("Kelly Holmes")
-//!    and does not count as a second full name. A surname the article leaves alone or
+//!    beside Walt and Roy Disney). Full names are collected with the kinds of step 0,
+//!    so "banks such as Goldman Sachs" does not make "Sachs" a person. A name of
+//!    initials ("K Holmes" in a line-up) names the one full name of the article its
+//!    first initial fits ("Kelly Holmes") and does not count as a second full name. A surname the article leaves alone or
 //!    ambiguous may still be linked by the store, across articles, by context ([`link`]).
 //! 4. **The canonical form of the surface** ([`canonical_name`]) with the kind of step 0:
 //!    whitespace normalised, quotes, edge punctuation and a trailing possessive stripped
@@ -500,7 +500,6 @@ fn titled_kinds(surfaces: &[Option<&str>]) -> Vec<(usize, EntityKind)> {
         .collect()
 }
 
-/// Applies the rules of the module docs, in order, to one span.
 /// What the words right around a span say about a surname in it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Around {
@@ -533,6 +532,7 @@ impl Around {
     }
 }
 
+/// Applies the rules of the module docs, in order, to one span.
 fn resolve_one(
     kind: EntityKind,
     surface: &str,
