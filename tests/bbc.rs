@@ -271,6 +271,13 @@ fn lone_surnames_are_linked_by_context(db: &std::path::Path) {
         named_by("sport/312", "Williams"),
         ["Martyn Williams", "Shane Williams"]
     );
+    // Beside the one "… Williams" an article names in full (Rhys), a line-up's
+    // "S Williams" and "M Williams" are not him; "M Worsley" is not Joe Worsley.
+    assert_eq!(
+        named_by("sport/320", "Williams"),
+        ["Martyn Williams", "Shane Williams"]
+    );
+    assert_eq!(named_by("sport/383", "Worsley"), ["M Worsley"]);
     // "The Ambani family" is no one brother of the three named in full.
     assert_eq!(named_by("business/486", "Ambani"), ["Ambani"]);
     // Lone-name person entities equal to a full-name person's surname: 413 before

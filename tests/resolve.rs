@@ -157,7 +157,9 @@ fn surname_shared_by_two_persons_names_the_one_named_first() {
 
 #[test]
 fn surname_shared_by_two_persons_stays_apart_unless_the_person_is_clear() {
-    // An initial just before the surname picks the namesake it fits, or none.
+    // An initial just before the surname (the tagger's span only the surname) picks
+    // the namesake it fits; fitting none, it is a name of initials, as if the tagger
+    // had found "W. Clinton" whole.
     let body = "Hillary Clinton and Bill Clinton spoke. B Clinton, W. Clinton and the \
                 Clinton family thanked voters.";
     let spans = tag(
@@ -176,8 +178,23 @@ fn surname_shared_by_two_persons_stays_apart_unless_the_person_is_clear() {
         // "B Clinton"; "W. Clinton" fits neither; "the Clinton family" is a family.
         [
             &person("Bill Clinton"),
-            &person("Clinton"),
+            &person("W Clinton"),
             &person("Clinton")
+        ]
+    );
+    // The same beside one full name: "S Williams" of a line-up is not Rhys Williams,
+    // "R Williams" is.
+    // The "S" of an upper-case possessive ("WALES 'S WILLIAMS") is no initial.
+    let body = "Rhys Williams starts. Wales: S Williams, R Williams. WALES 'S Williams scored.";
+    let spans = tag("", body, &[("Rhys Williams", Person), ("Williams", Person)]);
+    let resolved = resolve_article("", body, &spans);
+    let williams: Vec<_> = resolved_as("", body, &spans, &resolved, "Williams").collect();
+    assert_eq!(
+        williams,
+        [
+            &person("S Williams"),
+            &person("Rhys Williams"),
+            &person("Rhys Williams")
         ]
     );
     // A name the tagger gives another kind beside two namesakes: the firm "Disney"

@@ -51,10 +51,11 @@
 //!    first (title, then body): news introduces its subject first and names a later
 //!    namesake in full where it means them ("Robinson" in a story on Jason Robinson
 //!    that later quotes the coach Andy Robinson). After an initial the tagger left out
-//!    of the span ("S Williams") it names the one namesake the initial fits; it stays
-//!    a person named by the surname alone after an initial that fits none or several,
-//!    before "family", and when the tagger gave it another kind ("Disney" the firm
-//!    beside Walt and Roy Disney). Full names are collected with the kinds of step 0,
+//!    of the span ("S Williams") it names the one full name the initial fits, with one
+//!    full name of that surname or several, and is otherwise the name of initials "S
+//!    Williams" (which the store links as it does one the tagger found whole). It stays
+//!    a person named by the surname alone before "family" and when the tagger gave it
+//!    another kind ("Disney" the firm beside Walt and Roy Disney). Full names are collected with the kinds of step 0,
 //!    so "banks such as Goldman Sachs" does not make "Sachs" a person. A name of
 //!    initials ("K Holmes" in a line-up) names the one full name of the article its
 //!    first initial fits ("Kelly Holmes") and does not count as a second full name. A surname the article leaves alone or
@@ -518,7 +519,14 @@ impl Around {
         let mut letters = before.chars().rev();
         let initial = match (letters.next(), letters.next()) {
             (Some(c), None) if c.is_uppercase() => Some(c),
-            (Some(c), Some(b)) if c.is_uppercase() && !b.is_alphanumeric() && b != '.' => Some(c),
+            // After a space or a list's punctuation ("W Johnson/B Deacon"); never
+            // after an apostrophe ("MILAN 'S LENTINI") or a dot ("J.P.R. Williams").
+            (Some(c), Some(b))
+                if c.is_uppercase()
+                    && (b.is_whitespace() || matches!(b, ',' | ';' | '(' | '/')) =>
+            {
+                Some(c)
+            }
             _ => None,
         }
         // Only when something separated it from the span ("S Williams", "S. Williams").
@@ -580,29 +588,27 @@ fn resolve_one(
     }
     if may_be_person {
         if let Some(full) = names::surname_only(&bare).and_then(|key| persons.get(&key)) {
-            let name = match full.as_slice() {
-                [only] => only.clone(),
-                // Namesakes ("Jason Robinson" and, later, his coach "Andy Robinson"):
-                // a surname the tagger calls a person names the one the article names
-                // first, its subject as news is written, where a namesake named later
-                // is named in full where meant; after an initial, the one namesake it
-                // fits. "The Ambani family", a name of another kind beside "Walt
-                // Disney" and "Roy Disney" ("Disney" the firm), an initial that fits
-                // none or several: the surname stays its own.
-                [first, ..] if kind == EntityKind::Person && !around.family => {
-                    match around.initial {
-                        None => first.clone(),
-                        Some(initial) => {
-                            let mut fits =
-                                full.iter().filter(|n| names::matches_initial(n, initial));
-                            match (fits.next(), fits.next()) {
-                                (Some(only), None) => only.clone(),
-                                _ => bare,
-                            }
-                        }
-                    }
+            let name = match around.initial {
+                // An initial the tagger left out of the span ("S Williams" in a
+                // line-up, the span "Williams"): the one full name it fits, else the
+                // name of initials, which the store links by context as it does an
+                // "S Williams" the tagger found whole. Linking the surname to the only
+                // "… Williams" of the article sent "S Williams" to Rhys Williams.
+                Some(initial) if kind == EntityKind::Person && !around.family => {
+                    let written = format!("{initial} {bare}");
+                    initials_fit(full, &written).unwrap_or(written)
                 }
-                _ => bare,
+                _ => match full.as_slice() {
+                    [only] => only.clone(),
+                    // Namesakes ("Jason Robinson" and, later, his coach "Andy
+                    // Robinson"): a surname the tagger calls a person names the one the
+                    // article names first, its subject as news is written, where a
+                    // namesake named later is named in full where meant. "The Ambani
+                    // family", or a name of another kind beside "Walt Disney" and "Roy
+                    // Disney" ("Disney" the firm): the surname stays its own.
+                    [first, ..] if kind == EntityKind::Person && !around.family => first.clone(),
+                    _ => bare,
+                },
             };
             return Resolved {
                 kind: EntityKind::Person,
