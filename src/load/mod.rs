@@ -599,8 +599,8 @@ pub fn extract_each(
 
 /// Reads `files` in order on one thread, parses and (with `model`) tags batches of
 /// units on a pool of `jobs` workers (0: one per core), order kept, resolves their
-/// spans on one more thread, and hands each batch to `consume` on the calling thread. An error from `consume` stops the reader
-/// and is returned.
+/// spans on one more thread, and hands each batch to `consume` on the calling thread.
+/// An error from `consume` stops the reader and is returned.
 fn pipeline(
     files: &[SourceFile],
     opts: &ImportOptions,

@@ -55,11 +55,12 @@
 //!    full name of that surname or several, and is otherwise the name of initials "S
 //!    Williams" (which the store links as it does one the tagger found whole). It stays
 //!    a person named by the surname alone before "family" and when the tagger gave it
-//!    another kind ("Disney" the firm beside Walt and Roy Disney). Full names are collected with the kinds of step 0,
-//!    so "banks such as Goldman Sachs" does not make "Sachs" a person. A name of
-//!    initials ("K Holmes" in a line-up) names the one full name of the article its
-//!    first initial fits ("Kelly Holmes") and does not count as a second full name. A surname the article leaves alone or
-//!    ambiguous may still be linked by the store, across articles, by context ([`link`]).
+//!    another kind ("Disney" the firm beside Walt and Roy Disney). Full names are
+//!    collected with the kinds of step 0, so "banks such as Goldman Sachs" does not make
+//!    "Sachs" a person. A name of initials ("K Holmes" in a line-up) names the one full
+//!    name of the article its first initial fits ("Kelly Holmes") and does not count as
+//!    a second full name. A surname the article leaves alone or ambiguous may still be
+//!    linked by the store, across articles, by context ([`link`]).
 //! 4. **The canonical form of the surface** ([`canonical_name`]) with the kind of step 0:
 //!    whitespace normalised, quotes, edge punctuation and a trailing possessive stripped
 //!    and, for persons, titles and honorifics dropped from the start
