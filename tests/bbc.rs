@@ -144,6 +144,31 @@ fn every_bbc_article_is_english_and_extracted_and_the_store_checks_clean() {
         [],
     );
     assert_eq!(awards, ["misc Oscars"]);
+    // So are the other awards BBC names in several forms, which the tagger read as
+    // persons ("Grammy": 16 mentions) or firms ("Golden Globe": 17).
+    for (forms, entity) in [
+        (&["Grammy", "Grammys", "Grammy Awards"][..], "misc Grammys"),
+        (
+            &["Golden Globe", "Golden Globes", "Golden Globe Awards"][..],
+            "misc Golden Globes",
+        ),
+        (&["Brit Award", "Brit Awards"][..], "misc Brit Awards"),
+        (&["Olympics", "Olympic Games"][..], "misc Olympics"),
+    ] {
+        let mut entities = Vec::new();
+        for form in forms {
+            let found = strings(
+                &db,
+                "SELECT DISTINCT e.kind || ' ' || e.name FROM mentions m
+                 JOIN entities e ON e.id = m.entity_id WHERE m.surface = ?1",
+                [form],
+            );
+            assert!(!found.is_empty(), "no mention of {form:?}");
+            entities.extend(found);
+        }
+        entities.dedup();
+        assert_eq!(entities, [entity], "{forms:?}");
+    }
     // Films are misc, not the person or firm their titles look like ("comedy Sideways",
     // "the drama Vera Drake", "the biopic Ray", data/appositives.tsv).
     for film in [
